@@ -1,0 +1,107 @@
+import type { Problem } from './errors';
+import type { Logger } from './logger';
+import type { ConfigResource, Health, Labels, Locality, Protocol, ServicePort } from './model';
+
+/**
+ * The adapter plugin contract (DESIGN §4). An adapter package's main export is an
+ * AdapterFactory; the daemon loads built-in adapters by `type` and third-party ones
+ * by package name or path, and refuses a factory whose `apiVersion` it does not speak.
+ */
+export const ADAPTER_API_VERSION = 1;
+
+export interface AdapterFactory<O = Record<string, unknown>> {
+  /** The contract version this factory implements, checked at load. */
+  readonly apiVersion: 1;
+  /** The name users write as `type:` (`consul`); for third-party packages, informative. */
+  readonly type: string;
+  /**
+   * JSON Schema (draft-07) of the adapter's options: every key of its config entry but
+   * `name` and `type`. Options failing it are refused at load, naming the option path.
+   * Defaults written in the schema are applied before `create` sees the options.
+   */
+  readonly optionsSchema: object;
+  create(options: O, context: AdapterContext): Adapter;
+  /**
+   * Optional: checks what the options point at (files, templates) without starting
+   * anything, for `sextant validate`. Options have already passed the schema.
+   */
+  check?(options: O, context: AdapterContext): Promise<readonly Problem[]>;
+}
+
+/** What the daemon gives an adapter instance. */
+export interface AdapterContext {
+  /** The instance name from the config (unique; the registry partition is named after it). */
+  readonly name: string;
+  readonly logger: Logger;
+  /** Directory of the config file; relative paths in options are relative to it. */
+  readonly baseDir: string;
+  /** Resolves a path from the options against `baseDir`. */
+  resolvePath(path: string): string;
+  /** The process environment, for defaults such as CONSUL_HTTP_ADDR (tests substitute it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Adapter {
+  /**
+   * Watches the platform and reports into the sink until the signal aborts; resolves once
+   * every socket, watcher and timer it opened is closed. Never throws for platform faults:
+   * it retries with backoff and reports its status instead.
+   */
+  run(sink: RegistrySink, signal: AbortSignal): Promise<void>;
+}
+
+/** `syncing` until the first complete sync, then `ready`; `degraded` while the platform is failing. */
+export type AdapterStatus = 'syncing' | 'ready' | 'degraded';
+
+/** A service as an adapter reports it; the registry stamps `origin` and fills the defaults. */
+export interface ServiceInput {
+  readonly hostname: string;
+  readonly ports: readonly ServicePort[];
+  readonly labels?: Labels;
+  readonly addresses?: readonly string[];
+}
+
+/** An instance as an adapter reports it. Defaults: no labels, no locality, weight 1, healthy. */
+export interface InstanceInput {
+  readonly address: string;
+  readonly port: number;
+  readonly portName: string;
+  readonly labels?: Labels;
+  readonly locality?: Locality;
+  readonly weight?: number;
+  readonly health?: Health;
+}
+
+/** An instance in a full resync, which names the service it belongs to. */
+export interface HostedInstanceInput extends InstanceInput {
+  readonly hostname: string;
+}
+
+/** Everything an adapter knows, reported at once. */
+export interface AdapterState {
+  readonly services: readonly ServiceInput[];
+  readonly instances: readonly HostedInstanceInput[];
+  /** Traffic rules stored on the platform, if the adapter reads any. */
+  readonly config?: readonly ConfigResource[];
+}
+
+/**
+ * Where an adapter reports. It owns only what it reported: its partition is kept apart from
+ * other adapters', and stays as last reported while the adapter is `degraded`.
+ * Reports that change nothing cost nothing, so adapters need not diff before reporting.
+ */
+export interface RegistrySink {
+  /** Full resync: the partition becomes exactly this state. */
+  replaceAll(state: AdapterState): void;
+  /** One service and its complete instance list changed (or appeared). */
+  upsertService(service: ServiceInput, instances: readonly InstanceInput[]): void;
+  removeService(hostname: string): void;
+  /**
+   * `ready` after the first complete sync (and whenever the adapter confirms its state is
+   * current, which resets the age shown on /debug/registry); `degraded` with a reason while
+   * the platform fails.
+   */
+  setStatus(status: AdapterStatus, detail?: string): void;
+}
+
+export type { Protocol };

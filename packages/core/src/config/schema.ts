@@ -1,0 +1,75 @@
+/**
+ * The daemon configuration file (docs/configuration.md documents every key).
+ * Adapter entries carry `name`, `type` and the adapter's own options, which its
+ * factory's optionsSchema validates.
+ */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ListenConfig {
+  /** v1 REST discovery (and v3 REST-JSON). */
+  readonly discovery: string;
+  /** Health, readiness, metrics and debug endpoints. */
+  readonly admin: string;
+}
+
+export interface AdapterConfig {
+  /** Unique instance name; defaults to `type` when only one adapter has that type. */
+  readonly name?: string;
+  /** Built-in (`file`, `consul`, `kubernetes`, `nomad`), an npm package name, or a path. */
+  readonly type: string;
+  readonly [option: string]: unknown;
+}
+
+export interface DaemonConfig {
+  readonly listen: ListenConfig;
+  readonly debounce: { readonly after: string; readonly max: string };
+  readonly log: { readonly level: LogLevel };
+  readonly adapters: readonly AdapterConfig[];
+}
+
+export const ADAPTER_NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$';
+
+export const daemonConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['adapters'],
+  properties: {
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        discovery: { type: 'string', format: 'host-port', default: '127.0.0.1:15003' },
+        admin: { type: 'string', format: 'host-port', default: '127.0.0.1:15000' },
+      },
+    },
+    debounce: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        after: { type: 'string', format: 'duration', default: '100ms' },
+        max: { type: 'string', format: 'duration', default: '1s' },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+    },
+    adapters: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          name: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
+          type: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,134 @@
+import type { AdapterState, AdapterStatus, InstanceInput, ServiceInput } from '../adapter';
+import { canonicalJson } from '../hash';
+import type { ConfigResource, Service, ServiceInstance } from '../model';
+import { compareInstances, normalizeService } from './normalize';
+import { entryVersion } from './snapshot';
+
+/** One service as one adapter reported it. */
+export interface PartitionService {
+  readonly service: Service;
+  readonly instances: readonly ServiceInstance[];
+  /** entryVersion of (service, instances): an identical report is recognised and costs nothing. */
+  readonly digest: string;
+}
+
+/** What a report changed: hostnames to re-merge, and whether the rules changed. */
+export interface PartitionChange {
+  readonly hostnames: readonly string[];
+  readonly config: boolean;
+}
+
+const MAX_RECENT_REJECTIONS = 20;
+
+/**
+ * Everything one adapter instance reported, kept apart from other adapters. It is never
+ * emptied by a fault: only the adapter's own reports change it.
+ */
+export class Partition {
+  readonly services = new Map<string, PartitionService>();
+  config: readonly ConfigResource[] = [];
+  status: AdapterStatus = 'syncing';
+  detail: string | undefined;
+  /** Whether the adapter has completed a first sync (reported `ready` at least once). */
+  everReady = false;
+  statusSince: number;
+  /** Last data report or `ready` confirmation: how fresh the partition is known to be. */
+  lastReportAt: number | undefined;
+  rejectedCount = 0;
+  readonly recentRejections: { at: number; message: string }[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly now: () => number,
+  ) {
+    this.statusSince = now();
+  }
+
+  replaceAll(state: AdapterState): PartitionChange {
+    const services = Array.isArray(state?.services) ? state.services : [];
+    const instances = Array.isArray(state?.instances) ? state.instances : [];
+    const byHost = new Map<string, InstanceInput[]>();
+    for (const instance of instances) {
+      const list = byHost.get(instance?.hostname);
+      if (list) list.push(instance);
+      else byHost.set(instance?.hostname, [instance]);
+    }
+    const seen = new Set<string>();
+    const changed: string[] = [];
+    for (const service of services) {
+      const hostname = service?.hostname;
+      if (seen.has(hostname)) {
+        this.reject([`service "${hostname}" reported twice in one resync; the first is kept`]);
+        continue;
+      }
+      seen.add(hostname);
+      if (this.put(service, byHost.get(hostname) ?? [])) changed.push(hostname);
+      byHost.delete(hostname);
+    }
+    for (const [hostname, orphans] of byHost) {
+      this.reject([`${orphans.length} instance(s) of "${String(hostname)}": no such service in the resync`]);
+    }
+    for (const hostname of [...this.services.keys()]) {
+      if (!seen.has(hostname)) {
+        this.services.delete(hostname);
+        changed.push(hostname);
+      }
+    }
+    const config = this.setConfig(state?.config ?? []);
+    return { hostnames: changed, config };
+  }
+
+  upsert(service: ServiceInput, instances: readonly InstanceInput[]): PartitionChange {
+    return { hostnames: this.put(service, instances) ? [service.hostname] : [], config: false };
+  }
+
+  remove(hostname: string): PartitionChange {
+    return { hostnames: this.services.delete(hostname) ? [hostname] : [], config: false };
+  }
+
+  setStatus(status: AdapterStatus, detail: string | undefined): void {
+    const now = this.now();
+    if (status !== this.status) this.statusSince = now;
+    this.status = status;
+    this.detail = detail;
+    if (status === 'ready') {
+      this.everReady = true;
+      this.lastReportAt = now;
+    }
+  }
+
+  /** Stores one service; returns whether anything changed. */
+  private put(input: ServiceInput, instances: readonly InstanceInput[]): boolean {
+    const normalized = normalizeService(input, instances, this.name);
+    if (normalized.rejected.length > 0) this.reject(normalized.rejected);
+    if (!normalized.service) return false;
+    const sorted = [...normalized.instances].sort(compareInstances);
+    const digest = entryVersion(normalized.service, sorted);
+    const hostname = normalized.service.hostname;
+    if (this.services.get(hostname)?.digest === digest) return false;
+    this.services.set(hostname, { service: normalized.service, instances: sorted, digest });
+    return true;
+  }
+
+  private setConfig(config: readonly ConfigResource[]): boolean {
+    const valid = (Array.isArray(config) ? config : []).filter((resource) => {
+      const ok =
+        typeof resource?.kind === 'string' &&
+        typeof resource.name === 'string' &&
+        typeof resource.spec === 'object' &&
+        resource.spec !== null;
+      if (!ok) this.reject([`config resource ${JSON.stringify(resource)?.slice(0, 80)}: needs kind, name and spec`]);
+      return ok;
+    });
+    if (canonicalJson(valid) === canonicalJson(this.config)) return false;
+    this.config = valid;
+    return true;
+  }
+
+  private reject(messages: readonly string[]): void {
+    const at = this.now();
+    this.rejectedCount += messages.length;
+    for (const message of messages) this.recentRejections.push({ at, message });
+    this.recentRejections.splice(0, Math.max(0, this.recentRejections.length - MAX_RECENT_REJECTIONS));
+  }
+}

@@ -1,0 +1,143 @@
+import { isIP } from 'node:net';
+import Ajv, { type ErrorObject } from 'ajv';
+import { parseDuration } from '../duration';
+import type { Problem } from '../errors';
+import { formatFieldPath, pointerToPath, type FieldPath } from './path';
+import type { SourceDocument } from './yaml-source';
+
+/** Formats every schema in Sextant may use, with the sentence a user sees when a value fails one. */
+const FORMATS: Record<string, { validate: (value: string) => boolean; message: string }> = {
+  ip: { validate: (v) => isIP(v) !== 0, message: 'not an IP address' },
+  duration: {
+    validate: (v) => parseDuration(v) !== undefined,
+    message: 'not a duration (write it like 100ms, 1s, 5m or 1m30s)',
+  },
+  'host-port': { validate: isHostPort, message: 'not host:port (e.g. 127.0.0.1:15003 or [::1]:15003)' },
+  'http-url': { validate: isHttpUrl, message: 'not an http:// or https:// URL' },
+};
+
+function isHostPort(value: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[2]);
+  return port >= 0 && port <= 65535;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
+  for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format.validate);
+  return ajv;
+}
+
+const ajv = createAjv();
+
+export type Validation<T> = { valid: true; value: T } | { valid: false; problems: Problem[] };
+
+/** Where a validated value came from, so problems can be located in it. */
+export interface ValidationSource {
+  /** The document the value was read from, for file:line:column. */
+  readonly document?: SourceDocument;
+  /** Path of the value inside that document (e.g. `adapters[1]` for one adapter's options). */
+  readonly at?: FieldPath;
+}
+
+/**
+ * Compiles a JSON Schema into a validator whose failures read as sentences naming the field:
+ * `services[2].instances[0].address: not an IP address ("10.0.1.x")`. Defaults in the schema
+ * are applied to the value in place.
+ */
+export function compileValidator<T>(schema: object): (value: unknown, source?: ValidationSource) => Validation<T> {
+  const validate = ajv.compile(schema);
+  return (value, source = {}) => {
+    if (validate(value)) return { valid: true, value: value as T };
+    return { valid: false, problems: toProblems(validate.errors ?? [], source) };
+  };
+}
+
+/** Turns ajv errors into located problems, one per distinct field and message. */
+export function toProblems(errors: readonly ErrorObject[], source: ValidationSource = {}): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const error of errors) {
+    const described = describe(error);
+    if (described === undefined) continue;
+    const path = [...(source.at ?? []), ...pointerToPath(error.instancePath), ...described.extra];
+    const problem = source.document
+      ? source.document.problem(path, described.message, described.atKey === true)
+      : { path: formatFieldPath(path), message: described.message };
+    const id = `${problem.path}\n${problem.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function describe(error: ErrorObject): { message: string; extra: (string | number)[]; atKey?: boolean } | undefined {
+  const params = error.params as Record<string, unknown>;
+  const shown = error.data === undefined ? '' : ` (${show(error.data)})`;
+  switch (error.keyword) {
+    case 'required':
+      return { message: 'missing required field', extra: [String(params.missingProperty)] };
+    case 'additionalProperties': {
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const hint = known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
+      return { message: `unknown field${hint}`, extra: [String(params.additionalProperty)], atKey: true };
+    }
+    case 'type':
+      return { message: `expected ${String(params.type)}, got ${typeName(error.data)}${shown}`, extra: [] };
+    case 'enum':
+      return {
+        message: `expected one of ${(params.allowedValues as unknown[]).map(show).join(', ')}, got ${show(error.data)}`,
+        extra: [],
+      };
+    case 'const':
+      return { message: `expected ${show(params.allowedValue)}, got ${show(error.data)}`, extra: [] };
+    case 'format': {
+      const format = FORMATS[String(params.format)];
+      return { message: `${format?.message ?? `not a valid ${String(params.format)}`}${shown}`, extra: [] };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { message: `must be ${String(params.comparison)} ${String(params.limit)}${shown}`, extra: [] };
+    case 'minItems':
+      return { message: `must have at least ${String(params.limit)} item(s)`, extra: [] };
+    case 'maxItems':
+      return { message: `must have at most ${String(params.limit)} item(s)`, extra: [] };
+    case 'minLength':
+      return { message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`, extra: [] };
+    case 'pattern':
+      return { message: `${shown.trim() || 'value'} does not match ${String(params.pattern)}`, extra: [] };
+    case 'uniqueItems':
+      return { message: `items ${String(params.j)} and ${String(params.i)} are the same`, extra: [] };
+    case 'anyOf':
+    case 'oneOf':
+    case 'if':
+      // The branch errors reported alongside say what is wrong; this one only repeats them.
+      return undefined;
+    default:
+      return { message: error.message ?? 'invalid', extra: [] };
+  }
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

@@ -1,0 +1,90 @@
+import {
+  AdapterLoadError,
+  checkAdapterFactory,
+  compileValidator,
+  ConfigError,
+  daemonConfigSchema,
+  formatProblem,
+  SourceDocument,
+  validateAdapterOptions,
+  type DaemonConfig,
+} from '../src';
+
+describe('located schema problems', () => {
+  const validate = compileValidator<DaemonConfig>(daemonConfigSchema);
+
+  it('fills defaults for everything but the adapters', () => {
+    const result = validate({ adapters: [{ type: 'file', path: 'x.yaml' }] });
+    expect(result.valid && result.value).toEqual({
+      listen: { discovery: '127.0.0.1:15003', admin: '127.0.0.1:15000' },
+      debounce: { after: '100ms', max: '1s' },
+      log: { level: 'info' },
+      adapters: [{ type: 'file', path: 'x.yaml' }],
+    });
+  });
+
+  it('names file, line, column, field path and what was expected', () => {
+    const text = ['listen:', '  discovery: nowhere', '  admn: 127.0.0.1:1', 'debounce: { after: 10 }', 'adapters: []', ''].join('\n');
+    const doc = SourceDocument.parse(text, 'sextant.yaml');
+    const result = validate(doc.value, { document: doc });
+    expect(result.valid).toBe(false);
+    const lines = result.valid ? [] : result.problems.map(formatProblem);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'sextant.yaml:2:14: listen.discovery: not host:port (e.g. 127.0.0.1:15003 or [::1]:15003) ("nowhere")',
+        'sextant.yaml:3:3: listen.admn: unknown field (expected one of: discovery, admin)',
+        'sextant.yaml:4:20: debounce.after: expected string, got number (10)',
+        'sextant.yaml:5:11: adapters: must have at least 1 item(s)',
+      ]),
+    );
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(() => SourceDocument.parse('a: [1, 2\nb: 3\n', 'bad.yaml')).toThrow(ConfigError);
+    try {
+      SourceDocument.parse('a: 1\na: 2\n', 'dup.yaml');
+    } catch (error) {
+      expect((error as ConfigError).problems[0]).toMatchObject({ file: 'dup.yaml', line: 2 });
+    }
+    expect.assertions(2);
+  });
+});
+
+describe('adapter factories', () => {
+  const good = {
+    apiVersion: 1 as const,
+    type: 'demo',
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['address'],
+      properties: { address: { type: 'string', format: 'http-url' }, wait: { type: 'string', format: 'duration', default: '5m' } },
+    },
+    create: () => ({ run: async () => undefined }),
+  };
+
+  it('accepts a factory, also as a default export', () => {
+    expect(checkAdapterFactory(good, 'demo')).toBe(good);
+    expect(checkAdapterFactory({ default: good }, 'demo')).toBe(good);
+  });
+
+  it('refuses a factory of another contract version, naming the adapter and what was expected', () => {
+    expect(() => checkAdapterFactory({ ...good, apiVersion: 2 }, '@acme/eureka')).toThrow(AdapterLoadError);
+    expect(() => checkAdapterFactory({ ...good, apiVersion: 2 }, '@acme/eureka')).toThrow(
+      'adapter "@acme/eureka": apiVersion: expected 1 (the adapter contract this sextant speaks), got 2',
+    );
+    expect(() => checkAdapterFactory({ type: 'x' }, 'x')).toThrow(/optionsSchema: expected a JSON Schema object.*create: expected a function/);
+    expect(() => checkAdapterFactory(undefined, 'x')).toThrow('does not export an adapter factory');
+  });
+
+  it('validates options, naming the option path and applying defaults', () => {
+    const options: Record<string, unknown> = { address: 'http://consul:8500' };
+    expect(validateAdapterOptions(good, options)).toEqual([]);
+    expect(options.wait).toBe('5m');
+    const problems = validateAdapterOptions(good, { address: 'consul:8500', extra: 1 }, { at: ['adapters', 0] });
+    expect(problems.map(formatProblem)).toEqual([
+      'adapters[0].extra: unknown field (expected one of: address, wait)',
+      'adapters[0].address: not an http:// or https:// URL ("consul:8500")',
+    ]);
+  });
+});
