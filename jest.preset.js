@@ -9,7 +9,8 @@ const root = __dirname;
 function workspaceDirs() {
   const { workspaces } = require('./package.json');
   return workspaces.flatMap((pattern) => {
-    const parent = path.join(root, pattern.replace(/\/\*$/, ''));
+    if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
+    const parent = path.join(root, pattern.slice(0, -2));
     if (!fs.existsSync(parent)) return [];
     return fs
       .readdirSync(parent, { withFileTypes: true })

@@ -12,7 +12,8 @@ const { workspaces } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'
 
 function packageDirs() {
   return workspaces.flatMap((pattern) => {
-    const parent = path.join(root, pattern.replace(/\/\*$/, ''));
+    if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
+    const parent = path.join(root, pattern.slice(0, -2));
     if (!fs.existsSync(parent)) return [];
     return fs
       .readdirSync(parent, { withFileTypes: true })

@@ -11,7 +11,9 @@ export function checkAdapterFactory(candidate: unknown, adapter: string): Adapte
   const problems: Problem[] = [];
   const factory = unwrapDefault(candidate);
   if (typeof factory !== 'object' || factory === null) {
-    throw new AdapterLoadError(adapter, [{ path: '', message: 'the package does not export an adapter factory' }]);
+    throw new AdapterLoadError(adapter, [
+      { path: '', message: 'the package does not export an adapter factory' },
+    ]);
   }
   const f = factory as Partial<Record<keyof AdapterFactory, unknown>>;
   if (f.apiVersion !== ADAPTER_API_VERSION) {
@@ -20,12 +22,14 @@ export function checkAdapterFactory(candidate: unknown, adapter: string): Adapte
       message: `expected ${ADAPTER_API_VERSION} (the adapter contract this sextant speaks), got ${JSON.stringify(f.apiVersion)}`,
     });
   }
-  if (typeof f.type !== 'string' || f.type === '') problems.push({ path: 'type', message: 'expected a non-empty string' });
+  if (typeof f.type !== 'string' || f.type === '')
+    problems.push({ path: 'type', message: 'expected a non-empty string' });
   if (typeof f.optionsSchema !== 'object' || f.optionsSchema === null) {
     problems.push({ path: 'optionsSchema', message: 'expected a JSON Schema object' });
   }
   if (typeof f.create !== 'function') problems.push({ path: 'create', message: 'expected a function' });
-  if (f.check !== undefined && typeof f.check !== 'function') problems.push({ path: 'check', message: 'expected a function' });
+  if (f.check !== undefined && typeof f.check !== 'function')
+    problems.push({ path: 'check', message: 'expected a function' });
   if (problems.length > 0) throw new AdapterLoadError(adapter, problems);
   return factory as AdapterFactory;
 }
@@ -37,7 +41,7 @@ const validators = new WeakMap<object, ReturnType<typeof compileValidator>>();
  * option path, located in the config file when `source` gives one.
  */
 export function validateAdapterOptions(
-  factory: AdapterFactory,
+  factory: Pick<AdapterFactory, 'optionsSchema'>,
   options: Record<string, unknown>,
   source?: ValidationSource,
 ): Problem[] {
@@ -46,7 +50,12 @@ export function validateAdapterOptions(
     try {
       validate = compileValidator(factory.optionsSchema);
     } catch (error) {
-      return [{ path: '', message: `the adapter's optionsSchema is not a valid JSON Schema: ${(error as Error).message}` }];
+      return [
+        {
+          path: '',
+          message: `the adapter's optionsSchema is not a valid JSON Schema: ${(error as Error).message}`,
+        },
+      ];
     }
     validators.set(factory.optionsSchema, validate);
   }

@@ -12,11 +12,15 @@ describe('hostname aliases', () => {
   });
 
   it('keeps the namespace for a service in another namespace', () => {
-    expect(hostnameAliases('ratings.prod.svc.cluster.local', 'default.svc.cluster.local')[0]).toBe('ratings.prod');
+    expect(hostnameAliases('ratings.prod.svc.cluster.local', 'default.svc.cluster.local')[0]).toBe(
+      'ratings.prod',
+    );
   });
 
   it('offers only the FQDN when nothing is shared or the proxy has no domain', () => {
-    expect(hostnameAliases('web.service.dc1.consul', 'default.svc.cluster.local')).toEqual(['web.service.dc1.consul']);
+    expect(hostnameAliases('web.service.dc1.consul', 'default.svc.cluster.local')).toEqual([
+      'web.service.dc1.consul',
+    ]);
     expect(hostnameAliases('web.service.dc1.consul', '')).toEqual(['web.service.dc1.consul']);
   });
 

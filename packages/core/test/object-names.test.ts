@@ -16,7 +16,11 @@ describe('object names', () => {
   });
 
   it('shortens long outbound names to at most 60 bytes, deterministically, with a hash suffix', () => {
-    const key = { hostname: 'reviews.bookinfo-staging.svc.cluster.local', portName: 'http', labels: { version: 'v2' } };
+    const key = {
+      hostname: 'reviews.bookinfo-staging.svc.cluster.local',
+      portName: 'http',
+      labels: { version: 'v2' },
+    };
     const name = v1OutboundClusterName(key);
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(V1_MAX_NAME_BYTES);
     expect(name).toMatch(/^out\.reviews\.bookinfo-staging\.svc\.cluster\.lo~[0-9a-f]{16}$/);

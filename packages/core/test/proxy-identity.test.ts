@@ -14,7 +14,12 @@ describe('proxy identity', () => {
   });
 
   it('accepts a bare name as a sidecar without local instances', () => {
-    expect(parseProxyIdentity('frontend-7')).toEqual({ raw: 'frontend-7', type: 'sidecar', id: 'frontend-7', domain: '' });
+    expect(parseProxyIdentity('frontend-7')).toEqual({
+      raw: 'frontend-7',
+      type: 'sidecar',
+      id: 'frontend-7',
+      domain: '',
+    });
   });
 
   it('decodes a percent-encoded identity', () => {

@@ -1,16 +1,21 @@
-import { Registry, type AdapterState, type InstanceInput, type Labels, type RegistrySink, type Snapshot } from '../src';
+import {
+  Registry,
+  type AdapterState,
+  type InstanceInput,
+  type Labels,
+  type RegistrySink,
+  type Snapshot,
+} from '../src';
 
 const web = (instances: { address: string; version?: string; health?: 'healthy' | 'unhealthy' }[]) => ({
   service: { hostname: 'web.example', ports: [{ name: 'http', port: 80, protocol: 'http' as const }] },
-  instances: instances.map(
-    (i): InstanceInput => ({
-      address: i.address,
-      port: 8080,
-      portName: 'http',
-      labels: (i.version ? { version: i.version } : {}) as Labels,
-      health: i.health,
-    }),
-  ),
+  instances: instances.map((i): InstanceInput => ({
+    address: i.address,
+    port: 8080,
+    portName: 'http',
+    labels: (i.version ? { version: i.version } : {}) as Labels,
+    health: i.health,
+  })),
 });
 
 function collect(registry: Registry): Snapshot[] {
@@ -31,7 +36,10 @@ describe('registry', () => {
     const registry = new Registry({ adapters: ['a', 'b'] });
     const seen = collect(registry);
     const { service, instances } = web([{ address: '10.0.0.1' }]);
-    ready(registry.sink('a'), { services: [service], instances: instances.map((i) => ({ ...i, hostname: service.hostname })) });
+    ready(registry.sink('a'), {
+      services: [service],
+      instances: instances.map((i) => ({ ...i, hostname: service.hostname })),
+    });
     registry.flush();
     expect(seen).toHaveLength(0);
     expect(registry.current()).toBeUndefined();
@@ -78,7 +86,10 @@ describe('registry', () => {
   it('derives versions from content: same state, same version, whatever the order it arrived in', () => {
     const a = new Registry({ adapters: ['k8s', 'consul'] });
     const b = new Registry({ adapters: ['k8s', 'consul'] });
-    const one = web([{ address: '10.0.0.1', version: 'v1' }, { address: '10.0.0.2', version: 'v2' }]);
+    const one = web([
+      { address: '10.0.0.1', version: 'v1' },
+      { address: '10.0.0.2', version: 'v2' },
+    ]);
     const api = { hostname: 'api.example', ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' as const }] };
 
     a.sink('k8s').upsertService(one.service, one.instances);
@@ -110,7 +121,10 @@ describe('registry', () => {
     sink.upsertService(service, instances);
     sink.setStatus('ready');
     sink.upsertService(service, [...instances].reverse());
-    sink.replaceAll({ services: [service], instances: instances.map((i) => ({ ...i, hostname: service.hostname })) });
+    sink.replaceAll({
+      services: [service],
+      instances: instances.map((i) => ({ ...i, hostname: service.hostname })),
+    });
     registry.flush();
     expect(seen).toHaveLength(1);
     registry.close();
@@ -133,6 +147,8 @@ describe('registry', () => {
     sink.removeService('api.example');
     registry.flush();
     expect([...(seen[2]?.changed ?? [])]).toEqual(['api.example']);
+    expect(seen[0]?.previousVersion).toBeUndefined();
+    expect(seen[2]?.previousVersion).toBe(seen[1]?.version);
     expect(seen[2]?.services.has('api.example')).toBe(false);
     registry.close();
   });
@@ -142,11 +158,19 @@ describe('registry', () => {
     const k8s = registry.sink('k8s');
     const consul = registry.sink('consul');
     k8s.upsertService(
-      { hostname: 'web.example', ports: [{ name: 'http', port: 80, protocol: 'http' }], labels: { team: 'a' } },
+      {
+        hostname: 'web.example',
+        ports: [{ name: 'http', port: 80, protocol: 'http' }],
+        labels: { team: 'a' },
+      },
       [{ address: '10.0.0.1', port: 8080, portName: 'http' }],
     );
     consul.upsertService(
-      { hostname: 'web.example', ports: [{ name: 'http', port: 80, protocol: 'http' }], labels: { team: 'b' } },
+      {
+        hostname: 'web.example',
+        ports: [{ name: 'http', port: 80, protocol: 'http' }],
+        labels: { team: 'b' },
+      },
       [
         { address: '10.0.0.2', port: 8080, portName: 'http' },
         { address: '10.0.0.1', port: 8080, portName: 'http' },
@@ -157,7 +181,10 @@ describe('registry', () => {
     const entry = registry.current()?.services.get('web.example');
     expect(entry?.service.labels).toEqual({ team: 'a' });
     expect(entry?.service.origin).toBe('k8s');
-    expect(entry?.instances.map((i) => `${i.address}@${i.origin}`)).toEqual(['10.0.0.1@k8s', '10.0.0.2@consul']);
+    expect(entry?.instances.map((i) => `${i.address}@${i.origin}`)).toEqual([
+      '10.0.0.1@k8s',
+      '10.0.0.2@consul',
+    ]);
     expect(registry.conflicts()).toEqual([
       {
         hostname: 'web.example',
@@ -190,7 +217,12 @@ describe('registry', () => {
     expect(registry.current()?.version).toBe(version);
     expect(registry.current()?.services.get('web.example')?.instances).toHaveLength(1);
     const [status] = registry.adapterStatuses();
-    expect(status).toMatchObject({ name: 'a', status: 'degraded', detail: 'connection refused', synced: true });
+    expect(status).toMatchObject({
+      name: 'a',
+      status: 'degraded',
+      detail: 'connection refused',
+      synced: true,
+    });
     expect(status?.statusSince).toBe(now);
     expect(now - (status?.lastReportAt ?? 0)).toBe(30_000);
     expect(registry.isSynced()).toBe(true);
@@ -209,7 +241,12 @@ describe('registry', () => {
     ]);
     sink.upsertService({ hostname: 'bad host', ports: [] }, []);
     sink.setStatus('ready');
-    expect(registry.current()?.services.get('web.example')?.instances.map((i) => i.address)).toEqual(['10.0.0.1']);
+    expect(
+      registry
+        .current()
+        ?.services.get('web.example')
+        ?.instances.map((i) => i.address),
+    ).toEqual(['10.0.0.1']);
     expect(registry.current()?.services.has('bad host')).toBe(false);
     const [status] = registry.adapterStatuses();
     expect(status?.rejected).toBe(5);
@@ -251,7 +288,11 @@ describe('registry', () => {
     const sink = registry.sink('a');
     ready(sink, { services: [], instances: [] });
     const before = registry.current()?.version;
-    sink.replaceAll({ services: [], instances: [], config: [{ kind: 'VirtualService', name: 'r', spec: { hosts: ['x'] } }] });
+    sink.replaceAll({
+      services: [],
+      instances: [],
+      config: [{ kind: 'VirtualService', name: 'r', spec: { hosts: ['x'] } }],
+    });
     registry.flush();
     expect(registry.current()?.config).toHaveLength(1);
     expect(registry.current()?.version).not.toBe(before);

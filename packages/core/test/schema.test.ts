@@ -24,7 +24,14 @@ describe('located schema problems', () => {
   });
 
   it('names file, line, column, field path and what was expected', () => {
-    const text = ['listen:', '  discovery: nowhere', '  admn: 127.0.0.1:1', 'debounce: { after: 10 }', 'adapters: []', ''].join('\n');
+    const text = [
+      'listen:',
+      '  discovery: nowhere',
+      '  admn: 127.0.0.1:1',
+      'debounce: { after: 10 }',
+      'adapters: []',
+      '',
+    ].join('\n');
     const doc = SourceDocument.parse(text, 'sextant.yaml');
     const result = validate(doc.value, { document: doc });
     expect(result.valid).toBe(false);
@@ -37,6 +44,18 @@ describe('located schema problems', () => {
         'sextant.yaml:5:11: adapters: must have at least 1 item(s)',
       ]),
     );
+  });
+
+  it('reports the first YAML syntax error, with a hint for ${VAR} in a flow collection', () => {
+    let error: ConfigError | undefined;
+    try {
+      SourceDocument.parse('listen: { discovery: ${ADDR}, admin: x }\n', 'flow.yaml');
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toHaveLength(1);
+    expect(error?.problems[0]).toMatchObject({ file: 'flow.yaml', line: 1 });
+    expect(error?.problems[0]?.message).toMatch(/quote a value that uses \$\{VAR\}.*further syntax error/);
   });
 
   it('reports YAML syntax errors with their position', () => {
@@ -58,7 +77,10 @@ describe('adapter factories', () => {
       type: 'object',
       additionalProperties: false,
       required: ['address'],
-      properties: { address: { type: 'string', format: 'http-url' }, wait: { type: 'string', format: 'duration', default: '5m' } },
+      properties: {
+        address: { type: 'string', format: 'http-url' },
+        wait: { type: 'string', format: 'duration', default: '5m' },
+      },
     },
     create: () => ({ run: async () => undefined }),
   };
@@ -73,7 +95,9 @@ describe('adapter factories', () => {
     expect(() => checkAdapterFactory({ ...good, apiVersion: 2 }, '@acme/eureka')).toThrow(
       'adapter "@acme/eureka": apiVersion: expected 1 (the adapter contract this sextant speaks), got 2',
     );
-    expect(() => checkAdapterFactory({ type: 'x' }, 'x')).toThrow(/optionsSchema: expected a JSON Schema object.*create: expected a function/);
+    expect(() => checkAdapterFactory({ type: 'x' }, 'x')).toThrow(
+      /optionsSchema: expected a JSON Schema object.*create: expected a function/,
+    );
     expect(() => checkAdapterFactory(undefined, 'x')).toThrow('does not export an adapter factory');
   });
 
@@ -81,7 +105,11 @@ describe('adapter factories', () => {
     const options: Record<string, unknown> = { address: 'http://consul:8500' };
     expect(validateAdapterOptions(good, options)).toEqual([]);
     expect(options.wait).toBe('5m');
-    const problems = validateAdapterOptions(good, { address: 'consul:8500', extra: 1 }, { at: ['adapters', 0] });
+    const problems = validateAdapterOptions(
+      good,
+      { address: 'consul:8500', extra: 1 },
+      { at: ['adapters', 0] },
+    );
     expect(problems.map(formatProblem)).toEqual([
       'adapters[0].extra: unknown field (expected one of: address, wait)',
       'adapters[0].address: not an http:// or https:// URL ("consul:8500")',

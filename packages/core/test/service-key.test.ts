@@ -2,9 +2,18 @@ import { formatServiceKey, parseServiceKey, ServiceKeyError, labelsMatch } from 
 
 describe('service key', () => {
   it.each([
-    ['reviews.default.svc.cluster.local|http', { hostname: 'reviews.default.svc.cluster.local', portName: 'http', labels: {} }],
-    ['web.service.dc1.consul|http|version=v2', { hostname: 'web.service.dc1.consul', portName: 'http', labels: { version: 'v2' } }],
-    ['api|grpc|env=prod,version=v1', { hostname: 'api', portName: 'grpc', labels: { env: 'prod', version: 'v1' } }],
+    [
+      'reviews.default.svc.cluster.local|http',
+      { hostname: 'reviews.default.svc.cluster.local', portName: 'http', labels: {} },
+    ],
+    [
+      'web.service.dc1.consul|http|version=v2',
+      { hostname: 'web.service.dc1.consul', portName: 'http', labels: { version: 'v2' } },
+    ],
+    [
+      'api|grpc|env=prod,version=v1',
+      { hostname: 'api', portName: 'grpc', labels: { env: 'prod', version: 'v1' } },
+    ],
     ['db|5432|canary', { hostname: 'db', portName: '5432', labels: { canary: '' } }],
   ])('parses and formats %s', (text, key) => {
     expect(parseServiceKey(text)).toEqual(key);
@@ -41,8 +50,12 @@ describe('service key', () => {
   });
 
   it('refuses to format labels that would make the key ambiguous', () => {
-    expect(() => formatServiceKey({ hostname: 'a', portName: 'p', labels: { k: 'x|y' } })).toThrow(ServiceKeyError);
-    expect(() => formatServiceKey({ hostname: 'a', portName: 'p', labels: { k: 'x,y' } })).toThrow(ServiceKeyError);
+    expect(() => formatServiceKey({ hostname: 'a', portName: 'p', labels: { k: 'x|y' } })).toThrow(
+      ServiceKeyError,
+    );
+    expect(() => formatServiceKey({ hostname: 'a', portName: 'p', labels: { k: 'x,y' } })).toThrow(
+      ServiceKeyError,
+    );
   });
 
   it('matches subsets by label inclusion', () => {

@@ -44,7 +44,10 @@ export function formatLabels(labels: Labels): string {
     .map((k) => {
       const v = labels[k] ?? '';
       if (!isKeyableLabel(k, v)) {
-        throw new ServiceKeyError(`${k}=${v}`, 'label keys and values may not contain "|", "," "%" or spaces');
+        throw new ServiceKeyError(
+          `${k}=${v}`,
+          'label keys and values may not contain "|", "," "%" or spaces',
+        );
       }
       return v === '' ? k : `${k}=${v}`;
     })
@@ -62,8 +65,10 @@ export function parseServiceKey(input: string): ServiceKey {
     throw new ServiceKeyError(input, 'expected <hostname>|<portName> or <hostname>|<portName>|<labels>');
   }
   const [hostname = '', portName = '', labelText] = parts;
-  if (!isValidHostname(hostname)) throw new ServiceKeyError(input, `hostname "${hostname}" is not a valid name`);
-  if (!isValidPortName(portName)) throw new ServiceKeyError(input, `port name "${portName}" is not a valid name`);
+  if (!isValidHostname(hostname))
+    throw new ServiceKeyError(input, `hostname "${hostname}" is not a valid name`);
+  if (!isValidPortName(portName))
+    throw new ServiceKeyError(input, `port name "${portName}" is not a valid name`);
   return { hostname, portName, labels: labelText === undefined ? {} : parseLabels(input, labelText) };
 }
 

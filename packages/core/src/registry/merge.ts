@@ -24,7 +24,9 @@ export interface MergeResult {
  * Merges one hostname across the adapters that report it, given in configured order:
  * attributes from the first, instances from all (deduplicated by address, port and port name).
  */
-export function mergeService(holders: readonly { adapter: string; reported: PartitionService }[]): MergeResult | undefined {
+export function mergeService(
+  holders: readonly { adapter: string; reported: PartitionService }[],
+): MergeResult | undefined {
   const [first, ...rest] = holders;
   if (!first) return undefined;
   const winner = first.reported;

@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import type { InstanceInput, ServiceInput } from '../adapter';
-import { HEALTH_STATES, PROTOCOLS, type Labels, type Locality, type Service, type ServiceInstance, type ServicePort } from '../model';
+import {
+  HEALTH_STATES,
+  PROTOCOLS,
+  type Labels,
+  type Locality,
+  type Service,
+  type ServiceInstance,
+  type ServicePort,
+} from '../model';
 import { isValidHostname, isValidPortName } from '../naming/service-key';
 
 /**
@@ -23,7 +31,10 @@ export function normalizeService(
   const rejected: string[] = [];
   const hostname = typeof input?.hostname === 'string' ? input.hostname : '';
   if (!isValidHostname(hostname)) {
-    return { instances: [], rejected: [`service "${String(input?.hostname)}": hostname is not a valid DNS name`] };
+    return {
+      instances: [],
+      rejected: [`service "${String(input?.hostname)}": hostname is not a valid DNS name`],
+    };
   }
   const ports = normalizePorts(hostname, input.ports, rejected);
   const service: Service = {
@@ -73,7 +84,8 @@ function normalizeInstance(
   origin: string,
 ): ServiceInstance | string {
   const where = `service ${hostname} instance ${String(input?.address)}:${String(input?.port)}`;
-  if (typeof input?.address !== 'string' || isIP(input.address) === 0) return `${where}: address is not an IP literal`;
+  if (typeof input?.address !== 'string' || isIP(input.address) === 0)
+    return `${where}: address is not an IP literal`;
   if (!isPortNumber(input.port)) return `${where}: port must be an integer from 1 to 65535`;
   if (typeof input.portName !== 'string' || !portNames.has(input.portName)) {
     return `${where}: portName "${String(input.portName)}" is not a port of the service`;

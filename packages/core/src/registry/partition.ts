@@ -117,7 +117,8 @@ export class Partition {
         typeof resource.name === 'string' &&
         typeof resource.spec === 'object' &&
         resource.spec !== null;
-      if (!ok) this.reject([`config resource ${JSON.stringify(resource)?.slice(0, 80)}: needs kind, name and spec`]);
+      if (!ok)
+        this.reject([`config resource ${JSON.stringify(resource)?.slice(0, 80)}: needs kind, name and spec`]);
       return ok;
     });
     if (canonicalJson(valid) === canonicalJson(this.config)) return false;

@@ -78,7 +78,8 @@ export class Registry {
     if (!partition) throw new Error(`no adapter named "${adapter}" in this registry`);
     return {
       replaceAll: (state) => this.apply(partition, () => partition.replaceAll(state)),
-      upsertService: (service, instances) => this.apply(partition, () => partition.upsert(service, instances)),
+      upsertService: (service, instances) =>
+        this.apply(partition, () => partition.upsert(service, instances)),
       removeService: (hostname) => this.apply(partition, () => partition.remove(hostname)),
       setStatus: (status, detail) => this.setStatus(partition, status, detail),
     };
@@ -158,7 +159,11 @@ export class Registry {
     const wasSynced = this.isSynced();
     if (status !== partition.status || detail !== partition.detail) {
       const log = status === 'degraded' ? this.logger.warn : this.logger.info;
-      log.call(this.logger, { adapter: partition.name, status, detail }, `adapter ${partition.name} is ${status}`);
+      log.call(
+        this.logger,
+        { adapter: partition.name, status, detail },
+        `adapter ${partition.name} is ${status}`,
+      );
     }
     partition.setStatus(status, detail);
     // The first complete picture goes out at once: proxies are waiting for it.
@@ -195,7 +200,14 @@ export class Registry {
 
     const version = snapshotVersion(services, config);
     if (previous && version === previous.version) return;
-    const snapshot: Snapshot = { version, services, changed, config, createdAt: this.now() };
+    const snapshot: Snapshot = {
+      version,
+      services,
+      changed,
+      previousVersion: previous?.version,
+      config,
+      createdAt: this.now(),
+    };
     this.snapshot = snapshot;
     this.logger.debug({ version, changed: changed.size, services: services.size }, 'snapshot published');
     for (const listener of this.listeners) {

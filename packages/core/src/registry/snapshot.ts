@@ -21,6 +21,11 @@ export interface Snapshot {
   readonly services: ReadonlyMap<string, ServiceEntry>;
   /** Hostnames added, changed or removed since the previous snapshot (all of them in the first). */
   readonly changed: ReadonlySet<string>;
+  /**
+   * Version of the snapshot this one follows (undefined for the first). Derived state kept for
+   * that version can be brought up to date by applying `changed` alone.
+   */
+  readonly previousVersion?: string;
   /** Traffic rules reported by adapters, in adapter order. */
   readonly config: readonly ConfigResource[];
   /** When it was published (ms since epoch); not part of the version. */

@@ -55,7 +55,9 @@ export interface ValidationSource {
  * `services[2].instances[0].address: not an IP address ("10.0.1.x")`. Defaults in the schema
  * are applied to the value in place.
  */
-export function compileValidator<T>(schema: object): (value: unknown, source?: ValidationSource) => Validation<T> {
+export function compileValidator<T>(
+  schema: object,
+): (value: unknown, source?: ValidationSource) => Validation<T> {
   const validate = ajv.compile(schema);
   return (value, source = {}) => {
     if (validate(value)) return { valid: true, value: value as T };
@@ -82,14 +84,18 @@ export function toProblems(errors: readonly ErrorObject[], source: ValidationSou
   return problems;
 }
 
-function describe(error: ErrorObject): { message: string; extra: (string | number)[]; atKey?: boolean } | undefined {
+function describe(
+  error: ErrorObject,
+): { message: string; extra: (string | number)[]; atKey?: boolean } | undefined {
   const params = error.params as Record<string, unknown>;
   const shown = error.data === undefined ? '' : ` (${show(error.data)})`;
   switch (error.keyword) {
     case 'required':
       return { message: 'missing required field', extra: [String(params.missingProperty)] };
     case 'additionalProperties': {
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const known = Object.keys(
+        (error.parentSchema as { properties?: object } | undefined)?.properties ?? {},
+      );
       const hint = known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
       return { message: `unknown field${hint}`, extra: [String(params.additionalProperty)], atKey: true };
     }
@@ -116,7 +122,11 @@ function describe(error: ErrorObject): { message: string; extra: (string | numbe
     case 'maxItems':
       return { message: `must have at most ${String(params.limit)} item(s)`, extra: [] };
     case 'minLength':
-      return { message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`, extra: [] };
+      return {
+        message:
+          params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
+        extra: [],
+      };
     case 'pattern':
       return { message: `${shown.trim() || 'value'} does not match ${String(params.pattern)}`, extra: [] };
     case 'uniqueItems':

@@ -19,12 +19,20 @@ export class SourceDocument {
   static parse(text: string, file: string): SourceDocument {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length > 0) {
+    const [first] = doc.errors;
+    if (first) {
+      // After one syntax error the parser reports every token it can no longer place:
+      // the first error is the one to fix.
+      const pos = lines.linePos(first.pos[0]);
+      const source = text.split('\n')[pos.line - 1] ?? '';
+      const hint = source.includes('${')
+        ? ' (inside { } or [ ], quote a value that uses ${VAR}: "${VAR}")'
+        : '';
+      const more =
+        doc.errors.length > 1 ? ` (${doc.errors.length - 1} further syntax error(s) follow from it)` : '';
+      const message = `${firstLine(first.message)}${hint}${more}`;
       throw new ConfigError(
-        doc.errors.map((error) => {
-          const pos = lines.linePos(error.pos[0]);
-          return { file, line: pos.line, column: pos.col, path: '', message: firstLine(error.message) };
-        }),
+        [{ file, line: pos.line, column: pos.col, path: '', message }],
         `cannot parse ${file}`,
       );
     }

@@ -1,0 +1,163 @@
+import {
+  isValidHostname,
+  isValidPortName,
+  type FieldPath,
+  type Problem,
+  type SourceDocument,
+} from '@sextant/core';
+
+/**
+ * The rules of a services file that its JSON Schema cannot express: unique hostnames, unique
+ * port names and numbers, how an instance names the ports it serves, no duplicate instances.
+ * Runs on the document as parsed, whether or not it passed the schema, so that one pass reports
+ * every problem; values of the wrong shape are left to the schema's report.
+ */
+export function checkServicesFile(document: SourceDocument): Problem[] {
+  const problems: Problem[] = [];
+  const report = (path: FieldPath, message: string, atKey = false) =>
+    problems.push(document.problem(path, message, atKey));
+
+  const root = asRecord(document.value);
+  const firstWithHostname = new Map<string, number>();
+  for (const [i, item] of asArray(root?.services).entries()) {
+    const service = asRecord(item);
+    if (!service) continue;
+    const at: FieldPath = ['services', i];
+    const hostname = service.hostname;
+    if (typeof hostname === 'string') {
+      const first = firstWithHostname.get(hostname);
+      if (!isValidHostname(hostname)) {
+        report([...at, 'hostname'], `not a valid hostname (${JSON.stringify(hostname)})`);
+      } else if (first !== undefined) {
+        report([...at, 'hostname'], `duplicate hostname "${hostname}": services[${first}] has it already`);
+      } else {
+        firstWithHostname.set(hostname, i);
+      }
+    }
+    const ports = checkPorts(asArray(service.ports), at, report);
+    for (const [j, instance] of asArray(service.instances).entries()) {
+      checkInstance(asRecord(instance), ports, [...at, 'instances', j], report);
+    }
+    checkDuplicateInstances(asArray(service.instances), ports, at, report);
+  }
+  return problems;
+}
+
+type Report = (path: FieldPath, message: string, atKey?: boolean) => void;
+
+/** The service's ports as name → number, for the well-formed ones. */
+type PortNumbers = ReadonlyMap<string, number>;
+
+function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): PortNumbers {
+  const numbers = new Map<string, number>();
+  const firstWithName = new Map<string, number>();
+  const firstWithNumber = new Map<number, number>();
+  for (const [k, item] of ports.entries()) {
+    const port = asRecord(item);
+    const { name, port: number } = port ?? {};
+    if (typeof name === 'string') {
+      const first = firstWithName.get(name);
+      if (!isValidPortName(name)) {
+        report(
+          [...at, 'ports', k, 'name'],
+          `not a valid port name (${JSON.stringify(name)}): use up to 63 letters, digits, "-", "_" or "."`,
+        );
+      } else if (first !== undefined) {
+        report([...at, 'ports', k, 'name'], `duplicate port name "${name}": ports[${first}] has it already`);
+      } else {
+        firstWithName.set(name, k);
+        if (typeof number === 'number') numbers.set(name, number);
+      }
+    }
+    if (typeof number === 'number') {
+      const first = firstWithNumber.get(number);
+      if (first !== undefined) {
+        report(
+          [...at, 'ports', k, 'port'],
+          `duplicate port number ${number}: ports[${first}] has it already`,
+        );
+      } else {
+        firstWithNumber.set(number, k);
+      }
+    }
+  }
+  return numbers;
+}
+
+function checkInstance(
+  instance: Record<string, unknown> | undefined,
+  ports: PortNumbers,
+  at: FieldPath,
+  report: Report,
+): void {
+  if (!instance) return;
+  const names = [...ports.keys()];
+  if (instance.port !== undefined && instance.ports !== undefined) {
+    report([...at, 'ports'], 'give "port" or "ports", not both');
+  } else if (instance.port !== undefined && ports.size > 1) {
+    report(
+      [...at, 'port'],
+      `the service has ${ports.size} ports (${names.join(', ')}): use "ports" to say which port this is ` +
+        `(e.g. ports: { ${names[0]}: ${JSON.stringify(instance.port)} })`,
+    );
+  }
+  const named = asRecord(instance.ports);
+  if (!named) return;
+  if (Object.keys(named).length === 0) {
+    report(
+      [...at, 'ports'],
+      'names no port: list the ports this instance serves, or leave "ports" out to serve them all',
+    );
+  }
+  for (const key of Object.keys(named)) {
+    if (!ports.has(key)) {
+      report([...at, 'ports', key], `not a port of the service (its ports: ${names.join(', ')})`, true);
+    }
+  }
+}
+
+/** The same address serving the same service port twice would count twice in load balancing. */
+function checkDuplicateInstances(
+  instances: readonly unknown[],
+  ports: PortNumbers,
+  at: FieldPath,
+  report: Report,
+): void {
+  const firstServing = new Map<string, number>();
+  for (const [j, item] of instances.entries()) {
+    const instance = asRecord(item);
+    if (typeof instance?.address !== 'string') continue;
+    for (const [portName, port] of servedPorts(instance, ports)) {
+      const id = `${portName} ${instance.address}:${port}`;
+      const first = firstServing.get(id);
+      if (first === undefined) {
+        firstServing.set(id, j);
+      } else {
+        report(
+          [...at, 'instances', j, 'address'],
+          `duplicate instance: instances[${first}] already serves port ${portName} at ${instance.address}:${port}`,
+        );
+        break;
+      }
+    }
+  }
+}
+
+/** The (port name, instance port) pairs an instance serves, as far as its fields are well-formed. */
+function servedPorts(instance: Record<string, unknown>, ports: PortNumbers): [string, unknown][] {
+  const named = asRecord(instance.ports);
+  if (named) return Object.entries(named);
+  if (instance.port === undefined) return [...ports];
+  // `port` on a multi-port service is reported by checkInstance; it serves nothing to compare.
+  return ports.size === 1 ? [[[...ports.keys()][0] as string, instance.port]] : [];
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}

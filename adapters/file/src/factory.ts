@@ -1,0 +1,22 @@
+import type { AdapterFactory } from '@sextant/core';
+import { FileAdapter } from './file-adapter';
+import { fileAdapterOptionsSchema, pollIntervalMs, type FileAdapterOptions } from './options';
+import { readServicesFile } from './read-services-file';
+
+/** `type: file`: services from a YAML or JSON file, reloaded when it changes. */
+export const adapter: AdapterFactory<FileAdapterOptions> = {
+  apiVersion: 1,
+  type: 'file',
+  optionsSchema: fileAdapterOptionsSchema,
+  create(options, context) {
+    return new FileAdapter({
+      file: context.resolvePath(options.path),
+      pollIntervalMs: pollIntervalMs(options),
+      logger: context.logger,
+    });
+  },
+  async check(options, context) {
+    const result = await readServicesFile(context.resolvePath(options.path));
+    return result.valid ? [] : result.problems;
+  },
+};

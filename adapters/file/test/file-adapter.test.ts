@@ -1,0 +1,193 @@
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AdapterContext } from '@sextant/core';
+import { RecordingSink, waitFor } from '@sextant/testkit';
+import adapter, { type FileAdapterOptions } from '../src';
+import { recordingLogger } from './support/recording-logger';
+import { TempFiles } from './support/temp-files';
+
+/** A services file with one service, `web.test`, whose instances are at these addresses. */
+const webAt = (...addresses: string[]): string =>
+  [
+    'services:',
+    '  - hostname: web.test',
+    '    ports: [{ name: http, port: 80 }]',
+    '    instances:',
+    ...addresses.map((address) => `      - { address: ${address}, port: 8080 }`),
+    '',
+  ].join('\n');
+
+describe('file adapter', () => {
+  let files: TempFiles;
+  const running: (() => Promise<void>)[] = [];
+  beforeEach(() => (files = new TempFiles()));
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((stop) => stop()));
+    files.cleanup();
+  });
+
+  /** Runs the adapter; the poll is an hour, so everything seen here came through the directory watch. */
+  function start(options: Partial<FileAdapterOptions> = {}) {
+    const logger = recordingLogger();
+    const context: AdapterContext = {
+      name: 'file',
+      logger,
+      baseDir: files.root,
+      resolvePath: (path) => resolve(files.root, path),
+      env: {},
+    };
+    const sink = new RecordingSink();
+    const controller = new AbortController();
+    const done = adapter
+      .create({ path: files.file, pollInterval: '1h', ...options }, context)
+      .run(sink, controller.signal);
+    running.push(async () => {
+      controller.abort();
+      await done;
+    });
+    const checks = () => logger.entries.filter((e) => e.msg === 'file checked').length;
+    return {
+      sink,
+      logger,
+      /** Addresses of web.test's instances as last reported. */
+      addresses: () => sink.services.get('web.test')?.instances.map((i) => i.address),
+      errors: () => logger.entries.filter((e) => e.level === 'error'),
+      /** Replaces the file (one rename into the watched directory) and waits for the read it causes. */
+      async replaceAndWaitForCheck(text: string) {
+        const before = checks();
+        files.replace(text);
+        await waitFor(() => checks() > before, { message: 'the adapter to read the replaced file' });
+      },
+    };
+  }
+
+  it('reports the whole file, then ready', async () => {
+    files.replace(webAt('10.0.0.1', '10.0.0.2'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    expect(a.sink.calls.map((call) => call.method)).toEqual(['replaceAll', 'setStatus']);
+    expect(a.addresses()).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(a.logger.entries.filter((e) => e.level === 'info').map((e) => e.msg)).toEqual([
+      'services file loaded',
+    ]);
+  });
+
+  it('reloads an edit in place', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    writeFileSync(files.file, webAt('10.0.0.1', '10.0.0.2'));
+    await waitFor(() => a.addresses()?.length === 2 && a.sink.status === 'ready', {
+      message: () => `the edit to show (now ${a.addresses()?.join(', ')}, ${a.sink.status})`,
+    });
+  });
+
+  it('reloads a file replaced by rename, as editors save', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    const temp = join(files.dir, '.services.yaml.swp');
+    writeFileSync(temp, webAt('10.0.0.3'));
+    renameSync(temp, files.file);
+    await waitFor(() => a.addresses()?.[0] === '10.0.0.3', {
+      message: () => `10.0.0.3 (now ${a.addresses()})`,
+    });
+    expect(a.sink.status).toBe('ready');
+  });
+
+  it('keeps the last state while the file is deleted, and reloads it when it is created again', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    const reports = a.sink.calls.length;
+
+    unlinkSync(files.file);
+    await waitFor(() => a.sink.status === 'degraded');
+    expect(a.sink.detail).toBe(`${files.file}: cannot read the file: it does not exist`);
+    expect(a.sink.calls.slice(reports).map((call) => call.method)).toEqual(['setStatus']);
+    expect(a.addresses()).toEqual(['10.0.0.1']);
+
+    files.replace(webAt('10.0.0.2'));
+    await waitFor(() => a.sink.status === 'ready');
+    expect(a.addresses()).toEqual(['10.0.0.2']);
+  });
+
+  it('keeps the last state on a broken edit, reports the problems once, and recovers on a fix', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    const reports = a.sink.calls.length;
+
+    const broken = webAt('10.0.0.1', '10.0.0.x');
+    await a.replaceAndWaitForCheck(broken);
+    expect(a.sink.status).toBe('degraded');
+    expect(a.sink.detail).toBe(
+      `${files.file}:6:20: services[0].instances[1].address: not an IP address ("10.0.0.x")`,
+    );
+    expect(a.sink.calls.slice(reports).map((call) => call.method)).toEqual(['setStatus']);
+    expect(a.addresses()).toEqual(['10.0.0.1']);
+    expect(a.errors()).toEqual([
+      expect.objectContaining({
+        msg: 'services file cannot be used; keeping the services last loaded from it',
+        fields: {
+          file: files.file,
+          problems: [`${files.file}:6:20: services[0].instances[1].address: not an IP address ("10.0.0.x")`],
+        },
+      }),
+    ]);
+
+    // The same bad bytes again: nothing new to say.
+    await a.replaceAndWaitForCheck(broken);
+    expect(a.errors()).toHaveLength(1);
+    expect(a.sink.calls).toHaveLength(reports + 1);
+
+    files.replace(webAt('10.0.0.1', '10.0.0.2'));
+    await waitFor(() => a.sink.status === 'ready');
+    expect(a.addresses()).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('reports nothing for a rewrite with identical content', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'ready');
+    const reports = a.sink.calls.length;
+    await a.replaceAndWaitForCheck(webAt('10.0.0.1'));
+    expect(a.sink.calls).toHaveLength(reports);
+  });
+
+  it('is degraded, never ready, while the file is missing at start', async () => {
+    const a = start();
+    await waitFor(() => a.sink.status === 'degraded');
+    expect(a.sink.detail).toBe(`${files.file}: cannot read the file: it does not exist`);
+    expect(a.errors().map((e) => e.msg)).toEqual([
+      'services file cannot be used; no services loaded from it yet',
+    ]);
+    files.replace(webAt('10.0.0.1'));
+    await waitFor(() => a.sink.status === 'ready');
+    expect(a.sink.statuses()).toEqual(['degraded', 'ready']);
+    expect(a.addresses()).toEqual(['10.0.0.1']);
+  });
+
+  it('is degraded while the file is invalid at start, showing the first five problems', async () => {
+    files.replace(webAt('10.0.0.a', '10.0.0.b', '10.0.0.c', '10.0.0.d', '10.0.0.e', '10.0.0.f', '10.0.0.g'));
+    const a = start();
+    await waitFor(() => a.sink.status === 'degraded');
+    const detail = a.sink.detail ?? '';
+    expect(detail).toMatch(/ \(and 2 more\)$/);
+    expect(detail.split('; ')).toHaveLength(5);
+    expect(
+      detail.startsWith(
+        `${files.file}:5:20: services[0].instances[0].address: not an IP address ("10.0.0.a")`,
+      ),
+    ).toBe(true);
+    expect(a.sink.calls.map((call) => call.method)).toEqual(['setStatus']);
+    expect(a.errors()[0]?.fields.problems).toHaveLength(7);
+  });
+
+  it('resolves a relative path against the config file directory', async () => {
+    files.replace(webAt('10.0.0.1'));
+    const a = start({ path: 'config/services.yaml' });
+    await waitFor(() => a.sink.status === 'ready');
+    expect(a.addresses()).toEqual(['10.0.0.1']);
+  });
+});

@@ -1,0 +1,297 @@
+import { formatProblem, type AdapterState } from '@sextant/core';
+import { parseServicesFile } from '../src';
+
+const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
+
+function parsed(text: string): AdapterState {
+  const result = parseServicesFile(text, 'services.yaml');
+  if (!result.valid)
+    throw new Error(`expected a valid file, got:\n${result.problems.map(formatProblem).join('\n')}`);
+  return result.value;
+}
+
+function problems(text: string, file = 'services.yaml'): string[] {
+  const result = parseServicesFile(text, file);
+  return result.valid ? [] : result.problems.map(formatProblem);
+}
+
+describe('parseServicesFile: mapping', () => {
+  it('maps services and instances, filling the defaults', () => {
+    const state = parsed(
+      yaml(
+        'services:',
+        '  - hostname: reviews.default.svc.cluster.local',
+        '    ports: [{ name: http, port: 9080 }]',
+        '    labels: { app: reviews }',
+        '    addresses: [10.0.0.31]',
+        '    instances:',
+        '      - { address: 10.0.1.11, port: 9080, labels: { version: v1 }, locality: { region: us-east1, zone: us-east1-b } }',
+        '      - { address: 10.0.1.12, ports: { http: 9081 }, labels: { version: v2 }, weight: 3, health: unhealthy }',
+        '      - { address: 10.0.1.13, health: draining }',
+      ),
+    );
+    const hostname = 'reviews.default.svc.cluster.local';
+    expect(state).toEqual({
+      services: [
+        {
+          hostname,
+          ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+          labels: { app: 'reviews' },
+          addresses: ['10.0.0.31'],
+        },
+      ],
+      instances: [
+        {
+          hostname,
+          address: '10.0.1.11',
+          port: 9080,
+          portName: 'http',
+          labels: { version: 'v1' },
+          locality: { region: 'us-east1', zone: 'us-east1-b' },
+          weight: 1,
+          health: 'healthy',
+        },
+        {
+          hostname,
+          address: '10.0.1.12',
+          port: 9081,
+          portName: 'http',
+          labels: { version: 'v2' },
+          weight: 3,
+          health: 'unhealthy',
+        },
+        { hostname, address: '10.0.1.13', port: 9080, portName: 'http', weight: 1, health: 'draining' },
+      ],
+    });
+  });
+
+  it('gives an instance without port or ports every service port, on the service port numbers', () => {
+    const state = parsed(
+      yaml(
+        'services:',
+        '  - hostname: api.test',
+        '    ports: [{ name: http, port: 80 }, { name: grpc, port: 90, protocol: grpc }]',
+        '    instances: [{ address: 10.0.0.1 }]',
+      ),
+    );
+    expect(state.services[0]?.ports).toEqual([
+      { name: 'http', port: 80, protocol: 'http' },
+      { name: 'grpc', port: 90, protocol: 'grpc' },
+    ]);
+    expect(state.instances.map((i) => [i.portName, i.port])).toEqual([
+      ['http', 80],
+      ['grpc', 90],
+    ]);
+  });
+
+  it('gives an instance with ports exactly the ports it names, on its own port numbers', () => {
+    const state = parsed(
+      yaml(
+        'services:',
+        '  - hostname: api.test',
+        '    ports: [{ name: http, port: 80 }, { name: grpc, port: 90, protocol: grpc }, { name: admin, port: 91 }]',
+        '    instances:',
+        '      - { address: 10.0.0.1, ports: { grpc: 9090, http: 8080 } }',
+        '      - { address: 10.0.0.2, ports: { admin: 9191 } }',
+      ),
+    );
+    expect(state.instances.map((i) => `${i.address} ${i.portName} ${i.port}`)).toEqual([
+      '10.0.0.1 grpc 9090',
+      '10.0.0.1 http 8080',
+      '10.0.0.2 admin 9191',
+    ]);
+  });
+
+  it('accepts a service without instances and a file without services', () => {
+    expect(
+      parsed(
+        yaml('services:', '  - { hostname: idle.test, ports: [{ name: tcp, port: 5432, protocol: tcp }] }'),
+      ),
+    ).toEqual({
+      services: [{ hostname: 'idle.test', ports: [{ name: 'tcp', port: 5432, protocol: 'tcp' }] }],
+      instances: [],
+    });
+    expect(parsed('services: []\n')).toEqual({ services: [], instances: [] });
+  });
+
+  it('reads JSON like YAML, and locates its problems by line too', () => {
+    const json = JSON.stringify(
+      {
+        services: [
+          {
+            hostname: 'web.test',
+            ports: [{ name: 'http', port: 80 }],
+            instances: [{ address: '10.0.0.1', port: 8080, labels: { version: 'v1' } }],
+          },
+        ],
+      },
+      null,
+      2,
+    );
+    expect(parsed(json)).toEqual(
+      parsed(
+        yaml(
+          'services:',
+          '  - hostname: web.test',
+          '    ports: [{ name: http, port: 80 }]',
+          '    instances: [{ address: 10.0.0.1, port: 8080, labels: { version: v1 } }]',
+        ),
+      ),
+    );
+    expect(problems(json.replace('"10.0.0.1"', '"10.0.0.x"'), 'services.json')).toEqual([
+      'services.json:13:22: services[0].instances[0].address: not an IP address ("10.0.0.x")',
+    ]);
+  });
+});
+
+describe('parseServicesFile: problems', () => {
+  it('reports schema problems with file, line, column and field', () => {
+    expect(
+      problems(
+        yaml(
+          'services:',
+          '  - hostname: reviews.test',
+          '    ports: [{ name: http, port: 70000, protocol: htp }]',
+          '    addresses: [10.0.0.x]',
+          '    instances:',
+          '      - address: 10.0.1.x',
+          '        weight: 0',
+          '        health: sick',
+          '        locality: { region: r, planet: earth }',
+          '        labels: { version: 2 }',
+          '  - ports: []',
+          '    colour: blue',
+        ),
+      ),
+    ).toEqual([
+      'services.yaml:3:33: services[0].ports[0].port: must be <= 65535 (70000)',
+      'services.yaml:3:50: services[0].ports[0].protocol: expected one of "http", "http2", "grpc", "tcp", got "htp"',
+      'services.yaml:4:17: services[0].addresses[0]: not an IP address ("10.0.0.x")',
+      'services.yaml:6:18: services[0].instances[0].address: not an IP address ("10.0.1.x")',
+      'services.yaml:7:17: services[0].instances[0].weight: must be >= 1 (0)',
+      'services.yaml:8:17: services[0].instances[0].health: expected one of "healthy", "unhealthy", "draining", got "sick"',
+      'services.yaml:9:32: services[0].instances[0].locality.planet: unknown field (expected one of: region, zone, subzone)',
+      'services.yaml:10:28: services[0].instances[0].labels.version: expected string, got number (2)',
+      'services.yaml:11:5: services[1].hostname: missing required field',
+      'services.yaml:11:12: services[1].ports: must have at least 1 item(s)',
+      'services.yaml:12:5: services[1].colour: unknown field (expected one of: hostname, ports, labels, addresses, instances)',
+    ]);
+  });
+
+  it('reports syntax errors, duplicate keys and empty files with their position', () => {
+    expect(problems('services: [\n')).toEqual([
+      'services.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
+    expect(problems(yaml('services: []', 'services: []'))).toEqual([
+      'services.yaml:2:1: Map keys must be unique',
+    ]);
+    expect(problems('')).toEqual(['services.yaml: the file is empty: expected a "services:" list']);
+    expect(problems(yaml('servics: []'))).toEqual([
+      'services.yaml:1:1: services: missing required field',
+      'services.yaml:1:1: servics: unknown field (expected one of: services)',
+    ]);
+  });
+
+  const twoPorts = [
+    'services:',
+    '  - hostname: reviews.test',
+    '    ports:',
+    '      - { name: http, port: 9080 }',
+    '      - { name: grpc, port: 9090, protocol: grpc }',
+    '    instances:',
+  ];
+
+  it('refuses port on a multi-port service, saying to use ports', () => {
+    expect(problems(yaml(...twoPorts, '      - { address: 10.0.1.11, port: 9080 }'))).toEqual([
+      'services.yaml:7:37: services[0].instances[0].port: the service has 2 ports (http, grpc): ' +
+        'use "ports" to say which port this is (e.g. ports: { http: 9080 })',
+    ]);
+  });
+
+  it('refuses port and ports together', () => {
+    expect(
+      problems(yaml(...twoPorts, '      - { address: 10.0.1.11, port: 9080, ports: { http: 9080 } }')),
+    ).toEqual(['services.yaml:7:50: services[0].instances[0].ports: give "port" or "ports", not both']);
+  });
+
+  it('refuses a ports key that is not a port of the service, pointing at the key', () => {
+    expect(
+      problems(yaml(...twoPorts, '      - { address: 10.0.1.11, ports: { http: 9080, metrics: 15090 } }')),
+    ).toEqual([
+      'services.yaml:7:52: services[0].instances[0].ports.metrics: not a port of the service (its ports: http, grpc)',
+    ]);
+  });
+
+  it('refuses an empty ports map', () => {
+    expect(problems(yaml(...twoPorts, '      - { address: 10.0.1.11, ports: {} }'))).toEqual([
+      'services.yaml:7:38: services[0].instances[0].ports: names no port: ' +
+        'list the ports this instance serves, or leave "ports" out to serve them all',
+    ]);
+  });
+
+  it('refuses duplicate hostnames, port names and port numbers', () => {
+    expect(
+      problems(
+        yaml(
+          'services:',
+          '  - hostname: reviews.test',
+          '    ports: [{ name: http, port: 80 }, { name: http, port: 81 }, { name: grpc, port: 80 }]',
+          '  - hostname: reviews.test',
+          '    ports: [{ name: http, port: 80 }]',
+        ),
+      ),
+    ).toEqual([
+      'services.yaml:3:47: services[0].ports[1].name: duplicate port name "http": ports[0] has it already',
+      'services.yaml:3:85: services[0].ports[2].port: duplicate port number 80: ports[0] has it already',
+      'services.yaml:4:15: services[1].hostname: duplicate hostname "reviews.test": services[0] has it already',
+    ]);
+  });
+
+  it('refuses invalid hostnames and port names', () => {
+    expect(
+      problems(
+        yaml('services:', '  - hostname: "reviews test"', '    ports: [{ name: "http api", port: 80 }]'),
+      ),
+    ).toEqual([
+      'services.yaml:2:15: services[0].hostname: not a valid hostname ("reviews test")',
+      'services.yaml:3:21: services[0].ports[0].name: not a valid port name ("http api"): ' +
+        'use up to 63 letters, digits, "-", "_" or "."',
+    ]);
+  });
+
+  it('refuses an instance listed twice for the same port', () => {
+    expect(
+      problems(
+        yaml(
+          ...twoPorts,
+          '      - { address: 10.0.1.11 }',
+          '      - { address: 10.0.1.12, ports: { http: 9080 } }',
+          '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+        ),
+      ),
+    ).toEqual([
+      'services.yaml:9:20: services[0].instances[2].address: ' +
+        'duplicate instance: instances[0] already serves port grpc at 10.0.1.11:9090',
+    ]);
+  });
+
+  it('reports schema and semantic problems together, in file order', () => {
+    expect(
+      problems(
+        yaml(
+          'services:',
+          '  - hostname: a.test',
+          '    ports: [{ name: http, port: 80 }]',
+          '    instances: [{ address: 10.0.0.x, ports: { grpc: 1 } }]',
+          '  - hostname: a.test',
+          '    ports: [{ name: http, port: "80" }]',
+        ),
+      ),
+    ).toEqual([
+      'services.yaml:4:28: services[0].instances[0].address: not an IP address ("10.0.0.x")',
+      'services.yaml:4:47: services[0].instances[0].ports.grpc: not a port of the service (its ports: http)',
+      'services.yaml:5:15: services[1].hostname: duplicate hostname "a.test": services[0] has it already',
+      'services.yaml:6:33: services[1].ports[0].port: expected integer, got string ("80")',
+    ]);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Envoy v1 REST discovery bodies, as Envoy ≤1.8 validated them (../shared/spec/envoy-v1-rest.md).
+ * Only the fields Sextant emits are typed; every object here is closed in Envoy's schema, so an
+ * extra key would make Envoy discard the whole response.
+ */
+
+export interface SdsHost {
+  readonly ip_address: string;
+  readonly port: number;
+  readonly tags?: {
+    readonly az?: string;
+    readonly canary?: boolean;
+    readonly load_balancing_weight?: number;
+  };
+}
+
+export interface SdsResponse {
+  readonly hosts: readonly SdsHost[];
+}
+
+export interface V1Cluster {
+  readonly name: string;
+  readonly type: 'static' | 'strict_dns' | 'logical_dns' | 'sds' | 'original_dst';
+  readonly connect_timeout_ms: number;
+  readonly lb_type: 'round_robin' | 'least_request' | 'random' | 'ring_hash' | 'original_dst_lb';
+  readonly service_name?: string;
+  readonly hosts?: readonly { readonly url: string }[];
+  readonly features?: 'http2';
+}
+
+export interface CdsResponse {
+  readonly clusters: readonly V1Cluster[];
+}
+
+export interface V1Route {
+  readonly prefix: string;
+  readonly cluster: string;
+}
+
+export interface V1VirtualHost {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly routes: readonly V1Route[];
+}
+
+export interface RouteConfiguration {
+  readonly validate_clusters?: boolean;
+  readonly virtual_hosts: readonly V1VirtualHost[];
+}
+
+export interface V1HttpFilter {
+  readonly type: 'decoder' | 'encoder' | 'both';
+  readonly name: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface HttpConnectionManagerConfig {
+  readonly codec_type: 'auto' | 'http1' | 'http2';
+  readonly stat_prefix: string;
+  readonly generate_request_id?: boolean;
+  readonly tracing?: { readonly operation_name: 'ingress' | 'egress' };
+  readonly rds?: {
+    readonly cluster: string;
+    readonly route_config_name: string;
+    readonly refresh_delay_ms: number;
+  };
+  readonly route_config?: RouteConfiguration;
+  readonly filters: readonly V1HttpFilter[];
+}
+
+export interface TcpProxyConfig {
+  readonly stat_prefix: string;
+  readonly route_config: {
+    readonly routes: readonly {
+      readonly cluster: string;
+      readonly destination_ip_list?: readonly string[];
+    }[];
+  };
+}
+
+export type V1NetworkFilter =
+  | {
+      readonly type: 'read';
+      readonly name: 'http_connection_manager';
+      readonly config: HttpConnectionManagerConfig;
+    }
+  | { readonly type: 'read'; readonly name: 'tcp_proxy'; readonly config: TcpProxyConfig };
+
+export interface V1Listener {
+  readonly name: string;
+  readonly address: string;
+  readonly filters: readonly V1NetworkFilter[];
+  readonly bind_to_port?: boolean;
+  readonly use_original_dst?: boolean;
+}
+
+export interface LdsResponse {
+  readonly listeners: readonly V1Listener[];
+}

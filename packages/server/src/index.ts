@@ -1,0 +1,12 @@
+export type { MeshState } from './mesh-state';
+export { ServerMetrics } from './metrics';
+export { ResponseCache } from './response-cache';
+export { HttpError, NOT_SYNCED_MESSAGE } from './http-errors';
+export { V1Responder, parseProxy } from './v1/v1-responder';
+export { registerV1Routes } from './v1/v1-routes';
+export { registerAdminRoutes, type ProxyConfigSection } from './admin/admin-routes';
+export { registryView, v1ProxyConfig } from './admin/debug-views';
+export { createHttpServer, listenOn } from './http-server';
+export { createAdminServer, createDiscoveryServer } from './servers';
+export { parseListenAddress, formatHostPort } from './listen-address';
+export { respondWithError } from './respond';

@@ -1,0 +1,92 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry as PromRegistry } from 'prom-client';
+import type { MeshState } from './mesh-state';
+
+/**
+ * Prometheus metrics served on the admin listener's /metrics. Gauges that describe the mesh
+ * are read from it at scrape time rather than kept in step with it.
+ */
+export class ServerMetrics {
+  readonly registry = new PromRegistry();
+  readonly discoveryRequests: Counter<'api' | 'code'>;
+  readonly cacheLookups: Counter<'result'>;
+  readonly snapshotsPublished: Counter;
+
+  constructor(mesh: MeshState) {
+    collectDefaultMetrics({ register: this.registry });
+    this.discoveryRequests = new Counter({
+      name: 'sextant_discovery_requests_total',
+      help: 'Discovery requests answered, by API and HTTP status.',
+      labelNames: ['api', 'code'],
+      registers: [this.registry],
+    });
+    this.cacheLookups = new Counter({
+      name: 'sextant_response_cache_lookups_total',
+      help: 'Serialised-response cache lookups, by result (hit or miss).',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.snapshotsPublished = new Counter({
+      name: 'sextant_snapshots_published_total',
+      help: 'Snapshots published by the registry.',
+      registers: [this.registry],
+    });
+    mesh.onSnapshot(() => this.snapshotsPublished.inc());
+
+    new Gauge({
+      name: 'sextant_services',
+      help: 'Services in the current snapshot.',
+      registers: [this.registry],
+      collect() {
+        this.set(mesh.current()?.services.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sextant_instances',
+      help: 'Instances (of every port) in the current snapshot.',
+      registers: [this.registry],
+      collect() {
+        let count = 0;
+        for (const entry of mesh.current()?.services.values() ?? []) count += entry.instances.length;
+        this.set(count);
+      },
+    });
+    new Gauge({
+      name: 'sextant_adapter_status',
+      help: 'Adapter status: 1 for the status the adapter is in, 0 for the others.',
+      labelNames: ['adapter', 'status'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const adapter of mesh.adapterStatuses()) {
+          for (const status of ['syncing', 'ready', 'degraded'] as const) {
+            this.set({ adapter: adapter.name, status }, adapter.status === status ? 1 : 0);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'sextant_adapter_last_report_age_seconds',
+      help: 'Seconds since the adapter last reported data or confirmed it is current; grows while it is degraded.',
+      labelNames: ['adapter'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const adapter of mesh.adapterStatuses()) {
+          if (adapter.lastReportAt !== undefined)
+            this.set({ adapter: adapter.name }, (now - adapter.lastReportAt) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'sextant_adapter_rejected_inputs',
+      help: 'Services, instances or fields an adapter reported that were rejected as invalid.',
+      labelNames: ['adapter'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const adapter of mesh.adapterStatuses()) this.set({ adapter: adapter.name }, adapter.rejected);
+      },
+    });
+  }
+}

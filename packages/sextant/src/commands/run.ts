@@ -1,0 +1,69 @@
+import { ConfigError, formatProblem, silentLogger, type LogLevel } from '@sextant/core';
+import { loadConfig } from '../config/load-config';
+import { createContainer } from '../daemon/container';
+import { Daemon, ListenError } from '../daemon/daemon';
+import { createLogger } from '../logging';
+import { quickstartBanner, quickstartConfigPath } from '../quickstart';
+
+export interface RunOptions {
+  readonly configFile?: string;
+  readonly logLevel?: LogLevel;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+/**
+ * Runs the daemon until SIGTERM or SIGINT. Exit codes: 0 after a clean stop; 2 for a config that
+ * cannot be used (every problem printed, no stack trace); 1 when a listener cannot be opened.
+ */
+export async function run(options: RunOptions): Promise<number> {
+  const configFile = options.configFile ?? quickstartConfigPath();
+  let loaded;
+  try {
+    loaded = await loadConfig(configFile, { env: options.env, logger: silentLogger });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    options.stderr.write(
+      `sextant: ${configFile} cannot be used:\n${error.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`,
+    );
+    return 2;
+  }
+
+  // Listen for signals before anything opens, so a stop during start-up is still graceful.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const logger = createLogger(options.logLevel ?? loaded.config.log.level, options.stdout);
+  const daemon = createContainer(loaded, logger, options.env).resolve(Daemon);
+  let bound: Record<string, string>;
+  try {
+    bound = await daemon.start();
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    logger.fatal(error.message);
+    options.stderr.write(`sextant: ${error.message}\n`);
+    return 1;
+  }
+  logger.info(
+    { config: loaded.file, adapters: loaded.adapters.map((a) => `${a.name} (${a.type})`) },
+    'sextant started',
+  );
+  if (options.configFile === undefined) options.stdout.write(quickstartBanner(loaded.file, bound));
+
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down');
+  // A second signal, or a stop that hangs, must not keep the process around.
+  process.once(signal, () => process.exit(1));
+  const deadline = setTimeout(() => {
+    logger.warn(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+    process.exit(0);
+  }, SHUTDOWN_DEADLINE_MS);
+  await daemon.stop();
+  clearTimeout(deadline);
+  logger.info('stopped');
+  return 0;
+}

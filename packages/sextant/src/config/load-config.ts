@@ -1,0 +1,173 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  AdapterLoadError,
+  compileValidator,
+  ConfigError,
+  daemonConfigSchema,
+  SourceDocument,
+  validateAdapterOptions,
+  type AdapterConfig,
+  type AdapterContext,
+  type AdapterFactory,
+  type DaemonConfig,
+  type Logger,
+  type Problem,
+} from '@sextant/core';
+import { interpolateEnv } from './interpolate';
+import { loadAdapterFactory } from './load-adapter';
+
+/** One configured adapter, ready to be created. */
+export interface ConfiguredAdapter {
+  readonly name: string;
+  readonly type: string;
+  readonly factory: AdapterFactory;
+  /** The entry's options (everything but name and type), validated, with the schema's defaults. */
+  readonly options: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  /** Directory of the config file: relative paths in it are relative to this. */
+  readonly baseDir: string;
+  readonly config: DaemonConfig;
+  readonly adapters: readonly ConfiguredAdapter[];
+}
+
+export interface LoadOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Also run each adapter's `check` on what its options point at (`sextant validate`). */
+  readonly checkAdapters?: boolean;
+  readonly logger: Logger;
+}
+
+const validateDaemonConfig = compileValidator<DaemonConfig>(daemonConfigSchema);
+
+/**
+ * Reads, interpolates and validates a config file and every adapter it names. All problems are
+ * collected (file:line:column, field path, what was expected) and thrown together as one
+ * ConfigError, so a user fixes them in one pass.
+ */
+export async function loadConfig(file: string, options: LoadOptions): Promise<LoadedConfig> {
+  const absolute = path.resolve(file);
+  const baseDir = path.dirname(absolute);
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      [{ file, path: '', message: `cannot read: ${(error as Error).message}` }],
+      'invalid configuration',
+    );
+  }
+  const document = SourceDocument.parse(text, file);
+  const problems: Problem[] = [];
+  const raw = interpolateEnv(document.value ?? {}, options.env, document, problems);
+  const result = validateDaemonConfig(raw, { document });
+  if (!result.valid) problems.push(...result.problems);
+  // Go on to the adapters even when other keys are wrong, so every problem is reported at once.
+  const entries = wellFormedAdapters(raw);
+
+  const names = adapterNames(entries, document, problems);
+  const adapters: ConfiguredAdapter[] = [];
+  for (const [index, entry] of entries.entries()) {
+    if (entry === undefined) continue;
+    const { name: _name, type, ...adapterOptions } = entry;
+    const name = names[index] ?? type;
+    let factory: AdapterFactory;
+    try {
+      factory = loadAdapterFactory(type, baseDir);
+    } catch (error) {
+      if (!(error instanceof AdapterLoadError)) throw error;
+      for (const p of error.problems) {
+        problems.push(
+          document.problem(
+            ['adapters', index, 'type'],
+            `adapter "${name}": ${p.path ? `${p.path}: ` : ''}${p.message}`,
+          ),
+        );
+      }
+      continue;
+    }
+    const optionProblems = validateAdapterOptions(factory, adapterOptions, {
+      document,
+      at: ['adapters', index],
+    });
+    problems.push(
+      ...optionProblems.map((p) => ({ ...p, message: `adapter "${name}" (${type}): ${p.message}` })),
+    );
+    if (optionProblems.length === 0 && options.checkAdapters && factory.check) {
+      const context = adapterContext(name, baseDir, options.env, options.logger);
+      problems.push(...(await factory.check(adapterOptions, context)));
+    }
+    adapters.push({ name, type, factory, options: adapterOptions });
+  }
+  if (problems.length > 0 || !result.valid) throw new ConfigError(problems);
+  return { file: absolute, baseDir, config: result.value, adapters };
+}
+
+/** The adapter entries that have the shape the schema checks (others are already reported), by index. */
+function wellFormedAdapters(raw: unknown): (AdapterConfig | undefined)[] {
+  const list = (raw as { adapters?: unknown } | null)?.adapters;
+  if (!Array.isArray(list)) return [];
+  return list.map((entry: unknown) => {
+    const candidate = entry as Partial<AdapterConfig> | null;
+    const ok =
+      typeof candidate === 'object' &&
+      candidate !== null &&
+      typeof candidate.type === 'string' &&
+      candidate.type !== '' &&
+      (candidate.name === undefined || typeof candidate.name === 'string');
+    return ok ? (candidate as AdapterConfig) : undefined;
+  });
+}
+
+/** An adapter's name defaults to its type; names must be unique (they name registry partitions). */
+function adapterNames(
+  entries: readonly (AdapterConfig | undefined)[],
+  document: SourceDocument,
+  problems: Problem[],
+): (string | undefined)[] {
+  const typeCounts = new Map<string, number>();
+  for (const entry of entries) if (entry) typeCounts.set(entry.type, (typeCounts.get(entry.type) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return entries.map((entry, index) => {
+    if (entry === undefined) return undefined;
+    if (entry.name === undefined && (typeCounts.get(entry.type) ?? 0) > 1) {
+      problems.push(
+        document.problem(
+          ['adapters', index],
+          `name is required: ${typeCounts.get(entry.type)} adapters have type "${entry.type}"`,
+        ),
+      );
+    }
+    const name = entry.name ?? entry.type;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      problems.push(
+        document.problem(
+          ['adapters', index, 'name'],
+          `"${name}" is already the name of adapters[${first}]; names must be unique`,
+        ),
+      );
+    } else {
+      seen.set(name, index);
+    }
+    return name;
+  });
+}
+
+export function adapterContext(
+  name: string,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): AdapterContext {
+  return {
+    name,
+    logger: logger.child({ adapter: name }),
+    baseDir,
+    resolvePath: (p) => path.resolve(baseDir, p),
+    env,
+  };
+}

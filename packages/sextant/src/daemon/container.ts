@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { durationMs, Registry } from '@sextant/core';
+import { createAdminServer, createDiscoveryServer, ServerMetrics } from '@sextant/server';
+import type { Logger } from 'pino';
+import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { adapterContext, type LoadedConfig } from '../config/load-config';
+import { AdapterSupervisor } from './adapter-supervisor';
+import { Daemon } from './daemon';
+import { httpListener, type Listener } from './listener';
+import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+
+/**
+ * The composition root: the only place that knows how the parts are wired. Every other
+ * package takes its collaborators as constructor arguments and knows nothing of tsyringe.
+ */
+export function createContainer(
+  loaded: LoadedConfig,
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>>,
+): DependencyContainer {
+  const c = container.createChildContainer();
+  const { config } = loaded;
+  c.register(CONFIG, { useValue: loaded });
+  c.register(LOGGER, { useValue: logger });
+  c.register(Registry, {
+    useFactory: instanceCachingFactory(
+      () =>
+        new Registry({
+          adapters: loaded.adapters.map((a) => a.name),
+          debounce: { afterMs: durationMs(config.debounce.after), maxMs: durationMs(config.debounce.max) },
+          logger: logger.child({ component: 'registry' }),
+        }),
+    ),
+  });
+  c.register(ServerMetrics, {
+    useFactory: instanceCachingFactory((r) => new ServerMetrics(r.resolve(Registry))),
+  });
+  c.register(LISTENERS, {
+    useFactory: instanceCachingFactory((r): Listener[] => {
+      const registry = r.resolve(Registry);
+      const metrics = r.resolve(ServerMetrics);
+      return [
+        httpListener('discovery', createDiscoveryServer(registry, metrics, logger), config.listen.discovery),
+        httpListener('admin', createAdminServer(registry, metrics, logger), config.listen.admin),
+      ];
+    }),
+  });
+  c.register(SUPERVISORS, {
+    useFactory: instanceCachingFactory((r) => {
+      const registry = r.resolve(Registry);
+      return loaded.adapters.map((adapter) => {
+        const context = adapterContext(adapter.name, loaded.baseDir, env, logger);
+        return new AdapterSupervisor(
+          adapter.name,
+          () => adapter.factory.create(adapter.options, context),
+          registry.sink(adapter.name),
+          context.logger,
+        );
+      });
+    }),
+  });
+  c.register(Daemon, { useClass: Daemon });
+  return c;
+}

@@ -1,0 +1,57 @@
+import { Registry } from '@sextant/core';
+import type { Logger } from 'pino';
+import { inject, injectable } from 'tsyringe';
+import type { AdapterSupervisor } from './adapter-supervisor';
+import type { Listener } from './listener';
+import { LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+
+/** A listener that could not be opened (address in use, no permission). */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+/**
+ * The daemon's lifecycle. Start: listeners first (so /healthz answers and discovery says 503
+ * until the first sync), then adapters. Stop: listeners stop accepting and drain while adapters
+ * are aborted; then the registry closes.
+ */
+@injectable()
+export class Daemon {
+  constructor(
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(Registry) private readonly registry: Registry,
+    @inject(LISTENERS) private readonly listeners: Listener[],
+    @inject(SUPERVISORS) private readonly supervisors: AdapterSupervisor[],
+  ) {}
+
+  /** Resolves with the bound address of each listener, by name. */
+  async start(): Promise<Record<string, string>> {
+    const bound: Record<string, string> = {};
+    for (const listener of this.listeners) {
+      try {
+        bound[listener.name] = await listener.start();
+      } catch (error) {
+        await this.stop();
+        throw new ListenError(`cannot open the ${listener.name} listener: ${(error as Error).message}`);
+      }
+      this.logger.info(
+        { listener: listener.name, address: bound[listener.name] },
+        `${listener.name} listening`,
+      );
+    }
+    for (const supervisor of this.supervisors) supervisor.start();
+    return bound;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      ...this.listeners.map((listener) =>
+        listener
+          .stop()
+          .catch((error: unknown) => this.logger.warn({ err: error }, `closing ${listener.name} failed`)),
+      ),
+      ...this.supervisors.map((supervisor) => supervisor.stop()),
+    ]);
+    this.registry.close();
+  }
+}

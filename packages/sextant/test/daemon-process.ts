@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from '@sextant/testkit';
+
+/** The built CLI, as `npm start` and users run it. */
+export const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
+
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  readonly discovery: string;
+  readonly admin: string;
+  readonly dir: string;
+  output(): string;
+  /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
+  terminate(): Promise<{ code: number | null; ms: number }>;
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-e2e-'));
+}
+
+/** Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}). */
+export async function startDaemon(dir: string, config: string, args: string[] = []): Promise<DaemonProcess> {
+  const [discoveryPort, adminPort] = [await freePort(), await freePort()];
+  const configFile = path.join(dir, 'sextant.yaml');
+  fs.writeFileSync(configFile, config);
+  const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], {
+    env: { ...process.env, DISCOVERY: `127.0.0.1:${discoveryPort}`, ADMIN: `127.0.0.1:${adminPort}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const admin = `http://127.0.0.1:${adminPort}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`sextant exited with ${child.exitCode}:\n${output}`);
+      return (await fetch(`${admin}/healthz`).catch(() => undefined))?.ok === true;
+    },
+    { timeoutMs: 15_000, message: () => `sextant did not start:\n${output}` },
+  );
+  return {
+    child,
+    discovery: `http://127.0.0.1:${discoveryPort}`,
+    admin,
+    dir,
+    output: () => output,
+    terminate: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve({ code: child.exitCode, ms: 0 });
+        const started = Date.now();
+        child.once('exit', (code) => resolve({ code, ms: Date.now() - started }));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,7 @@
+export { describeAdapterConformance } from './describe-adapter-conformance';
+export type {
+  ConformanceInstance,
+  ConformancePlatform,
+  ConformanceService,
+  ConformanceSubject,
+} from './subject';

@@ -1,0 +1,4 @@
+export * from './conformance';
+export * from './recording-sink';
+export * from './wait-for';
+export * from './free-port';

@@ -1,0 +1,81 @@
+import type { AdapterState, AdapterStatus, InstanceInput, RegistrySink, ServiceInput } from '@sextant/core';
+
+/** One call an adapter made on its sink, in the order made. */
+export type SinkCall =
+  | { readonly method: 'replaceAll'; readonly state: AdapterState }
+  | {
+      readonly method: 'upsertService';
+      readonly service: ServiceInput;
+      readonly instances: readonly InstanceInput[];
+    }
+  | { readonly method: 'removeService'; readonly hostname: string }
+  | { readonly method: 'setStatus'; readonly status: AdapterStatus; readonly detail?: string };
+
+/** A service as the adapter's reports so far leave it. */
+export interface RecordedService {
+  readonly service: ServiceInput;
+  readonly instances: readonly InstanceInput[];
+}
+
+/**
+ * A RegistrySink that records every call and keeps the state the calls add up to, optionally
+ * passing each call on to another sink (a real Registry's, in the conformance suite). Adapter
+ * authors can test an adapter against it alone, without a registry.
+ */
+export class RecordingSink implements RegistrySink {
+  readonly calls: SinkCall[] = [];
+  private readonly state = new Map<string, RecordedService>();
+  private lastStatus: { status: AdapterStatus; detail?: string } = { status: 'syncing' };
+
+  constructor(private readonly next?: RegistrySink) {}
+
+  /** The last status reported; `syncing` before the first. */
+  get status(): AdapterStatus {
+    return this.lastStatus.status;
+  }
+
+  /** The detail of the last status reported. */
+  get detail(): string | undefined {
+    return this.lastStatus.detail;
+  }
+
+  /** The services the adapter's reports add up to, by hostname. */
+  get services(): ReadonlyMap<string, RecordedService> {
+    return this.state;
+  }
+
+  /** Every status reported, in order. */
+  statuses(): AdapterStatus[] {
+    return this.calls.flatMap((call) => (call.method === 'setStatus' ? [call.status] : []));
+  }
+
+  replaceAll(state: AdapterState): void {
+    this.calls.push({ method: 'replaceAll', state });
+    this.state.clear();
+    for (const service of state.services) {
+      const instances = state.instances.filter((instance) => instance.hostname === service.hostname);
+      this.state.set(service.hostname, { service, instances });
+    }
+    this.next?.replaceAll(state);
+  }
+
+  upsertService(service: ServiceInput, instances: readonly InstanceInput[]): void {
+    this.calls.push({ method: 'upsertService', service, instances });
+    this.state.set(service.hostname, { service, instances });
+    this.next?.upsertService(service, instances);
+  }
+
+  removeService(hostname: string): void {
+    this.calls.push({ method: 'removeService', hostname });
+    this.state.delete(hostname);
+    this.next?.removeService(hostname);
+  }
+
+  setStatus(status: AdapterStatus, detail?: string): void {
+    this.calls.push(
+      detail === undefined ? { method: 'setStatus', status } : { method: 'setStatus', status, detail },
+    );
+    this.lastStatus = { status, detail };
+    this.next?.setStatus(status, detail);
+  }
+}
