@@ -103,12 +103,16 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     },
   },
   {
-    name: 'platform unavailable at start: degraded, never ready, until it is repaired',
+    name: 'platform unavailable at start: says why, never ready, until it is repaired',
     async run(h) {
       await h.platform.setServices([service('alpha', 1)]);
       await h.platform.breakPlatform();
       h.startAdapter();
-      await h.waitForStatus('degraded');
+      // Still `syncing` (it has never synced) or `degraded`; either way with the reason.
+      await h.waitFor(
+        () => h.sink.status !== 'ready' && (h.sink.detail ?? '') !== '',
+        () => `a status with a reason; statuses so far: ${h.sink.statuses().join(', ') || 'none'}`,
+      );
       await delay(h.quietMs);
       expect(h.sink.statuses()).not.toContain('ready');
       expect(h.registry.isSynced()).toBe(false);
