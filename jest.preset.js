@@ -3,21 +3,7 @@
 // so a test never runs against a stale build of another package.
 const fs = require('node:fs');
 const path = require('node:path');
-
-const root = __dirname;
-
-function workspaceDirs() {
-  const { workspaces } = require('./package.json');
-  return workspaces.flatMap((pattern) => {
-    if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
-    const parent = path.join(root, pattern.slice(0, -2));
-    if (!fs.existsSync(parent)) return [];
-    return fs
-      .readdirSync(parent, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(parent, d.name, 'package.json')))
-      .map((d) => path.join(parent, d.name));
-  });
-}
+const { workspaceDirs } = require('./scripts/workspace-dirs.cjs');
 
 function sourceMapper() {
   const mapper = {};

@@ -5,26 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const { workspaces } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-
-function packageDirs() {
-  return workspaces.flatMap((pattern) => {
-    if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
-    const parent = path.join(root, pattern.slice(0, -2));
-    if (!fs.existsSync(parent)) return [];
-    return fs
-      .readdirSync(parent, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => path.join(parent, d.name))
-      .filter((dir) => fs.existsSync(path.join(dir, 'package.json')));
-  });
-}
+const require = createRequire(import.meta.url);
+const { root, workspaceDirs } = require('./workspace-dirs.cjs');
 
 function testablePackages() {
-  return packageDirs().filter((dir) => {
+  return workspaceDirs().filter((dir) => {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     return Boolean(pkg.scripts?.test);
   });

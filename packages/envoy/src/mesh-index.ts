@@ -195,28 +195,24 @@ export function localPorts(snapshot: Snapshot, ip: string | undefined): LocalPor
   return [...byPort.values()].sort((a, b) => a.port - b.port);
 }
 
-/** Memoises a function of one immutable entry: unchanged entries are the same object across snapshots. */
-export function perEntry<T>(render: (entry: ServiceEntry) => T): (entry: ServiceEntry) => T {
-  const cache = new WeakMap<ServiceEntry, T>();
-  return (entry) => {
-    let value = cache.get(entry);
+/**
+ * Memoises a function of one immutable object by identity: unchanged service entries are the
+ * same objects across snapshots, so their results are computed once.
+ */
+function memoByIdentity<K extends object, T>(compute: (key: K) => T): (key: K) => T {
+  const cache = new WeakMap<K, T>();
+  return (key) => {
+    let value = cache.get(key);
     if (value === undefined) {
-      value = render(entry);
-      cache.set(entry, value);
+      value = compute(key);
+      cache.set(key, value);
     }
     return value;
   };
 }
 
+/** Memoises a function of one service entry. */
+export const perEntry = <T>(render: (entry: ServiceEntry) => T) => memoByIdentity(render);
+
 /** Memoises a function of one snapshot. */
-export function perSnapshot<T>(render: (snapshot: Snapshot) => T): (snapshot: Snapshot) => T {
-  const cache = new WeakMap<Snapshot, T>();
-  return (snapshot) => {
-    let value = cache.get(snapshot);
-    if (value === undefined) {
-      value = render(snapshot);
-      cache.set(snapshot, value);
-    }
-    return value;
-  };
-}
+export const perSnapshot = <T>(render: (snapshot: Snapshot) => T) => memoByIdentity(render);
