@@ -16,7 +16,7 @@ describe('located schema problems', () => {
   it('fills defaults for everything but the adapters', () => {
     const result = validate({ adapters: [{ type: 'file', path: 'x.yaml' }] });
     expect(result.valid && result.value).toEqual({
-      listen: { discovery: '127.0.0.1:15003', admin: '127.0.0.1:15000' },
+      listen: { discovery: '127.0.0.1:15003', admin: '127.0.0.1:15000', xds: '127.0.0.1:15010' },
       debounce: { after: '100ms', max: '1s' },
       log: { level: 'info' },
       adapters: [{ type: 'file', path: 'x.yaml' }],
@@ -39,7 +39,7 @@ describe('located schema problems', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         'sextant.yaml:2:14: listen.discovery: not host:port (e.g. 127.0.0.1:15003 or [::1]:15003) ("nowhere")',
-        'sextant.yaml:3:3: listen.admn: unknown field (expected one of: discovery, admin)',
+        'sextant.yaml:3:3: listen.admn: unknown field (expected one of: discovery, admin, xds)',
         'sextant.yaml:4:20: debounce.after: expected string, got number (10)',
         'sextant.yaml:5:11: adapters: must have at least 1 item(s)',
       ]),

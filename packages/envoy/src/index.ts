@@ -11,3 +11,4 @@ export {
   tcpEntriesWithVip,
   type LocalPort,
 } from './mesh-index';
+export * from './v3';

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { registerAdminRoutes, type ProxyConfigSection } from './admin/admin-routes';
+import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
 import type { ServerMetrics } from './metrics';
 import { registerV1Routes } from './v1/v1-routes';
 import { V1Responder } from './v1/v1-responder';
+import { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
+import { XdsServer, type XdsServerOptions } from './xds/xds-server';
 
-/** The discovery listener: v1 REST (the v3 REST-JSON routes join it). */
+/** The discovery listener: v1 REST and v3 REST-JSON. */
 export function createDiscoveryServer(
   mesh: MeshState,
   metrics: ServerMetrics,
@@ -15,7 +17,18 @@ export function createDiscoveryServer(
 ): FastifyInstance {
   const app = createHttpServer(logger.child({ listener: 'discovery' }));
   registerV1Routes(app, new V1Responder(mesh), metrics);
+  registerV3RestRoutes(app, mesh, metrics);
   return app;
+}
+
+/** The xDS gRPC listener (ADS and the per-type services), its metrics on the admin /metrics. */
+export function createXdsServer(
+  mesh: MeshState,
+  metrics: ServerMetrics,
+  logger: PinoLogger,
+  options?: XdsServerOptions,
+): XdsServer {
+  return new XdsServer(mesh, metrics.registry, logger, options);
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
@@ -24,8 +37,9 @@ export function createAdminServer(
   metrics: ServerMetrics,
   logger: PinoLogger,
   proxyConfigSections: readonly ProxyConfigSection[] = [],
+  proxyStreams?: ProxyStreamsSource,
 ): FastifyInstance {
   const app = createHttpServer(logger.child({ listener: 'admin' }));
-  registerAdminRoutes(app, { mesh, metrics, proxyConfigSections });
+  registerAdminRoutes(app, { mesh, metrics, proxyConfigSections, proxyStreams });
   return app;
 }

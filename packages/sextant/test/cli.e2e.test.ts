@@ -97,6 +97,7 @@ describe('the sextant CLI', () => {
         ...process.env,
         SEXTANT_DISCOVERY: `127.0.0.1:${discovery}`,
         SEXTANT_ADMIN: `127.0.0.1:${admin}`,
+        SEXTANT_XDS: '127.0.0.1:0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,6 +8,7 @@ const CONFIG = `
 listen:
   discovery: \${DISCOVERY}
   admin: \${ADMIN}
+  xds: 127.0.0.1:0
 debounce: { after: 50ms, max: 500ms }
 log: { level: warn }
 adapters:

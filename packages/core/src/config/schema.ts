@@ -11,6 +11,8 @@ export interface ListenConfig {
   readonly discovery: string;
   /** Health, readiness, metrics and debug endpoints. */
   readonly admin: string;
+  /** v3 xDS over gRPC: ADS (state of the world and delta) and the per-type services. */
+  readonly xds: string;
 }
 
 export interface AdapterConfig {
@@ -42,6 +44,7 @@ export const daemonConfigSchema = {
       properties: {
         discovery: { type: 'string', format: 'host-port', default: '127.0.0.1:15003' },
         admin: { type: 'string', format: 'host-port', default: '127.0.0.1:15000' },
+        xds: { type: 'string', format: 'host-port', default: '127.0.0.1:15010' },
       },
     },
     debounce: {

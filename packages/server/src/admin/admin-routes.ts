@@ -9,10 +9,14 @@ import { registryView, v1ProxyConfig } from './debug-views';
 /** Contributes a section to /debug/config/:proxyId (the v3 server adds its resources this way). */
 export type ProxyConfigSection = (proxyId: string) => Record<string, unknown>;
 
+/** The connected xDS streams for /debug/proxies, all or those of one node id. */
+export type ProxyStreamsSource = (node?: string) => readonly object[];
+
 export interface AdminRouteOptions {
   readonly mesh: MeshState;
   readonly metrics: ServerMetrics;
   readonly proxyConfigSections?: readonly ProxyConfigSection[];
+  readonly proxyStreams?: ProxyStreamsSource;
 }
 
 /** /healthz, /readyz, /metrics and the /debug views (DESIGN §7). */
@@ -41,6 +45,12 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
   app.get('/debug/registry', async (request, reply) => {
     const { hostname } = request.query as { hostname?: string };
     return reply.send(registryView(mesh, Date.now(), hostname));
+  });
+
+  // Every connected xDS stream; `?node=<id>` narrows to one node and lists subscribed names.
+  app.get('/debug/proxies', async (request, reply) => {
+    const { node } = request.query as { node?: string };
+    return reply.send({ streams: options.proxyStreams?.(node) ?? [] });
   });
 
   app.get('/debug/config/:proxyId', async (request, reply) => {

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { durationMs, Registry } from '@sextant/core';
-import { createAdminServer, createDiscoveryServer, ServerMetrics } from '@sextant/server';
+import {
+  createAdminServer,
+  createDiscoveryServer,
+  createXdsServer,
+  ServerMetrics,
+  v3ConfigSection,
+} from '@sextant/server';
 import type { Logger } from 'pino';
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { adapterContext, type LoadedConfig } from '../config/load-config';
@@ -39,9 +45,16 @@ export function createContainer(
     useFactory: instanceCachingFactory((r): Listener[] => {
       const registry = r.resolve(Registry);
       const metrics = r.resolve(ServerMetrics);
+      const xds = createXdsServer(registry, metrics, logger);
+      const admin = createAdminServer(registry, metrics, logger, [v3ConfigSection(registry)], (node) =>
+        xds.proxies(node),
+      );
       return [
         httpListener('discovery', createDiscoveryServer(registry, metrics, logger), config.listen.discovery),
-        httpListener('admin', createAdminServer(registry, metrics, logger), config.listen.admin),
+        httpListener('admin', admin, config.listen.admin),
+        // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
+        // grace time (shorter than the daemon's shutdown deadline).
+        { name: 'xds', start: () => xds.listen(config.listen.xds), stop: () => xds.close() },
       ];
     }),
   });

@@ -1,0 +1,98 @@
+import {
+  formatServiceKey,
+  labelsMatch,
+  type Health,
+  type Locality,
+  type ServiceEntry,
+  type ServiceInstance,
+  type ServiceKey,
+} from '@sextant/core';
+import { perEntry } from '../mesh-index';
+import { socketAddress } from './building-blocks';
+import { EncodedResource } from './encoded-resource';
+import { ENDPOINT_TYPE } from './type-urls';
+import type { ClusterLoadAssignment, LbEndpoint, LocalityLbEndpoints } from './wire-types';
+
+const HEALTH_STATUS: Readonly<Record<Health, 'HEALTHY' | 'UNHEALTHY' | 'DRAINING'>> = {
+  healthy: 'HEALTHY',
+  unhealthy: 'UNHEALTHY',
+  draining: 'DRAINING',
+};
+
+const UINT32_MAX = 4294967295;
+
+const byKey = perEntry<Map<string, EncodedResource>>(() => new Map());
+
+/**
+ * The ClusterLoadAssignment named by a service key (`<hostname>|<port name>[|<labels>]`, the EDS
+ * service name of the outbound clusters): the instances of that port (narrowed to the subset's
+ * labels), grouped by locality. Memoised per entry and key: a change to another service keeps it.
+ */
+export function clusterLoadAssignment(entry: ServiceEntry, key: ServiceKey): EncodedResource {
+  const name = formatServiceKey(key);
+  const cache = byKey(entry);
+  let resource = cache.get(name);
+  if (!resource) {
+    const instances = entry.instances.filter(
+      (i) => i.portName === key.portName && labelsMatch(key.labels, i.labels),
+    );
+    const assignment: ClusterLoadAssignment = { cluster_name: name, endpoints: localityGroups(instances) };
+    resource = new EncodedResource(ENDPOINT_TYPE, name, assignment);
+    cache.set(name, resource);
+  }
+  return resource;
+}
+
+/**
+ * One LocalityLbEndpoints per locality, in locality order. Every group carries a `locality`
+ * (gRPC clients reject a group without one, even an empty one) and a weight, the sum of its
+ * endpoints' weights (gRPC ignores a locality without weight; Envoy uses it only with
+ * locality-weighted balancing). Health is reported, not filtered: draining endpoints finish
+ * their requests and unhealthy ones are skipped by the client.
+ */
+function localityGroups(instances: readonly ServiceInstance[]): LocalityLbEndpoints[] {
+  const weights = fitWeights(instances.map((i) => i.weight));
+  const groups = new Map<string, { locality: Locality; endpoints: LbEndpoint[]; weight: number }>();
+  instances.forEach((instance, index) => {
+    const { region = '', zone = '', subzone = '' } = instance.locality;
+    const id = `${region}/${zone}/${subzone}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = { locality: instance.locality, endpoints: [], weight: 0 };
+      groups.set(id, group);
+    }
+    const weight = weights[index] ?? 1;
+    group.weight += weight;
+    group.endpoints.push({
+      endpoint: { address: socketAddress(instance.address, instance.port) },
+      health_status: HEALTH_STATUS[instance.health],
+      load_balancing_weight: { value: weight },
+    });
+  });
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, group]) => ({
+      locality: localityOf(group.locality),
+      lb_endpoints: group.endpoints,
+      load_balancing_weight: { value: group.weight },
+    }));
+}
+
+function localityOf({ region, zone, subzone }: Locality): LocalityLbEndpoints['locality'] {
+  return {
+    ...(region ? { region } : {}),
+    ...(zone ? { zone } : {}),
+    ...(subzone ? { sub_zone: subzone } : {}),
+  };
+}
+
+/**
+ * Envoy and gRPC refuse an assignment whose weights add up to more than a uint32. Weights that
+ * would are scaled down proportionally (each at least 1); ordinary weights are left as they are.
+ */
+function fitWeights(weights: readonly number[]): number[] {
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  if (total <= UINT32_MAX) return [...weights];
+  const factor = (UINT32_MAX - weights.length) / total;
+  return weights.map((w) => Math.max(1, Math.floor(w * factor)));
+}

@@ -1,0 +1,57 @@
+import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE, TCP_PROXY_TYPE, typedConfig } from './building-blocks';
+import type { Filter, HttpConnectionManager, RouteConfiguration } from './wire-types';
+
+/**
+ * The router filter, last in every filter chain: gRPC clients reject a chain where it is not
+ * last, and Envoy stops at it.
+ */
+const ROUTER_FILTER = { name: 'envoy.filters.http.router', typed_config: typedConfig(ROUTER_TYPE) };
+
+export type RouteSpecifier = Pick<HttpConnectionManager, 'rds'> | Pick<HttpConnectionManager, 'route_config'>;
+
+/** An HTTP connection manager with routes from RDS or inline, and the router filter. */
+export function httpConnectionManager(statPrefix: string, routes: RouteSpecifier): HttpConnectionManager {
+  return {
+    stat_prefix: statPrefix,
+    codec_type: 'AUTO',
+    ...routes,
+    http_filters: [ROUTER_FILTER],
+  };
+}
+
+export function httpConnectionManagerFilter(statPrefix: string, routes: RouteSpecifier): Filter {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: typedConfig(HTTP_CONNECTION_MANAGER_TYPE, httpConnectionManager(statPrefix, routes)),
+  };
+}
+
+/** Proxies bytes to one cluster. */
+export function tcpProxyFilter(statPrefix: string, cluster: string): Filter {
+  return {
+    name: 'envoy.filters.network.tcp_proxy',
+    typed_config: typedConfig(TCP_PROXY_TYPE, { stat_prefix: statPrefix, cluster }),
+  };
+}
+
+/**
+ * A route table sending every request for `domains` to one cluster. The route has no timeout:
+ * Envoy's default of 15 s would cut long-lived gRPC streams; timeouts are traffic rules.
+ */
+export function singleClusterRoutes(
+  name: string,
+  virtualHost: string,
+  domains: readonly string[],
+  cluster: string,
+): RouteConfiguration {
+  return {
+    name,
+    virtual_hosts: [
+      {
+        name: virtualHost,
+        domains: [...domains],
+        routes: [{ match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 } } }],
+      },
+    ],
+  };
+}

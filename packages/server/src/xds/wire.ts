@@ -1,0 +1,159 @@
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import {
+  CLUSTER_TYPE,
+  ENDPOINT_TYPE,
+  envoyProtos,
+  LISTENER_TYPE,
+  ROUTE_TYPE,
+  type DeltaDiscoveryRequest,
+  type DiscoveryRequest,
+  type EncodedResource,
+  type ResourceTypeUrl,
+} from '@sextant/envoy';
+import type protobuf from 'protobufjs';
+
+/**
+ * The gRPC side of the wire: the xDS services as grpc-js service definitions built from the
+ * loaded descriptor, requests decoded the way the generated types describe them, and responses
+ * assembled from resources encoded once (an envelope encoded per response, then each resource's
+ * shared entry bytes appended: protobuf merges concatenated encodings).
+ */
+
+/** A response as chunks; grpc-js concatenates them when it frames the message. */
+export type EncodedResponse = readonly Buffer[];
+
+/** Identifies Sextant to clients (Envoy shows it in its config dump). */
+const CONTROL_PLANE = { identifier: 'sextant' };
+
+export function sotwResponse(
+  typeUrl: string,
+  version: string,
+  nonce: string,
+  resources: Iterable<EncodedResource>,
+): EncodedResponse {
+  const type = envoyProtos().discoveryResponse;
+  const envelope = type
+    .encode({ version_info: version, type_url: typeUrl, nonce, control_plane: CONTROL_PLANE })
+    .finish();
+  const chunks = [asBuffer(envelope)];
+  for (const resource of resources) chunks.push(resource.sotwEntry());
+  return chunks;
+}
+
+export function deltaResponse(
+  typeUrl: string,
+  systemVersion: string,
+  nonce: string,
+  resources: Iterable<EncodedResource>,
+  removed: readonly string[],
+): EncodedResponse {
+  const type = envoyProtos().deltaDiscoveryResponse;
+  const envelope = type
+    .encode({
+      system_version_info: systemVersion,
+      type_url: typeUrl,
+      nonce,
+      removed_resources: removed,
+      control_plane: CONTROL_PLANE,
+    })
+    .finish();
+  const chunks = [asBuffer(envelope)];
+  for (const resource of resources) chunks.push(resource.deltaEntry());
+  return chunks;
+}
+
+/** Decoded as the generated `…__Output` types describe: snake_case, enums and longs as strings, defaults. */
+const DECODE_OPTIONS: protobuf.IConversionOptions = {
+  longs: String,
+  enums: String,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+};
+
+export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest {
+  const type = envoyProtos().discoveryRequest;
+  return type.toObject(type.decode(bytes), DECODE_OPTIONS) as DiscoveryRequest;
+}
+
+export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest {
+  const type = envoyProtos().deltaDiscoveryRequest;
+  return type.toObject(type.decode(bytes), DECODE_OPTIONS) as DeltaDiscoveryRequest;
+}
+
+/** A DiscoveryRequest from plain fields (a REST body parsed from JSON), normalised like a decoded one. */
+export function normaliseDiscoveryRequest(fields: Record<string, unknown>): DiscoveryRequest {
+  const type = envoyProtos().discoveryRequest;
+  return type.toObject(type.fromObject(fields), DECODE_OPTIONS) as DiscoveryRequest;
+}
+
+export type Protocol = 'sotw' | 'delta';
+
+/** What one gRPC method serves: every type over ADS, or one type. */
+export interface XdsMethod {
+  readonly service: string;
+  readonly method: string;
+  readonly protocol: Protocol;
+  /** Undefined for ADS. */
+  readonly typeUrl?: ResourceTypeUrl;
+}
+
+const PER_TYPE_SERVICES: readonly [string, string, ResourceTypeUrl][] = [
+  ['envoy.service.cluster.v3.ClusterDiscoveryService', 'Clusters', CLUSTER_TYPE],
+  ['envoy.service.endpoint.v3.EndpointDiscoveryService', 'Endpoints', ENDPOINT_TYPE],
+  ['envoy.service.listener.v3.ListenerDiscoveryService', 'Listeners', LISTENER_TYPE],
+  ['envoy.service.route.v3.RouteDiscoveryService', 'Routes', ROUTE_TYPE],
+];
+
+/** Every streaming xDS method Sextant serves (the unary Fetch* methods are REST-JSON's job). */
+export const XDS_METHODS: readonly XdsMethod[] = [
+  {
+    service: 'envoy.service.discovery.v3.AggregatedDiscoveryService',
+    method: 'StreamAggregatedResources',
+    protocol: 'sotw',
+  },
+  {
+    service: 'envoy.service.discovery.v3.AggregatedDiscoveryService',
+    method: 'DeltaAggregatedResources',
+    protocol: 'delta',
+  },
+  ...PER_TYPE_SERVICES.flatMap(([service, noun, typeUrl]): XdsMethod[] => [
+    { service, method: `Stream${noun}`, protocol: 'sotw', typeUrl },
+    { service, method: `Delta${noun}`, protocol: 'delta', typeUrl },
+  ]),
+];
+
+/**
+ * The grpc-js definition of one service with the given methods. Each method is checked against
+ * the descriptor, so a renamed method fails at start-up rather than never being called.
+ */
+export function serviceDefinition(service: string, methods: readonly XdsMethod[]): ServiceDefinition {
+  const descriptor = envoyProtos().root.lookupService(service);
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  for (const m of methods) {
+    const rpc = descriptor.methods[m.method];
+    if (!rpc?.requestStream || !rpc.responseStream)
+      throw new Error(`${service} has no streaming method ${m.method}`);
+    definition[m.method] = {
+      path: `/${service}/${m.method}`,
+      requestStream: true,
+      responseStream: true,
+      requestDeserialize: m.protocol === 'sotw' ? decodeDiscoveryRequest : decodeDeltaDiscoveryRequest,
+      requestSerialize: unsupported,
+      responseSerialize: (chunks: EncodedResponse) => Buffer.concat(chunks),
+      responseDeserialize: unsupported,
+      originalName: m.method,
+    };
+  }
+  return definition;
+}
+
+/** The client half of a definition: never used by a server. */
+function unsupported(): never {
+  throw new Error('client-side (de)serialisation is not provided by the xDS server');
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

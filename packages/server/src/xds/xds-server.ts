@@ -1,0 +1,182 @@
+import {
+  Server,
+  ServerCredentials,
+  type ServerDuplexStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Snapshot } from '@sextant/core';
+import {
+  DEFAULT_V3_OPTIONS,
+  snapshotChange,
+  type DeltaDiscoveryRequest,
+  type DiscoveryRequest,
+  type ResourceTypeUrl,
+  type V3RenderOptions,
+} from '@sextant/envoy';
+import type { Logger as PinoLogger } from 'pino';
+import type { Registry as PromRegistry } from 'prom-client';
+import { formatHostPort, parseListenAddress } from '../listen-address';
+import type { MeshState } from '../mesh-state';
+import { DeltaStream } from './delta-stream';
+import { proxyStatus, type ProxyStatus } from './proxy-status';
+import { SotwStream } from './sotw-stream';
+import type { Concern } from './subscription-index';
+import { SubscriptionIndex } from './subscription-index';
+import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
+import { XdsMetrics } from './xds-metrics';
+import type { SnapshotFollower, TypeSubscriber, XdsContext } from './xds-stream';
+
+export interface XdsServerOptions {
+  readonly render?: V3RenderOptions;
+  /** How long shutdown waits for streams to close before cutting connections. */
+  readonly shutdownGraceMs?: number;
+  readonly now?: () => number;
+}
+
+type AnyStream = SotwStream | DeltaStream;
+
+/**
+ * Envoy's v3 discovery services over gRPC: ADS (state-of-the-world and delta) and the per-type
+ * services, all fed from the registry's snapshots. A new snapshot is pushed only to the streams
+ * its changes concern (found through the subscription index), each resource encoded once and
+ * shared by every stream that receives it.
+ */
+export class XdsServer {
+  private readonly grpc: Server;
+  private readonly streams = new Set<AnyStream>();
+  private readonly index = new SubscriptionIndex<TypeSubscriber>();
+  private readonly context: XdsContext;
+  private readonly unsubscribe: () => void;
+  private readonly graceMs: number;
+  private processed: Snapshot | undefined;
+  private nextId = 0;
+  readonly metrics: XdsMetrics;
+
+  constructor(mesh: MeshState, prometheus: PromRegistry, logger: PinoLogger, options: XdsServerOptions = {}) {
+    const now = options.now ?? Date.now;
+    this.graceMs = options.shutdownGraceMs ?? 3000;
+    this.metrics = new XdsMetrics(prometheus, () => this.streamCounts());
+    this.context = {
+      current: () => this.processed,
+      options: options.render ?? DEFAULT_V3_OPTIONS,
+      index: this.index,
+      metrics: this.metrics,
+      logger: logger.child({ listener: 'xds' }),
+      now,
+    };
+    this.grpc = new Server({
+      // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      // …and let clients probe us as often as Envoy's and gRPC's keepalive defaults do.
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    const byService = new Map<string, XdsMethod[]>();
+    for (const method of XDS_METHODS)
+      byService.set(method.service, [...(byService.get(method.service) ?? []), method]);
+    for (const [service, methods] of byService) {
+      const implementation: UntypedServiceImplementation = {};
+      for (const method of methods) {
+        implementation[method.method] = (call: ServerDuplexStream<unknown, EncodedResponse>) =>
+          this.accept(method, call);
+      }
+      this.grpc.addService(serviceDefinition(service, methods), implementation);
+    }
+    this.processed = mesh.current();
+    this.unsubscribe = mesh.onSnapshot((snapshot) => this.onSnapshot(snapshot));
+  }
+
+  /** Starts listening on `host:port`; resolves with the bound address. */
+  listen(address: string): Promise<string> {
+    const { host, port } = parseListenAddress(address);
+    return new Promise((resolve, reject) => {
+      this.grpc.bindAsync(formatHostPort(host, port), ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(error);
+        else resolve(formatHostPort(host, bound));
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, ends every stream normally (clients reconnect, to another replica if they
+   * have one, keeping their configuration meanwhile), and cuts what is left after the grace time.
+   */
+  close(): Promise<void> {
+    this.unsubscribe();
+    return new Promise((resolve) => {
+      const force = setTimeout(() => {
+        this.grpc.forceShutdown();
+        resolve();
+      }, this.graceMs);
+      this.grpc.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      for (const stream of [...this.streams]) stream.end();
+    });
+  }
+
+  /** Every open stream for /debug/proxies; given a node id, its streams with their subscribed names. */
+  proxies(node?: string): ProxyStatus[] {
+    const now = this.context.now();
+    return [...this.streams]
+      .filter((s) => node === undefined || s.client?.id === node)
+      .sort((a, b) => (a.client?.id ?? '').localeCompare(b.client?.id ?? '') || a.id - b.id)
+      .map((s) => proxyStatus(s, now, node !== undefined));
+  }
+
+  private accept(method: XdsMethod, call: ServerDuplexStream<unknown, EncodedResponse>): void {
+    this.nextId += 1;
+    const onClose = () => this.streams.delete(stream);
+    const stream: AnyStream =
+      method.protocol === 'sotw'
+        ? new SotwStream(
+            this.nextId,
+            method,
+            call as ServerDuplexStream<DiscoveryRequest, EncodedResponse>,
+            this.context,
+            onClose,
+          )
+        : new DeltaStream(
+            this.nextId,
+            method,
+            call as ServerDuplexStream<DeltaDiscoveryRequest, EncodedResponse>,
+            this.context,
+            onClose,
+          );
+    this.streams.add(stream);
+  }
+
+  private onSnapshot(next: Snapshot): void {
+    const started = process.hrtime.bigint();
+    const update = { previous: this.processed, next, change: snapshotChange(this.processed, next) };
+    this.processed = next;
+    const byStream = new Map<SnapshotFollower, Map<ResourceTypeUrl, Concern>>();
+    for (const [subscriber, concern] of this.index.concerned(update.change)) {
+      let concerns = byStream.get(subscriber.stream);
+      if (!concerns) {
+        concerns = new Map();
+        byStream.set(subscriber.stream, concerns);
+      }
+      concerns.set(subscriber.typeUrl, concern);
+    }
+    for (const [stream, concerns] of byStream) {
+      try {
+        stream.onSnapshot(update, concerns);
+      } catch (error) {
+        this.context.logger.error({ err: error }, 'pushing a snapshot to an xDS stream failed');
+      }
+    }
+    this.metrics.pushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private streamCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const stream of this.streams) {
+      const key = `${stream.protocol} ${stream.client?.kind ?? 'unknown'}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+}

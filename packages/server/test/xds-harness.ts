@@ -1,0 +1,120 @@
+import { Registry, type RegistrySink } from '@sextant/core';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import {
+  createAdminServer,
+  createXdsServer,
+  listenOn,
+  ServerMetrics,
+  v3ConfigSection,
+  type XdsServer,
+} from '../src';
+import { XdsTestStream } from './xds-test-client';
+
+export interface XdsHarness {
+  readonly registry: Registry;
+  readonly sink: RegistrySink;
+  readonly xds: XdsServer;
+  readonly address: string;
+  readonly admin: string;
+  /** Publishes what the sink reported now (no debounce wait). */
+  publish(): void;
+  sotw(path?: string): XdsTestStream<'sotw'>;
+  delta(path?: string): XdsTestStream<'delta'>;
+  close(): Promise<void>;
+}
+
+/** A registry with one adapter partition, the xDS server and the admin listener on loopback. */
+export async function startXdsHarness(): Promise<XdsHarness> {
+  const registry = new Registry({ adapters: ['files'], debounce: { afterMs: 1_000_000, maxMs: 1_000_000 } });
+  const logger = pino({ level: 'silent' });
+  const metrics = new ServerMetrics(registry);
+  const xds = createXdsServer(registry, metrics, logger, { shutdownGraceMs: 500 });
+  const admin: FastifyInstance = createAdminServer(
+    registry,
+    metrics,
+    logger,
+    [v3ConfigSection(registry)],
+    (node) => xds.proxies(node),
+  );
+  const [address, adminAddress] = await Promise.all([
+    xds.listen('127.0.0.1:0'),
+    listenOn(admin, '127.0.0.1:0'),
+  ]);
+  const streams: XdsTestStream<'sotw' | 'delta'>[] = [];
+  const open = <P extends 'sotw' | 'delta'>(protocol: P, path?: string) => {
+    const stream = new XdsTestStream(address, protocol, path);
+    streams.push(stream);
+    return stream;
+  };
+  return {
+    registry,
+    sink: registry.sink('files'),
+    xds,
+    address,
+    admin: `http://${adminAddress}`,
+    publish: () => registry.flush(),
+    sotw: (path) => open('sotw', path),
+    delta: (path) => open('delta', path),
+    async close() {
+      for (const stream of streams) stream.close();
+      registry.close();
+      await Promise.all([xds.close(), admin.close()]);
+    },
+  };
+}
+
+export const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+export const ENDPOINT = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+export const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+export const ROUTE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+
+export const SIDECAR = 'sidecar~10.0.1.11~reviews-v1.default~default.svc.cluster.local';
+export const ENVOY_NODE = { id: SIDECAR, cluster: 'reviews', user_agent_name: 'envoy' };
+export const GRPC_NODE = {
+  id: 'grpc-client-1',
+  user_agent_name: 'gRPC Node Pure JS',
+  user_agent_version: '1.14.1',
+};
+
+/** A small mesh: reviews (HTTP, two instances, one at the sidecar's IP), ratings (gRPC), mongodb (TCP with VIP). */
+export function seedMesh(sink: RegistrySink): void {
+  sink.upsertService(
+    {
+      hostname: 'reviews.default.svc.cluster.local',
+      ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+      addresses: ['10.0.0.31'],
+    },
+    [
+      {
+        address: '10.0.1.11',
+        port: 9080,
+        portName: 'http',
+        labels: { version: 'v1' },
+        locality: { zone: 'z1' },
+      },
+      { address: '10.0.1.12', port: 9080, portName: 'http', labels: { version: 'v2' } },
+    ],
+  );
+  sink.upsertService(
+    {
+      hostname: 'ratings.default.svc.cluster.local',
+      ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
+    },
+    [{ address: '10.0.2.21', port: 9090, portName: 'grpc' }],
+  );
+  sink.upsertService(
+    {
+      hostname: 'mongodb.default.svc.cluster.local',
+      ports: [{ name: 'mongo', port: 27017, protocol: 'tcp' }],
+      addresses: ['10.0.0.44'],
+    },
+    [{ address: '10.0.3.31', port: 27017, portName: 'mongo' }],
+  );
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}

@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  Client,
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServiceError,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { register as registerXdsResolver } from '@grpc/grpc-js-xds';
+import { freePort, waitFor } from '@sextant/testkit';
+import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+
+/**
+ * The real gRPC xDS client (grpc-js-xds) against the built daemon: it dials
+ * `xds:///echo.e2e.local:50051`, learns listener, cluster and endpoints from Sextant over ADS,
+ * and calls two real gRPC backends registered in the file adapter's services file.
+ */
+
+const TARGET = 'echo.e2e.local:50051';
+const METHOD = '/sextant.e2e.Echo/Who';
+const NODE_ID = 'grpc-e2e-client';
+const passThrough = (bytes: Buffer) => bytes;
+
+/** A gRPC backend that answers every call with its own name. */
+async function startBackend(name: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server = new Server();
+  server.addService(
+    {
+      Who: {
+        path: METHOD,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: passThrough,
+        requestDeserialize: passThrough,
+        responseSerialize: passThrough,
+        responseDeserialize: passThrough,
+      },
+    },
+    {
+      Who: (_call: ServerUnaryCall<Buffer, Buffer>, reply: sendUnaryData<Buffer>) =>
+        reply(null, Buffer.from(name)),
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return { port, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+function services(ports: readonly number[]): string {
+  return [
+    'services:',
+    '  - hostname: echo.e2e.local',
+    '    ports: [{ name: grpc, port: 50051, protocol: grpc }]',
+    '    instances:',
+    ...ports.map((port) => `      - { address: 127.0.0.1, port: ${port} }`),
+    '',
+  ].join('\n');
+}
+
+/** One RPC with a deadline (a client without its listener waits for resolution until then). */
+function who(client: Client): Promise<string> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      METHOD,
+      passThrough,
+      passThrough,
+      Buffer.alloc(0),
+      new Metadata(),
+      { deadline: Date.now() + 2000 },
+      (error: ServiceError | null, response?: Buffer) =>
+        error ? reject(error) : resolve(response?.toString() ?? ''),
+    );
+  });
+}
+
+interface StreamView {
+  node: string | null;
+  client: { kind: string } | null;
+  types: Record<string, { lastNack: unknown; upToDate: boolean; lastAcked: { version: string } | null }>;
+}
+
+describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
+  let daemon: DaemonProcess;
+  let servicesFile: string;
+  let client: Client;
+  const backends: { port: number; stop: () => Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    backends.push(await startBackend('a'), await startBackend('b'));
+    const dir = tempDir();
+    servicesFile = path.join(dir, 'services.yaml');
+    fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
+    const xdsPort = await freePort();
+    daemon = await startDaemon(
+      dir,
+      [
+        'listen:',
+        '  discovery: ${DISCOVERY}',
+        '  admin: ${ADMIN}',
+        `  xds: 127.0.0.1:${xdsPort}`,
+        'debounce: { after: 50ms, max: 300ms }',
+        'log: { level: warn }',
+        'adapters:',
+        '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
+        '',
+      ].join('\n'),
+    );
+    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
+      timeoutMs: 10_000,
+      message: 'never ready',
+    });
+    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+      xds_servers: [
+        {
+          server_uri: `127.0.0.1:${xdsPort}`,
+          channel_creds: [{ type: 'insecure' }],
+          server_features: ['xds_v3'],
+        },
+      ],
+      node: { id: NODE_ID, locality: {} },
+    });
+    registerXdsResolver();
+    client = new Client(`xds:///${TARGET}`, credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    if (daemon && daemon.child.exitCode === null) await daemon.terminate();
+    await Promise.all(backends.map((b) => b.stop()));
+  });
+
+  it('reaches both backends through the listener, cluster and endpoints Sextant serves', async () => {
+    const seen = new Set<string>();
+    await waitFor(
+      async () => {
+        seen.add(await who(client));
+        return seen.size === 2;
+      },
+      { timeoutMs: 15_000, message: () => `RPCs reached only ${[...seen].join(', ') || 'nothing'}` },
+    );
+    expect([...seen].sort()).toEqual(['a', 'b']);
+  });
+
+  it('moves every RPC to the remaining backend within 2 s of one being removed from the services file', async () => {
+    const removedAt = Date.now();
+    fs.writeFileSync(servicesFile, services([backends[0]?.port ?? 0]));
+    // The first moment after which ten RPCs in a row reach only `a`.
+    let streakStart = 0;
+    let streak = 0;
+    await waitFor(
+      async () => {
+        const startedAt = Date.now();
+        if ((await who(client)) === 'a') {
+          if (streak === 0) streakStart = startedAt;
+          streak += 1;
+        } else {
+          streak = 0;
+        }
+        return streak >= 10;
+      },
+      { timeoutMs: 10_000, message: 'RPCs never settled on the remaining backend' },
+    );
+    expect(streakStart - removedAt).toBeLessThan(2000);
+    const after = await Promise.all(Array.from({ length: 20 }, () => who(client)));
+    expect(new Set(after)).toEqual(new Set(['a']));
+  });
+
+  it('never NACKs: /debug/proxies shows the client up to date on every type it asked for', async () => {
+    await waitFor(
+      async () => {
+        const { streams } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
+          streams: StreamView[];
+        };
+        const types = streams[0]?.types ?? {};
+        return ['lds', 'cds', 'eds'].every((t) => types[t]?.upToDate === true);
+      },
+      { timeoutMs: 5000, message: 'the client never acknowledged every type' },
+    );
+    const { streams } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
+      streams: StreamView[];
+    };
+    expect(streams).toHaveLength(1);
+    expect(streams[0]?.client?.kind).toBe('grpc');
+    for (const [type, view] of Object.entries(streams[0]?.types ?? {})) {
+      expect([type, view.lastNack]).toEqual([type, null]);
+    }
+  });
+
+  it('shuts down promptly with the client still connected', async () => {
+    const { code, ms } = await daemon.terminate();
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(4000);
+  });
+});
