@@ -1,0 +1,122 @@
+import { formatProblem, type Adapter, type AdapterContext, type RegistrySink } from '@sextant/core';
+import { AdapterStatusReporter } from './adapter-status';
+import { Backoff } from './backoff';
+import { ConsulApi } from './consul-api';
+import { DatacenterSet } from './datacenter-set';
+import type { GateBackoffs } from './fault-gate';
+import { MeshReporter } from './mesh-reporter';
+import type { ConsulAdapterOptions } from './options';
+import { RequestBudget } from './request-budget';
+import { resolveSettings, type ConsulSettings } from './settings';
+import { sleep } from './sleep';
+import { loadTlsMaterial, type TlsMaterial } from './tls-material';
+import { TokenProvider } from './token-provider';
+
+/** Knobs that are not options: tests shorten the fault backoffs. */
+export interface ConsulAdapterTuning {
+  readonly gateBackoffs?: () => GateBackoffs;
+}
+
+/**
+ * Consul's catalog and health, live (docs/adapters/consul.md). Nothing it meets on the way
+ * (bad environment, unreadable files, Consul down or refusing) makes `run` throw: it says why in
+ * its status, keeps the last state reported, and retries.
+ */
+export class ConsulAdapter implements Adapter {
+  constructor(
+    private readonly options: ConsulAdapterOptions,
+    private readonly context: AdapterContext,
+    private readonly tuning: ConsulAdapterTuning = {},
+  ) {}
+
+  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
+    const logger = this.context.logger;
+    const mesh = new MeshReporter(sink);
+    const status = new AdapterStatusReporter(sink, () => mesh.skippedTotals());
+    const resolved = resolveSettings(this.options, this.context);
+    if (!resolved.valid) {
+      const problem = resolved.problems.map(formatProblem).join('; ');
+      logger.error({ problems: resolved.problems.map(formatProblem) }, 'the consul adapter cannot start');
+      status.setStartupProblem(problem);
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return;
+    }
+    const settings = resolved.value;
+    const token = new TokenProvider(settings.token);
+    const tls = await this.loadFiles(settings, token, status, signal);
+    if (signal.aborted) return;
+    const api = new ConsulApi({
+      address: settings.address,
+      maxSockets: settings.maxConcurrentRequests,
+      ...(tls && { tls }),
+      token: () => token.current(),
+    });
+    logger.info(
+      { address: settings.address.origin, token: settings.token.kind === 'none' ? 'none' : 'set' },
+      'watching Consul',
+    );
+    const reloads: Promise<void>[] = [];
+    const onDenied = () => {
+      if (settings.token.kind === 'file') reloads.push(token.reload());
+    };
+    try {
+      const budget = new RequestBudget(settings);
+      await new DatacenterSet({
+        selection: settings.datacenters,
+        api,
+        mesh,
+        status,
+        logger,
+        onDenied,
+        watcherContext: {
+          api,
+          budget,
+          mesh,
+          status,
+          rules: {
+            health: settings.health,
+            defaultProtocol: settings.defaultProtocol,
+            filter: settings.filter,
+          },
+          hostname: settings.hostname,
+          waitMs: settings.waitMs,
+          logger,
+          onDenied,
+          ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
+        },
+      }).run(signal);
+    } finally {
+      await Promise.all(reloads);
+      api.close();
+    }
+  }
+
+  /** The token file and TLS files, retried until they can be read (a secret may be mounted late). */
+  private async loadFiles(
+    settings: ConsulSettings,
+    token: TokenProvider,
+    status: AdapterStatusReporter,
+    signal: AbortSignal,
+  ): Promise<TlsMaterial | undefined> {
+    const backoff = new Backoff(1000, 30_000);
+    let logged: string | undefined;
+    while (!signal.aborted) {
+      try {
+        const [tls] = await Promise.all([loadTlsMaterial(settings.tls), token.load()]);
+        status.setStartupProblem(undefined);
+        return tls;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message !== logged)
+          this.context.logger.error({ reason: message }, 'the consul adapter cannot start yet');
+        logged = message;
+        status.setStartupProblem(message);
+        await sleep(backoff.next(), signal);
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,20 @@
+import { adapter } from './factory';
+
+export { adapter };
+export default adapter;
+export { ConsulAdapter, type ConsulAdapterTuning } from './consul-adapter';
+export {
+  consulAdapterOptionsSchema,
+  DEFAULTS as CONSUL_ADAPTER_DEFAULTS,
+  type ConsulAdapterOptions,
+  type ConsulTlsOptions,
+  type HealthRule,
+  type ServiceSelection,
+} from './options';
+export {
+  toServiceReport,
+  type MappingRules,
+  type ServiceReport,
+  type SkippedInstances,
+} from './service-report';
+export { ServiceFilter } from './service-selection';
