@@ -1,0 +1,5 @@
+import { adapter } from './factory';
+
+export { adapter };
+export default adapter;
+export { kubernetesAdapterOptionsSchema, type KubernetesAdapterOptions } from './options';

@@ -1,0 +1,168 @@
+import { accessSync, constants } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { ConfigSource } from './config-source';
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** A kubeconfig (or service account) that cannot be used; `option` names what to fix. */
+export class KubeConfigError extends Error {
+  override readonly name = 'KubeConfigError';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The adapter's link to one API server, through client-node: its KubeConfig (kubeconfig files,
+ * contexts, client certificates, exec and auth-provider plugins, the in-cluster service account
+ * and its rotating token) and the typed API clients made from it. `refreshCredentials` reloads it
+ * all from the source, which re-reads token files and re-runs exec plugins: the answer to a 401.
+ */
+export class KubeConnection {
+  private loaded: { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api } | undefined;
+  /** Increments on every (re)load, so concurrent 401s reload once. */
+  private generationCount = 0;
+
+  constructor(readonly source: ConfigSource) {}
+
+  /** Loads the configuration if it is not loaded yet; throws KubeConfigError. */
+  ensureLoaded(): void {
+    if (this.loaded) return;
+    const config = loadKubeConfig(this.source);
+    this.loaded = {
+      config,
+      core: config.makeApiClient(CoreV1Api),
+      discovery: config.makeApiClient(DiscoveryV1Api),
+    };
+    this.generationCount += 1;
+  }
+
+  get generation(): number {
+    return this.generationCount;
+  }
+
+  get config(): KubeConfig {
+    return this.current().config;
+  }
+
+  get core(): CoreV1Api {
+    return this.current().core;
+  }
+
+  get discovery(): DiscoveryV1Api {
+    return this.current().discovery;
+  }
+
+  /** The API server's URL. */
+  get server(): string {
+    return this.config.getCurrentCluster()?.server ?? '';
+  }
+
+  /**
+   * Reloads credentials after a 401 seen by a request made with `generation`; a request that
+   * failed with an older generation finds them reloaded already.
+   */
+  refreshCredentials(generation: number): void {
+    if (generation !== this.generationCount) return;
+    const previous = this.loaded;
+    this.loaded = undefined;
+    try {
+      this.ensureLoaded();
+    } catch (error) {
+      // Keep what worked before: a token file being rewritten may be briefly unreadable.
+      this.loaded = previous;
+      throw error;
+    }
+  }
+
+  private current(): NonNullable<KubeConnection['loaded']> {
+    this.ensureLoaded();
+    return this.loaded as NonNullable<KubeConnection['loaded']>;
+  }
+}
+
+/** Builds a KubeConfig from the source, checking what client-node would only fail on at the first request. */
+export function loadKubeConfig(source: ConfigSource): KubeConfig {
+  const config = new KubeConfig();
+  if (source.kind === 'in-cluster') {
+    // What client-node's loadFromCluster builds, from the adapter's environment rather than the
+    // process's (so it can be tested), and always over HTTPS, as client-go's InClusterConfig.
+    const host = isIPv6(source.host) ? `[${source.host}]` : source.host;
+    const dir = `${source.pathPrefix}${SERVICE_ACCOUNT_DIR}`;
+    for (const file of [`${dir}/token`, `${dir}/ca.crt`]) {
+      try {
+        accessSync(file, constants.R_OK);
+      } catch (error) {
+        throw new KubeConfigError('', `running in-cluster, but cannot read ${file}: ${reason(error)}`);
+      }
+    }
+    config.loadFromOptions({
+      clusters: [
+        {
+          name: 'in-cluster',
+          server: `https://${host}:${source.port}`,
+          caFile: `${dir}/ca.crt`,
+          skipTLSVerify: false,
+        },
+      ],
+      users: [
+        {
+          name: 'service-account',
+          authProvider: { name: 'tokenFile', config: { tokenFile: `${dir}/token` } },
+        },
+      ],
+      contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'service-account' }],
+      currentContext: 'in-cluster',
+    });
+    return config;
+  }
+  const option = source.chosenBy === 'kubeconfig' ? 'kubeconfig' : '';
+  try {
+    config.loadFromFile(source.file);
+  } catch (error) {
+    throw new KubeConfigError(
+      option,
+      `cannot load ${source.file} (from ${source.chosenBy}): ${reason(error)}`,
+    );
+  }
+  if (source.context !== undefined) {
+    if (!config.getContextObject(source.context)) {
+      const known = config.getContexts().map((c) => c.name);
+      throw new KubeConfigError(
+        'context',
+        `no context "${source.context}" in ${source.file}` +
+          (known.length > 0 ? ` (it has: ${known.join(', ')})` : ' (it has none)'),
+      );
+    }
+    config.setCurrentContext(source.context);
+  }
+  const contextName = config.getCurrentContext();
+  if (!contextName || !config.getContextObject(contextName)) {
+    throw new KubeConfigError(
+      source.context === undefined ? option : 'context',
+      `${source.file} names no current context: set "context" to one of ${config
+        .getContexts()
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
+  }
+  if (!config.getCurrentCluster()) {
+    throw new KubeConfigError(
+      option,
+      `context "${contextName}" in ${source.file} names a cluster the file does not define`,
+    );
+  }
+  return config;
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error)?.message ?? String(error);
+}

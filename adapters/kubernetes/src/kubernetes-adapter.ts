@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Adapter, Logger, RegistrySink } from '@sextant/core';
+import { Backoff } from './backoff';
+import { ClusterWatch } from './cluster-watch';
+import { describeSource, type SourceChoice } from './config-source';
+import { KubeConfigError, KubeConnection } from './kube-connection';
+import type { ReflectorTiming } from './reflector';
+
+export interface KubernetesAdapterSettings {
+  /** Where the API server and credentials come from, or why the options cannot say. */
+  readonly source: SourceChoice;
+  /** Namespaces to watch; all when absent. */
+  readonly namespaces?: readonly string[];
+  readonly clusterDomain: string;
+  readonly clusterName: string;
+  readonly timing: ReflectorTiming;
+  readonly logger: Logger;
+}
+
+/**
+ * `type: kubernetes`: the Services of one cluster, with their EndpointSlices' endpoints labelled
+ * from their Pods and located by their Nodes. It loads its kubeconfig (or service account), then
+ * mirrors the cluster until the signal aborts. A configuration that cannot be loaded keeps it
+ * `syncing` with the reason, retried with backoff; API faults keep the last state, `degraded`.
+ */
+export class KubernetesAdapter implements Adapter {
+  constructor(private readonly settings: KubernetesAdapterSettings) {}
+
+  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
+    const connection = await this.connect(sink, signal);
+    if (!connection) return;
+    const { namespaces, clusterName, logger } = this.settings;
+    logger.info(
+      {
+        server: connection.server,
+        source: describeSource(connection.source),
+        namespaces: namespaces ?? 'all',
+        cluster: clusterName,
+      },
+      'watching Kubernetes',
+    );
+    await new ClusterWatch(connection, sink, signal, this.settings).run();
+  }
+
+  /** Loads the configuration, retrying with backoff while it cannot be loaded (a kubeconfig not mounted yet). */
+  private async connect(sink: RegistrySink, signal: AbortSignal): Promise<KubeConnection | undefined> {
+    const backoff = new Backoff(this.settings.timing.backoff);
+    let lastMessage: string | undefined;
+    while (!signal.aborted) {
+      const message = this.tryConnect();
+      if (typeof message !== 'string') return message;
+      if (message !== lastMessage) {
+        lastMessage = message;
+        this.settings.logger.error({ message }, 'cannot use the Kubernetes configuration; retrying');
+        sink.setStatus('syncing', message);
+      }
+      await sleep(backoff.next(), undefined, { signal }).catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  /** A loaded connection, or why there is none, naming the option to fix. */
+  private tryConnect(): KubeConnection | string {
+    const choice = this.settings.source;
+    if (!choice.valid) return `${choice.problem.path}: ${choice.problem.message}`;
+    const connection = new KubeConnection(choice.source);
+    try {
+      connection.ensureLoaded();
+      return connection;
+    } catch (error) {
+      if (error instanceof KubeConfigError)
+        return error.option ? `${error.option}: ${error.message}` : error.message;
+      return (error as Error).message;
+    }
+  }
+}
