@@ -1,0 +1,78 @@
+import type { Adapter, Logger, RegistrySink } from '@sextant/core';
+import { NomadClient } from './nomad/nomad-client';
+import { NomadError } from './nomad/nomad-error';
+import { readTlsMaterial, type TlsMaterial } from './nomad/tls-files';
+import { TokenSource } from './nomad/token-source';
+import type { NomadSettings } from './settings';
+import { NomadSync } from './sync/nomad-sync';
+import { abortableDelay } from './watch/abortable-delay';
+import { Backoff } from './watch/backoff';
+import { Gate } from './watch/gate';
+import { RequestSlots } from './watch/request-slots';
+
+/**
+ * `type: nomad`: Nomad's native service registrations (`provider = "nomad"`) in the mesh. One
+ * run owns one HTTP agent; when the signal aborts, every watch stops, every connection closes,
+ * and only then does `run` resolve.
+ */
+export class NomadAdapter implements Adapter {
+  constructor(
+    private readonly settings: NomadSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
+    const tls = await this.readTls(sink, signal);
+    if (signal.aborted) return;
+    const { settings } = this;
+    const slots = new RequestSlots(settings.maxConcurrentRequests, settings.maxStalenessMs);
+    const client = new NomadClient(
+      {
+        address: settings.address,
+        region: settings.region,
+        stale: settings.stale,
+        maxConnections: settings.maxConcurrentRequests,
+      },
+      new TokenSource(settings.token),
+      tls,
+    );
+    this.logger.info(
+      { address: settings.address.origin, namespaces: settings.namespaces, region: settings.region },
+      'watching Nomad service registrations',
+    );
+    try {
+      const reads = {
+        client,
+        slots,
+        waitMs: settings.waitMs,
+        perPage: settings.perPage,
+        blocking: new Gate(),
+      };
+      await new NomadSync({ settings, reads, sink, logger: this.logger }, signal).run();
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Reads the certificate files, retrying (and saying why) while one cannot be read. */
+  private async readTls(sink: RegistrySink, signal: AbortSignal): Promise<TlsMaterial | undefined> {
+    const tls = this.settings.tls;
+    if (!tls) return undefined;
+    const backoff = new Backoff(this.settings.retry.initialMs, this.settings.retry.maxMs);
+    let last: string | undefined;
+    while (!signal.aborted) {
+      try {
+        return await readTlsMaterial(tls);
+      } catch (error) {
+        const reason = error instanceof NomadError ? error.message : String(error);
+        if (reason !== last) {
+          sink.setStatus('syncing', reason);
+          this.logger.error({ reason }, 'cannot start watching Nomad');
+          last = reason;
+        }
+        await abortableDelay(backoff.next(), signal);
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,158 @@
+import { PROTOCOLS, type Protocol } from '@sextant/core';
+
+/** A nomad adapter's entry in the daemon config, besides `name` and `type` (docs/adapters/nomad.md). */
+export interface NomadAdapterOptions {
+  /** Nomad's HTTP API. Default `$NOMAD_ADDR`, else `http://127.0.0.1:4646`. */
+  readonly address?: string;
+  /** ACL token secret. Default `$NOMAD_TOKEN`. Never logged. */
+  readonly token?: string;
+  /** File holding the token, re-read when Nomad refuses it, so rotation needs no restart. */
+  readonly tokenFile?: string;
+  /** Sent with every request, and the locality region of every instance. Default `$NOMAD_REGION`. */
+  readonly region?: string;
+  /** `*` (every namespace the token can read) or a list. Default `*`. */
+  readonly namespaces?: '*' | readonly string[];
+  /** Let any Nomad server answer (`?stale`), not only the leader. Default false. */
+  readonly stale?: boolean;
+  readonly tls?: NomadTlsOptions;
+  /** How long one blocking query may wait for a change. Default and maximum `5m`. */
+  readonly wait?: string;
+  /** Hostname of a service: `{service}` and `{namespace}` are replaced. Default `{service}.{namespace}.nomad`. */
+  readonly hostname?: string;
+  /** Protocol of services without a `protocol=` tag. Default `http`. */
+  readonly defaultProtocol?: Protocol;
+  /** The port clients dial, for services without a `port=` tag. Default 80. */
+  readonly servicePort?: number;
+  readonly services?: NomadServiceSelection;
+  /** Ask Nomad for registrations in pages of this many, following `X-Nomad-NextToken`. Default: all at once. */
+  readonly perPage?: number;
+  /** Bound on requests (and so connections) open to Nomad at once. Default 64. */
+  readonly maxConcurrentRequests?: number;
+  /** With more watches than request slots, every service is re-read at least this often. Default `30s`. */
+  readonly maxStaleness?: string;
+  /** Per watch: `burst` requests back to back, then one per `interval`. Default 5 and `1s`. */
+  readonly rateLimit?: { readonly burst?: number; readonly interval?: string };
+  /** Backoff after a failed request: `initial`, doubling (with jitter) up to `max`. Default `1s`, `30s`. */
+  readonly retry?: { readonly initial?: string; readonly max?: string };
+}
+
+export interface NomadTlsOptions {
+  /** PEM file of the CA that signed Nomad's certificate. Default `$NOMAD_CACERT`. */
+  readonly ca?: string;
+  /** PEM client certificate and key, for Nomad's `verify_https_client`. Default `$NOMAD_CLIENT_CERT`, `$NOMAD_CLIENT_KEY`. */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Name to verify Nomad's certificate against (`server.<region>.nomad`). Default `$NOMAD_TLS_SERVER_NAME`. */
+  readonly serverName?: string;
+}
+
+/** Which registrations become mesh instances, by service name and tag, as globs (`*`, `?`). */
+export interface NomadServiceSelection {
+  /** Only these names (default: every name). */
+  readonly include?: readonly string[];
+  /** Never these names. */
+  readonly exclude?: readonly string[];
+  /** Only registrations with at least one of these tags (and only services where one has one). */
+  readonly includeTags?: readonly string[];
+  /** Never registrations with one of these tags. */
+  readonly excludeTags?: readonly string[];
+}
+
+export const DEFAULTS = {
+  address: 'http://127.0.0.1:4646',
+  namespaces: '*',
+  wait: '5m',
+  hostname: '{service}.{namespace}.nomad',
+  defaultProtocol: 'http',
+  servicePort: 80,
+  // Nomad refuses a client IP more than 100 connections by default (limits.http_max_conns_per_client).
+  maxConcurrentRequests: 64,
+  maxStaleness: '30s',
+  // A rollout step's few changes pass at once; a service changing without pause is read once a
+  // second, so Envoy stops sending to a deregistered allocation within about a second.
+  rateLimit: { burst: 5, interval: '1s' },
+  retry: { initial: '1s', max: '30s' },
+} as const;
+
+/** Nomad's maximum blocking wait: longer requests are clamped to it. */
+export const MAX_WAIT_MS = 5 * 60_000;
+
+const globs = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+const file = { type: 'string', minLength: 1 } as const;
+
+export const nomadAdapterOptionsSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    address: {
+      type: 'string',
+      format: 'http-url',
+      description: `Nomad's HTTP API (default NOMAD_ADDR, else ${DEFAULTS.address}).`,
+    },
+    token: { type: 'string', minLength: 1, description: 'ACL token secret (default NOMAD_TOKEN).' },
+    tokenFile: { ...file, description: 'File holding the ACL token; relative to the config file.' },
+    region: { type: 'string', minLength: 1, description: 'Nomad region (default NOMAD_REGION).' },
+    namespaces: {
+      anyOf: [
+        { const: '*' },
+        {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[A-Za-z0-9-]{1,128}$' },
+        },
+      ],
+      default: DEFAULTS.namespaces,
+    },
+    stale: { type: 'boolean', default: false },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ca: file, cert: file, key: file, serverName: { type: 'string', minLength: 1 } },
+    },
+    wait: { type: 'string', format: 'duration', default: DEFAULTS.wait },
+    hostname: {
+      type: 'string',
+      default: DEFAULTS.hostname,
+      // Must name the service, and may use no placeholder but {service} and {namespace}.
+      allOf: [
+        { pattern: '\\{service\\}' },
+        { pattern: '^(?:[A-Za-z0-9_.-]|\\{service\\}|\\{namespace\\})+$' },
+      ],
+    },
+    defaultProtocol: { enum: [...PROTOCOLS], default: DEFAULTS.defaultProtocol },
+    servicePort: { type: 'integer', minimum: 1, maximum: 65535, default: DEFAULTS.servicePort },
+    services: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { include: globs, exclude: globs, includeTags: globs, excludeTags: globs },
+    },
+    perPage: { type: 'integer', minimum: 1 },
+    maxConcurrentRequests: { type: 'integer', minimum: 4, default: DEFAULTS.maxConcurrentRequests },
+    maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        burst: { type: 'integer', minimum: 1, default: DEFAULTS.rateLimit.burst },
+        interval: { type: 'string', format: 'duration', default: DEFAULTS.rateLimit.interval },
+      },
+    },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        initial: { type: 'string', format: 'duration', default: DEFAULTS.retry.initial },
+        max: { type: 'string', format: 'duration', default: DEFAULTS.retry.max },
+      },
+    },
+  },
+  // Services of several namespaces need {namespace} in their hostname, or two would share one name.
+  if: {
+    properties: { namespaces: { anyOf: [{ const: '*' }, { type: 'array', minItems: 2 }] } },
+  },
+  then: { properties: { hostname: { pattern: '\\{namespace\\}' } } },
+} as const;
