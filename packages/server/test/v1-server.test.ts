@@ -64,6 +64,40 @@ describe('v1 REST discovery', () => {
       expect(envoyV1Problems('sds', JSON.parse(raw.body))).toEqual([]);
     });
 
+    it('accepts subset label keys containing "/", sent unescaped as Envoy does', async () => {
+      h.sink.upsertService(
+        { hostname: 'web.example', ports: [{ name: 'http', port: 80, protocol: 'http' }] },
+        [
+          {
+            address: '10.1.0.1',
+            port: 8080,
+            portName: 'http',
+            labels: { 'topology.istio.io/cluster': 'west' },
+          },
+          {
+            address: '10.1.0.2',
+            port: 8080,
+            portName: 'http',
+            labels: { 'topology.istio.io/cluster': 'east' },
+          },
+        ],
+      );
+      h.registry.flush();
+      const raw = await rawGet(
+        h.discovery,
+        '/v1/registration/web.example|http|topology.istio.io/cluster=west',
+      );
+      expect(raw.status).toBe(200);
+      expect(JSON.parse(raw.body).hosts.map((host: { ip_address: string }) => host.ip_address)).toEqual([
+        '10.1.0.1',
+      ]);
+      const encoded = await rawGet(
+        h.discovery,
+        '/v1/registration/web.example%7Chttp%7Ctopology.istio.io%2Fcluster%3Dwest',
+      );
+      expect(encoded.body).toBe(raw.body);
+    });
+
     it('answers an empty host list for an unknown key and 404 for a malformed one', async () => {
       expect(JSON.parse((await rawGet(h.discovery, '/v1/registration/nope.example|http')).body)).toEqual({
         hosts: [],

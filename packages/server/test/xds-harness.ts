@@ -9,6 +9,7 @@ import {
   v3ConfigSection,
   type XdsServer,
 } from '../src';
+import { seedBookinfo } from './harness';
 import { XdsTestStream } from './xds-test-client';
 
 export interface XdsHarness {
@@ -79,30 +80,7 @@ export const GRPC_NODE = {
 
 /** A small mesh: reviews (HTTP, two instances, one at the sidecar's IP), ratings (gRPC), mongodb (TCP with VIP). */
 export function seedMesh(sink: RegistrySink): void {
-  sink.upsertService(
-    {
-      hostname: 'reviews.default.svc.cluster.local',
-      ports: [{ name: 'http', port: 9080, protocol: 'http' }],
-      addresses: ['10.0.0.31'],
-    },
-    [
-      {
-        address: '10.0.1.11',
-        port: 9080,
-        portName: 'http',
-        labels: { version: 'v1' },
-        locality: { zone: 'z1' },
-      },
-      { address: '10.0.1.12', port: 9080, portName: 'http', labels: { version: 'v2' } },
-    ],
-  );
-  sink.upsertService(
-    {
-      hostname: 'ratings.default.svc.cluster.local',
-      ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
-    },
-    [{ address: '10.0.2.21', port: 9090, portName: 'grpc' }],
-  );
+  seedBookinfo(sink);
   sink.upsertService(
     {
       hostname: 'mongodb.default.svc.cluster.local',

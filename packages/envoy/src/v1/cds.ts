@@ -8,7 +8,7 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import { localPorts, perEntry, sortedEntries } from '../mesh-index';
-import { tcpUrl } from './addresses';
+import { tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import type { CdsResponse, V1Cluster } from './types';
 

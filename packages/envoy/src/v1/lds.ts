@@ -8,7 +8,7 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import { httpPorts, localPorts, tcpEntriesWithVip } from '../mesh-index';
-import { hostCidr, hostPart, tcpUrl } from './addresses';
+import { hostCidr, hostPart, tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import type { HttpConnectionManagerConfig, LdsResponse, RouteConfiguration, V1Listener } from './types';
 

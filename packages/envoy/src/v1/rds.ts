@@ -1,13 +1,6 @@
-import {
-  hostnameAliases,
-  isHttpProtocol,
-  v1ObjectName,
-  v1OutboundClusterName,
-  type ProxyIdentity,
-  type Snapshot,
-} from '@sextant/core';
+import { v1ObjectName, v1OutboundClusterName, type ProxyIdentity, type Snapshot } from '@sextant/core';
 import { httpEntriesOnPort } from '../mesh-index';
-import { hostPart } from './addresses';
+import { routableHosts, routeConfigPort } from '../route-domains';
 import type { RouteConfiguration, V1VirtualHost } from './types';
 
 /** A route configuration name that names no port: Envoy asks only for names LDS gave it. */
@@ -43,35 +36,26 @@ export function renderRds(
 }
 
 function virtualHosts(snapshot: Snapshot, port: number, proxyDomain: string): V1VirtualHost[] {
-  const claimed = new Set<string>();
-  const hosts: V1VirtualHost[] = [];
-  for (const { service } of httpEntriesOnPort(snapshot, port)) {
-    for (const servicePort of service.ports) {
-      if (servicePort.port !== port || !isHttpProtocol(servicePort.protocol)) continue;
-      const names = [...hostnameAliases(service.hostname, proxyDomain), ...service.addresses.map(hostPart)];
-      const domains = names
-        .flatMap((name) => [name, `${name}:${port}`])
-        .filter((domain) => {
-          if (claimed.has(domain)) return false;
-          claimed.add(domain);
-          return true;
-        });
-      if (domains.length === 0) continue;
-      const key = { hostname: service.hostname, portName: servicePort.name, labels: {} };
-      hosts.push({
-        name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
-        domains,
-        routes: [{ prefix: '/', cluster: v1OutboundClusterName(key) }],
-      });
-    }
-  }
-  return hosts;
+  const services = httpEntriesOnPort(snapshot, port).map((entry) => entry.service);
+  return routableHosts(services, port, proxyDomain).map(({ service, servicePort, domains }) => ({
+    name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
+    domains,
+    routes: [
+      {
+        prefix: '/',
+        cluster: v1OutboundClusterName({
+          hostname: service.hostname,
+          portName: servicePort.name,
+          labels: {},
+        }),
+      },
+    ],
+  }));
 }
 
 function parsePort(name: string): number {
-  if (!/^\d{1,5}$/.test(name)) throw new UnknownRouteConfigError(name);
-  const port = Number(name);
-  if (port < 1 || port > 65535) throw new UnknownRouteConfigError(name);
+  const port = routeConfigPort(name);
+  if (port === undefined) throw new UnknownRouteConfigError(name);
   return port;
 }
 

@@ -7,7 +7,7 @@ import {
   type ServicePort,
 } from '@sextant/core';
 import { perEntry } from '../mesh-index';
-import { hostPart } from '../v1/addresses';
+import { hostPart } from '../addresses';
 import { configSource, ORIGINAL_DST_TYPE, socketAddress, typedConfig } from './building-blocks';
 import { BLACK_HOLE_CLUSTER } from './clusters';
 import { EncodedResource } from './encoded-resource';

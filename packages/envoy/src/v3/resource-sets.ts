@@ -12,7 +12,8 @@ import {
 } from './listeners';
 import { DEFAULT_V3_OPTIONS, type ConfigSourceKind, type V3RenderOptions } from './options';
 import { compose, group, groupResources, type ResourceGroup } from './resource-group';
-import { routeConfiguration, routePort } from './routes';
+import { routeConfigPort } from '../route-domains';
+import { routeConfiguration } from './routes';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, type ResourceTypeUrl } from './type-urls';
 
 /**
@@ -299,7 +300,7 @@ function routeSet(snapshot: Snapshot, proxy: ProxyIdentity): ResourceSet {
     () => routeGroup(snapshot, proxy.domain),
     () => [],
     (name) => {
-      const port = routePort(name);
+      const port = routeConfigPort(name);
       return port === undefined ? undefined : routeConfiguration(snapshot, port, proxy.domain);
     },
   );

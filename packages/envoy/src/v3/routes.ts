@@ -1,23 +1,10 @@
-import {
-  hostnameAliases,
-  isHttpProtocol,
-  v3OutboundClusterName,
-  type Service,
-  type Snapshot,
-} from '@sextant/core';
+import { v3OutboundClusterName, type Service, type Snapshot } from '@sextant/core';
 import { httpEntriesOnPort } from '../mesh-index';
-import { hostPart } from '../v1/addresses';
+import { routableHosts } from '../route-domains';
 import { EncodedResource } from './encoded-resource';
 import { serviceShape } from './service-shape';
 import { ROUTE_TYPE } from './type-urls';
 import type { RouteConfiguration, VirtualHost } from './wire-types';
-
-/** The route configuration name of an outbound HTTP port (`"9080"`), or undefined for any other name. */
-export function routePort(name: string): number | undefined {
-  if (!/^\d{1,5}$/.test(name)) return undefined;
-  const port = Number(name);
-  return port >= 1 && port <= 65535 ? port : undefined;
-}
 
 const bySnapshot = new WeakMap<Snapshot, Map<string, EncodedResource>>();
 /** Route configurations by what they are built from, so a snapshot that did not touch a port reuses its table. */
@@ -65,32 +52,15 @@ export function routeConfiguration(snapshot: Snapshot, port: number, proxyDomain
 }
 
 function virtualHosts(services: readonly Service[], port: number, proxyDomain: string): VirtualHost[] {
-  const claimed = new Set<string>();
-  const hosts: VirtualHost[] = [];
-  for (const service of services) {
-    for (const servicePort of service.ports) {
-      if (servicePort.port !== port || !isHttpProtocol(servicePort.protocol)) continue;
-      const names = [...hostnameAliases(service.hostname, proxyDomain), ...service.addresses.map(hostPart)];
-      const domains = names
-        .flatMap((name) => [name, `${name}:${port}`])
-        .filter((domain) => {
-          if (claimed.has(domain)) return false;
-          claimed.add(domain);
-          return true;
-        });
-      if (domains.length === 0) continue;
-      hosts.push({
-        name: `${service.hostname}:${port}`,
-        domains,
-        routes: [
-          {
-            match: { prefix: '/' },
-            // No timeout: Envoy's default 15 s would cut long-lived gRPC streams; timeouts are traffic rules.
-            route: { cluster: v3OutboundClusterName(port, service.hostname), timeout: { seconds: 0 } },
-          },
-        ],
-      });
-    }
-  }
-  return hosts;
+  return routableHosts(services, port, proxyDomain).map(({ service, domains }) => ({
+    name: `${service.hostname}:${port}`,
+    domains: [...domains],
+    routes: [
+      {
+        match: { prefix: '/' },
+        // No timeout: Envoy's default 15 s would cut long-lived gRPC streams; timeouts are traffic rules.
+        route: { cluster: v3OutboundClusterName(port, service.hostname), timeout: { seconds: 0 } },
+      },
+    ],
+  }));
 }

@@ -33,9 +33,11 @@ export function registerV1Routes(app: FastifyInstance, responder: V1Responder, m
       }
     };
 
+  // A wildcard, not `:serviceKey`: subset label keys may contain `/` (`topology.istio.io/cluster=west`)
+  // and Envoy sends the key unescaped.
   app.get(
-    '/v1/registration/:serviceKey',
-    answer<{ serviceKey: string }>('sds', (p) => responder.sds(p.serviceKey)),
+    '/v1/registration/*',
+    answer<{ '*': string }>('sds', (p) => responder.sds(p['*'])),
   );
   app.get(
     '/v1/registration',

@@ -3,12 +3,10 @@ import {
   EMPTY_GROUP,
   groupDiff,
   groupResources,
-  resourceSet,
   RESOURCE_TYPES,
   type DeltaDiscoveryRequest,
   type EncodedResource,
   type ResourceGroup,
-  type ResourceRequester,
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import {
@@ -116,15 +114,6 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     for (const pending of removals.reverse()) this.send(pending, update.next);
   }
 
-  private requester(): ResourceRequester {
-    if (!this.client) throw new Error('no node yet');
-    return { proxy: this.client.proxy, kind: this.method.typeUrl ? 'grpc' : 'ads' };
-  }
-
-  private setFor(subscriber: DeltaSubscriber, snapshot: Snapshot) {
-    return resourceSet(snapshot, subscriber.typeUrl, this.requester(), this.context.options);
-  }
-
   /**
    * The first response of a type: everything subscribed that the client does not already have at
    * that version, and the names it has (or asked for) that do not exist. Always sent, even empty,
@@ -132,7 +121,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
    */
   private sendInitial(subscriber: DeltaSubscriber, snapshot = this.context.current()): void {
     if (!snapshot) return;
-    const set = this.setFor(subscriber, snapshot);
+    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
     const state = subscribedGroup(set, subscriber.subscription);
     const has = subscriber.initialVersions ?? new Map<string, string>();
     subscriber.initialVersions = undefined;
@@ -156,7 +145,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
   private answerSubscriptionChange(subscriber: DeltaSubscriber, change: SubscriptionChange): void {
     const snapshot = this.context.current();
     if (!snapshot) return;
-    const set = this.setFor(subscriber, snapshot);
+    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
     const wildcard = subscriber.subscription.isWildcard();
     const resources: EncodedResource[] = [];
     const removed: string[] = [];

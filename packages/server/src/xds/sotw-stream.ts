@@ -1,4 +1,3 @@
-import type { Snapshot } from '@sextant/core';
 import {
   compose,
   groupDiff,
@@ -8,7 +7,6 @@ import {
   type DiscoveryRequest,
   type EncodedResource,
   type ResourceGroup,
-  type ResourceRequester,
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import {
@@ -125,19 +123,10 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     for (const send of bridges.reverse()) send();
   }
 
-  private requester(): ResourceRequester {
-    if (!this.client) throw new Error('no node yet');
-    return { proxy: this.client.proxy, kind: this.method.typeUrl ? 'grpc' : 'ads' };
-  }
-
-  private setFor(subscriber: SotwSubscriber, snapshot: Snapshot) {
-    return resourceSet(snapshot, subscriber.typeUrl, this.requester(), this.context.options);
-  }
-
   /** Everything the subscription covers; waits for the first snapshot if there is none yet. */
   private sendFullState(subscriber: SotwSubscriber, snapshot = this.context.current()): void {
     if (!snapshot) return;
-    const set = this.setFor(subscriber, snapshot);
+    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
     const state = subscribedGroup(set, subscriber.subscription);
     const whole = WHOLE_STATE_TYPES.has(subscriber.typeUrl);
     subscriber.lastGroup = whole ? state : subscriber.subscription.isWildcard() ? set.wildcard() : undefined;
@@ -156,7 +145,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       this.sendFullState(subscriber, snapshot);
       return;
     }
-    const set = this.setFor(subscriber, snapshot);
+    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
     const resources = existing(set, change.added);
     if (change.wildcardChanged && subscriber.subscription.isWildcard()) {
       subscriber.lastGroup = set.wildcard();

@@ -2,8 +2,10 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
+  resourceSet,
   TYPE_SHORT_NAMES,
   type Node,
+  type ResourceRequester,
   type ResourceTypeUrl,
   type SnapshotChange,
   type V3RenderOptions,
@@ -102,6 +104,17 @@ export abstract class XdsStream<
     if (this.closed) return;
     this.cleanUp();
     this.call.end();
+  }
+
+  /** Who is asking, as the renderers need it: the proxy, and whether its config sources must name ADS. */
+  protected requester(): ResourceRequester {
+    if (!this.client) throw new Error('no node yet');
+    return { proxy: this.client.proxy, kind: this.method.typeUrl ? 'grpc' : 'ads' };
+  }
+
+  /** Every resource of a type this client may have from a snapshot. */
+  protected resourceSetFor(typeUrl: ResourceTypeUrl, snapshot: Snapshot) {
+    return resourceSet(snapshot, typeUrl, this.requester(), this.context.options);
   }
 
   protected nextNonce(): string {
