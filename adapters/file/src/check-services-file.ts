@@ -12,7 +12,7 @@ import {
  * Runs on the document as parsed, whether or not it passed the schema, so that one pass reports
  * every problem; values of the wrong shape are left to the schema's report.
  */
-export function checkServicesFile(document: SourceDocument): Problem[] {
+export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'problem'>): Problem[] {
   const problems: Problem[] = [];
   const report = (path: FieldPath, message: string, atKey = false) =>
     problems.push(document.problem(path, message, atKey));

@@ -1,4 +1,4 @@
-import { formatProblem, type AdapterState } from '@sextant/core';
+import { formatProblem, type AdapterState, type Problem } from '@sextant/core';
 import { parseServicesFile } from '../src';
 
 const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
@@ -141,6 +141,56 @@ describe('parseServicesFile: mapping', () => {
     expect(problems(json.replace('"10.0.0.1"', '"10.0.0.x"'), 'services.json')).toEqual([
       'services.json:13:22: services[0].instances[0].address: not an IP address ("10.0.0.x")',
     ]);
+  });
+});
+
+describe('parseServicesFile: the plain parse and the located parse agree', () => {
+  it('reads anchors, aliases and date-like values as YAML 1.2 does', () => {
+    const result = parseServicesFile(
+      [
+        'defaults: &http { name: http, port: 80 }',
+        'services:',
+        '  - hostname: a.example',
+        '    ports: [*http]',
+        '    labels: { released: 2024-01-01, build: "0777" }',
+        '    instances: [{ address: 10.0.0.1, labels: { version: 2024-01-01 } }]',
+        '',
+      ].join('\n'),
+      'services.yaml',
+    );
+    // `defaults` is not a field of a services file: the located parse reports it, with its position.
+    expect(result.valid).toBe(false);
+    expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
+      'services.yaml:1:1: defaults: unknown field (expected one of: services)',
+    ]);
+  });
+
+  it('accepts what YAML 1.2 accepts and keeps date-like values as strings', () => {
+    const result = parseServicesFile(
+      [
+        'services:',
+        '  - &svc',
+        '    hostname: a.example',
+        '    ports: [{ name: http, port: 80 }]',
+        '    labels: { released: 2024-01-01 }',
+        '    instances: [{ address: 10.0.0.1, labels: { version: 2024-01-01 } }]',
+        '',
+      ].join('\n'),
+      'services.yaml',
+    );
+    expect(result.valid && result.value.services[0]?.labels).toEqual({ released: '2024-01-01' });
+    expect(result.valid && result.value.instances[0]?.labels).toEqual({ version: '2024-01-01' });
+  });
+
+  it('still reports duplicate keys, which a plain parser might let through, with their position', () => {
+    const result = parseServicesFile(
+      'services:\n  - hostname: a.example\n    hostname: b.example\n    ports: [{ name: http, port: 80 }]\n',
+      'services.yaml',
+    );
+    expect(result.valid).toBe(false);
+    expect(result.valid ? '' : formatProblem(result.problems[0] as Problem)).toMatch(
+      /^services\.yaml:3:\d+: /,
+    );
   });
 });
 

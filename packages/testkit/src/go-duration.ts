@@ -1,5 +1,5 @@
 /**
- * Go's `time.ParseDuration`, which Nomad uses for `?wait=`: a sequence of decimal numbers with
+ * Go's `time.ParseDuration`, which Consul and Nomad use for `?wait=`: a sequence of decimal numbers with
  * units (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), optionally signed: `5m`, `100ms`, `1m30s`, `1.5h`.
  * A bare `0` is valid; any other number needs a unit.
  */

@@ -52,9 +52,15 @@ export class RecordingSink implements RegistrySink {
   replaceAll(state: AdapterState): void {
     this.calls.push({ method: 'replaceAll', state });
     this.state.clear();
+    // Grouped in one pass, and without `hostname`, so entries look the same whichever call made them.
+    const byHost = new Map<string, InstanceInput[]>();
+    for (const { hostname, ...instance } of state.instances) {
+      const list = byHost.get(hostname);
+      if (list) list.push(instance);
+      else byHost.set(hostname, [instance]);
+    }
     for (const service of state.services) {
-      const instances = state.instances.filter((instance) => instance.hostname === service.hostname);
-      this.state.set(service.hostname, { service, instances });
+      this.state.set(service.hostname, { service, instances: byHost.get(service.hostname) ?? [] });
     }
     this.next?.replaceAll(state);
   }

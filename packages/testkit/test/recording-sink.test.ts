@@ -17,6 +17,9 @@ describe('RecordingSink', () => {
       ],
     });
     sink.setStatus('ready');
+    expect(sink.services.get('api.test')?.instances).toEqual([
+      { address: '10.0.0.2', port: 9090, portName: 'grpc' },
+    ]);
     sink.upsertService(web, [{ address: '10.0.0.3', port: 8080, portName: 'http' }]);
     sink.removeService('api.test');
     sink.setStatus('degraded', 'platform down');

@@ -4,6 +4,6 @@ export { DatacenterState } from './datacenter-state';
 export { FaultPlan } from './fault-plan';
 export type { FaultScope, InjectedError } from './fault-plan';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS, effectiveWaitMs } from './blocking-queries';
-export { parseGoDuration } from './request-params';
+export { parseGoDuration } from '../go-duration';
 export type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput, FakeTokenPolicy } from './types';
 export { seedFixtureWorld } from './fixture-world';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseGoDuration } from '../go-duration';
 
 /** An answer Consul gives as plain text with a status code (its errors are never JSON). */
 export class ConsulHttpError extends Error {
@@ -20,34 +21,6 @@ export interface ReadParams {
   readonly consistency: 'leader' | 'stale' | 'consistent';
   readonly datacenter: string | undefined;
   readonly token: string | undefined;
-}
-
-const GO_UNITS_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-const GO_DURATION = /^(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h)/;
-
-/** Go's time.ParseDuration (what Consul uses for `wait`), in milliseconds; undefined if invalid. */
-export function parseGoDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  let rest = text;
-  let total = 0;
-  if (rest === '') return undefined;
-  while (rest !== '') {
-    const match = GO_DURATION.exec(rest);
-    if (!match) return undefined;
-    const part = match[0];
-    const unit = /(ns|us|µs|ms|s|m|h)$/.exec(part)?.[0] ?? '';
-    total += Number(part.slice(0, part.length - unit.length)) * (GO_UNITS_MS[unit] ?? 0);
-    rest = rest.slice(part.length);
-  }
-  return total;
 }
 
 /** Presence flags (`?stale`, `?stale=1`): Consul ignores their value. */

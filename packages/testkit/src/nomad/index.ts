@@ -8,7 +8,7 @@ export {
 } from './acl';
 export { DEFAULT_ERROR_BODIES, type NomadFault } from './faults';
 export { NOMAD_MAX_WAIT_MS } from './blocking-query';
-export { parseGoDuration } from './go-duration';
+export { parseGoDuration } from '../go-duration';
 export { FIXTURE_INDEX, fixtureRegistrations } from './fixture-world';
 export { testCertificates, TEST_SERVER_NAME } from './test-certificates';
 export type {

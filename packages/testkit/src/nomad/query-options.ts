@@ -1,4 +1,4 @@
-import { parseGoDuration } from './go-duration';
+import { parseGoDuration } from '../go-duration';
 
 /** Nomad's QueryOptions, parsed from a request as `HTTPServer.parse` does. */
 export interface QueryOptions {
