@@ -1,3 +1,10 @@
+import {
+  serviceSelectionSchema,
+  tlsOptionsSchema,
+  tokenOptionsSchema,
+  type ServiceSelectionOptions,
+  type TlsOptions,
+} from '@sextant/adapter-kit';
 import { PROTOCOLS, type Protocol } from '@sextant/core';
 
 /** How an instance's checks decide its health: `passing-or-warning` also lets `warning` serve. */
@@ -30,28 +37,18 @@ export interface ConsulAdapterOptions {
   readonly datacenterRefresh?: string;
 }
 
-export interface ConsulTlsOptions {
-  /** PEM file of the CA that signed the agent's certificate. Default: CONSUL_CACERT. */
-  readonly ca?: string;
-  /** PEM client certificate, for agents with verify_incoming. Default: CONSUL_CLIENT_CERT. */
-  readonly cert?: string;
-  /** PEM key of the client certificate. Default: CONSUL_CLIENT_KEY. */
-  readonly key?: string;
-  /** Name to verify the agent's certificate against. Default: CONSUL_TLS_SERVER_NAME, else the address's host. */
-  readonly serverName?: string;
-}
+/**
+ * TLS to the agent. Defaults: `ca` CONSUL_CACERT, `cert` CONSUL_CLIENT_CERT (for agents with
+ * verify_incoming), `key` CONSUL_CLIENT_KEY, `serverName` CONSUL_TLS_SERVER_NAME, else the
+ * address's host.
+ */
+export type ConsulTlsOptions = TlsOptions;
 
-/** Which Consul services become mesh services: names and tags, as globs (`*`, `?`). */
-export interface ServiceSelection {
-  /** Only these names (default: every name). */
-  readonly include?: readonly string[];
-  /** Never these names (default `["consul"]`, the servers' own RPC service). */
-  readonly exclude?: readonly string[];
-  /** Only instances with at least one of these tags (and only services where some instance has one). */
-  readonly includeTags?: readonly string[];
-  /** Never instances with one of these tags. */
-  readonly excludeTags?: readonly string[];
-}
+/**
+ * Which Consul services become mesh services: names and tags, as globs (`*`, `?`). `exclude`
+ * defaults to `["consul"]`, the servers' own RPC service (DEFAULTS.exclude).
+ */
+export type ServiceSelection = ServiceSelectionOptions;
 
 export const DEFAULTS = {
   address: 'http://127.0.0.1:8500',
@@ -65,8 +62,6 @@ export const DEFAULTS = {
   exclude: ['consul'],
 } as const;
 
-const globs = { type: 'array', items: { type: 'string', minLength: 1 } };
-
 export const consulAdapterOptionsSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
@@ -77,33 +72,21 @@ export const consulAdapterOptionsSchema = {
       format: 'http-url',
       description: 'The agent HTTP API (default CONSUL_HTTP_ADDR, else http://127.0.0.1:8500).',
     },
-    token: { type: 'string', minLength: 1, description: 'ACL token (default CONSUL_HTTP_TOKEN).' },
-    tokenFile: {
-      type: 'string',
-      minLength: 1,
-      description:
-        'File holding the ACL token (default CONSUL_HTTP_TOKEN_FILE); relative to the config file.',
-    },
-    tls: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        ca: { type: 'string', minLength: 1 },
-        cert: { type: 'string', minLength: 1 },
-        key: { type: 'string', minLength: 1 },
-        serverName: { type: 'string', minLength: 1 },
-      },
-    },
+    ...tokenOptionsSchema({
+      token: 'ACL token (default CONSUL_HTTP_TOKEN).',
+      tokenFile: 'File holding the ACL token (default CONSUL_HTTP_TOKEN_FILE); relative to the config file.',
+    }),
+    tls: tlsOptionsSchema,
     datacenters: {
       type: 'array',
-      items: { type: 'string', pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_-]*)$' },
+      items: {
+        type: 'string',
+        pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_-]*)$',
+        patternDescription: 'a datacenter name (letters, digits, "_" and "-") or "*"',
+      },
       description: 'Datacenters to serve (default: the agent’s own); ["*"] for every datacenter.',
     },
-    services: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { include: globs, exclude: globs, includeTags: globs, excludeTags: globs },
-    },
+    services: serviceSelectionSchema,
     health: { enum: ['passing', 'passing-or-warning'], default: DEFAULTS.health },
     defaultProtocol: { enum: [...PROTOCOLS], default: DEFAULTS.defaultProtocol },
     wait: { type: 'string', format: 'duration', default: DEFAULTS.wait },
@@ -111,7 +94,13 @@ export const consulAdapterOptionsSchema = {
       type: 'string',
       default: DEFAULTS.hostname,
       // Must name the service, and may use no placeholder but {service} and {dc}.
-      allOf: [{ pattern: '\\{service\\}' }, { pattern: '^(?:[^{}]|\\{service\\}|\\{dc\\})+$' }],
+      allOf: [
+        { pattern: '\\{service\\}', patternDescription: 'a template containing {service}' },
+        {
+          pattern: '^(?:[^{}]|\\{service\\}|\\{dc\\})+$',
+          patternDescription: 'a template whose only placeholders are {service} and {dc}',
+        },
+      ],
     },
     maxConcurrentRequests: { type: 'integer', minimum: 4, default: DEFAULTS.maxConcurrentRequests },
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
@@ -122,5 +111,12 @@ export const consulAdapterOptionsSchema = {
     required: ['datacenters'],
     properties: { datacenters: { anyOf: [{ minItems: 2 }, { contains: { const: '*' } }] } },
   },
-  then: { properties: { hostname: { pattern: '\\{dc\\}' } } },
+  then: {
+    properties: {
+      hostname: {
+        pattern: '\\{dc\\}',
+        patternDescription: 'a template containing {dc}, which several datacenters need',
+      },
+    },
+  },
 } as const;

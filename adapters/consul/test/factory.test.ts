@@ -66,7 +66,7 @@ describe('consul adapter factory and options', () => {
         /^adapters\[1\]\.acl: unknown field \(expected one of: address, token, tokenFile, tls,/,
       ),
       'adapters[1].address: not an http:// or https:// URL ("consul:8500")',
-      'adapters[1].datacenters[0]: ("dc 1") does not match ^(\\*|[A-Za-z0-9][A-Za-z0-9_-]*)$',
+      'adapters[1].datacenters[0]: "dc 1" is not a datacenter name (letters, digits, "_" and "-") or "*"',
       'adapters[1].services.include: expected array, got string ("web")',
       'adapters[1].health: expected one of "passing", "passing-or-warning", got "warning"',
       'adapters[1].wait: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',
@@ -78,18 +78,18 @@ describe('consul adapter factory and options', () => {
     const problems = (options: Record<string, unknown>) =>
       validateAdapterOptions(factory, options).map(formatProblem);
     expect(problems({ hostname: 'web.consul' })).toEqual([
-      'hostname: ("web.consul") does not match \\{service\\}',
+      'hostname: "web.consul" is not a template containing {service}',
     ]);
     expect(problems({ hostname: '{service}.{region}.consul' })).toEqual([
-      'hostname: ("{service}.{region}.consul") does not match ^(?:[^{}]|\\{service\\}|\\{dc\\})+$',
+      'hostname: "{service}.{region}.consul" is not a template whose only placeholders are {service} and {dc}',
     ]);
     expect(problems({ hostname: '{service}.service.consul', datacenters: ['dc1'] })).toEqual([]);
     expect(problems({ hostname: '{service}.service.consul' })).toEqual([]);
     expect(problems({ hostname: '{service}.service.consul', datacenters: ['dc1', 'dc2'] })).toEqual([
-      'hostname: ("{service}.service.consul") does not match \\{dc\\}',
+      'hostname: "{service}.service.consul" is not a template containing {dc}, which several datacenters need',
     ]);
     expect(problems({ hostname: '{service}.service.consul', datacenters: ['*'] })).toEqual([
-      'hostname: ("{service}.service.consul") does not match \\{dc\\}',
+      'hostname: "{service}.service.consul" is not a template containing {dc}, which several datacenters need',
     ]);
   });
 

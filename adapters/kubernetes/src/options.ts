@@ -54,13 +54,19 @@ export const kubernetesAdapterOptionsSchema = {
       type: 'array',
       minItems: 1,
       uniqueItems: true,
-      items: { type: 'string', maxLength: 63, pattern: DNS_LABEL },
+      items: {
+        type: 'string',
+        maxLength: 63,
+        pattern: DNS_LABEL,
+        patternDescription: 'a namespace name (lower-case letters, digits and "-")',
+      },
       description: 'Namespaces to watch. Default: all.',
     },
     clusterDomain: {
       type: 'string',
       maxLength: 253,
       pattern: DNS_NAME,
+      patternDescription: 'a DNS name (lower-case labels separated by ".")',
       default: DEFAULT_CLUSTER_DOMAIN,
       description: 'DNS domain of the cluster: hostnames are <service>.<namespace>.svc.<clusterDomain>.',
     },
@@ -68,6 +74,7 @@ export const kubernetesAdapterOptionsSchema = {
       type: 'string',
       maxLength: 63,
       pattern: LABEL_VALUE,
+      patternDescription: 'a label value (letters, digits, "-", "_" and "." between letters or digits)',
       description:
         'Names this cluster: the label topology.istio.io/cluster of every instance. Default: the adapter name.',
     },

@@ -1,3 +1,10 @@
+import {
+  serviceSelectionSchema,
+  tlsOptionsSchema,
+  tokenOptionsSchema,
+  type ServiceSelectionOptions,
+  type TlsOptions,
+} from '@sextant/adapter-kit';
 import { PROTOCOLS, type Protocol } from '@sextant/core';
 
 /** A nomad adapter's entry in the daemon config, besides `name` and `type` (docs/adapters/nomad.md). */
@@ -36,27 +43,18 @@ export interface NomadAdapterOptions {
   readonly retry?: { readonly initial?: string; readonly max?: string };
 }
 
-export interface NomadTlsOptions {
-  /** PEM file of the CA that signed Nomad's certificate. Default `$NOMAD_CACERT`. */
-  readonly ca?: string;
-  /** PEM client certificate and key, for Nomad's `verify_https_client`. Default `$NOMAD_CLIENT_CERT`, `$NOMAD_CLIENT_KEY`. */
-  readonly cert?: string;
-  readonly key?: string;
-  /** Name to verify Nomad's certificate against (`server.<region>.nomad`). Default `$NOMAD_TLS_SERVER_NAME`. */
-  readonly serverName?: string;
-}
+/**
+ * TLS to Nomad. Defaults: `ca` `$NOMAD_CACERT`; `cert` and `key` (for Nomad's
+ * `verify_https_client`) `$NOMAD_CLIENT_CERT`, `$NOMAD_CLIENT_KEY`; `serverName`
+ * (`server.<region>.nomad`) `$NOMAD_TLS_SERVER_NAME`.
+ */
+export type NomadTlsOptions = TlsOptions;
 
-/** Which registrations become mesh instances, by service name and tag, as globs (`*`, `?`). */
-export interface NomadServiceSelection {
-  /** Only these names (default: every name). */
-  readonly include?: readonly string[];
-  /** Never these names. */
-  readonly exclude?: readonly string[];
-  /** Only registrations with at least one of these tags (and only services where one has one). */
-  readonly includeTags?: readonly string[];
-  /** Never registrations with one of these tags. */
-  readonly excludeTags?: readonly string[];
-}
+/**
+ * Which registrations become mesh instances, by service name and tag, as globs (`*`, `?`). An
+ * empty `include` or `includeTags` restricts nothing, as if absent.
+ */
+export type NomadServiceSelection = ServiceSelectionOptions;
 
 export const DEFAULTS = {
   address: 'http://127.0.0.1:4646',
@@ -77,9 +75,6 @@ export const DEFAULTS = {
 /** Nomad's maximum blocking wait: longer requests are clamped to it. */
 export const MAX_WAIT_MS = 5 * 60_000;
 
-const globs = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
-const file = { type: 'string', minLength: 1 } as const;
-
 export const nomadAdapterOptionsSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
@@ -90,8 +85,10 @@ export const nomadAdapterOptionsSchema = {
       format: 'http-url',
       description: `Nomad's HTTP API (default NOMAD_ADDR, else ${DEFAULTS.address}).`,
     },
-    token: { type: 'string', minLength: 1, description: 'ACL token secret (default NOMAD_TOKEN).' },
-    tokenFile: { ...file, description: 'File holding the ACL token; relative to the config file.' },
+    ...tokenOptionsSchema({
+      token: 'ACL token secret (default NOMAD_TOKEN).',
+      tokenFile: 'File holding the ACL token; relative to the config file.',
+    }),
     region: { type: 'string', minLength: 1, description: 'Nomad region (default NOMAD_REGION).' },
     namespaces: {
       anyOf: [
@@ -100,34 +97,33 @@ export const nomadAdapterOptionsSchema = {
           type: 'array',
           minItems: 1,
           uniqueItems: true,
-          items: { type: 'string', pattern: '^[A-Za-z0-9-]{1,128}$' },
+          items: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9-]{1,128}$',
+            patternDescription: 'a namespace name (letters, digits and "-", at most 128)',
+          },
         },
       ],
       default: DEFAULTS.namespaces,
     },
     stale: { type: 'boolean', default: false },
-    tls: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { ca: file, cert: file, key: file, serverName: { type: 'string', minLength: 1 } },
-    },
+    tls: tlsOptionsSchema,
     wait: { type: 'string', format: 'duration', default: DEFAULTS.wait },
     hostname: {
       type: 'string',
       default: DEFAULTS.hostname,
       // Must name the service, and may use no placeholder but {service} and {namespace}.
       allOf: [
-        { pattern: '\\{service\\}' },
-        { pattern: '^(?:[A-Za-z0-9_.-]|\\{service\\}|\\{namespace\\})+$' },
+        { pattern: '\\{service\\}', patternDescription: 'a template containing {service}' },
+        {
+          pattern: '^(?:[A-Za-z0-9_.-]|\\{service\\}|\\{namespace\\})+$',
+          patternDescription: 'a template of letters, digits, ".", "_", "-", {service} and {namespace}',
+        },
       ],
     },
     defaultProtocol: { enum: [...PROTOCOLS], default: DEFAULTS.defaultProtocol },
     servicePort: { type: 'integer', minimum: 1, maximum: 65535, default: DEFAULTS.servicePort },
-    services: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { include: globs, exclude: globs, includeTags: globs, excludeTags: globs },
-    },
+    services: serviceSelectionSchema,
     perPage: { type: 'integer', minimum: 1 },
     maxConcurrentRequests: { type: 'integer', minimum: 4, default: DEFAULTS.maxConcurrentRequests },
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
@@ -154,5 +150,12 @@ export const nomadAdapterOptionsSchema = {
   if: {
     properties: { namespaces: { anyOf: [{ const: '*' }, { type: 'array', minItems: 2 }] } },
   },
-  then: { properties: { hostname: { pattern: '\\{namespace\\}' } } },
+  then: {
+    properties: {
+      hostname: {
+        pattern: '\\{namespace\\}',
+        patternDescription: 'a template containing {namespace}, which several namespaces need',
+      },
+    },
+  },
 } as const;

@@ -80,11 +80,11 @@ describe('nomad adapter factory and options', () => {
     expect(validated({ hostname: '{service}.svc.{namespace}.nomad' }).problems).toEqual([]);
     expect(validated({ namespaces: ['default'], hostname: '{service}.nomad' }).problems).toEqual([]);
     expect(validated({ hostname: '{svc}.{namespace}.nomad' }).problems).toEqual([
-      'adapters[0].hostname: ("{svc}.{namespace}.nomad") does not match \\{service\\}',
-      'adapters[0].hostname: ("{svc}.{namespace}.nomad") does not match ^(?:[A-Za-z0-9_.-]|\\{service\\}|\\{namespace\\})+$',
+      'adapters[0].hostname: "{svc}.{namespace}.nomad" is not a template containing {service}',
+      'adapters[0].hostname: "{svc}.{namespace}.nomad" is not a template of letters, digits, ".", "_", "-", {service} and {namespace}',
     ]);
     expect(validated({ hostname: '{service}.nomad' }).problems).toEqual([
-      'adapters[0].hostname: ("{service}.nomad") does not match \\{namespace\\}',
+      'adapters[0].hostname: "{service}.nomad" is not a template containing {namespace}, which several namespaces need',
     ]);
     expect(validated({ namespaces: ['a', 'b'], hostname: '{service}.nomad' }).problems).toHaveLength(1);
   });
@@ -145,6 +145,21 @@ describe('nomad adapter factory and options', () => {
       );
       // A shell exporting NOMAD_CACERT for another cluster does not break a plain-http one.
       expect(settings({ address: 'http://nomad:4646' }, env).tls).toBeUndefined();
+    });
+
+    it('reads an empty include or includeTags as no restriction', () => {
+      const { selection } = settings({ services: { include: [], includeTags: [], exclude: ['db'] } }).mapping;
+      expect(selection.wantsService('web', [])).toBe(true);
+      expect(selection.wantsService('db', [])).toBe(false);
+      expect(selection.wantsInstance([])).toBe(true);
+      const { selection: tagged } = settings({
+        services: { include: ['web'], includeTags: ['mesh'] },
+      }).mapping;
+      expect([tagged.wantsService('web', ['mesh']), tagged.wantsService('api', ['mesh'])]).toEqual([
+        true,
+        false,
+      ]);
+      expect([tagged.wantsInstance(['mesh']), tagged.wantsInstance([])]).toEqual([true, false]);
     });
 
     it('clamps the wait to Nomad’s 5-minute maximum', () => {

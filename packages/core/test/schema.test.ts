@@ -46,6 +46,17 @@ describe('located schema problems', () => {
     );
   });
 
+  it('says what a pattern means when the schema describes it, and shows the regex otherwise', () => {
+    const named = validate({ adapters: [{ name: 'My Adapter', type: 'file' }] });
+    expect(named.valid ? [] : named.problems.map(formatProblem)).toEqual([
+      'adapters[0].name: "My Adapter" is not a name of lower-case letters, digits, ".", "_" and "-" that starts and ends with a letter or digit',
+    ]);
+    const bare = compileValidator({ type: 'string', pattern: '^v[0-9]+$' })('version-2');
+    expect(bare.valid ? [] : bare.problems.map(formatProblem)).toEqual([
+      '"version-2" does not match the pattern ^v[0-9]+$',
+    ]);
+  });
+
   it('reports the first YAML syntax error, with a hint for ${VAR} in a flow collection', () => {
     let error: ConfigError | undefined;
     try {

@@ -69,7 +69,12 @@ export const daemonConfigSchema = {
         type: 'object',
         required: ['type'],
         properties: {
-          name: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
+          name: {
+            type: 'string',
+            pattern: ADAPTER_NAME_PATTERN,
+            patternDescription:
+              'a name of lower-case letters, digits, ".", "_" and "-" that starts and ends with a letter or digit',
+          },
           type: { type: 'string', minLength: 1 },
         },
       },

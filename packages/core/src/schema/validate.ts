@@ -127,8 +127,17 @@ function describe(
           params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
         extra: [],
       };
-    case 'pattern':
-      return { message: `${shown.trim() || 'value'} does not match ${String(params.pattern)}`, extra: [] };
+    case 'pattern': {
+      // A schema says in words what its pattern means with `patternDescription`; the regex is the fallback.
+      const meaning = (error.parentSchema as { patternDescription?: string } | undefined)?.patternDescription;
+      const value = show(error.data);
+      return {
+        message: meaning
+          ? `${value} is not ${meaning}`
+          : `${value} does not match the pattern ${String(params.pattern)}`,
+        extra: [],
+      };
+    }
     case 'uniqueItems':
       return { message: `items ${String(params.j)} and ${String(params.i)} are the same`, extra: [] };
     case 'anyOf':
