@@ -1,12 +1,10 @@
+import { Backoff, sleep, TokenBucket } from '@sextant/adapter-kit';
 import { silentLogger, type Logger } from '@sextant/core';
-import { Backoff } from './backoff';
 import { nextIndex, type IndexStep } from './blocking-index';
 import type { ConsulAnswer } from './consul-api';
 import { ConsulFault } from './consul-fault';
 import type { FaultGate, GateTicket } from './fault-gate';
 import type { RequestSlots, SlotPriority, SlotRequest } from './request-slots';
-import { sleep } from './sleep';
-import { TokenBucket } from './token-bucket';
 
 /** One read of the watched endpoint. */
 export type WatchFetch<T> = (index: bigint, waitMs: number, signal: AbortSignal) => Promise<ConsulAnswer<T>>;
@@ -105,7 +103,7 @@ export class BlockingWatch<T> {
   private async loop(): Promise<void> {
     const signal = this.controller.signal;
     while (!signal.aborted) {
-      await sleep(this.bucket.take(), signal);
+      await this.bucket.take(signal);
       const ticket = await this.options.gate.enter(signal);
       if (!ticket) break;
       const release = await this.slot(signal);

@@ -1,6 +1,6 @@
+import { Backoff, readTlsFiles, sleep, TokenSource, type TlsMaterial } from '@sextant/adapter-kit';
 import { formatProblem, type Adapter, type AdapterContext, type RegistrySink } from '@sextant/core';
 import { AdapterStatusReporter } from './adapter-status';
-import { Backoff } from './backoff';
 import { ConsulApi } from './consul-api';
 import { DatacenterSet } from './datacenter-set';
 import type { GateBackoffs } from './fault-gate';
@@ -8,9 +8,6 @@ import { MeshReporter } from './mesh-reporter';
 import type { ConsulAdapterOptions } from './options';
 import { RequestBudget } from './request-budget';
 import { resolveSettings, type ConsulSettings } from './settings';
-import { sleep } from './sleep';
-import { loadTlsMaterial, type TlsMaterial } from './tls-material';
-import { TokenProvider } from './token-provider';
 
 /** Knobs that are not options: tests shorten the fault backoffs. */
 export interface ConsulAdapterTuning {
@@ -45,14 +42,14 @@ export class ConsulAdapter implements Adapter {
       return;
     }
     const settings = resolved.value;
-    const token = new TokenProvider(settings.token);
+    const token = new TokenSource(settings.token);
     const tls = await this.loadFiles(settings, token, status, signal);
     if (signal.aborted) return;
     const api = new ConsulApi({
       address: settings.address,
       maxSockets: settings.maxConcurrentRequests,
       ...(tls && { tls }),
-      token: () => token.current(),
+      token: () => token.latest(),
     });
     logger.info(
       { address: settings.address.origin, token: settings.token.kind === 'none' ? 'none' : 'set' },
@@ -60,7 +57,9 @@ export class ConsulAdapter implements Adapter {
     );
     const reloads: Promise<void>[] = [];
     const onDenied = () => {
-      if (settings.token.kind === 'file') reloads.push(token.reload());
+      // Re-read a token file (it may have been rotated); a file that cannot be read keeps the token.
+      if (settings.token.kind === 'file')
+        reloads.push(token.changedSince(token.latest()).then(() => undefined));
     };
     try {
       const budget = new RequestBudget(settings);
@@ -97,7 +96,7 @@ export class ConsulAdapter implements Adapter {
   /** The token file and TLS files, retried until they can be read (a secret may be mounted late). */
   private async loadFiles(
     settings: ConsulSettings,
-    token: TokenProvider,
+    token: TokenSource,
     status: AdapterStatusReporter,
     signal: AbortSignal,
   ): Promise<TlsMaterial | undefined> {
@@ -105,7 +104,7 @@ export class ConsulAdapter implements Adapter {
     let logged: string | undefined;
     while (!signal.aborted) {
       try {
-        const [tls] = await Promise.all([loadTlsMaterial(settings.tls), token.load()]);
+        const [tls] = await Promise.all([settings.tls && readTlsFiles(settings.tls), token.get()]);
         status.setStartupProblem(undefined);
         return tls;
       } catch (error) {

@@ -1,12 +1,11 @@
+import { Backoff, sleep } from '@sextant/adapter-kit';
 import type { Logger } from '@sextant/core';
 import type { AdapterStatusReporter } from './adapter-status';
-import { Backoff } from './backoff';
 import type { ConsulApi } from './consul-api';
 import { ConsulFault } from './consul-fault';
 import { DatacenterWatcher, type WatcherContext } from './datacenter-watcher';
 import type { MeshReporter } from './mesh-reporter';
 import type { DatacenterSelection } from './settings';
-import { sleep } from './sleep';
 
 export interface DatacenterSetOptions {
   readonly selection: DatacenterSelection;

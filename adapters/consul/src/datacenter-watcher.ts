@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '@sextant/core';
+import type { HostnameTemplate } from '@sextant/adapter-kit';
+import { isValidHostname, type Logger } from '@sextant/core';
 import type { AdapterStatusReporter } from './adapter-status';
 import { BlockingWatch } from './blocking-watch';
 import type { ConsulApi } from './consul-api';
 import type { ConsulFault } from './consul-fault';
 import { FaultGate, type GateBackoffs } from './fault-gate';
 import { HealthAccelerator, type ChangedCheck } from './health-accelerator';
-import type { HostnameTemplate } from './hostname-template';
 import type { MeshReporter } from './mesh-reporter';
 import type { RequestBudget } from './request-budget';
 import { toServiceReport, type MappingRules } from './service-report';
@@ -137,8 +137,9 @@ export class DatacenterWatcher {
     for (const [service, tags] of Object.entries(body)) {
       const tagList = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
       if (!this.context.rules.filter.wantsService(service, tagList)) continue;
-      const hostname = this.context.hostname.render(service, this.name);
-      if (hostname === undefined) {
+      // Consul allows service names DNS does not: such a service gets no hostname.
+      const hostname = this.context.hostname.render({ service, dc: this.name });
+      if (!isValidHostname(hostname)) {
         this.warnUnnamed(service);
         continue;
       }

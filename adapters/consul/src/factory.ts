@@ -1,9 +1,8 @@
+import { readTlsFiles, TlsFileError, TokenSource } from '@sextant/adapter-kit';
 import type { AdapterFactory, Problem } from '@sextant/core';
 import { ConsulAdapter } from './consul-adapter';
 import { consulAdapterOptionsSchema, type ConsulAdapterOptions } from './options';
 import { resolveSettings } from './settings';
-import { loadTlsMaterial, TlsFileError } from './tls-material';
-import { TokenProvider } from './token-provider';
 
 /** `type: consul`: Consul's catalog and health, over blocking queries. */
 export const adapter: AdapterFactory<ConsulAdapterOptions> = {
@@ -18,14 +17,17 @@ export const adapter: AdapterFactory<ConsulAdapterOptions> = {
     const resolved = resolveSettings(options, context);
     if (!resolved.valid) return resolved.problems;
     const problems: Problem[] = [];
-    await loadTlsMaterial(resolved.value.tls).catch((error: Error) =>
-      problems.push(
-        error instanceof TlsFileError
-          ? { path: error.option, message: error.reason }
-          : { path: 'tls', message: error.message },
-      ),
-    );
-    await new TokenProvider(resolved.value.token).load().catch((error: Error) =>
+    const tls = resolved.value.tls;
+    if (tls) {
+      await readTlsFiles(tls).catch((error: Error) =>
+        problems.push(
+          error instanceof TlsFileError
+            ? { path: error.option, message: error.reason }
+            : { path: 'tls', message: error.message },
+        ),
+      );
+    }
+    await new TokenSource(resolved.value.token).get().catch((error: Error) =>
       problems.push({
         path: options.tokenFile !== undefined ? 'tokenFile' : 'env CONSUL_HTTP_TOKEN_FILE',
         message: error.message,

@@ -1,4 +1,4 @@
-import { Backoff } from './backoff';
+import { Backoff } from '@sextant/adapter-kit';
 import type { ConsulFault } from './consul-fault';
 
 /** A permission to send one request; `probe` marks the one request let through while failing. */

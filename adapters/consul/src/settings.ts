@@ -1,21 +1,7 @@
+import { HostnameTemplate, type TlsSetting, type TokenSetting } from '@sextant/adapter-kit';
 import { durationMs, type AdapterContext, type Problem, type Protocol, type Validation } from '@sextant/core';
-import { HostnameTemplate } from './hostname-template';
 import { DEFAULTS, type ConsulAdapterOptions, type HealthRule } from './options';
 import { ServiceFilter } from './service-selection';
-
-/** Where the ACL token comes from; a file is re-read when Consul refuses the token. */
-export type TokenSetting =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'value'; readonly value: string }
-  | { readonly kind: 'file'; readonly path: string };
-
-/** PEM files (absolute paths) and the name to verify, for an https address. */
-export interface TlsSetting {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly serverName?: string;
-}
 
 export type DatacenterSelection =
   | { readonly kind: 'local' }

@@ -1,10 +1,9 @@
-import { Backoff } from '../src/backoff';
+import { Backoff } from '@sextant/adapter-kit';
 import { nextIndex } from '../src/blocking-index';
 import { ConsulFault } from '../src/consul-fault';
 import { FaultGate, type GateListener } from '../src/fault-gate';
 import { RequestBudget } from '../src/request-budget';
 import { RequestSlots } from '../src/request-slots';
-import { TokenBucket } from '../src/token-bucket';
 import { waitFor } from '@sextant/testkit';
 
 describe('the blocking index rules (platform-apis.md §1.5.6)', () => {
@@ -17,29 +16,6 @@ describe('the blocking index rules (platform-apis.md §1.5.6)', () => {
     expect(nextIndex(1n, '0')).toEqual({ next: 1n, moved: false, reset: false });
     expect(nextIndex(0n, undefined)).toEqual({ next: 1n, moved: true, reset: false });
     expect(nextIndex(5n, '18446744073709551615').next).toBe(18446744073709551615n);
-  });
-});
-
-describe('TokenBucket', () => {
-  it('lets a burst through, then one request per interval', () => {
-    let now = 0;
-    const bucket = new TokenBucket(3, 1000, () => now);
-    expect([bucket.take(), bucket.take(), bucket.take()]).toEqual([0, 0, 0]);
-    expect(bucket.take()).toBe(1000);
-    expect(bucket.take()).toBe(2000);
-    now = 10_000;
-    expect(bucket.take()).toBe(0);
-  });
-});
-
-describe('Backoff', () => {
-  it('doubles up to the cap, jittered within [d/2, d], and starts over on reset', () => {
-    const low = new Backoff(100, 1000, () => 0);
-    expect([1, 2, 3, 4, 5].map(() => low.next())).toEqual([50, 100, 200, 400, 500]);
-    low.reset();
-    expect(low.next()).toBe(50);
-    const high = new Backoff(100, 1000, () => 1);
-    expect([1, 2, 3].map(() => high.next())).toEqual([100, 200, 400]);
   });
 });
 

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff, sleep } from '@sextant/adapter-kit';
 import type { Adapter, Logger, RegistrySink } from '@sextant/core';
-import { Backoff } from './backoff';
 import { ClusterWatch } from './cluster-watch';
 import { describeSource, type SourceChoice } from './config-source';
 import { KubeConfigError, KubeConnection } from './kube-connection';
@@ -44,7 +43,8 @@ export class KubernetesAdapter implements Adapter {
 
   /** Loads the configuration, retrying with backoff while it cannot be loaded (a kubeconfig not mounted yet). */
   private async connect(sink: RegistrySink, signal: AbortSignal): Promise<KubeConnection | undefined> {
-    const backoff = new Backoff(this.settings.timing.backoff);
+    const { initialMs, maxMs } = this.settings.timing.backoff;
+    const backoff = new Backoff(initialMs, maxMs);
     let lastMessage: string | undefined;
     while (!signal.aborted) {
       const message = this.tryConnect();
@@ -54,7 +54,7 @@ export class KubernetesAdapter implements Adapter {
         this.settings.logger.error({ message }, 'cannot use the Kubernetes configuration; retrying');
         sink.setStatus('syncing', message);
       }
-      await sleep(backoff.next(), undefined, { signal }).catch(() => undefined);
+      await sleep(backoff.next(), signal);
     }
     return undefined;
   }

@@ -1,12 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff, sleep } from '@sextant/adapter-kit';
 import type { Logger } from '@sextant/core';
 import { KubeApiError, toKubeApiError } from './api-error';
-import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import type { KubeConnection } from './kube-connection';
 import { objectKey, resourceVersionOf } from './projections';
 import { METADATA_WATCH, type ResourceKind } from './resource-kinds';
 import type { ViewStore } from './view-store';
 import { watchCollection, type WatchEnd, type WatchEvent } from './watch-stream';
+
+/** Backoff after a failure: delays double (with jitter) from `initialMs` up to `maxMs`. */
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** client-go's reflector backs off from 800 ms to 30 s; so does this, with jitter. */
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 800, maxMs: 30_000 };
 
 export interface ReflectorTiming {
   /** Items per list chunk (`limit`). */
@@ -77,14 +85,14 @@ export class Reflector<V> implements WatchedCollection {
     private readonly random: () => number = Math.random,
   ) {
     this.description = namespace === undefined ? kind.resource : `${kind.resource} in namespace ${namespace}`;
-    this.backoff = new Backoff(timing.backoff, random);
+    this.backoff = new Backoff(timing.backoff.initialMs, timing.backoff.maxMs, random);
   }
 
   /** Mirrors the collection until the signal aborts; resolves with every request and timer closed. */
   async run(): Promise<void> {
     while (!this.signal.aborted) {
       const delayMs = this.resourceVersion === undefined ? await this.list() : await this.watch();
-      if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.signal }).catch(() => undefined);
+      if (delayMs > 0) await sleep(delayMs, this.signal);
     }
   }
 
@@ -239,7 +247,7 @@ export class Reflector<V> implements WatchedCollection {
       if (this.unauthorizedInARow === 1) return 0;
     }
     this.listener.failed(this, error);
-    const delay = this.backoff.next();
-    return error.retryAfterMs === undefined ? delay : Math.max(delay, error.retryAfterMs);
+    // At least as long as a 429's Retry-After asks.
+    return this.backoff.next(error.retryAfterMs);
   }
 }

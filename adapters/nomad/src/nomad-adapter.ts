@@ -1,12 +1,16 @@
+import {
+  Backoff,
+  readTlsFiles,
+  sleep,
+  TlsFileError,
+  TokenSource,
+  type TlsSetting,
+} from '@sextant/adapter-kit';
 import type { Adapter, Logger, RegistrySink } from '@sextant/core';
-import { NomadClient } from './nomad/nomad-client';
+import { NomadClient, type TlsConnectOptions } from './nomad/nomad-client';
 import { NomadError } from './nomad/nomad-error';
-import { readTlsMaterial, type TlsMaterial } from './nomad/tls-files';
-import { TokenSource } from './nomad/token-source';
 import type { NomadSettings } from './settings';
 import { NomadSync } from './sync/nomad-sync';
-import { abortableDelay } from './watch/abortable-delay';
-import { Backoff } from './watch/backoff';
 import { Gate } from './watch/gate';
 import { RequestSlots } from './watch/request-slots';
 
@@ -55,14 +59,14 @@ export class NomadAdapter implements Adapter {
   }
 
   /** Reads the certificate files, retrying (and saying why) while one cannot be read. */
-  private async readTls(sink: RegistrySink, signal: AbortSignal): Promise<TlsMaterial | undefined> {
+  private async readTls(sink: RegistrySink, signal: AbortSignal): Promise<TlsConnectOptions | undefined> {
     const tls = this.settings.tls;
     if (!tls) return undefined;
     const backoff = new Backoff(this.settings.retry.initialMs, this.settings.retry.maxMs);
     let last: string | undefined;
     while (!signal.aborted) {
       try {
-        return await readTlsMaterial(tls);
+        return await readTlsConnectOptions(tls);
       } catch (error) {
         const reason = error instanceof NomadError ? error.message : String(error);
         if (reason !== last) {
@@ -70,9 +74,21 @@ export class NomadAdapter implements Adapter {
           this.logger.error({ reason }, 'cannot start watching Nomad');
           last = reason;
         }
-        await abortableDelay(backoff.next(), signal);
+        await sleep(backoff.next(), signal);
       }
     }
     return undefined;
+  }
+}
+
+/** Reads the certificate files named in the settings; a file that cannot be read is a `local` error naming it. */
+async function readTlsConnectOptions(tls: TlsSetting): Promise<TlsConnectOptions> {
+  try {
+    const { serverName, ...pem } = await readTlsFiles(tls);
+    return { ...pem, ...(serverName !== undefined && { servername: serverName }) };
+  } catch (error) {
+    if (!(error instanceof TlsFileError)) throw error;
+    const reason = `cannot read ${error.option} ${error.file}: ${(error.cause as Error).message}`;
+    throw new NomadError('local', reason, { cause: error.cause });
   }
 }

@@ -1,22 +1,13 @@
 import path from 'node:path';
+import {
+  HostnameTemplate,
+  ServiceSelection,
+  type ServiceSelectionOptions,
+  type TlsSetting,
+  type TokenSetting,
+} from '@sextant/adapter-kit';
 import { durationMs, type AdapterContext, type Problem, type Protocol, type Validation } from '@sextant/core';
 import { DEFAULTS, MAX_WAIT_MS, type NomadAdapterOptions } from './options';
-import { HostnameTemplate } from './selection/hostname-template';
-import { ServiceSelection } from './selection/service-selection';
-
-/** Where the ACL token comes from; a file is re-read when Nomad refuses the token. */
-export type TokenSetting =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'value'; readonly value: string }
-  | { readonly kind: 'file'; readonly path: string };
-
-/** PEM files (absolute paths) and the name to verify, for an https address. */
-export interface TlsSetting {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly serverName?: string;
-}
 
 /** How registrations become mesh services. */
 export interface MappingSettings {
@@ -87,7 +78,7 @@ export function resolveSettings(
       },
       mapping: {
         hostname: new HostnameTemplate(options.hostname ?? DEFAULTS.hostname),
-        selection: new ServiceSelection(options.services),
+        selection: new ServiceSelection(emptyIncludesAsAbsent(options.services)),
         defaultProtocol: options.defaultProtocol ?? DEFAULTS.defaultProtocol,
         servicePort: options.servicePort ?? DEFAULTS.servicePort,
         region,
@@ -170,6 +161,16 @@ function resolveToken(
   if (options.tokenFile !== undefined) return { kind: 'file', path: context.resolvePath(options.tokenFile) };
   const fromEnv = nonEmpty(context.env.NOMAD_TOKEN);
   return fromEnv === undefined ? { kind: 'none' } : { kind: 'value', value: fromEnv };
+}
+
+/** Nomad reads an empty `include` or `includeTags` as no restriction (the kit: as selecting nothing). */
+function emptyIncludesAsAbsent(selection: ServiceSelectionOptions = {}): ServiceSelectionOptions {
+  const { include, includeTags, ...rest } = selection;
+  return {
+    ...rest,
+    ...(include !== undefined && include.length > 0 && { include }),
+    ...(includeTags !== undefined && includeTags.length > 0 && { includeTags }),
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -57,7 +57,6 @@ describe('nomad adapter against a fake Nomad', () => {
       expect(endpoints(a.sink, 'web.default.nomad')).toEqual(['10.0.1.11:8080', '10.0.1.12:8080']);
       const [first] = a.sink.services.get('web.default.nomad')?.instances ?? [];
       expect(first).toEqual({
-        hostname: 'web.default.nomad',
         address: '10.0.1.11',
         port: 8080,
         portName: 'http',

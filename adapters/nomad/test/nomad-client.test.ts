@@ -1,8 +1,11 @@
+import { TokenSource } from '@sextant/adapter-kit';
 import { FakeNomad, testCertificates, TEST_SERVER_NAME, type FakeNomadOptions } from '@sextant/testkit/nomad';
-import { NomadClient, type NomadClientSettings } from '../src/nomad/nomad-client';
+import {
+  NomadClient,
+  type NomadClientSettings,
+  type TlsConnectOptions as TlsMaterial,
+} from '../src/nomad/nomad-client';
 import { NomadError } from '../src/nomad/nomad-error';
-import type { TlsMaterial } from '../src/nomad/tls-files';
-import { TokenSource } from '../src/nomad/token-source';
 
 describe('NomadClient', () => {
   let nomad: FakeNomad;

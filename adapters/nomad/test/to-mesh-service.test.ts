@@ -1,8 +1,7 @@
+import { HostnameTemplate, ServiceSelection } from '@sextant/adapter-kit';
 import { fixtureRegistrations } from '@sextant/testkit/nomad';
 import { toMeshService } from '../src/mesh/to-mesh-service';
 import { parseRegistrations, type Registration } from '../src/nomad/wire';
-import { HostnameTemplate } from '../src/selection/hostname-template';
-import { ServiceSelection } from '../src/selection/service-selection';
 import type { MappingSettings } from '../src/settings';
 
 const settings: MappingSettings = {
@@ -164,31 +163,5 @@ describe('toMeshService', () => {
       settings,
     );
     expect(mapped?.instances[0]?.locality).toEqual({});
-  });
-});
-
-describe('ServiceSelection', () => {
-  it('selects services by name globs and by the union of their tags', () => {
-    const selection = new ServiceSelection({
-      include: ['web*', 'api'],
-      exclude: ['web-internal'],
-      includeTags: ['mesh'],
-    });
-    expect(selection.wantsService('web-1', ['mesh'])).toBe(true);
-    expect(selection.wantsService('web-internal', ['mesh'])).toBe(false);
-    expect(selection.wantsService('api', ['other'])).toBe(false);
-    expect(selection.wantsService('apis', ['mesh'])).toBe(false);
-    expect(new ServiceSelection({ include: ['we?'] }).wantsService('web', [])).toBe(true);
-    expect(new ServiceSelection({ include: ['a.c'] }).wantsService('abc', [])).toBe(false);
-    expect(new ServiceSelection().wantsService('anything', [])).toBe(true);
-  });
-});
-
-describe('HostnameTemplate', () => {
-  it('replaces every {service} and {namespace}', () => {
-    expect(new HostnameTemplate('{service}.{namespace}.nomad').render('web', 'default')).toBe(
-      'web.default.nomad',
-    );
-    expect(new HostnameTemplate('{service}-{service}.{namespace}').render('a', 'b')).toBe('a-a.b');
   });
 });

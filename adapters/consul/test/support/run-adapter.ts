@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
+import { Backoff } from '@sextant/adapter-kit';
 import type { AdapterContext } from '@sextant/core';
 import { RecordingSink } from '@sextant/testkit';
 import { ConsulAdapter, type ConsulAdapterOptions, type ConsulAdapterTuning } from '../../src';
-import { Backoff } from '../../src/backoff';
 import { recordingLogger } from './recording-logger';
 
 /** Fault backoffs short enough for tests (the defaults start at 0.5 s for outages and 5 s for refusals). */

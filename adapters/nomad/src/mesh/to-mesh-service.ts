@@ -30,7 +30,7 @@ export function toMeshService(
   registrations: readonly Registration[],
   settings: MappingSettings,
 ): MeshService | undefined {
-  const selected = registrations.filter((r) => settings.selection.wantsRegistration(r.tags));
+  const selected = registrations.filter((r) => settings.selection.wantsInstance(r.tags));
   if (selected.length === 0) return undefined;
   const notes: string[] = [];
   const labelled = selected.map((registration) => ({

@@ -1,7 +1,14 @@
+import { TokenFileError, type TokenSource } from '@sextant/adapter-kit';
 import { Agent, fetch } from 'undici';
-import type { TokenSource } from './token-source';
 import { NomadError } from './nomad-error';
-import type { TlsMaterial } from './tls-files';
+
+/** PEM contents and the name to verify, as undici's connector (`tls.connect`) takes them. */
+export interface TlsConnectOptions {
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  readonly servername?: string;
+}
 
 export interface NomadClientSettings {
   readonly address: URL;
@@ -45,7 +52,7 @@ export class NomadClient {
   constructor(
     private readonly settings: NomadClientSettings,
     private readonly token: TokenSource,
-    tls: TlsMaterial | undefined,
+    tls: TlsConnectOptions | undefined,
   ) {
     this.origin = settings.address.origin;
     this.agent = new Agent({
@@ -59,15 +66,29 @@ export class NomadClient {
   }
 
   async get(request: NomadRequest): Promise<NomadAnswer> {
-    const token = await this.token.current();
+    const token = await this.currentToken();
     try {
       return await this.attempt(request, token);
     } catch (error) {
       // A token file rotated under us: Nomad refuses the old secret; read the file and try again.
       if (error instanceof NomadError && error.forbidden && (await this.token.changedSince(token))) {
-        return this.attempt(request, await this.token.current());
+        return this.attempt(request, await this.currentToken());
       }
       throw error;
+    }
+  }
+
+  /** The token to send; a token file that cannot be read is the adapter's own (`local`) fault. */
+  private async currentToken(): Promise<string | undefined> {
+    try {
+      return await this.token.get();
+    } catch (error) {
+      if (!(error instanceof TokenFileError)) throw error;
+      const message =
+        error.problem === 'empty'
+          ? error.message
+          : `cannot read the token file ${error.file}: ${(error.cause as Error).message}`;
+      throw new NomadError('local', message, { cause: error.cause });
     }
   }
 

@@ -105,7 +105,7 @@ export class NomadSync {
 
   private startService(namespace: string, name: string): void {
     const id = serviceId(namespace, name);
-    const hostname = this.deps.settings.mapping.hostname.render(name, namespace);
+    const hostname = this.deps.settings.mapping.hostname.render({ service: name, namespace });
     const loop = new WatchLoop<Registration[]>(
       `service ${name} in namespace ${namespace}`,
       registrationsRead(this.deps.reads, namespace, name),

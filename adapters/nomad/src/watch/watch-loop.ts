@@ -1,8 +1,6 @@
+import { Backoff, sleep, TokenBucket } from '@sextant/adapter-kit';
 import type { Logger } from '@sextant/core';
 import { NomadError } from '../nomad/nomad-error';
-import { abortableDelay } from './abortable-delay';
-import { Backoff } from './backoff';
-import { TokenBucket } from './token-bucket';
 
 /** Pause before the unreported retry of a lost connection. */
 const RECONNECT_MS = 50;
@@ -87,12 +85,12 @@ export class WatchLoop<T> {
         if (healthy && fault.kind === 'unreachable') {
           healthy = false;
           this.logger.debug({ watch: this.what, reason: fault.message }, 'Nomad connection lost; retrying');
-          await abortableDelay(RECONNECT_MS * (1 + Math.random()), signal);
+          await sleep(RECONNECT_MS * (1 + Math.random()), signal);
           continue;
         }
         healthy = false;
         this.handlers.onFault(fault);
-        await abortableDelay(this.backoff.next(fault.details.retryAfterMs), signal);
+        await sleep(this.backoff.next(fault.details.retryAfterMs), signal);
         // Read afresh: an answer at once says whether Nomad is back (a blocking read could sit
         // on a healthy connection for minutes while the fault is still shown), and resyncs.
         index = 0;

@@ -1,0 +1,16 @@
+export { Backoff } from './backoff';
+export { systemClock, type Clock } from './clock';
+export { anyMatches, Glob } from './glob';
+export { HostnameTemplate } from './hostname-template';
+export {
+  ServiceSelection,
+  serviceSelectionSchema,
+  type ServiceSelectionDefaults,
+  type ServiceSelectionOptions,
+} from './service-selection';
+export { sleep } from './sleep';
+export { readTlsFiles, TlsFileError, type TlsMaterial } from './tls-files';
+export { tlsOptionsSchema, type TlsOptions, type TlsSetting } from './tls-options';
+export { TokenBucket } from './token-bucket';
+export { tokenOptionsSchema, type TokenOptions, type TokenSetting } from './token-options';
+export { TokenFileError, TokenSource } from './token-source';
