@@ -19,8 +19,11 @@ export function quickstartBanner(configFile: string, bound: Record<string, strin
     `  curl ${discovery}/v1/clusters/istio-proxy/${node}`,
     `  curl ${discovery}/v1/routes/9080/istio-proxy/${node}`,
     `  curl ${discovery}/v1/listeners/istio-proxy/${node}`,
+    `  curl -X POST ${discovery}/v3/discovery:clusters -d '{"node":{"id":"${node}"}}'`,
     `  curl ${admin}/debug/registry`,
     `  curl ${admin}/debug/config/${node}`,
+    `  curl ${admin}/debug/proxies`,
+    `v3 xDS (gRPC, ADS) listens on ${bound.xds ?? '127.0.0.1:15010'}: see examples/quickstart/envoy-v3-ads.yaml.`,
     `Edit ${services} and the answers change within a second. Ctrl-C stops.`,
     '',
   ].join('\n');

@@ -70,7 +70,7 @@ describe('the sextant CLI', () => {
     const bad = await runCli(['validate', '--config', config]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(
-      /services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.address: not an IP address/,
+      /services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.address: adapter "file" \(file\): not an IP address/,
     );
 
     fs.writeFileSync(

@@ -98,7 +98,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     );
     if (optionProblems.length === 0 && options.checkAdapters && factory.check) {
       const context = adapterContext(name, baseDir, options.env, options.logger);
-      problems.push(...(await factory.check(adapterOptions, context)));
+      const found = await factory.check(adapterOptions, context);
+      problems.push(...found.map((p) => ({ ...p, message: `adapter "${name}" (${type}): ${p.message}` })));
     }
     adapters.push({ name, type, factory, options: adapterOptions });
   }
