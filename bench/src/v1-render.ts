@@ -1,5 +1,5 @@
 import { parseProxyIdentity, parseServiceKey, Registry, type Snapshot } from '@sextant/core';
-import { cdsBody, ldsBody, renderCds, renderLds, renderRds, renderSds } from '@sextant/envoy';
+import { MeshIndexes, Renderer, renderCds, renderLds, renderSds } from '@sextant/envoy';
 import { createDiscoveryServer, listenOn, ServerMetrics } from '@sextant/server';
 import autocannon from 'autocannon';
 import pino from 'pino';
@@ -25,11 +25,12 @@ function coldCopy(snapshot: Snapshot): Snapshot {
   return { ...snapshot, services };
 }
 
-function renderAll(snapshot: Snapshot): void {
+/** Renders one sidecar's CDS, LDS and a route table through a renderer's caches. */
+function renderAll(renderer: Renderer, snapshot: Snapshot): void {
   const proxy = parseProxyIdentity(NODE);
-  renderCds(snapshot, proxy);
-  renderLds(snapshot, proxy);
-  renderRds(snapshot, '8001', proxy);
+  renderer.v1.cds(snapshot, proxy);
+  renderer.v1.lds(snapshot, proxy);
+  renderer.v1.rds(snapshot, '8001', proxy);
 }
 
 async function measure(services: number, instances: number) {
@@ -46,7 +47,9 @@ async function measure(services: number, instances: number) {
   const renderCold: number[] = [];
   const fleetShared: number[] = [];
   const fleetStringify: number[] = [];
-  renderAll(registry.current() as Snapshot);
+  const renderer = new Renderer();
+  const indexes = new MeshIndexes();
+  renderAll(renderer, registry.current() as Snapshot);
   for (let round = 1; round <= REPEATS; round += 1) {
     // One service changes: re-merge that hostname, reuse every other entry.
     const changed = syntheticService(round % services, instances, round);
@@ -57,26 +60,27 @@ async function measure(services: number, instances: number) {
 
     const snapshot = registry.current() as Snapshot;
     t = process.hrtime.bigint();
-    renderAll(snapshot);
+    renderAll(renderer, snapshot);
     renderIncremental.push(elapsedMs(t));
 
+    // Baseline: the same answers from a renderer with nothing cached.
     const cold = coldCopy(snapshot);
     t = process.hrtime.bigint();
-    renderAll(cold);
+    renderAll(new Renderer(), cold);
     renderCold.push(elapsedMs(t));
 
     // Every sidecar of the fleet polls CDS and LDS after the change: shared encoded parts…
     t = process.hrtime.bigint();
     for (const proxy of fleet) {
-      Buffer.concat(cdsBody(snapshot, proxy).chunks as Buffer[]);
-      Buffer.concat(ldsBody(snapshot, proxy).chunks as Buffer[]);
+      renderer.v1.cds(snapshot, proxy);
+      renderer.v1.lds(snapshot, proxy);
     }
     fleetShared.push(elapsedMs(t));
     // …against the baseline: a whole JSON.stringify (and encoding) per sidecar.
     t = process.hrtime.bigint();
     for (const proxy of fleet) {
-      Buffer.from(JSON.stringify(renderCds(snapshot, proxy)));
-      Buffer.from(JSON.stringify(renderLds(snapshot, proxy)));
+      Buffer.from(JSON.stringify(renderCds(indexes, snapshot, proxy)));
+      Buffer.from(JSON.stringify(renderLds(indexes, snapshot, proxy)));
     }
     fleetStringify.push(elapsedMs(t));
 
@@ -113,7 +117,13 @@ async function throughput(services: number) {
   const sink = registry.sink('bench');
   seedFleet(sink, services, 5);
   sink.setStatus('ready');
-  const app = createDiscoveryServer(registry, new ServerMetrics(registry), pino({ level: 'silent' }));
+  const renderer = new Renderer();
+  const app = createDiscoveryServer(
+    registry,
+    renderer,
+    new ServerMetrics(registry, () => renderer.cache.stats()),
+    pino({ level: 'silent' }),
+  );
   const address = await listenOn(app, '127.0.0.1:0');
   const rows = [];
   for (const [api, path] of [

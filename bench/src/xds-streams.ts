@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import http2 from 'node:http2';
 import { Registry } from '@sextant/core';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, envoyProtos } from '@sextant/envoy';
+import { Renderer } from '@sextant/envoy';
 import { createXdsServer, ServerMetrics } from '@sextant/server';
 import pino from 'pino';
 import { seedFleet, syntheticService } from './lib-mesh';
@@ -37,7 +38,9 @@ async function serve(): Promise<void> {
   const sink = registry.sink('bench');
   seedFleet(sink, SERVICES, INSTANCES);
   sink.setStatus('ready');
-  const xds = createXdsServer(registry, new ServerMetrics(registry), pino({ level: 'silent' }));
+  const renderer = new Renderer();
+  const metrics = new ServerMetrics(registry, () => renderer.cache.stats());
+  const xds = createXdsServer(registry, renderer, metrics, pino({ level: 'silent' }));
   const address = await xds.listen('127.0.0.1:0');
   const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (message: { type: string; round?: number }) => {

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './logger';
 export * from './hash';
 export * from './duration';
+export * from './byte-size';
 export * from './adapter';
 export * from './adapter-loading';
 export * from './naming';

@@ -3,7 +3,10 @@ import {
   v1InboundClusterName,
   v1ObjectName,
   v1OutboundClusterName,
+  parseV3ClusterName,
+  parseV3ListenerName,
   v3InboundClusterName,
+  v3ListenerName,
   v3OutboundClusterName,
 } from '../src';
 
@@ -60,5 +63,54 @@ describe('object names', () => {
     );
     expect(v3OutboundClusterName(9080, 'r.local', 'v2')).toBe('outbound|9080|v2|r.local');
     expect(v3InboundClusterName(9080, 'r.local')).toBe('inbound|9080||r.local');
+  });
+
+  it('parses v3 cluster names back into what built them, subsets included', () => {
+    const cases = [
+      { direction: 'outbound', port: 9080, subset: '', hostname: 'reviews.default.svc.cluster.local' },
+      { direction: 'outbound', port: 80, subset: 'v2', hostname: 'web.service.dc1.consul' },
+      { direction: 'outbound', port: 65535, subset: 'canary-1.x', hostname: 'a' },
+      { direction: 'inbound', port: 8080, subset: '', hostname: 'web.example' },
+    ] as const;
+    for (const parts of cases) {
+      const name =
+        parts.direction === 'inbound'
+          ? v3InboundClusterName(parts.port, parts.hostname)
+          : v3OutboundClusterName(parts.port, parts.hostname, parts.subset);
+      expect(parseV3ClusterName(name)).toEqual(parts);
+    }
+    for (const name of [
+      'BlackHoleCluster',
+      'outbound|0||a',
+      'outbound|70000||a',
+      'outbound|080||a',
+      'outbound|80|a',
+      'inbound|80|v1|a',
+      'sideways|80||a',
+      'outbound|80|||',
+    ]) {
+      expect(parseV3ClusterName(name)).toBeUndefined();
+    }
+  });
+
+  it('names listeners by address and parses the names back', () => {
+    for (const [ip, port, name] of [
+      ['0.0.0.0', 9080, '0.0.0.0_9080'],
+      ['10.0.0.5', 80, '10.0.0.5_80'],
+      ['fd00::5', 443, '[fd00::5]_443'],
+    ] as const) {
+      expect(v3ListenerName(ip, port)).toBe(name);
+      expect(parseV3ListenerName(name)).toEqual({ ip, port });
+    }
+    for (const name of [
+      'virtualOutbound',
+      '10.0.0.5_0',
+      '10.0.0.5_080',
+      '999.0.0.1_80',
+      '[zz::1]_80',
+      'a:80',
+    ]) {
+      expect(parseV3ListenerName(name)).toBeUndefined();
+    }
   });
 });

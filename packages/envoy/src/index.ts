@@ -1,14 +1,5 @@
 export * from './v1';
-export { proxyRenderKey } from './proxy-render-key';
-export {
-  httpEntriesOnPort,
-  httpPorts,
-  instancesAt,
-  localPorts,
-  perEntry,
-  perSnapshot,
-  sortedEntries,
-  tcpEntriesWithVip,
-  type LocalPort,
-} from './mesh-index';
 export * from './v3';
+export { MeshIndexes, type LocalPort } from './mesh-index';
+export { RenderCache, DEFAULT_RENDER_CACHE_BYTES, type RenderCacheStats } from './render-cache';
+export { Renderer, type RendererOptions } from './renderer';

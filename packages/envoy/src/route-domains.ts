@@ -41,7 +41,7 @@ export function routableHosts(
 
 /** The port an outbound route configuration is named after (`"9080"`), or undefined for any other name. */
 export function routeConfigPort(name: string): number | undefined {
-  if (!/^\d{1,5}$/.test(name)) return undefined;
+  if (!/^[1-9]\d{0,4}$/.test(name)) return undefined;
   const port = Number(name);
-  return port >= 1 && port <= 65535 ? port : undefined;
+  return port <= 65535 ? port : undefined;
 }

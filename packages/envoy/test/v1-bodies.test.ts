@@ -1,15 +1,5 @@
 import { parseProxyIdentity, parseServiceKey, Registry, type Snapshot } from '@sextant/core';
-import {
-  bodyText,
-  cdsBody,
-  ldsBody,
-  rdsBody,
-  renderCds,
-  renderLds,
-  renderRds,
-  renderSds,
-  sdsBody,
-} from '../src';
+import { bodyText, Renderer, renderCds, renderLds, renderRds, renderSds } from '../src';
 import { MONGO_PROXY, REVIEWS_V1_PROXY, ROUTER_PROXY, testMesh } from './mesh';
 
 const mesh = testMesh();
@@ -23,28 +13,50 @@ const proxies = [
 
 describe('v1 bodies', () => {
   it('are exactly the JSON of what the renderers return', () => {
+    const { v1, mesh: indexes } = new Renderer();
     for (const proxy of proxies) {
-      expect(bodyText(cdsBody(mesh, proxy))).toBe(JSON.stringify(renderCds(mesh, proxy)));
-      expect(bodyText(ldsBody(mesh, proxy))).toBe(JSON.stringify(renderLds(mesh, proxy)));
+      expect(bodyText(v1.cds(mesh, proxy))).toBe(JSON.stringify(renderCds(indexes, mesh, proxy)));
+      expect(bodyText(v1.lds(mesh, proxy))).toBe(JSON.stringify(renderLds(indexes, mesh, proxy)));
       for (const port of ['80', '9080', '27017']) {
-        expect(bodyText(rdsBody(mesh, port, proxy))).toBe(JSON.stringify(renderRds(mesh, port, proxy)));
+        expect(bodyText(v1.rds(mesh, port, proxy))).toBe(
+          JSON.stringify(renderRds(indexes, mesh, port, proxy)),
+        );
       }
     }
     for (const key of ['reviews.default.svc.cluster.local|http|version=v2', 'nope.example|http']) {
-      expect(bodyText(sdsBody(mesh, parseServiceKey(key)))).toBe(
+      expect(bodyText(v1.sds(mesh, parseServiceKey(key)))).toBe(
         JSON.stringify(renderSds(mesh, parseServiceKey(key))),
       );
     }
   });
 
-  it('share the outbound part between proxies instead of encoding it per proxy', () => {
-    const a = cdsBody(mesh, parseProxyIdentity(REVIEWS_V1_PROXY));
-    const b = cdsBody(mesh, parseProxyIdentity(MONGO_PROXY));
-    expect(a.chunks[1]).toBe(b.chunks[1]);
-    expect(a.etag).not.toBe(b.etag);
-    expect(ldsBody(mesh, parseProxyIdentity(REVIEWS_V1_PROXY)).chunks[1]).toBe(
-      ldsBody(mesh, parseProxyIdentity(MONGO_PROXY)).chunks[1],
+  it('are shared by every proxy that gets the same bytes, whatever its node id says', () => {
+    const { v1, cache } = new Renderer();
+    const reviews = parseProxyIdentity(REVIEWS_V1_PROXY);
+    // Another sidecar of a workload with the same ports: same clusters (inbound clusters are named by port).
+    const twin = parseProxyIdentity('sidecar~10.0.1.13~reviews-v2.default~default.svc.cluster.local');
+    expect(v1.cds(mesh, twin)).toBe(v1.cds(mesh, reviews));
+    // Its listeners carry its own IP, so they differ.
+    expect(v1.lds(mesh, twin)).not.toBe(v1.lds(mesh, reviews));
+
+    // Proxies inventing node ids, IPs and domains that no service shares reach one body each.
+    const strangers = Array.from({ length: 200 }, (_, i) =>
+      parseProxyIdentity(`sidecar~192.168.${i >> 8}.${i & 255}~x-${i}~tenant-${i}.example.org`),
     );
+    const first = strangers[0] as (typeof strangers)[number];
+    const rds = v1.rds(mesh, '9080', first);
+    const cds = v1.cds(mesh, first);
+    const lds = v1.lds(mesh, first);
+    const entries = cache.stats().entries;
+    for (const proxy of strangers) {
+      expect(v1.rds(mesh, '9080', proxy)).toBe(rds);
+      expect(v1.cds(mesh, proxy)).toBe(cds);
+      expect(v1.lds(mesh, proxy)).toBe(lds);
+    }
+    expect(cache.stats().entries).toBe(entries);
+    // A bare node id has no domain: it shares the strangers' tables, not the default namespace's.
+    expect(v1.rds(mesh, '9080', parseProxyIdentity('frontend'))).toBe(rds);
+    expect(v1.rds(mesh, '9080', reviews)).not.toBe(rds);
   });
 
   it('keep their ETag when what they contain did not change, and change it when it did', () => {
@@ -53,12 +65,14 @@ describe('v1 bodies', () => {
     const web = { hostname: 'web.example', ports: [{ name: 'http', port: 80, protocol: 'http' as const }] };
     sink.upsertService(web, [{ address: '10.0.0.1', port: 8080, portName: 'http' }]);
     sink.setStatus('ready');
+    const { v1 } = new Renderer();
     const proxy = parseProxyIdentity('sidecar~10.0.0.1~web-1~example');
     const first = registry.current() as Snapshot;
-    const cds1 = cdsBody(first, proxy).etag;
-    const sds1 = sdsBody(first, parseServiceKey('web.example|http')).etag;
+    const cds1 = v1.cds(first, proxy).etag;
+    const sds1 = v1.sds(first, parseServiceKey('web.example|http'));
+    const rds1 = v1.rds(first, '80', proxy);
 
-    // Another instance: SDS changes, CDS (clusters only) does not.
+    // Another instance: SDS changes; CDS (clusters only) and the route table do not.
     sink.upsertService(web, [
       { address: '10.0.0.1', port: 8080, portName: 'http' },
       { address: '10.0.0.2', port: 8080, portName: 'http' },
@@ -66,16 +80,21 @@ describe('v1 bodies', () => {
     registry.flush();
     const second = registry.current() as Snapshot;
     expect(second.version).not.toBe(first.version);
-    expect(cdsBody(second, proxy).etag).toBe(cds1);
-    expect(sdsBody(second, parseServiceKey('web.example|http')).etag).not.toBe(sds1);
+    expect(v1.cds(second, proxy).etag).toBe(cds1);
+    expect(v1.sds(second, parseServiceKey('web.example|http')).etag).not.toBe(sds1.etag);
+    expect(v1.rds(second, '80', proxy)).toBe(rds1);
 
-    // A new service: CDS changes.
+    // A new service: CDS changes; an unrelated service's SDS body is the same object.
     sink.upsertService(
       { hostname: 'api.example', ports: [{ name: 'grpc', port: 90, protocol: 'grpc' }] },
       [],
     );
     registry.flush();
-    expect(cdsBody(registry.current() as Snapshot, proxy).etag).not.toBe(cds1);
+    const third = registry.current() as Snapshot;
+    expect(v1.cds(third, proxy).etag).not.toBe(cds1);
+    expect(v1.sds(third, parseServiceKey('web.example|http'))).toBe(
+      v1.sds(second, parseServiceKey('web.example|http')),
+    );
     registry.close();
   });
 
@@ -93,8 +112,9 @@ describe('v1 bodies', () => {
     sink.setStatus('ready');
     const snapshot = registry.current() as Snapshot;
     const proxy = parseProxyIdentity('sidecar~10.0.0.7~db-0~example');
-    const body = JSON.parse(bodyText(ldsBody(snapshot, proxy)));
-    expect(body).toEqual(renderLds(snapshot, proxy));
+    const renderer = new Renderer();
+    const body = JSON.parse(bodyText(renderer.v1.lds(snapshot, proxy)));
+    expect(body).toEqual(renderLds(renderer.mesh, snapshot, proxy));
     expect(body.listeners.map((l: { name: string }) => l.name)).toEqual(['virtual', 'tcp_10.0.0.7_5432']);
     expect(body.listeners[1].filters[0].config.route_config.routes[0].cluster).toBe('in.5432');
     registry.close();

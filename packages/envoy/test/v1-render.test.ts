@@ -5,6 +5,7 @@ import {
   renderLds,
   renderRds,
   renderSds,
+  MeshIndexes,
   UnknownRouteConfigError,
   type RouteConfiguration,
 } from '../src';
@@ -12,6 +13,7 @@ import { expectGolden } from './golden';
 import { MONGO_PROXY, REVIEWS_V1_PROXY, ROUTER_PROXY, testMesh } from './mesh';
 
 const mesh = testMesh();
+const indexes = new MeshIndexes();
 const reviewsProxy = parseProxyIdentity(REVIEWS_V1_PROXY);
 
 /** Which cluster a request for `host` gets, as Envoy's v1 router would choose (exact domains only). */
@@ -56,13 +58,13 @@ describe('v1 SDS', () => {
 
 describe('v1 CDS', () => {
   it('matches its golden file and Envoy v1 schema', () => {
-    const body = renderCds(mesh, reviewsProxy);
+    const body = renderCds(indexes, mesh, reviewsProxy);
     expect(envoyV1Problems('cds', body)).toEqual([]);
     expectGolden('v1/cds-reviews-v1-sidecar', body);
   });
 
   it('has an outbound sds cluster per service port, http2 for gRPC, and inbound clusters for the local workload', () => {
-    const clusters = renderCds(mesh, reviewsProxy).clusters;
+    const clusters = renderCds(indexes, mesh, reviewsProxy).clusters;
     const byName = new Map(clusters.map((c) => [c.name, c]));
     expect(byName.get('out.ratings.default.svc.cluster.local|grpc')).toMatchObject({
       type: 'sds',
@@ -80,7 +82,7 @@ describe('v1 CDS', () => {
 
   it('gives proxies without local instances only outbound clusters', () => {
     for (const id of ['frontend', ROUTER_PROXY, 'sidecar~10.200.0.1~stray~default.svc.cluster.local']) {
-      const body = renderCds(mesh, parseProxyIdentity(id));
+      const body = renderCds(indexes, mesh, parseProxyIdentity(id));
       expect(envoyV1Problems('cds', body)).toEqual([]);
       expect(body.clusters.every((c) => c.name.startsWith('out.'))).toBe(true);
     }
@@ -89,13 +91,13 @@ describe('v1 CDS', () => {
 
 describe('v1 RDS', () => {
   it('matches its golden file and Envoy v1 schema', () => {
-    const body = renderRds(mesh, '9080', reviewsProxy);
+    const body = renderRds(indexes, mesh, '9080', reviewsProxy);
     expect(envoyV1Problems('rds', body)).toEqual([]);
     expectGolden('v1/rds-9080-reviews-v1-sidecar', body);
   });
 
   it('routes every name a client in the namespace may use to the service cluster', () => {
-    const body = renderRds(mesh, '9080', reviewsProxy);
+    const body = renderRds(indexes, mesh, '9080', reviewsProxy);
     const reviews = 'out.reviews.default.svc.cluster.local|http';
     for (const host of [
       'reviews',
@@ -115,7 +117,7 @@ describe('v1 RDS', () => {
   });
 
   it('offers only fully qualified names to a proxy outside the domain', () => {
-    const body = renderRds(mesh, '9080', parseProxyIdentity('frontend'));
+    const body = renderRds(indexes, mesh, '9080', parseProxyIdentity('frontend'));
     expect(clusterFor(body, 'reviews:9080')).toBeUndefined();
     expect(clusterFor(body, 'reviews.default.svc.cluster.local:9080')).toBe(
       'out.reviews.default.svc.cluster.local|http',
@@ -123,15 +125,18 @@ describe('v1 RDS', () => {
   });
 
   it('brackets IPv6 VIPs as Host headers carry them', () => {
-    const body = renderRds(mesh, '80', reviewsProxy);
+    const body = renderRds(indexes, mesh, '80', reviewsProxy);
     expect(envoyV1Problems('rds', body)).toEqual([]);
     expect(clusterFor(body, '[fd00::80]:80')).toBe('out.web.service.dc1.consul|http');
   });
 
   it('answers an empty table for a port without HTTP services, and refuses names that are not ports', () => {
-    expect(renderRds(mesh, '27017', reviewsProxy)).toEqual({ validate_clusters: false, virtual_hosts: [] });
-    expect(() => renderRds(mesh, 'http_proxy', reviewsProxy)).toThrow(UnknownRouteConfigError);
-    expect(() => renderRds(mesh, '70000', reviewsProxy)).toThrow(UnknownRouteConfigError);
+    expect(renderRds(indexes, mesh, '27017', reviewsProxy)).toEqual({
+      validate_clusters: false,
+      virtual_hosts: [],
+    });
+    expect(() => renderRds(indexes, mesh, 'http_proxy', reviewsProxy)).toThrow(UnknownRouteConfigError);
+    expect(() => renderRds(indexes, mesh, '70000', reviewsProxy)).toThrow(UnknownRouteConfigError);
   });
 });
 
@@ -141,13 +146,13 @@ describe('v1 LDS', () => {
     ['lds-mongodb-sidecar', MONGO_PROXY],
     ['lds-router', ROUTER_PROXY],
   ])('%s matches its golden file and Envoy v1 schema', (name, proxy) => {
-    const body = renderLds(mesh, parseProxyIdentity(proxy));
+    const body = renderLds(indexes, mesh, parseProxyIdentity(proxy));
     expect(envoyV1Problems('lds', body)).toEqual([]);
     expectGolden(`v1/${name}`, body);
   });
 
   it('gives a sidecar the virtual listener, per-port HTTP listeners on RDS, TCP VIP listeners and its inbound listener', () => {
-    const listeners = renderLds(mesh, reviewsProxy).listeners;
+    const listeners = renderLds(indexes, mesh, reviewsProxy).listeners;
     expect(listeners.map((l) => l.name)).toEqual([
       'virtual',
       'http_10.0.1.11_9080',
@@ -171,7 +176,7 @@ describe('v1 LDS', () => {
   });
 
   it('proxies a TCP workload inbound without HTTP', () => {
-    const inbound = renderLds(mesh, parseProxyIdentity(MONGO_PROXY)).listeners.find(
+    const inbound = renderLds(indexes, mesh, parseProxyIdentity(MONGO_PROXY)).listeners.find(
       (l) => l.name === 'tcp_10.0.3.31_27017',
     );
     expect(inbound?.filters[0]).toEqual({
@@ -182,18 +187,11 @@ describe('v1 LDS', () => {
   });
 
   it('binds one HTTP listener per port for a gateway, and nothing else', () => {
-    const listeners = renderLds(mesh, parseProxyIdentity(ROUTER_PROXY)).listeners;
+    const listeners = renderLds(indexes, mesh, parseProxyIdentity(ROUTER_PROXY)).listeners;
     expect(listeners.map((l) => `${l.name}:${String(l.bind_to_port)}`)).toEqual([
       'http_0.0.0.0_80:true',
       'http_0.0.0.0_9080:true',
       'http_0.0.0.0_9090:true',
     ]);
-  });
-});
-
-describe('memoisation', () => {
-  it('returns the same route table object for proxies of one domain within a snapshot', () => {
-    const other = parseProxyIdentity('sidecar~10.0.1.13~reviews-v2.default~default.svc.cluster.local');
-    expect(renderRds(mesh, '9080', other)).toBe(renderRds(mesh, '9080', reviewsProxy));
   });
 });

@@ -2,14 +2,11 @@ import { parseProxyIdentity, Registry, type RegistrySink, type Snapshot } from '
 import {
   CLUSTER_TYPE,
   ENDPOINT_TYPE,
-  group,
-  groupDiff,
-  groupResources,
   LISTENER_TYPE,
+  Renderer,
   resourceDependency,
-  resourceSet,
+  ResourceGroup,
   ROUTE_TYPE,
-  sharedGroup,
   snapshotChange,
   type ResourceTypeUrl,
 } from '../src';
@@ -33,8 +30,13 @@ function mesh(): { registry: Registry; sink: RegistrySink; current: () => Snapsh
   return { registry, sink, current: () => registry.current() as Snapshot };
 }
 
+const { v3 } = new Renderer({ keepRendered: true });
+const resourceSet = (snapshot: Snapshot, typeUrl: ResourceTypeUrl) =>
+  v3.resourceSet(snapshot, typeUrl, requester);
+const sharedGroup = (snapshot: Snapshot, typeUrl: ResourceTypeUrl) =>
+  v3.sharedGroup(snapshot, typeUrl, requester);
 const get = (snapshot: Snapshot, typeUrl: ResourceTypeUrl, name: string) =>
-  resourceSet(snapshot, typeUrl, requester).get(name);
+  resourceSet(snapshot, typeUrl).get(name);
 
 describe('v3 rendering is incremental', () => {
   it('keeps the resources of services that did not change, as the same encoded objects', () => {
@@ -57,12 +59,8 @@ describe('v3 rendering is incremental', () => {
     expect(get(after, CLUSTER_TYPE, 'outbound|80||web.example')?.version).toBe(
       get(before, CLUSTER_TYPE, 'outbound|80||web.example')?.version,
     );
-    expect(sharedGroup(after, CLUSTER_TYPE, requester)).toBe(
-      resourceSet(after, CLUSTER_TYPE, requester).shared(),
-    );
-    expect(sharedGroup(after, CLUSTER_TYPE, requester).digest).toBe(
-      sharedGroup(before, CLUSTER_TYPE, requester).digest,
-    );
+    expect(sharedGroup(after, CLUSTER_TYPE)).toBe(resourceSet(after, CLUSTER_TYPE).shared());
+    expect(sharedGroup(after, CLUSTER_TYPE).digest).toBe(sharedGroup(before, CLUSTER_TYPE).digest);
     expect(get(after, ROUTE_TYPE, '80')).toBe(get(before, ROUTE_TYPE, '80'));
     registry.close();
   });
@@ -70,12 +68,10 @@ describe('v3 rendering is incremental', () => {
   it('derives every version from content: two daemons that see the same mesh serve the same versions', () => {
     const [one, two] = [mesh(), mesh()];
     for (const typeUrl of [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE] as const) {
-      const a = resourceSet(one.current(), typeUrl, requester).wildcard();
-      const b = resourceSet(two.current(), typeUrl, requester).wildcard();
+      const a = new Renderer().v3.resourceSet(one.current(), typeUrl, requester).wildcard();
+      const b = new Renderer().v3.resourceSet(two.current(), typeUrl, requester).wildcard();
       expect(a.digest).toBe(b.digest);
-      expect([...groupResources(a)].map((r) => r.version)).toEqual(
-        [...groupResources(b)].map((r) => r.version),
-      );
+      expect([...a.resources()].map((r) => r.version)).toEqual([...b.resources()].map((r) => r.version));
     }
     one.registry.close();
     two.registry.close();
@@ -122,20 +118,20 @@ describe('v3 rendering is incremental', () => {
 
   it('diffs groups: what to send and what is gone, computed once per pair', () => {
     const { registry, sink, current } = mesh();
-    const before = resourceSet(current(), CLUSTER_TYPE, requester).wildcard();
+    const before = resourceSet(current(), CLUSTER_TYPE).wildcard();
     sink.removeService('api.example');
     sink.upsertService({ ...web, ports: [{ name: 'http', port: 80, protocol: 'http2' }] }, []);
     registry.flush();
-    const after = resourceSet(current(), CLUSTER_TYPE, requester).wildcard();
-    const diff = groupDiff(before, after);
+    const after = resourceSet(current(), CLUSTER_TYPE).wildcard();
+    const diff = before.diffTo(after);
     expect(diff.upserted.map((r) => r.name)).toEqual(['outbound|80||web.example']);
     expect(diff.removed.map((r) => r.name)).toEqual([
       'inbound|8080||web.example',
       'outbound|90||api.example',
     ]);
-    expect(groupDiff(before, after)).toBe(diff);
-    expect(groupDiff(after, after)).toEqual({ upserted: [], removed: [] });
-    expect(groupDiff(group([]), after).upserted).toHaveLength([...groupResources(after)].length);
+    expect(before.diffTo(after)).toBe(diff);
+    expect(after.diffTo(after)).toEqual({ upserted: [], removed: [] });
+    expect(ResourceGroup.of([]).diffTo(after).upserted).toHaveLength(after.size);
     registry.close();
   });
 
@@ -150,10 +146,10 @@ describe('v3 rendering is incremental', () => {
       [{ address: '10.0.0.9', port: 5432, portName: 'tcp' }],
     );
     registry.flush();
-    const listeners = [...groupResources(resourceSet(current(), LISTENER_TYPE, requester).wildcard())];
+    const listeners = [...resourceSet(current(), LISTENER_TYPE).wildcard().resources()];
     const owners = listeners.filter((l) => l.name === '10.0.0.1_8080');
     expect(owners).toHaveLength(1);
-    expect(JSON.stringify(owners[0]?.value)).toContain('inbound|8080||web.example');
+    expect(JSON.stringify(owners[0]?.rendered)).toContain('inbound|8080||web.example');
     registry.close();
   });
 });

@@ -2,9 +2,8 @@ import { parseProxyIdentity, type ProxyIdentity } from '@sextant/core';
 import {
   CLUSTER_TYPE,
   ENDPOINT_TYPE,
-  groupResources,
   LISTENER_TYPE,
-  resourceSet,
+  Renderer,
   ROUTE_TYPE,
   type ConfigSourceKind,
   type ResourceTypeUrl,
@@ -15,16 +14,17 @@ import { MONGO_PROXY, REVIEWS_V1_PROXY, ROUTER_PROXY, testMesh } from './mesh';
 type Json = Record<string, unknown> & { name?: string };
 
 const mesh = testMesh();
+const { v3 } = new Renderer();
 const sidecar = parseProxyIdentity(REVIEWS_V1_PROXY);
 
 function wildcard(typeUrl: ResourceTypeUrl, proxy: ProxyIdentity, kind: ConfigSourceKind = 'ads'): Json[] {
-  return [...groupResources(resourceSet(mesh, typeUrl, { proxy, kind }).wildcard())].map(
+  return [...v3.resourceSet(mesh, typeUrl, { proxy, kind }).wildcard().resources()].map(
     (r) => JSON.parse(r.json()) as Json,
   );
 }
 
 function named(typeUrl: ResourceTypeUrl, name: string, proxy = sidecar): Json | undefined {
-  const resource = resourceSet(mesh, typeUrl, { proxy, kind: 'ads' }).get(name);
+  const resource = v3.resourceSet(mesh, typeUrl, { proxy, kind: 'ads' }).get(name);
   return resource && (JSON.parse(resource.json()) as Json);
 }
 

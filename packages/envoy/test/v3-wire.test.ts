@@ -2,12 +2,11 @@ import { parseProxyIdentity } from '@sextant/core';
 import {
   CONFIG_SOURCE_KINDS,
   envoyProtos,
-  groupResources,
   messageName,
   parseMessage,
   printAnyBytes,
+  Renderer,
   RESOURCE_TYPES,
-  resourceSet,
   type EncodedResource,
 } from '../src';
 import { MONGO_PROXY, REVIEWS_V1_PROXY, ROUTER_PROXY, testMesh } from './mesh';
@@ -24,13 +23,13 @@ const proxies = [
 
 /** Every resource any proxy can get: every wildcard set for every kind, plus what is only asked for by name. */
 function everyResource(): EncodedResource[] {
+  const renderer = new Renderer({ keepRendered: true });
   const all = new Map<string, EncodedResource>();
   for (const proxy of proxies) {
     for (const kind of CONFIG_SOURCE_KINDS) {
       for (const typeUrl of RESOURCE_TYPES) {
-        const set = resourceSet(mesh, typeUrl, { proxy, kind });
-        for (const r of groupResources(set.wildcard()))
-          all.set(`${typeUrl} ${kind} ${proxy.raw} ${r.name}`, r);
+        const set = renderer.v3.resourceSet(mesh, typeUrl, { proxy, kind });
+        for (const r of set.wildcard().resources()) all.set(`${typeUrl} ${kind} ${proxy.raw} ${r.name}`, r);
         for (const name of [
           'reviews.default.svc.cluster.local:9080',
           'reviews.default.svc.cluster.local',
@@ -48,6 +47,11 @@ function everyResource(): EncodedResource[] {
 }
 
 const resources = everyResource();
+
+function rendered(resource: EncodedResource): object {
+  if (!resource.rendered) throw new Error(`${resource.name} was encoded without keeping what was rendered`);
+  return resource.rendered;
+}
 
 /** Every `@type` an object names, at any depth. */
 function typeUrls(value: unknown, found = new Set<string>()): Set<string> {
@@ -70,7 +74,7 @@ describe('v3 resources on the wire', () => {
 
   it('have only fields their messages define, and pass the protoc-gen-validate rules Envoy applies', () => {
     const problems = resources.flatMap((r) =>
-      pgvViolations(messageName(r.typeUrl), r.value).map((p) => `${r.name}: ${p}`),
+      pgvViolations(messageName(r.typeUrl), rendered(r)).map((p) => `${r.name}: ${p}`),
     );
     expect(problems).toEqual([]);
   });
@@ -105,13 +109,13 @@ describe('v3 resources on the wire', () => {
   it('name in every @type a message the loaded descriptor holds (else it would encode as an empty Any)', () => {
     const root = envoyProtos().root;
     const missing = resources.flatMap((r) =>
-      [...typeUrls(r.value)].filter((url) => root.lookup(messageName(url)) === null),
+      [...typeUrls(rendered(r))].filter((url) => root.lookup(messageName(url)) === null),
     );
     expect(missing).toEqual([]);
     // And the encoding carries each of them, with content.
     for (const r of resources) {
       const printed = JSON.stringify(printAnyBytes(root, r.anyBytes()));
-      for (const url of typeUrls(r.value)) expect(printed).toContain(`"@type":"${url}"`);
+      for (const url of typeUrls(rendered(r))) expect(printed).toContain(`"@type":"${url}"`);
     }
   });
 
@@ -131,7 +135,7 @@ describe('v3 resources on the wire', () => {
       const type = envoyProtos().messageType(r.typeUrl);
       const options = { enums: String, longs: String, json: true };
       expect(type.toObject(type.decode(r.bytes), options)).toEqual(
-        type.toObject(type.fromObject(r.value), options),
+        type.toObject(type.fromObject(rendered(r)), options),
       );
     }
   });

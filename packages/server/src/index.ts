@@ -1,6 +1,5 @@
 export type { MeshState } from './mesh-state';
 export { ServerMetrics } from './metrics';
-export { ResponseCache } from './response-cache';
 export { HttpError, NOT_SYNCED_MESSAGE } from './http-errors';
 export { V1Responder, parseProxy } from './v1/v1-responder';
 export { registerV1Routes } from './v1/v1-routes';

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry as PromRegistry } from 'prom-client';
+import type { RenderCacheStats } from '@sextant/envoy';
 import type { MeshState } from './mesh-state';
 
 /**
@@ -8,10 +9,9 @@ import type { MeshState } from './mesh-state';
 export class ServerMetrics {
   readonly registry = new PromRegistry();
   readonly discoveryRequests: Counter<'api' | 'code'>;
-  readonly cacheLookups: Counter<'result'>;
   readonly snapshotsPublished: Counter;
 
-  constructor(mesh: MeshState) {
+  constructor(mesh: MeshState, renderCache: () => RenderCacheStats) {
     collectDefaultMetrics({ register: this.registry });
     this.discoveryRequests = new Counter({
       name: 'sextant_discovery_requests_total',
@@ -19,11 +19,31 @@ export class ServerMetrics {
       labelNames: ['api', 'code'],
       registers: [this.registry],
     });
-    this.cacheLookups = new Counter({
-      name: 'sextant_response_cache_lookups_total',
-      help: 'Serialised-response cache lookups, by result (hit or miss).',
-      labelNames: ['result'],
+    const counted = { hit: 0, miss: 0, eviction: 0 };
+    new Counter({
+      name: 'sextant_render_cache_events_total',
+      help: 'Render cache lookups that found a value (hit) or computed it (miss), and values evicted to stay within the budget.',
+      labelNames: ['event'],
       registers: [this.registry],
+      collect() {
+        const stats = renderCache();
+        const now = { hit: stats.hits, miss: stats.misses, eviction: stats.evictions };
+        for (const event of ['hit', 'miss', 'eviction'] as const) {
+          this.inc({ event }, now[event] - counted[event]);
+          counted[event] = now[event];
+        }
+      },
+    });
+    new Gauge({
+      name: 'sextant_render_cache_bytes',
+      help: 'Estimated bytes held by the render cache, and its budget (limits.renderCache).',
+      labelNames: ['of'],
+      registers: [this.registry],
+      collect() {
+        const stats = renderCache();
+        this.set({ of: 'held' }, stats.bytes);
+        this.set({ of: 'budget' }, stats.maxBytes);
+      },
     });
     this.snapshotsPublished = new Counter({
       name: 'sextant_snapshots_published_total',

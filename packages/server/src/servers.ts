@@ -1,3 +1,4 @@
+import type { Renderer } from '@sextant/envoy';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
@@ -12,34 +13,37 @@ import { XdsServer, type XdsServerOptions } from './xds/xds-server';
 /** The discovery listener: v1 REST and v3 REST-JSON. */
 export function createDiscoveryServer(
   mesh: MeshState,
+  renderer: Renderer,
   metrics: ServerMetrics,
   logger: PinoLogger,
 ): FastifyInstance {
   const app = createHttpServer(logger.child({ listener: 'discovery' }));
-  registerV1Routes(app, new V1Responder(mesh), metrics);
-  registerV3RestRoutes(app, mesh, metrics);
+  registerV1Routes(app, new V1Responder(mesh, renderer.v1), metrics);
+  registerV3RestRoutes(app, mesh, renderer.v3, metrics);
   return app;
 }
 
 /** The xDS gRPC listener (ADS and the per-type services), its metrics on the admin /metrics. */
 export function createXdsServer(
   mesh: MeshState,
+  renderer: Renderer,
   metrics: ServerMetrics,
   logger: PinoLogger,
   options?: XdsServerOptions,
 ): XdsServer {
-  return new XdsServer(mesh, metrics.registry, logger, options);
+  return new XdsServer(mesh, renderer, metrics.registry, logger, options);
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
 export function createAdminServer(
   mesh: MeshState,
+  renderer: Renderer,
   metrics: ServerMetrics,
   logger: PinoLogger,
   proxyConfigSections: readonly ProxyConfigSection[] = [],
   proxyStreams?: ProxyStreamsSource,
 ): FastifyInstance {
   const app = createHttpServer(logger.child({ listener: 'admin' }));
-  registerAdminRoutes(app, { mesh, metrics, proxyConfigSections, proxyStreams });
+  registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
   return app;
 }

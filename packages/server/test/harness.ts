@@ -1,5 +1,6 @@
 import { Registry, type RegistrySink } from '@sextant/core';
 import type { FastifyInstance } from 'fastify';
+import { Renderer } from '@sextant/envoy';
 import pino from 'pino';
 import { createAdminServer, createDiscoveryServer, listenOn, ServerMetrics } from '../src';
 
@@ -15,10 +16,11 @@ export interface Harness {
 export async function startHarness(adapters = ['files']): Promise<Harness> {
   const registry = new Registry({ adapters, debounce: { afterMs: 1, maxMs: 5 } });
   const logger = pino({ level: 'silent' });
-  const metrics = new ServerMetrics(registry);
+  const renderer = new Renderer();
+  const metrics = new ServerMetrics(registry, () => renderer.cache.stats());
   const apps: FastifyInstance[] = [
-    createDiscoveryServer(registry, metrics, logger),
-    createAdminServer(registry, metrics, logger),
+    createDiscoveryServer(registry, renderer, metrics, logger),
+    createAdminServer(registry, renderer, metrics, logger),
   ];
   const [discovery, admin] = await Promise.all(apps.map((app) => listenOn(app, '127.0.0.1:0')));
   return {

@@ -175,9 +175,13 @@ describe('v1 REST discovery', () => {
       const second = await rawGet(h.discovery, ratings);
       const metricsAfter = await (await fetch(`${h.admin}/metrics`)).text();
       expect(second.body).toBe(first.body);
-      const hits = (text: string) =>
-        Number(/sextant_response_cache_lookups_total\{result="hit"\} (\d+)/.exec(text)?.[1] ?? 0);
-      expect(hits(metricsAfter)).toBe(hits(metricsBefore) + 1);
+      const count = (text: string, event: string) =>
+        Number(
+          new RegExp(`sextant_render_cache_events_total\\{event="${event}"\\} (\\d+)`).exec(text)?.[1] ?? 0,
+        );
+      // Answered from the body cached for that service's version: found, nothing rendered.
+      expect(count(metricsAfter, 'hit')).toBe(count(metricsBefore, 'hit') + 1);
+      expect(count(metricsAfter, 'miss')).toBe(count(metricsBefore, 'miss'));
     });
 
     it('lists every service key with its hosts on /v1/registration', async () => {

@@ -1,5 +1,6 @@
 import { Registry, type RegistrySink } from '@sextant/core';
 import type { FastifyInstance } from 'fastify';
+import { Renderer } from '@sextant/envoy';
 import pino from 'pino';
 import {
   createAdminServer,
@@ -8,6 +9,7 @@ import {
   ServerMetrics,
   v3ConfigSection,
   type XdsServer,
+  type XdsServerOptions,
 } from '../src';
 import { seedBookinfo } from './harness';
 import { XdsTestStream } from './xds-test-client';
@@ -26,16 +28,18 @@ export interface XdsHarness {
 }
 
 /** A registry with one adapter partition, the xDS server and the admin listener on loopback. */
-export async function startXdsHarness(): Promise<XdsHarness> {
+export async function startXdsHarness(options: XdsServerOptions = {}): Promise<XdsHarness> {
   const registry = new Registry({ adapters: ['files'], debounce: { afterMs: 1_000_000, maxMs: 1_000_000 } });
   const logger = pino({ level: 'silent' });
-  const metrics = new ServerMetrics(registry);
-  const xds = createXdsServer(registry, metrics, logger, { shutdownGraceMs: 500 });
+  const renderer = new Renderer();
+  const metrics = new ServerMetrics(registry, () => renderer.cache.stats());
+  const xds = createXdsServer(registry, renderer, metrics, logger, { shutdownGraceMs: 500, ...options });
   const admin: FastifyInstance = createAdminServer(
     registry,
+    renderer,
     metrics,
     logger,
-    [v3ConfigSection(registry)],
+    [v3ConfigSection(registry, renderer.v3)],
     (node) => xds.proxies(node),
   );
   const [address, adminAddress] = await Promise.all([

@@ -23,8 +23,23 @@ export interface AdapterConfig {
   readonly [option: string]: unknown;
 }
 
+/** Bounds on what clients can make the daemon hold (docs/operations.md, "Limits and hardening"). */
+export interface LimitsConfig {
+  /** Budget of the render caches (rendered resources and response bodies), e.g. `128MiB`. */
+  readonly renderCache: string;
+  readonly xds: {
+    /** Resource names one xDS stream may subscribe to, per type. */
+    readonly maxNamesPerType: number;
+    /** Distinct unserved type URLs one stream may ask for. */
+    readonly maxUnservedTypes: number;
+    /** Responses written to a stream and not yet taken by its connection, before newer state waits. */
+    readonly maxResponsesInFlight: number;
+  };
+}
+
 export interface DaemonConfig {
   readonly listen: ListenConfig;
+  readonly limits: LimitsConfig;
   readonly debounce: { readonly after: string; readonly max: string };
   readonly log: { readonly level: LogLevel };
   readonly adapters: readonly AdapterConfig[];
@@ -45,6 +60,24 @@ export const daemonConfigSchema = {
         discovery: { type: 'string', format: 'host-port', default: '127.0.0.1:15003' },
         admin: { type: 'string', format: 'host-port', default: '127.0.0.1:15000' },
         xds: { type: 'string', format: 'host-port', default: '127.0.0.1:15010' },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        renderCache: { type: 'string', format: 'byte-size', default: '128MiB' },
+        xds: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxNamesPerType: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000 },
+            maxUnservedTypes: { type: 'integer', minimum: 0, maximum: 1000, default: 16 },
+            maxResponsesInFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 8 },
+          },
+        },
       },
     },
     debounce: {

@@ -31,7 +31,14 @@ export function mergeService(
   if (!first) return undefined;
   const winner = first.reported;
   if (rest.length === 0) {
-    return { entry: { service: winner.service, instances: winner.instances, version: winner.digest } };
+    return {
+      entry: {
+        service: winner.service,
+        instances: winner.instances,
+        version: winner.digest,
+        shape: winner.shape,
+      },
+    };
   }
 
   const differences: { adapter: string; fields: string[] }[] = [];
@@ -57,7 +64,12 @@ export function mergeService(
     }
   }
   instances.sort(compareInstances);
-  const entry = { service: winner.service, instances, version: entryVersion(winner.service, instances) };
+  const entry = {
+    service: winner.service,
+    instances,
+    version: entryVersion(winner.service, instances),
+    shape: winner.shape,
+  };
   const conflicted = differences.length > 0 || duplicateInstances > 0;
   return {
     entry,

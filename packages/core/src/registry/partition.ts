@@ -2,7 +2,7 @@ import type { AdapterState, AdapterStatus, InstanceInput, ServiceInput } from '.
 import { canonicalJson } from '../hash';
 import type { ConfigResource, Service, ServiceInstance } from '../model';
 import { compareInstances, normalizeService } from './normalize';
-import { entryVersion } from './snapshot';
+import { entryVersion, serviceShape } from './snapshot';
 
 /** One service as one adapter reported it. */
 export interface PartitionService {
@@ -10,6 +10,8 @@ export interface PartitionService {
   readonly instances: readonly ServiceInstance[];
   /** entryVersion of (service, instances): an identical report is recognised and costs nothing. */
   readonly digest: string;
+  /** serviceShape of the service. */
+  readonly shape: string;
 }
 
 /** What a report changed: hostnames to re-merge, and whether the rules changed. */
@@ -106,7 +108,8 @@ export class Partition {
     const digest = entryVersion(normalized.service, sorted);
     const hostname = normalized.service.hostname;
     if (this.services.get(hostname)?.digest === digest) return false;
-    this.services.set(hostname, { service: normalized.service, instances: sorted, digest });
+    const shape = serviceShape(normalized.service);
+    this.services.set(hostname, { service: normalized.service, instances: sorted, digest, shape });
     return true;
   }
 

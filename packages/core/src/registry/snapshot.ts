@@ -8,6 +8,11 @@ export interface ServiceEntry {
   readonly instances: readonly ServiceInstance[];
   /** Digest of the entry's content; equal content, equal version, in any process. */
   readonly version: string;
+  /**
+   * Digest of what route tables and listeners are built from: the service's hostname, ports and
+   * VIPs, not its instances or labels. Equal shapes, equal routes.
+   */
+  readonly shape: string;
 }
 
 /**
@@ -30,6 +35,10 @@ export interface Snapshot {
   readonly config: readonly ConfigResource[];
   /** When it was published (ms since epoch); not part of the version. */
   readonly createdAt: number;
+}
+
+export function serviceShape(service: Service): string {
+  return contentVersion([service.hostname, service.ports, service.addresses]);
 }
 
 export function entryVersion(service: Service, instances: readonly ServiceInstance[]): string {

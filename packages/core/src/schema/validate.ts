@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import Ajv, { type ErrorObject } from 'ajv';
+import { parseByteSize } from '../byte-size';
 import { parseDuration } from '../duration';
 import type { Problem } from '../errors';
 import { formatFieldPath, pointerToPath, type FieldPath } from './path';
@@ -11,6 +12,10 @@ const FORMATS: Record<string, { validate: (value: string) => boolean; message: s
   duration: {
     validate: (v) => parseDuration(v) !== undefined,
     message: 'not a duration (write it like 100ms, 1s, 5m or 1m30s)',
+  },
+  'byte-size': {
+    validate: (v) => parseByteSize(v) !== undefined,
+    message: 'not a size (write it like 64MiB, 512KiB or 1GiB)',
   },
   'host-port': { validate: isHostPort, message: 'not host:port (e.g. 127.0.0.1:15003 or [::1]:15003)' },
   'http-url': { validate: isHttpUrl, message: 'not an http:// or https:// URL' },

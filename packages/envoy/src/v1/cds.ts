@@ -7,7 +7,7 @@ import {
   type ServiceEntry,
   type Snapshot,
 } from '@sextant/core';
-import { localPorts, perEntry, sortedEntries } from '../mesh-index';
+import type { MeshIndexes } from '../mesh-index';
 import { tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import type { CdsResponse, V1Cluster } from './types';
@@ -18,22 +18,27 @@ import type { CdsResponse, V1Cluster } from './types';
  * hostname order), the same for every proxy.
  */
 export function renderCds(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   proxy: ProxyIdentity,
   options = DEFAULT_V1_OPTIONS,
 ): CdsResponse {
   return {
-    clusters: [...inboundClusters(snapshot, proxy, options), ...sharedOutboundClusters(snapshot, options)],
+    clusters: [
+      ...inboundClusters(mesh, snapshot, proxy, options),
+      ...mesh.sortedEntries(snapshot).flatMap((entry) => outboundClusters(entry, options)),
+    ],
   };
 }
 
 export function inboundClusters(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   proxy: ProxyIdentity,
   options: V1RenderOptions,
 ): V1Cluster[] {
   if (proxy.type !== 'sidecar') return [];
-  return localPorts(snapshot, proxy.ip).map(({ port, servicePort }) => ({
+  return mesh.localPorts(snapshot, proxy.ip).map(({ port, servicePort }) => ({
     name: v1InboundClusterName(port),
     connect_timeout_ms: options.connectTimeoutMs,
     type: 'static',
@@ -43,23 +48,8 @@ export function inboundClusters(
   }));
 }
 
-function sharedOutboundClusters(snapshot: Snapshot, options: V1RenderOptions): V1Cluster[] {
-  return sortedEntries(snapshot).flatMap((entry) => outboundClusters(entry, options));
-}
-
-const renderers = new WeakMap<V1RenderOptions, (entry: ServiceEntry) => V1Cluster[]>();
-
-/** The outbound clusters of one service, memoised per entry (and options). */
+/** The outbound clusters of one service: an `sds` cluster per port. They depend on its shape only. */
 export function outboundClusters(entry: ServiceEntry, options: V1RenderOptions): V1Cluster[] {
-  let render = renderers.get(options);
-  if (!render) {
-    render = perEntry((e) => renderOutbound(e, options));
-    renderers.set(options, render);
-  }
-  return render(entry);
-}
-
-function renderOutbound(entry: ServiceEntry, options: V1RenderOptions): V1Cluster[] {
   return entry.service.ports.map((port) => {
     const key = { hostname: entry.service.hostname, portName: port.name, labels: {} };
     return {

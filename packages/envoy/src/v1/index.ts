@@ -4,4 +4,4 @@ export { renderSds } from './sds';
 export { renderCds } from './cds';
 export { renderRds, UnknownRouteConfigError } from './rds';
 export { renderLds } from './lds';
-export { bodyText, cdsBody, encodeJson, ldsBody, rdsBody, sdsBody, type EncodedBody } from './bodies';
+export { bodyText, encodeJson, encodeText, V1Renderer, type EncodedBody } from './v1-renderer';

@@ -7,7 +7,7 @@ import {
   type ProxyType,
   type Snapshot,
 } from '@sextant/core';
-import { httpPorts, localPorts, tcpEntriesWithVip } from '../mesh-index';
+import type { MeshIndexes } from '../mesh-index';
 import { hostCidr, hostPart, tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import type { HttpConnectionManagerConfig, LdsResponse, RouteConfiguration, V1Listener } from './types';
@@ -26,48 +26,42 @@ const ROUTER = { type: 'decoder', name: 'router', config: {} } as const;
  * cannot be bound on a gateway host).
  */
 export function renderLds(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   proxy: ProxyIdentity,
   options = DEFAULT_V1_OPTIONS,
 ): LdsResponse {
-  const shared = sharedListeners(snapshot, proxy.type, options);
+  const shared = sharedListeners(mesh, snapshot, proxy.type, options);
   if (proxy.type !== 'sidecar') return { listeners: shared };
-  const own = ownListeners(snapshot, proxy, options);
+  const own = ownListeners(mesh, snapshot, proxy, options);
   const taken = new Set(own.map((l) => l.address));
   return { listeners: [...own, ...shared.filter((l) => !taken.has(l.address))] };
 }
 
 /** The listeners only this proxy gets: for a sidecar, `virtual` and its inbound listeners. */
 export function ownListeners(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   proxy: ProxyIdentity,
   options: V1RenderOptions,
 ): V1Listener[] {
   if (proxy.type !== 'sidecar') return [];
-  return [virtualListener(options), ...inboundListeners(snapshot, proxy)];
+  return [virtualListener(options), ...inboundListeners(mesh, snapshot, proxy)];
 }
 
-const shared = new WeakMap<Snapshot, Map<string, V1Listener[]>>();
-
 /**
- * The outbound listeners every proxy of a type gets from a snapshot, built once per snapshot.
+ * The outbound listeners every proxy of a type gets from a snapshot.
  * Envoy refuses two listeners on one address; the first keeps it.
  */
-export function sharedListeners(snapshot: Snapshot, type: ProxyType, options: V1RenderOptions): V1Listener[] {
-  let byType = shared.get(snapshot);
-  if (!byType) {
-    byType = new Map();
-    shared.set(snapshot, byType);
-  }
-  const key = `${type} ${options.rdsCluster} ${options.rdsRefreshDelayMs}`;
-  let listeners = byType.get(key);
-  if (!listeners) {
-    const gateway = type !== 'sidecar';
-    const http = outboundHttpListeners(snapshot, type, options, gateway);
-    listeners = firstPerAddress(gateway ? http : [...http, ...outboundTcpListeners(snapshot)]);
-    byType.set(key, listeners);
-  }
-  return listeners;
+export function sharedListeners(
+  mesh: MeshIndexes,
+  snapshot: Snapshot,
+  type: ProxyType,
+  options: V1RenderOptions,
+): V1Listener[] {
+  const gateway = type !== 'sidecar';
+  const http = outboundHttpListeners(mesh, snapshot, type, options, gateway);
+  return firstPerAddress(gateway ? http : [...http, ...outboundTcpListeners(mesh, snapshot)]);
 }
 
 function virtualListener(options: V1RenderOptions): V1Listener {
@@ -81,13 +75,14 @@ function virtualListener(options: V1RenderOptions): V1Listener {
 }
 
 function outboundHttpListeners(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   type: ProxyType,
   options: V1RenderOptions,
   bind: boolean,
 ): V1Listener[] {
   const operation = type === 'ingress' ? 'ingress' : 'egress';
-  return httpPorts(snapshot).map((port) =>
+  return mesh.httpPorts(snapshot).map((port) =>
     httpListener(`http_0.0.0.0_${port}`, tcpUrl('0.0.0.0', port), bind, {
       codec_type: 'auto',
       stat_prefix: 'http',
@@ -104,9 +99,9 @@ function outboundHttpListeners(
 }
 
 /** One listener per VIP and port of each TCP service; a service without a VIP cannot be told apart by address. */
-function outboundTcpListeners(snapshot: Snapshot): V1Listener[] {
+function outboundTcpListeners(mesh: MeshIndexes, snapshot: Snapshot): V1Listener[] {
   const listeners: V1Listener[] = [];
-  for (const { service } of tcpEntriesWithVip(snapshot)) {
+  for (const { service } of mesh.tcpEntriesWithVip(snapshot)) {
     for (const port of service.ports) {
       if (isHttpProtocol(port.protocol)) continue;
       const cluster = v1OutboundClusterName({ hostname: service.hostname, portName: port.name, labels: {} });
@@ -120,10 +115,10 @@ function outboundTcpListeners(snapshot: Snapshot): V1Listener[] {
   return listeners;
 }
 
-function inboundListeners(snapshot: Snapshot, proxy: ProxyIdentity): V1Listener[] {
+function inboundListeners(mesh: MeshIndexes, snapshot: Snapshot, proxy: ProxyIdentity): V1Listener[] {
   const ip = proxy.ip;
   if (ip === undefined) return [];
-  return localPorts(snapshot, ip).map(({ port, servicePort }) => {
+  return mesh.localPorts(snapshot, ip).map(({ port, servicePort }) => {
     const cluster = v1InboundClusterName(port);
     if (!isHttpProtocol(servicePort.protocol)) {
       return tcpListener(`tcp_${hostPart(ip)}_${port}`, tcpUrl(ip, port), cluster, undefined);

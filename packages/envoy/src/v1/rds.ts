@@ -1,5 +1,5 @@
 import { v1ObjectName, v1OutboundClusterName, type ProxyIdentity, type Snapshot } from '@sextant/core';
-import { httpEntriesOnPort } from '../mesh-index';
+import type { MeshIndexes } from '../mesh-index';
 import { routableHosts, routeConfigPort } from '../route-domains';
 import type { RouteConfiguration, V1VirtualHost } from './types';
 
@@ -20,23 +20,22 @@ export class UnknownRouteConfigError extends Error {
  * A domain claimed by an earlier virtual host is not repeated (Envoy rejects the whole table).
  */
 export function renderRds(
+  mesh: MeshIndexes,
   snapshot: Snapshot,
   routeConfigName: string,
-  proxy: ProxyIdentity,
+  proxy: Pick<ProxyIdentity, 'domain'>,
 ): RouteConfiguration {
-  const port = parsePort(routeConfigName);
-  const memo = memoFor(snapshot);
-  const memoKey = `${port} ${proxy.domain}`;
-  let config = memo.get(memoKey);
-  if (!config) {
-    config = { validate_clusters: false, virtual_hosts: virtualHosts(snapshot, port, proxy.domain) };
-    memo.set(memoKey, config);
-  }
-  return config;
+  const port = routeConfigPortOf(routeConfigName);
+  return { validate_clusters: false, virtual_hosts: virtualHosts(mesh, snapshot, port, proxy.domain) };
 }
 
-function virtualHosts(snapshot: Snapshot, port: number, proxyDomain: string): V1VirtualHost[] {
-  const services = httpEntriesOnPort(snapshot, port).map((entry) => entry.service);
+function virtualHosts(
+  mesh: MeshIndexes,
+  snapshot: Snapshot,
+  port: number,
+  proxyDomain: string,
+): V1VirtualHost[] {
+  const services = mesh.httpEntriesOnPort(snapshot, port).map((entry) => entry.service);
   return routableHosts(services, port, proxyDomain).map(({ service, servicePort, domains }) => ({
     name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
     domains,
@@ -53,19 +52,9 @@ function virtualHosts(snapshot: Snapshot, port: number, proxyDomain: string): V1
   }));
 }
 
-function parsePort(name: string): number {
+/** The port a route configuration name denotes; throws UnknownRouteConfigError for any other name. */
+export function routeConfigPortOf(name: string): number {
   const port = routeConfigPort(name);
   if (port === undefined) throw new UnknownRouteConfigError(name);
   return port;
-}
-
-const memos = new WeakMap<Snapshot, Map<string, RouteConfiguration>>();
-
-function memoFor(snapshot: Snapshot): Map<string, RouteConfiguration> {
-  let memo = memos.get(snapshot);
-  if (!memo) {
-    memo = new Map();
-    memos.set(snapshot, memo);
-  }
-  return memo;
 }

@@ -5,9 +5,9 @@ import {
   type ServicePort,
   type Snapshot,
 } from '@sextant/core';
-import { perEntry } from '../mesh-index';
 import { HTTP_CONNECTION_MANAGER_TYPE, typedConfig } from './building-blocks';
-import { EncodedResource } from './encoded-resource';
+import type { EncodedResource } from './encoded-resource';
+import { cachedResource, encode, type V3Scope } from './render-scope';
 import { httpConnectionManager, singleClusterRoutes } from './filters';
 import { LISTENER_TYPE } from './type-urls';
 import type { Listener } from './wire-types';
@@ -40,12 +40,14 @@ export function apiListenerTarget(
   return port && isHttpProtocol(port.protocol) ? { entry, port } : undefined;
 }
 
-const byName = perEntry<Map<string, EncodedResource>>(() => new Map());
-
-export function apiListener(entry: ServiceEntry, port: ServicePort, name: string): EncodedResource {
-  const cache = byName(entry);
-  let resource = cache.get(name);
-  if (!resource) {
+/** The api listener `name` for one HTTP port of a service; it depends on the service's shape and the name. */
+export function apiListener(
+  scope: V3Scope,
+  entry: ServiceEntry,
+  port: ServicePort,
+  name: string,
+): EncodedResource {
+  return cachedResource(scope, `lds api ${entry.shape} ${name}`, () => {
     const cluster = v3OutboundClusterName(port.port, entry.service.hostname);
     const manager = httpConnectionManager(name, {
       route_config: singleClusterRoutes(name, name, [name], cluster),
@@ -54,8 +56,6 @@ export function apiListener(entry: ServiceEntry, port: ServicePort, name: string
       name,
       api_listener: { api_listener: typedConfig(HTTP_CONNECTION_MANAGER_TYPE, manager) },
     };
-    resource = new EncodedResource(LISTENER_TYPE, name, listener);
-    cache.set(name, resource);
-  }
-  return resource;
+    return encode(scope, LISTENER_TYPE, name, listener);
+  });
 }

@@ -6,7 +6,6 @@ import {
   type ServiceEntry,
   type ServicePort,
 } from '@sextant/core';
-import { perEntry } from '../mesh-index';
 import {
   configSource,
   duration,
@@ -14,8 +13,9 @@ import {
   socketAddress,
   typedConfig,
 } from './building-blocks';
-import { EncodedResource } from './encoded-resource';
-import type { ConfigSourceKind, V3RenderOptions } from './options';
+import type { EncodedResource } from './encoded-resource';
+import type { ConfigSourceKind } from './options';
+import { cachedResource, cachedResources, encode, type V3Scope } from './render-scope';
 import { CLUSTER_TYPE } from './type-urls';
 import type { Cluster } from './wire-types';
 
@@ -36,39 +36,26 @@ function protocolOptions(port: ServicePort): Pick<Cluster, 'typed_extension_prot
   };
 }
 
-const outboundRenderers = new WeakMap<
-  V3RenderOptions,
-  Map<ConfigSourceKind, (e: ServiceEntry) => EncodedResource[]>
->();
-
 /**
  * The outbound clusters of one service: an EDS cluster per port, `outbound|<port>||<hostname>`,
- * whose endpoints are the ClusterLoadAssignment named by the service key. Memoised per entry, so
- * a change elsewhere in the mesh costs nothing here.
+ * whose endpoints are the ClusterLoadAssignment named by the service key. They depend on the
+ * service's shape and the config source kind only, so an endpoint change keeps them.
  */
 export function outboundClusters(
+  scope: V3Scope,
   entry: ServiceEntry,
   kind: ConfigSourceKind,
-  options: V3RenderOptions,
-): EncodedResource[] {
-  let byKind = outboundRenderers.get(options);
-  if (!byKind) {
-    byKind = new Map();
-    outboundRenderers.set(options, byKind);
-  }
-  let render = byKind.get(kind);
-  if (!render) {
-    render = perEntry((e) => e.service.ports.map((port) => outboundCluster(e, port, kind, options)));
-    byKind.set(kind, render);
-  }
-  return render(entry);
+): readonly EncodedResource[] {
+  return cachedResources(scope, `cds out ${kind} ${entry.shape}`, () =>
+    entry.service.ports.map((port) => outboundCluster(scope, entry, port, kind)),
+  );
 }
 
 function outboundCluster(
+  scope: V3Scope,
   entry: ServiceEntry,
   port: ServicePort,
   kind: ConfigSourceKind,
-  options: V3RenderOptions,
 ): EncodedResource {
   const { hostname } = entry.service;
   const name = v3OutboundClusterName(port.port, hostname);
@@ -76,42 +63,33 @@ function outboundCluster(
     name,
     type: 'EDS',
     eds_cluster_config: {
-      eds_config: configSource(kind, options),
+      eds_config: configSource(kind, scope.options),
       service_name: formatServiceKey({ hostname, portName: port.name, labels: {} }),
     },
-    connect_timeout: duration(options.connectTimeoutMs),
+    connect_timeout: duration(scope.options.connectTimeoutMs),
     lb_policy: 'ROUND_ROBIN',
     ...protocolOptions(port),
   };
-  return new EncodedResource(CLUSTER_TYPE, name, cluster);
+  return encode(scope, CLUSTER_TYPE, name, cluster);
 }
-
-const inboundRenderers = new WeakMap<V3RenderOptions, (e: ServiceEntry) => Map<number, EncodedResource>>();
 
 /**
  * A sidecar's inbound cluster for one port of its own workload: `inbound|<port>||<hostname>`,
- * static, to the application on 127.0.0.1. Kept per entry and port, so sidecars that share a
- * workload port share the resource.
+ * static, to the application on 127.0.0.1. It depends on the hostname, port and protocol only,
+ * so sidecars that share a workload port share the resource.
  */
 export function inboundCluster(
-  entry: ServiceEntry,
+  scope: V3Scope,
+  hostname: string,
   port: number,
   servicePort: ServicePort,
-  options: V3RenderOptions,
 ): EncodedResource {
-  let byPort = inboundRenderers.get(options);
-  if (!byPort) {
-    byPort = perEntry(() => new Map());
-    inboundRenderers.set(options, byPort);
-  }
-  const cache = byPort(entry);
-  let resource = cache.get(port);
-  if (!resource) {
-    const name = v3InboundClusterName(port, entry.service.hostname);
+  return cachedResource(scope, `cds in ${port} ${servicePort.protocol} ${hostname}`, () => {
+    const name = v3InboundClusterName(port, hostname);
     const cluster: Cluster = {
       name,
       type: 'STATIC',
-      connect_timeout: duration(options.connectTimeoutMs),
+      connect_timeout: duration(scope.options.connectTimeoutMs),
       lb_policy: 'ROUND_ROBIN',
       load_assignment: {
         cluster_name: name,
@@ -119,24 +97,17 @@ export function inboundCluster(
       },
       ...protocolOptions(servicePort),
     };
-    resource = new EncodedResource(CLUSTER_TYPE, name, cluster);
-    cache.set(port, resource);
-  }
-  return resource;
+    return encode(scope, CLUSTER_TYPE, name, cluster);
+  });
 }
 
-const blackHoles = new WeakMap<V3RenderOptions, EncodedResource>();
-
 /** A cluster with no endpoints: connections sent to it are closed, as v1's `virtual` listener did. */
-export function blackHoleCluster(options: V3RenderOptions): EncodedResource {
-  let resource = blackHoles.get(options);
-  if (!resource) {
-    resource = new EncodedResource(CLUSTER_TYPE, BLACK_HOLE_CLUSTER, {
+export function blackHoleCluster(scope: V3Scope): EncodedResource {
+  return cachedResource(scope, 'cds blackhole', () =>
+    encode(scope, CLUSTER_TYPE, BLACK_HOLE_CLUSTER, {
       name: BLACK_HOLE_CLUSTER,
       type: 'STATIC',
-      connect_timeout: duration(options.connectTimeoutMs),
-    } satisfies Cluster);
-    blackHoles.set(options, resource);
-  }
-  return resource;
+      connect_timeout: duration(scope.options.connectTimeoutMs),
+    } satisfies Cluster),
+  );
 }

@@ -10,38 +10,53 @@ import type { ResourceTypeUrl } from './type-urls';
  * (replicas agree; a reconnecting client is not sent what it has). The wire forms a response
  * needs (a DiscoveryResponse entry, a delta Resource entry, proto3 JSON) are produced on first
  * use and kept: a push to thousands of streams encodes nothing per stream.
+ *
+ * Only bytes are kept, not the object it was rendered from: views that show a resource decode
+ * it, which is rare, while the object would cost several times the bytes for as long as the
+ * resource is cached. (Tests keep it, to check what protobufjs would silently drop.)
  */
 export class EncodedResource {
   /** Digest of the encoded message: 16 hex digits. */
   readonly version: string;
-  /** The encoded message. */
-  readonly bytes: Uint8Array;
-  private any: Uint8Array | undefined;
-  private sotw: Buffer | undefined;
+  /** The `resources` element of a DiscoveryResponse: tag, length and the encoded Any. */
+  private readonly sotw: Buffer;
+  /** Where the Any, and the message inside it, start in `sotw`. */
+  private readonly anyOffset: number;
+  private readonly messageOffset: number;
   private delta: Buffer | undefined;
   private jsonText: string | undefined;
 
   constructor(
     readonly typeUrl: ResourceTypeUrl,
     readonly name: string,
-    /** The resource as rendered (protobufjs `fromObject` form), for debug views. */
-    readonly value: object,
+    /** The resource in protobufjs `fromObject` form. */
+    value: object,
+    /** The same object, kept only when a renderer is asked to (tests). */
+    readonly rendered?: object,
   ) {
     const protos = envoyProtos();
     const type = protos.messageType(typeUrl);
-    this.bytes = type.encode(type.fromObject(value)).finish();
-    this.version = createHash('sha256').update(this.bytes).digest('hex').slice(0, 16);
+    const bytes = type.encode(type.fromObject(value)).finish();
+    this.version = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    const any = protos.any.encode({ type_url: typeUrl, value: bytes }).finish();
+    this.sotw = lengthDelimited(protos.discoveryResponse, 'resources', any);
+    this.anyOffset = this.sotw.length - any.length;
+    // The Any's `value` is its last field, so the message is its tail.
+    this.messageOffset = this.sotw.length - bytes.length;
+  }
+
+  /** The encoded message. */
+  get bytes(): Uint8Array {
+    return this.sotw.subarray(this.messageOffset);
   }
 
   /** The encoded `google.protobuf.Any` wrapping the message. */
   anyBytes(): Uint8Array {
-    this.any ??= envoyProtos().any.encode({ type_url: this.typeUrl, value: this.bytes }).finish();
-    return this.any;
+    return this.sotw.subarray(this.anyOffset);
   }
 
   /** The bytes of one `resources` element of a DiscoveryResponse (tag, length, Any). */
   sotwEntry(): Buffer {
-    this.sotw ??= lengthDelimited(envoyProtos().discoveryResponse, 'resources', this.anyBytes());
     return this.sotw;
   }
 
@@ -67,6 +82,15 @@ export class EncodedResource {
   json(): string {
     this.jsonText ??= JSON.stringify(printAnyBytes(envoyProtos().root, this.anyBytes()));
     return this.jsonText;
+  }
+
+  /**
+   * What the resource keeps alive at most, once every wire form has been asked for: the render
+   * caches charge this, so their budget holds however the resource is later served.
+   */
+  retainedBytes(): number {
+    // sotw + delta entries, proto3 JSON (typically 2–3× the binary), names, the object itself.
+    return this.sotw.length * 5 + this.name.length * 2 + 256;
   }
 }
 

@@ -7,9 +7,9 @@ import {
   type ServiceInstance,
   type ServiceKey,
 } from '@sextant/core';
-import { perEntry } from '../mesh-index';
 import { socketAddress } from './building-blocks';
-import { EncodedResource } from './encoded-resource';
+import type { EncodedResource } from './encoded-resource';
+import { cachedResource, encode, type V3Scope } from './render-scope';
 import { ENDPOINT_TYPE } from './type-urls';
 import type { ClusterLoadAssignment, LbEndpoint, LocalityLbEndpoints } from './wire-types';
 
@@ -21,26 +21,21 @@ const HEALTH_STATUS: Readonly<Record<Health, 'HEALTHY' | 'UNHEALTHY' | 'DRAINING
 
 const UINT32_MAX = 4294967295;
 
-const byKey = perEntry<Map<string, EncodedResource>>(() => new Map());
-
 /**
  * The ClusterLoadAssignment named by a service key (`<hostname>|<port name>[|<labels>]`, the EDS
  * service name of the outbound clusters): the instances of that port (narrowed to the subset's
- * labels), grouped by locality. Memoised per entry and key: a change to another service keeps it.
+ * labels), grouped by locality. Cached by the entry's version and the key: a change to another
+ * service keeps it.
  */
-export function clusterLoadAssignment(entry: ServiceEntry, key: ServiceKey): EncodedResource {
+export function clusterLoadAssignment(scope: V3Scope, entry: ServiceEntry, key: ServiceKey): EncodedResource {
   const name = formatServiceKey(key);
-  const cache = byKey(entry);
-  let resource = cache.get(name);
-  if (!resource) {
+  return cachedResource(scope, `eds ${entry.version} ${name}`, () => {
     const instances = entry.instances.filter(
       (i) => i.portName === key.portName && labelsMatch(key.labels, i.labels),
     );
     const assignment: ClusterLoadAssignment = { cluster_name: name, endpoints: localityGroups(instances) };
-    resource = new EncodedResource(ENDPOINT_TYPE, name, assignment);
-    cache.set(name, resource);
-  }
-  return resource;
+    return encode(scope, ENDPOINT_TYPE, name, assignment);
+  });
 }
 
 /**

@@ -4,14 +4,9 @@ export type { DeltaDiscoveryRequest, DiscoveryRequest, Node } from './wire-types
 export { envoyProtos, type EnvoyProtos } from './protos';
 export { parseMessage, printMessage, printAnyBytes, ProtoJsonError } from './proto-json';
 export { EncodedResource } from './encoded-resource';
-export {
-  compose,
-  group,
-  groupResources,
-  groupDiff,
-  EMPTY_GROUP,
-  type GroupDiff,
-  type ResourceGroup,
-} from './resource-group';
-export { resourceSet, sharedGroup, type ResourceRequester, type ResourceSet } from './resource-sets';
-export { resourceDependency, snapshotChange, type Dependency, type SnapshotChange } from './changes';
+export { EMPTY_GROUP, ResourceGroup, ResourceList, type GroupDiff } from './resource-group';
+export type { ResourceSet } from './resource-sets';
+export { resourceType, RESOURCE_TYPE_LIST } from './types';
+export type { Dependency, ResourceRequester, ResourceType } from './types';
+export { resourceDependency, snapshotChange, type SnapshotChange } from './changes';
+export { existing, V3Renderer, type SubscribedNames } from './v3-renderer';

@@ -5,14 +5,14 @@ import {
   type ProxyType,
   type ServiceEntry,
   type ServicePort,
+  v3ListenerName,
 } from '@sextant/core';
-import { perEntry } from '../mesh-index';
-import { hostPart } from '../addresses';
 import { configSource, ORIGINAL_DST_TYPE, socketAddress, typedConfig } from './building-blocks';
 import { BLACK_HOLE_CLUSTER } from './clusters';
-import { EncodedResource } from './encoded-resource';
+import type { EncodedResource } from './encoded-resource';
 import { httpConnectionManagerFilter, singleClusterRoutes, tcpProxyFilter } from './filters';
-import type { ConfigSourceKind, V3RenderOptions } from './options';
+import type { ConfigSourceKind } from './options';
+import { cachedResource, cachedResources, encode, type V3Scope } from './render-scope';
 import { LISTENER_TYPE } from './type-urls';
 import type { Listener } from './wire-types';
 
@@ -28,18 +28,13 @@ import type { Listener } from './wire-types';
 export const VIRTUAL_OUTBOUND_LISTENER = 'virtualOutbound';
 
 /** Listeners are named by their address, as Envoy refuses two listeners on one address anyway. */
-function listenerName(ip: string, port: number): string {
-  return `${hostPart(ip)}_${port}`;
-}
+const listenerName = v3ListenerName;
 
-const virtualListeners = new WeakMap<V3RenderOptions, EncodedResource>();
-
-export function virtualOutboundListener(options: V3RenderOptions): EncodedResource {
-  let resource = virtualListeners.get(options);
-  if (!resource) {
+export function virtualOutboundListener(scope: V3Scope): EncodedResource {
+  return cachedResource(scope, 'lds virtual', () => {
     const listener: Listener = {
       name: VIRTUAL_OUTBOUND_LISTENER,
-      address: socketAddress('0.0.0.0', options.virtualListenerPort),
+      address: socketAddress('0.0.0.0', scope.options.virtualListenerPort),
       use_original_dst: { value: true },
       listener_filters: [
         { name: 'envoy.filters.listener.original_dst', typed_config: typedConfig(ORIGINAL_DST_TYPE) },
@@ -47,29 +42,25 @@ export function virtualOutboundListener(options: V3RenderOptions): EncodedResour
       traffic_direction: 'OUTBOUND',
       filter_chains: [{ filters: [tcpProxyFilter(BLACK_HOLE_CLUSTER, BLACK_HOLE_CLUSTER)] }],
     };
-    resource = new EncodedResource(LISTENER_TYPE, VIRTUAL_OUTBOUND_LISTENER, listener);
-    virtualListeners.set(options, resource);
-  }
-  return resource;
+    return encode(scope, LISTENER_TYPE, VIRTUAL_OUTBOUND_LISTENER, listener);
+  });
 }
-
-const inboundByEntry = perEntry<Map<string, EncodedResource>>(() => new Map());
 
 /**
  * A sidecar's inbound listener for one port of its own workload, on its own IP: HTTP ports route
- * everything to the inbound cluster, TCP ports proxy to it. Kept per entry, IP and port.
+ * everything to the inbound cluster, TCP ports proxy to it. It depends on the IP, port, hostname
+ * and protocol only.
  */
 export function inboundListener(
-  entry: ServiceEntry,
+  scope: V3Scope,
+  hostname: string,
   ip: string,
   port: number,
   servicePort: ServicePort,
 ): EncodedResource {
-  const cache = inboundByEntry(entry);
   const name = listenerName(ip, port);
-  let resource = cache.get(name);
-  if (!resource) {
-    const cluster = v3InboundClusterName(port, entry.service.hostname);
+  return cachedResource(scope, `lds in ${name} ${servicePort.protocol} ${hostname}`, () => {
+    const cluster = v3InboundClusterName(port, hostname);
     const filter = isHttpProtocol(servicePort.protocol)
       ? httpConnectionManagerFilter(`inbound_${port}`, {
           route_config: singleClusterRoutes(cluster, `inbound|http|${port}`, ['*'], cluster),
@@ -82,29 +73,22 @@ export function inboundListener(
       traffic_direction: 'INBOUND',
       filter_chains: [{ filters: [filter] }],
     };
-    resource = new EncodedResource(LISTENER_TYPE, name, listener);
-    cache.set(name, resource);
-  }
-  return resource;
+    return encode(scope, LISTENER_TYPE, name, listener);
+  });
 }
-
-const httpListeners = new Map<string, EncodedResource>();
 
 /**
  * The outbound HTTP listener for one port: its routes are the RDS route configuration named by
- * the port. Its content depends only on the port, the proxy type and the config source kind, so
- * it is built once for the life of the process.
+ * the port. Its content depends only on the port, the proxy type and the config source kind.
  */
 export function outboundHttpListener(
+  scope: V3Scope,
   port: number,
   type: ProxyType,
   kind: ConfigSourceKind,
-  options: V3RenderOptions,
 ): EncodedResource {
-  const gateway = type !== 'sidecar';
-  const key = `${port} ${type} ${kind} ${options.xdsClusterName} ${options.restRefreshDelayMs}`;
-  let resource = httpListeners.get(key);
-  if (!resource) {
+  return cachedResource(scope, `lds out ${port} ${type} ${kind}`, () => {
+    const gateway = type !== 'sidecar';
     const name = listenerName('0.0.0.0', port);
     const listener: Listener = {
       name,
@@ -115,39 +99,39 @@ export function outboundHttpListener(
         {
           filters: [
             httpConnectionManagerFilter(`outbound_${port}`, {
-              rds: { route_config_name: String(port), config_source: configSource(kind, options) },
+              rds: { route_config_name: String(port), config_source: configSource(kind, scope.options) },
             }),
           ],
         },
       ],
     };
-    resource = new EncodedResource(LISTENER_TYPE, name, listener);
-    httpListeners.set(key, resource);
-  }
-  return resource;
+    return encode(scope, LISTENER_TYPE, name, listener);
+  });
 }
 
 /**
  * One TCP listener per VIP and TCP port of a service (a TCP service without a VIP cannot be
- * told apart by address, so it gets none). Memoised per entry.
+ * told apart by address, so it gets none). They depend on the service's shape only.
  */
-export const outboundTcpListeners = perEntry((entry: ServiceEntry): EncodedResource[] => {
-  const { service } = entry;
-  const listeners: EncodedResource[] = [];
-  for (const port of service.ports) {
-    if (isHttpProtocol(port.protocol)) continue;
-    const cluster = v3OutboundClusterName(port.port, service.hostname);
-    for (const vip of service.addresses) {
-      const name = listenerName(vip, port.port);
-      const listener: Listener = {
-        name,
-        address: socketAddress(vip, port.port),
-        bind_to_port: { value: false },
-        traffic_direction: 'OUTBOUND',
-        filter_chains: [{ filters: [tcpProxyFilter(cluster, cluster)] }],
-      };
-      listeners.push(new EncodedResource(LISTENER_TYPE, name, listener));
+export function outboundTcpListeners(scope: V3Scope, entry: ServiceEntry): readonly EncodedResource[] {
+  return cachedResources(scope, `lds tcp ${entry.shape}`, () => {
+    const { service } = entry;
+    const listeners: EncodedResource[] = [];
+    for (const port of service.ports) {
+      if (isHttpProtocol(port.protocol)) continue;
+      const cluster = v3OutboundClusterName(port.port, service.hostname);
+      for (const vip of service.addresses) {
+        const name = listenerName(vip, port.port);
+        const listener: Listener = {
+          name,
+          address: socketAddress(vip, port.port),
+          bind_to_port: { value: false },
+          traffic_direction: 'OUTBOUND',
+          filter_chains: [{ filters: [tcpProxyFilter(cluster, cluster)] }],
+        };
+        listeners.push(encode(scope, LISTENER_TYPE, name, listener));
+      }
     }
-  }
-  return listeners;
-});
+    return listeners;
+  });
+}

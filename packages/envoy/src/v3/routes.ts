@@ -1,15 +1,9 @@
 import { v3OutboundClusterName, type Service, type Snapshot } from '@sextant/core';
-import { httpEntriesOnPort } from '../mesh-index';
 import { routableHosts } from '../route-domains';
-import { EncodedResource } from './encoded-resource';
-import { serviceShape } from './service-shape';
+import type { EncodedResource } from './encoded-resource';
+import { cachedResource, encode, type V3Scope } from './render-scope';
 import { ROUTE_TYPE } from './type-urls';
 import type { RouteConfiguration, VirtualHost } from './wire-types';
-
-const bySnapshot = new WeakMap<Snapshot, Map<string, EncodedResource>>();
-/** Route configurations by what they are built from, so a snapshot that did not touch a port reuses its table. */
-const bySignature = new Map<string, EncodedResource>();
-const MAX_SIGNATURES = 10_000;
 
 /**
  * The RDS route configuration for the outbound HTTP listener on `port`, as v1 RDS built it: a
@@ -17,38 +11,27 @@ const MAX_SIGNATURES = 10_000;
  * domain may use, with and without `:port`, and by its VIPs; a domain already claimed by an
  * earlier virtual host is left out (Envoy rejects the whole table otherwise).
  *
- * It depends on the services on that port (not their instances) and on the proxy's domain. A
- * signature of exactly that finds the table built for an earlier snapshot, so an endpoint
- * change re-renders no route configuration.
+ * It depends on the services on that port and their shapes (the port's version: an endpoint
+ * change re-renders no route table) and on the part of the proxy's domain that short names
+ * depend on (its effective domain: proxies in domains no service shares get one table).
  */
-export function routeConfiguration(snapshot: Snapshot, port: number, proxyDomain: string): EncodedResource {
-  let memo = bySnapshot.get(snapshot);
-  if (!memo) {
-    memo = new Map();
-    bySnapshot.set(snapshot, memo);
-  }
-  const memoKey = `${port} ${proxyDomain}`;
-  let resource = memo.get(memoKey);
-  if (!resource) {
-    const services = httpEntriesOnPort(snapshot, port).map((e) => e.service);
-    const signature = `${memoKey} ${services.map(serviceShape).join(',')}`;
-    resource = bySignature.get(signature);
-    if (!resource) {
-      const config: RouteConfiguration = {
-        name: String(port),
-        validate_clusters: { value: false },
-        virtual_hosts: virtualHosts(services, port, proxyDomain),
-      };
-      resource = new EncodedResource(ROUTE_TYPE, String(port), config);
-      bySignature.set(signature, resource);
-      if (bySignature.size > MAX_SIGNATURES) {
-        const oldest = bySignature.keys().next().value;
-        if (oldest !== undefined) bySignature.delete(oldest);
-      }
-    }
-    memo.set(memoKey, resource);
-  }
-  return resource;
+export function routeConfiguration(
+  scope: V3Scope,
+  snapshot: Snapshot,
+  port: number,
+  proxyDomain: string,
+): EncodedResource {
+  const domain = scope.mesh.effectiveDomain(snapshot, proxyDomain);
+  const key = `rds ${port} ${scope.mesh.portVersion(snapshot, port)} ${domain}`;
+  return cachedResource(scope, key, () => {
+    const services = scope.mesh.httpEntriesOnPort(snapshot, port).map((e) => e.service);
+    const config: RouteConfiguration = {
+      name: String(port),
+      validate_clusters: { value: false },
+      virtual_hosts: virtualHosts(services, port, domain),
+    };
+    return encode(scope, ROUTE_TYPE, String(port), config);
+  });
 }
 
 function virtualHosts(services: readonly Service[], port: number, proxyDomain: string): VirtualHost[] {

@@ -19,8 +19,10 @@ export const RESOURCE_TYPES: readonly ResourceTypeUrl[] = [
   ROUTE_TYPE,
 ];
 
+export type TypeShortName = 'cds' | 'eds' | 'lds' | 'rds';
+
 /** Short names as operators know them (`cds`, `eds`, `lds`, `rds`), for logs, metrics and /debug. */
-export const TYPE_SHORT_NAMES: Readonly<Record<ResourceTypeUrl, 'cds' | 'eds' | 'lds' | 'rds'>> = {
+export const TYPE_SHORT_NAMES: Readonly<Record<ResourceTypeUrl, TypeShortName>> = {
   [CLUSTER_TYPE]: 'cds',
   [ENDPOINT_TYPE]: 'eds',
   [LISTENER_TYPE]: 'lds',

@@ -1,3 +1,4 @@
+import type { Renderer } from '@sextant/envoy';
 import type { FastifyInstance } from 'fastify';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
@@ -14,6 +15,7 @@ export type ProxyStreamsSource = (node?: string) => readonly object[];
 
 export interface AdminRouteOptions {
   readonly mesh: MeshState;
+  readonly renderer: Renderer;
   readonly metrics: ServerMetrics;
   readonly proxyConfigSections?: readonly ProxyConfigSection[];
   readonly proxyStreams?: ProxyStreamsSource;
@@ -21,7 +23,7 @@ export interface AdminRouteOptions {
 
 /** /healthz, /readyz, /metrics and the /debug views (DESIGN §7). */
 export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
-  const { mesh, metrics } = options;
+  const { mesh, metrics, renderer } = options;
 
   // Alive: the process answers. Restarting it would not help anything this endpoint could see.
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
@@ -44,7 +46,7 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
 
   app.get('/debug/registry', async (request, reply) => {
     const { hostname } = request.query as { hostname?: string };
-    return reply.send(registryView(mesh, Date.now(), hostname));
+    return reply.send(registryView(mesh, renderer.mesh, Date.now(), hostname));
   });
 
   // Every connected xDS stream; `?node=<id>` narrows to one node and lists subscribed names.
@@ -61,7 +63,14 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
       if (!snapshot) throw new HttpError(503, NOT_SYNCED_MESSAGE);
       const sections = (options.proxyConfigSections ?? []).map((section) => section(proxyId));
       return reply.send(
-        Object.assign({ proxy, version: snapshot.version, v1: v1ProxyConfig(snapshot, proxy) }, ...sections),
+        Object.assign(
+          {
+            proxy,
+            version: snapshot.version,
+            v1: v1ProxyConfig(renderer.mesh, snapshot, proxy, renderer.v1.options),
+          },
+          ...sections,
+        ),
       );
     } catch (error) {
       respondWithError(reply, error, request);

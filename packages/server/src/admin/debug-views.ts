@@ -1,12 +1,11 @@
 import { formatServiceKey, type ProxyIdentity, type Snapshot } from '@sextant/core';
 import {
-  DEFAULT_V1_OPTIONS,
   renderCds,
   renderLds,
   renderRds,
   renderSds,
-  sortedEntries,
   type LdsResponse,
+  type MeshIndexes,
   type V1RenderOptions,
 } from '@sextant/envoy';
 import type { MeshState } from '../mesh-state';
@@ -17,9 +16,9 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
  * /debug/registry: what Sextant knows and how it knows it: every adapter's status with the
  * age of its data, merge conflicts, and every service with its instances (optionally one).
  */
-export function registryView(mesh: MeshState, now: number, hostname?: string) {
+export function registryView(mesh: MeshState, indexes: MeshIndexes, now: number, hostname?: string) {
   const snapshot = mesh.current();
-  const entries = snapshot ? sortedEntries(snapshot) : [];
+  const entries = snapshot ? indexes.sortedEntries(snapshot) : [];
   return {
     version: snapshot?.version ?? null,
     synced: mesh.isSynced(),
@@ -59,17 +58,18 @@ function rdsNames(lds: LdsResponse): string[] {
 
 /** Everything one proxy receives over v1, exactly as served: listeners, the routes they name, clusters and their hosts. */
 export function v1ProxyConfig(
+  indexes: MeshIndexes,
   snapshot: Snapshot,
   proxy: ProxyIdentity,
-  options: V1RenderOptions = DEFAULT_V1_OPTIONS,
+  options: V1RenderOptions,
 ) {
-  const listeners = renderLds(snapshot, proxy, options);
-  const clusters = renderCds(snapshot, proxy, options);
+  const listeners = renderLds(indexes, snapshot, proxy, options);
+  const clusters = renderCds(indexes, snapshot, proxy, options);
   const routes = Object.fromEntries(
-    rdsNames(listeners).map((name) => [name, renderRds(snapshot, name, proxy)]),
+    rdsNames(listeners).map((name) => [name, renderRds(indexes, snapshot, name, proxy)]),
   );
   const endpoints = Object.fromEntries(
-    sortedEntries(snapshot).flatMap(({ service }) =>
+    indexes.sortedEntries(snapshot).flatMap(({ service }) =>
       service.ports.map((port) => {
         const key = { hostname: service.hostname, portName: port.name, labels: {} };
         return [formatServiceKey(key), renderSds(snapshot, key)];

@@ -1,5 +1,4 @@
 import {
-  formatServiceKey,
   parseProxyIdentity,
   parseServiceKey,
   ProxyIdentityError,
@@ -8,62 +7,38 @@ import {
   type ServiceKey,
   type Snapshot,
 } from '@sextant/core';
-import {
-  cdsBody,
-  DEFAULT_V1_OPTIONS,
-  encodeJson,
-  ldsBody,
-  proxyRenderKey,
-  rdsBody,
-  renderSds,
-  sdsBody,
-  sortedEntries,
-  UnknownRouteConfigError,
-  type EncodedBody,
-  type V1RenderOptions,
-} from '@sextant/envoy';
+import { UnknownRouteConfigError, type EncodedBody, type V1Renderer } from '@sextant/envoy';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
-import { ResponseCache } from '../response-cache';
 
 export type V1Api = 'sds' | 'cds' | 'rds' | 'lds' | 'registration';
 
 /**
- * Answers the v1 REST APIs from the current snapshot with bodies encoded by @sextant/envoy,
- * each produced once per (proxy class, snapshot) and served as the same bytes until something
- * the answer depends on changes. Bad input becomes an HttpError, never a 500.
+ * Answers the v1 REST APIs from the current snapshot with bodies the renderer caches by what
+ * they depend on, served as the same bytes until that changes. Bad input becomes an HttpError,
+ * never a 500.
  */
 export class V1Responder {
   constructor(
     private readonly mesh: MeshState,
-    readonly cache = new ResponseCache(),
-    private readonly options: V1RenderOptions = DEFAULT_V1_OPTIONS,
+    private readonly renderer: V1Renderer,
   ) {}
 
   sds(serviceKey: string): EncodedBody {
     const key = parseKey(serviceKey);
-    const snapshot = this.snapshot();
-    const text = formatServiceKey(key);
-    // Valid for as long as this one service is unchanged, across snapshots.
-    const validFor = snapshot.services.get(key.hostname)?.version ?? 'absent';
-    return this.cache.get(`sds ${text}`, validFor, () => sdsBody(snapshot, key));
+    return this.renderer.sds(this.snapshot(), key);
   }
 
   cds(serviceNode: string): EncodedBody {
     const proxy = parseProxy(serviceNode);
-    const snapshot = this.snapshot();
-    return this.cache.get(`cds ${proxyRenderKey(proxy)}`, snapshot.version, () =>
-      cdsBody(snapshot, proxy, this.options),
-    );
+    return this.renderer.cds(this.snapshot(), proxy);
   }
 
   rds(routeConfigName: string, serviceNode: string): EncodedBody {
     const proxy = parseProxy(serviceNode);
     const snapshot = this.snapshot();
     try {
-      return this.cache.get(`rds ${routeConfigName} ${proxy.domain}`, snapshot.version, () =>
-        rdsBody(snapshot, routeConfigName, proxy),
-      );
+      return this.renderer.rds(snapshot, routeConfigName, proxy);
     } catch (error) {
       if (error instanceof UnknownRouteConfigError) throw new HttpError(404, error.message);
       throw error;
@@ -72,25 +47,12 @@ export class V1Responder {
 
   lds(serviceNode: string): EncodedBody {
     const proxy = parseProxy(serviceNode);
-    const snapshot = this.snapshot();
-    return this.cache.get(`lds ${proxyRenderKey(proxy)}`, snapshot.version, () =>
-      ldsBody(snapshot, proxy, this.options),
-    );
+    return this.renderer.lds(this.snapshot(), proxy);
   }
 
   /** Every service key (one per service port) with its hosts, for people, as Pilot's /v1/registration. */
   registration(): EncodedBody {
-    const snapshot = this.snapshot();
-    return this.cache.get('registration', snapshot.version, () =>
-      encodeJson(
-        sortedEntries(snapshot).flatMap(({ service }) =>
-          service.ports.map((port) => {
-            const key = { hostname: service.hostname, portName: port.name, labels: {} };
-            return { 'service-key': formatServiceKey(key), hosts: renderSds(snapshot, key).hosts };
-          }),
-        ),
-      ),
-    );
+    return this.renderer.registration(this.snapshot());
   }
 
   private snapshot(): Snapshot {

@@ -12,20 +12,15 @@ export function registerV1Routes(app: FastifyInstance, responder: V1Responder, m
   const answer =
     <P>(api: V1Api, produce: (params: P) => EncodedBody) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
-      const before = responder.cache.hits;
       try {
         const response = produce(request.params as P);
-        metrics.cacheLookups.inc({ result: responder.cache.hits > before ? 'hit' : 'miss' });
         reply.header('etag', response.etag);
         if (request.headers['if-none-match'] === response.etag) {
           metrics.discoveryRequests.inc({ api, code: 304 });
           return reply.code(304).send();
         }
         metrics.discoveryRequests.inc({ api, code: 200 });
-        return reply
-          .code(200)
-          .type('application/json')
-          .send(Buffer.concat(response.chunks as Buffer[]));
+        return reply.code(200).type('application/json').send(response.body);
       } catch (error) {
         const code = respondWithError(reply, error, request);
         metrics.discoveryRequests.inc({ api, code });

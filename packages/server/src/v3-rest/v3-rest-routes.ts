@@ -1,17 +1,15 @@
 import {
   CLUSTER_TYPE,
-  DEFAULT_V3_OPTIONS,
   ENDPOINT_TYPE,
   envoyProtos,
-  groupResources,
   LISTENER_TYPE,
   parseMessage,
   ProtoJsonError,
-  resourceSet,
+  resourceType,
   ROUTE_TYPE,
   type ResourceGroup,
   type ResourceTypeUrl,
-  type V3RenderOptions,
+  type V3Renderer,
 } from '@sextant/envoy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
@@ -19,8 +17,6 @@ import type { MeshState } from '../mesh-state';
 import type { ServerMetrics } from '../metrics';
 import { respondWithError } from '../respond';
 import { ClientNodeError, readClientNode } from '../xds/client-node';
-import { WHOLE_STATE_TYPES } from '../xds/resource-changes';
-import { subscribedGroup } from '../xds/subscribed-group';
 import { Subscription } from '../xds/subscription';
 import { normaliseDiscoveryRequest } from '../xds/wire';
 
@@ -31,8 +27,6 @@ const ENDPOINTS: readonly [string, ResourceTypeUrl, string][] = [
   ['routes', ROUTE_TYPE, 'v3-rds'],
 ];
 
-const bodies = new WeakMap<ResourceGroup, Map<ResourceTypeUrl, Buffer>>();
-
 /**
  * v3 REST-JSON (Envoy's `api_type: REST`): `POST /v3/discovery:<type>` with a DiscoveryRequest in
  * proto3 JSON, answered with a DiscoveryResponse. Envoy polls with the version it holds; an
@@ -42,8 +36,8 @@ const bodies = new WeakMap<ResourceGroup, Map<ResourceTypeUrl, Buffer>>();
 export function registerV3RestRoutes(
   app: FastifyInstance,
   mesh: MeshState,
+  renderer: V3Renderer,
   metrics: ServerMetrics,
-  options: V3RenderOptions = DEFAULT_V3_OPTIONS,
 ): void {
   void app.register(async (scope) => {
     // The body is parsed here, whatever its content type, so a parse error is reported in our words.
@@ -64,17 +58,22 @@ export function registerV3RestRoutes(
         throw new HttpError(400, `type_url: this endpoint serves ${typeUrl}, not ${discovery.type_url}`);
       }
       const client = readClient(discovery.node);
-      const set = resourceSet(snapshot, typeUrl, { proxy: client.proxy, kind: 'rest' }, options);
-      const state = subscribedGroup(
-        set,
-        Subscription.sotw(discovery.resource_names, WHOLE_STATE_TYPES.has(typeUrl)),
-      );
+      const set = renderer.resourceSet(snapshot, typeUrl, { proxy: client.proxy, kind: 'rest' });
+      const subscription = Subscription.sotw(discovery.resource_names, resourceType(typeUrl).wholeState);
+      const state = renderer.subscribedGroup(set, subscription);
       if (discovery.version_info === state.digest) {
         metrics.discoveryRequests.inc({ api, code: 304 });
         return reply.code(304).send();
       }
       metrics.discoveryRequests.inc({ api, code: 200 });
-      return reply.code(200).type('application/json').send(body(state, typeUrl));
+      const bytes = renderer.derived(
+        set,
+        subscription,
+        'rest',
+        () => body(state, typeUrl),
+        (b) => b.byteLength + 128,
+      );
+      return reply.code(200).type('application/json').send(bytes);
     } catch (error) {
       metrics.discoveryRequests.inc({ api, code: respondWithError(reply, error, request) });
       return reply;
@@ -108,18 +107,8 @@ function readClient(node: Parameters<typeof readClientNode>[0]) {
 
 /** The DiscoveryResponse JSON of a group, assembled from each resource's cached JSON. */
 function body(state: ResourceGroup, typeUrl: ResourceTypeUrl): Buffer {
-  let byType = bodies.get(state);
-  if (!byType) {
-    byType = new Map();
-    bodies.set(state, byType);
-  }
-  let bytes = byType.get(typeUrl);
-  if (!bytes) {
-    const resources = [...groupResources(state)].map((r) => r.json()).join(',');
-    bytes = Buffer.from(
-      `{"version_info":${JSON.stringify(state.digest)},"resources":[${resources}],"type_url":${JSON.stringify(typeUrl)}}`,
-    );
-    byType.set(typeUrl, bytes);
-  }
-  return bytes;
+  const resources = [...state.resources()].map((r) => r.json()).join(',');
+  return Buffer.from(
+    `{"version_info":${JSON.stringify(state.digest)},"resources":[${resources}],"type_url":${JSON.stringify(typeUrl)}}`,
+  );
 }

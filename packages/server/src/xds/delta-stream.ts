@@ -1,34 +1,28 @@
 import type { Snapshot } from '@sextant/core';
 import {
-  EMPTY_GROUP,
-  groupDiff,
-  groupResources,
-  RESOURCE_TYPES,
+  resourceType,
   type DeltaDiscoveryRequest,
   type EncodedResource,
   type ResourceGroup,
   type ResourceTypeUrl,
 } from '@sextant/envoy';
-import {
-  namedChanges,
-  setsOf,
-  uniqueByName,
-  WHOLE_STATE_TYPES,
-  wildcardMayHaveChanged,
-} from './resource-changes';
-import { subscribedGroup } from './subscribed-group';
-import { Subscription, type SubscriptionChange } from './subscription';
-import type { Concern } from './subscription-index';
+import { Subscription } from './subscription';
 import { TypeStatus } from './type-status';
 import { deltaResponse } from './wire';
-import { XdsStream, type SnapshotUpdate, type TypeSubscriber } from './xds-stream';
+import { XdsStream, type TypeSubscriber } from './xds-stream';
 
 class DeltaSubscriber implements TypeSubscriber {
   readonly status = new TypeStatus();
-  /** The wildcard group the client was last brought up to date with (wildcard subscriptions). */
-  lastWildcard: ResourceGroup | undefined;
+  /** What the client has: the subscribed group it was last brought up to date with. */
+  delivered: ResourceGroup | undefined;
   /** What the client said it had when the stream opened; used for the first response only. */
   initialVersions: ReadonlyMap<string, string> | undefined;
+  /**
+   * Names to answer in the next response whatever the client has: newly subscribed names (with
+   * the resource, or in `removed_resources` if there is none) and names unsubscribed while a
+   * wildcard still covers them (with the resource).
+   */
+  readonly owed = new Set<string>();
 
   constructor(
     readonly stream: DeltaStream,
@@ -53,8 +47,8 @@ interface Pending {
  * - A subscribed name that does not exist is answered in `removed_resources`.
  * - ACK and NACK only update the stream's status: nothing is re-sent, and a rejected resource is
  *   sent again only when it changes.
- * - After a snapshot, updates go out first (clusters, endpoints, listeners, routes) and removals
- *   last in the reverse order, so nothing in use disappears before what replaces it arrives.
+ * - Updates go out first (clusters, endpoints, listeners, routes) and removals last in the
+ *   reverse order, so nothing in use disappears before what replaces it arrives.
  */
 export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
   private readonly types = new Map<ResourceTypeUrl, DeltaSubscriber>();
@@ -68,12 +62,14 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const unsubscribe = request.resource_names_unsubscribe;
     let subscriber = this.types.get(typeUrl);
     if (!subscriber) {
-      const subscription = Subscription.delta(subscribe, unsubscribe, WHOLE_STATE_TYPES.has(typeUrl));
+      const subscription = Subscription.delta(subscribe, unsubscribe, resourceType(typeUrl).wholeState);
+      const initial = Object.entries(request.initial_resource_versions ?? {});
+      this.checkNames(typeUrl, subscription, Math.max(subscription.size, initial.length));
       subscriber = new DeltaSubscriber(this, typeUrl, subscription);
-      subscriber.initialVersions = new Map(Object.entries(request.initial_resource_versions ?? {}));
+      subscriber.initialVersions = new Map(initial);
       this.types.set(typeUrl, subscriber);
       this.context.index.update(subscriber);
-      this.sendInitial(subscriber);
+      this.bringUpToDate([typeUrl]);
       return;
     }
     const { status } = subscriber;
@@ -90,104 +86,72 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
       }
     }
     const change = subscriber.subscription.update(subscribe, unsubscribe);
-    if (change.added.length > 0 || change.removed.length > 0 || change.wildcardChanged) {
-      this.context.index.update(subscriber, change);
-      this.answerSubscriptionChange(subscriber, change);
-    }
+    this.checkNames(typeUrl, subscriber.subscription);
+    if (change.added.length === 0 && change.removed.length === 0 && !change.wildcardChanged) return;
+    this.context.index.update(subscriber, change);
+    for (const name of change.added) subscriber.owed.add(name);
+    if (subscriber.subscription.isWildcard()) for (const name of change.removed) subscriber.owed.add(name);
+    this.bringUpToDate([typeUrl]);
   }
 
-  onSnapshot(update: SnapshotUpdate, concerns: ReadonlyMap<ResourceTypeUrl, Concern>): void {
+  protected sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void {
     const removals: Pending[] = [];
-    for (const typeUrl of RESOURCE_TYPES) {
+    for (const typeUrl of types) {
       const subscriber = this.types.get(typeUrl);
       if (!subscriber) continue;
-      if (!subscriber.status.lastSent) {
-        this.sendInitial(subscriber, update.next);
-        continue;
-      }
-      const concern = concerns.get(typeUrl);
-      if (!concern) continue;
-      const { resources, removed } = this.changesFor(subscriber, update, concern);
-      if (resources.length > 0) this.send({ subscriber, resources, removed: [] }, update.next);
-      if (removed.length > 0) removals.push({ subscriber, resources: [], removed });
+      const set = this.resourceSetFor(typeUrl, snapshot);
+      const state = this.context.renderer.subscribedGroup(set, subscriber.subscription);
+      const { resources, removed } = subscriber.delivered
+        ? this.changes(subscriber, state, (name) => set.get(name))
+        : this.initial(subscriber, state);
+      const first = !subscriber.delivered;
+      subscriber.delivered = state;
+      // The first response is always sent, even empty: a client waiting to initialise is never left waiting.
+      if (resources.length > 0 || first)
+        this.send({ subscriber, resources, removed: first ? removed : [] }, snapshot);
+      if (!first && removed.length > 0) removals.push({ subscriber, resources: [], removed });
     }
-    for (const pending of removals.reverse()) this.send(pending, update.next);
+    for (const pending of removals.reverse()) this.send(pending, snapshot);
   }
 
   /**
    * The first response of a type: everything subscribed that the client does not already have at
-   * that version, and the names it has (or asked for) that do not exist. Always sent, even empty,
-   * so a client waiting to initialise is never left waiting.
+   * that version, and the names it has (or asked for) that do not exist.
    */
-  private sendInitial(subscriber: DeltaSubscriber, snapshot = this.context.current()): void {
-    if (!snapshot) return;
-    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
-    const state = subscribedGroup(set, subscriber.subscription);
+  private initial(subscriber: DeltaSubscriber, state: ResourceGroup) {
     const has = subscriber.initialVersions ?? new Map<string, string>();
     subscriber.initialVersions = undefined;
-    const present = new Set<string>();
-    const resources: EncodedResource[] = [];
-    for (const resource of groupResources(state)) {
-      present.add(resource.name);
-      if (has.get(resource.name) !== resource.version) resources.push(resource);
-    }
-    const asked = [...has.keys(), ...subscriber.subscription.resourceNames()];
-    const removed = [...new Set(asked)].filter((name) => !present.has(name));
-    if (subscriber.subscription.isWildcard()) subscriber.lastWildcard = set.wildcard();
-    this.send({ subscriber, resources, removed }, snapshot);
+    subscriber.owed.clear();
+    const resources = [...state.resources()].filter((r) => has.get(r.name) !== r.version);
+    const asked = new Set([...has.keys(), ...subscriber.subscription.resourceNames()]);
+    const removed = [...asked].filter((name) => !state.get(name));
+    return { resources, removed };
   }
 
-  /**
-   * Newly subscribed names are answered with the resource or, if it does not exist, its name in
-   * `removed_resources`. A name unsubscribed while a wildcard still covers it is answered with
-   * its current state. Turning the wildcard on sends the whole wildcard group.
-   */
-  private answerSubscriptionChange(subscriber: DeltaSubscriber, change: SubscriptionChange): void {
-    const snapshot = this.context.current();
-    if (!snapshot) return;
-    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
-    const wildcard = subscriber.subscription.isWildcard();
-    const resources: EncodedResource[] = [];
-    const removed: string[] = [];
-    const answer = (name: string) => {
-      const resource = set.get(name);
-      if (resource) resources.push(resource);
-      else removed.push(name);
-    };
-    change.added.forEach(answer);
-    if (wildcard) change.removed.forEach(answer);
-    if (change.wildcardChanged && wildcard) {
-      subscriber.lastWildcard = set.wildcard();
-      resources.push(...groupResources(subscriber.lastWildcard));
-    }
-    if (resources.length > 0 || removed.length > 0) {
-      this.send({ subscriber, resources: uniqueByName(resources), removed }, snapshot);
-    }
-  }
-
-  private changesFor(
+  /** What changed since the client was last brought up to date, and the names it is owed. */
+  private changes(
     subscriber: DeltaSubscriber,
-    update: SnapshotUpdate,
-    concern: Concern,
+    state: ResourceGroup,
+    find: (name: string) => EncodedResource | undefined,
   ): { resources: EncodedResource[]; removed: string[] } {
-    const requester = this.requester();
-    const { before, after } = setsOf(update, subscriber.typeUrl, requester, this.context.options);
-    const { upserted, removed } = namedChanges(concern.names, before, after);
-    if (
-      concern.wildcard &&
-      wildcardMayHaveChanged(update, subscriber.typeUrl, requester, this.context.options)
-    ) {
-      const wildcard = after.wildcard();
-      const diff = groupDiff(subscriber.lastWildcard ?? EMPTY_GROUP, wildcard);
-      subscriber.lastWildcard = wildcard;
-      upserted.push(...diff.upserted);
-      const named = subscriber.subscription.resourceNames();
-      for (const resource of diff.removed) {
-        // A name also subscribed explicitly stays while it exists.
-        if (!(named.has(resource.name) && after.get(resource.name))) removed.push(resource.name);
-      }
+    const diff = (subscriber.delivered as ResourceGroup).diffTo(state);
+    const resources = [...diff.upserted];
+    const sent = new Set(resources.map((r) => r.name));
+    const removed = new Set<string>();
+    // A resource that left the state because it no longer exists is removed; one the client
+    // unsubscribed from is not mentioned.
+    for (const resource of diff.removed) {
+      if (subscriber.subscription.wants(resource.name)) removed.add(resource.name);
     }
-    return { resources: uniqueByName(upserted), removed: [...new Set(removed)] };
+    for (const name of subscriber.owed) {
+      if (!subscriber.subscription.wants(name) || sent.has(name)) continue;
+      const resource = state.get(name) ?? find(name);
+      if (resource) resources.push(resource);
+      else removed.add(name);
+      sent.add(name);
+    }
+    subscriber.owed.clear();
+    return { resources, removed: [...removed] };
   }
 
   private send({ subscriber, resources, removed }: Pending, snapshot: Snapshot): void {

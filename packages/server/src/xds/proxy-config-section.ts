@@ -1,14 +1,11 @@
 import { parseProxyIdentity } from '@sextant/core';
 import {
   CLUSTER_TYPE,
-  DEFAULT_V3_OPTIONS,
   ENDPOINT_TYPE,
-  groupResources,
   LISTENER_TYPE,
-  resourceSet,
   ROUTE_TYPE,
   type ResourceTypeUrl,
-  type V3RenderOptions,
+  type V3Renderer,
 } from '@sextant/envoy';
 import type { ProxyConfigSection } from '../admin/admin-routes';
 import type { MeshState } from '../mesh-state';
@@ -18,17 +15,14 @@ import type { MeshState } from '../mesh-state';
  * (wildcard listeners and clusters, the route configurations and endpoints they name), exactly
  * as encoded, in proto3 JSON.
  */
-export function v3ConfigSection(
-  mesh: MeshState,
-  options: V3RenderOptions = DEFAULT_V3_OPTIONS,
-): ProxyConfigSection {
+export function v3ConfigSection(mesh: MeshState, renderer: V3Renderer): ProxyConfigSection {
   return (proxyId) => {
     const snapshot = mesh.current();
     if (!snapshot) return {};
     const proxy = parseProxyIdentity(proxyId);
     const resources = (typeUrl: ResourceTypeUrl) => {
-      const set = resourceSet(snapshot, typeUrl, { proxy, kind: 'ads' }, options);
-      return [...groupResources(set.wildcard())].map((r) => JSON.parse(r.json()) as unknown);
+      const set = renderer.resourceSet(snapshot, typeUrl, { proxy, kind: 'ads' });
+      return [...set.wildcard().resources()].map((r) => JSON.parse(r.json()) as unknown);
     };
     return {
       v3: {

@@ -1,38 +1,26 @@
+import type { Snapshot } from '@sextant/core';
 import {
-  compose,
-  groupDiff,
-  groupResources,
-  resourceSet,
-  RESOURCE_TYPES,
+  ResourceGroup,
+  resourceType,
   type DiscoveryRequest,
   type EncodedResource,
-  type ResourceGroup,
   type ResourceTypeUrl,
 } from '@sextant/envoy';
-import {
-  namedChanges,
-  setsOf,
-  uniqueByName,
-  WHOLE_STATE_TYPES,
-  wildcardMayHaveChanged,
-} from './resource-changes';
-import { subscribedGroup, existing } from './subscribed-group';
-import { Subscription, type SubscriptionChange } from './subscription';
-import type { Concern } from './subscription-index';
+import { Subscription } from './subscription';
 import { TypeStatus } from './type-status';
 import { sotwResponse } from './wire';
-import { XdsStream, type SnapshotUpdate, type TypeSubscriber } from './xds-stream';
+import { XdsStream, type TypeSubscriber } from './xds-stream';
 
 class SotwSubscriber implements TypeSubscriber {
   readonly status = new TypeStatus();
-  /**
-   * What the client was last sent of this type as a whole: for listeners and clusters the full
-   * state (the next response is compared with it), for a wildcard on routes or endpoints the
-   * wildcard group (to find what changed in it).
-   */
-  lastGroup: ResourceGroup | undefined;
-  /** The version of the last response the client rejected: never sent again. */
-  rejectedVersion: string | undefined;
+  /** What the client was last sent, as the subscribed group it was computed from. */
+  delivered: ResourceGroup | undefined;
+  /** The digest of the last whole state the client rejected: never sent again. */
+  rejectedDigest: string | undefined;
+  /** A response is owed even if nothing changed (a first request, a change of names). */
+  answerDue = true;
+  /** The client lost track (a request without a nonce): send it everything again. */
+  resendAll = false;
 
   constructor(
     readonly stream: SotwStream,
@@ -41,8 +29,6 @@ class SotwSubscriber implements TypeSubscriber {
   ) {}
 }
 
-type Send = () => void;
-
 /**
  * The state-of-the-world protocol (StreamAggregatedResources and Stream<Type>): each response
  * carries a version and a nonce; the client answers each with the nonce, ACK or NACK (with
@@ -50,6 +36,8 @@ type Send = () => void;
  *
  * - Listeners and clusters: every response carries the whole subscribed state; its version is a
  *   digest of it, so an unchanged state is never re-sent and a rejected one is not sent again.
+ *   When resources disappear, a first response keeps them beside the new state and the state
+ *   without them follows once the other types have moved off them (make-before-break).
  * - Routes and endpoints: the first response for a subscription carries all it names; later
  *   ones carry only the resources that changed (a resource left out is kept by the client); the
  *   version is the snapshot's.
@@ -68,14 +56,12 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const names = request.resource_names;
     let subscriber = this.types.get(typeUrl);
     if (!subscriber) {
-      subscriber = new SotwSubscriber(
-        this,
-        typeUrl,
-        Subscription.sotw(names, WHOLE_STATE_TYPES.has(typeUrl)),
-      );
+      const subscription = Subscription.sotw(names, resourceType(typeUrl).wholeState);
+      this.checkNames(typeUrl, subscription);
+      subscriber = new SotwSubscriber(this, typeUrl, subscription);
       this.types.set(typeUrl, subscriber);
       this.context.index.update(subscriber);
-      this.sendFullState(subscriber);
+      this.bringUpToDate([typeUrl]);
       return;
     }
     const { status } = subscriber;
@@ -89,124 +75,91 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
         ? request.error_detail.message || 'rejected (no message)'
         : undefined;
       if (status.recordAnswer(rejection, this.context.now()) !== undefined) {
-        subscriber.rejectedVersion = status.lastSent.version;
+        subscriber.rejectedDigest = status.lastSent.version;
         this.recordNack(typeUrl, rejection ?? '');
       }
     }
     const change = subscriber.subscription.setNames(names);
+    this.checkNames(typeUrl, subscriber.subscription);
     const changed = change.added.length > 0 || change.removed.length > 0 || change.wildcardChanged;
     if (changed) this.context.index.update(subscriber, change);
     // A request without a nonce on a known type comes from a client that lost track: send it all.
-    if (nonce === '') this.sendFullState(subscriber);
-    else if (changed) this.answerSubscriptionChange(subscriber, change);
+    if (nonce === '') subscriber.resendAll = true;
+    if (nonce === '' || changed) {
+      subscriber.answerDue = true;
+      this.bringUpToDate([typeUrl]);
+    }
   }
 
-  onSnapshot(update: SnapshotUpdate, concerns: ReadonlyMap<ResourceTypeUrl, Concern>): void {
-    const bridges: Send[] = [];
-    for (const typeUrl of RESOURCE_TYPES) {
+  protected sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void {
+    const finals: (() => void)[] = [];
+    for (const typeUrl of types) {
       const subscriber = this.types.get(typeUrl);
       if (!subscriber) continue;
-      if (!subscriber.status.lastSent) {
-        this.sendFullState(subscriber, update.next);
-        continue;
-      }
-      const concern = concerns.get(typeUrl);
-      if (!concern) continue;
-      if (WHOLE_STATE_TYPES.has(typeUrl)) {
-        const bridge = this.pushWholeState(subscriber, update, concern);
-        if (bridge) bridges.push(bridge);
+      const state = this.context.renderer.subscribedGroup(
+        this.resourceSetFor(typeUrl, snapshot),
+        subscriber.subscription,
+      );
+      if (resourceType(typeUrl).wholeState) {
+        const final = this.syncWholeState(subscriber, state);
+        if (final) finals.push(final);
       } else {
-        this.pushChanged(subscriber, update, concern);
+        this.syncChanged(subscriber, state, snapshot);
       }
     }
     // Removals last, listeners before the clusters they used (make-before-break).
-    for (const send of bridges.reverse()) send();
-  }
-
-  /** Everything the subscription covers; waits for the first snapshot if there is none yet. */
-  private sendFullState(subscriber: SotwSubscriber, snapshot = this.context.current()): void {
-    if (!snapshot) return;
-    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
-    const state = subscribedGroup(set, subscriber.subscription);
-    const whole = WHOLE_STATE_TYPES.has(subscriber.typeUrl);
-    subscriber.lastGroup = whole ? state : subscriber.subscription.isWildcard() ? set.wildcard() : undefined;
-    this.send(subscriber, whole ? state.digest : snapshot.version, groupResources(state));
-  }
-
-  /**
-   * Listeners and clusters answer with the new whole state. Routes and endpoints answer with the
-   * resources newly asked for (the client keeps what it has; an empty answer still tells it that
-   * the change was seen).
-   */
-  private answerSubscriptionChange(subscriber: SotwSubscriber, change: SubscriptionChange): void {
-    const snapshot = this.context.current();
-    if (!snapshot) return;
-    if (WHOLE_STATE_TYPES.has(subscriber.typeUrl)) {
-      this.sendFullState(subscriber, snapshot);
-      return;
-    }
-    const set = this.resourceSetFor(subscriber.typeUrl, snapshot);
-    const resources = existing(set, change.added);
-    if (change.wildcardChanged && subscriber.subscription.isWildcard()) {
-      subscriber.lastGroup = set.wildcard();
-      resources.push(...groupResources(subscriber.lastGroup));
-    }
-    this.send(subscriber, snapshot.version, uniqueByName(resources));
+    for (const send of finals.reverse()) send();
   }
 
   /**
    * Sends the new whole state if it differs from what the client has (and from what it last
-   * rejected). When resources disappear, the first response keeps them beside the new state, and
-   * the returned step sends the state without them once the other types have moved off them.
+   * rejected). When resources disappear, the response keeps them beside the new state, and the
+   * returned step sends the state without them once the other types have moved off them.
    */
-  private pushWholeState(
-    subscriber: SotwSubscriber,
-    update: SnapshotUpdate,
-    concern: Concern,
-  ): Send | undefined {
-    const requester = this.requester();
-    const { options } = this.context;
-    const wildcardMoved =
-      concern.wildcard && wildcardMayHaveChanged(update, subscriber.typeUrl, requester, options);
-    if (!wildcardMoved && concern.names.size === 0) return undefined;
-    const state = subscribedGroup(
-      resourceSet(update.next, subscriber.typeUrl, requester, options),
-      subscriber.subscription,
-    );
-    const last = subscriber.lastGroup;
-    if (state.digest === last?.digest || state.digest === subscriber.rejectedVersion) return undefined;
-    subscriber.lastGroup = state;
-    const removed = last ? groupDiff(last, state).removed : [];
+  private syncWholeState(subscriber: SotwSubscriber, state: ResourceGroup): (() => void) | undefined {
+    const last = subscriber.delivered;
+    const owed = subscriber.answerDue || subscriber.resendAll || !last;
+    subscriber.answerDue = false;
+    subscriber.resendAll = false;
+    if (!owed && (state.digest === last?.digest || state.digest === subscriber.rejectedDigest))
+      return undefined;
+    const removed = last ? last.diffTo(state).removed : [];
     if (removed.length === 0) {
-      this.send(subscriber, state.digest, groupResources(state));
+      this.send(subscriber, state, state.digest, state.resources());
       return undefined;
     }
-    const bridge = compose(removed, state);
-    this.send(subscriber, bridge.digest, groupResources(bridge));
-    return () => this.send(subscriber, state.digest, groupResources(state));
+    const bridge = ResourceGroup.compose(removed, state);
+    this.send(subscriber, bridge, bridge.digest, bridge.resources());
+    return () => this.send(subscriber, state, state.digest, state.resources());
   }
 
-  /** Routes and endpoints: only what changed among what the subscription covers. */
-  private pushChanged(subscriber: SotwSubscriber, update: SnapshotUpdate, concern: Concern): void {
-    const requester = this.requester();
-    const { before, after } = setsOf(update, subscriber.typeUrl, requester, this.context.options);
-    const changed: EncodedResource[] = namedChanges(concern.names, before, after).upserted;
-    if (
-      concern.wildcard &&
-      wildcardMayHaveChanged(update, subscriber.typeUrl, requester, this.context.options)
-    ) {
-      const wildcard = after.wildcard();
-      if (subscriber.lastGroup) changed.push(...groupDiff(subscriber.lastGroup, wildcard).upserted);
-      else changed.push(...groupResources(wildcard));
-      subscriber.lastGroup = wildcard;
+  /** Routes and endpoints: everything at first (or when asked again), then only what changed. */
+  private syncChanged(subscriber: SotwSubscriber, state: ResourceGroup, snapshot: Snapshot): void {
+    const last = subscriber.delivered;
+    const owed = subscriber.answerDue;
+    const all = subscriber.resendAll || !last;
+    subscriber.answerDue = false;
+    subscriber.resendAll = false;
+    if (all) {
+      this.send(subscriber, state, snapshot.version, state.resources());
+      return;
     }
-    if (changed.length > 0) this.send(subscriber, update.next.version, uniqueByName(changed));
+    const changed = state.digest === last.digest ? [] : last.diffTo(state).upserted;
+    // An answer to a change of names is owed even when it carries nothing new: the client then knows it was seen.
+    if (changed.length > 0 || owed) this.send(subscriber, state, snapshot.version, changed);
+    else subscriber.delivered = state;
   }
 
-  private send(subscriber: SotwSubscriber, version: string, resources: Iterable<EncodedResource>): void {
+  private send(
+    subscriber: SotwSubscriber,
+    delivered: ResourceGroup,
+    version: string,
+    resources: Iterable<EncodedResource>,
+  ): void {
     const nonce = this.nextNonce();
     const response = sotwResponse(subscriber.typeUrl, version, nonce, resources);
     this.write(subscriber.typeUrl, response);
+    subscriber.delivered = delivered;
     subscriber.status.recordSent({
       version,
       nonce,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { SubscribedNames } from '@sextant/envoy';
 /**
  * What one client asked for, for one resource type on one stream: a wildcard ("everything you
  * have for me"), a set of names, or both. Shared by the SotW and delta protocols, which only
@@ -18,7 +20,7 @@ export interface SubscriptionChange {
 
 const NO_CHANGE: SubscriptionChange = { added: [], removed: [], wildcardChanged: false };
 
-export class Subscription {
+export class Subscription implements SubscribedNames {
   private wildcard: boolean;
   /**
    * The client has only ever sent empty name lists, the legacy way of asking for everything
@@ -26,7 +28,7 @@ export class Subscription {
    */
   private legacyWildcard: boolean;
   private names = new Set<string>();
-  private sortedKey: string | undefined;
+  private keyDigest: string | undefined;
   /** The last SotW list as sent: clients repeat it with every ACK, so an equal list is recognised cheaply. */
   private lastList: readonly string[] = [];
 
@@ -77,7 +79,7 @@ export class Subscription {
     const wildcardChanged = wildcard !== this.wildcard;
     this.wildcard = wildcard;
     if (added.length > 0 || removed.length > 0) this.names = next;
-    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.sortedKey = undefined;
+    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.invalidateKey();
     return { added, removed, wildcardChanged };
   }
 
@@ -104,7 +106,7 @@ export class Subscription {
       else if (this.names.delete(name)) removed.push(name);
     }
     const wildcardChanged = before !== this.wildcard;
-    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.sortedKey = undefined;
+    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.invalidateKey();
     return { added, removed, wildcardChanged };
   }
 
@@ -127,8 +129,26 @@ export class Subscription {
    * responses from equal resource sets, so response bodies are cached by it.
    */
   key(): string {
-    this.sortedKey ??= `${this.wildcard ? '*' : ''}\n${[...this.names].sort().join('\n')}`;
-    return this.sortedKey;
+    return `${this.wildcard ? '*' : ''}\n${[...this.names].sort().join('\n')}`;
+  }
+
+  /** A short digest of `key()`, kept until the subscription changes (a key may list thousands of names). */
+  digest(): string {
+    if (this.keyDigest === undefined) {
+      const hash = createHash('sha256').update(this.wildcard ? '*' : '');
+      for (const name of [...this.names].sort()) hash.update('\n').update(name);
+      this.keyDigest = hash.digest('base64url').slice(0, 22);
+    }
+    return this.keyDigest;
+  }
+
+  /** How many names it subscribes to by name. */
+  get size(): number {
+    return this.names.size;
+  }
+
+  private invalidateKey(): void {
+    this.keyDigest = undefined;
   }
 }
 

@@ -6,12 +6,11 @@ import {
 } from '@grpc/grpc-js';
 import type { Snapshot } from '@sextant/core';
 import {
-  DEFAULT_V3_OPTIONS,
   snapshotChange,
   type DeltaDiscoveryRequest,
   type DiscoveryRequest,
+  type Renderer,
   type ResourceTypeUrl,
-  type V3RenderOptions,
 } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
@@ -20,14 +19,21 @@ import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
 import { SotwStream } from './sotw-stream';
-import type { Concern } from './subscription-index';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
 import { XdsMetrics } from './xds-metrics';
-import type { SnapshotFollower, TypeSubscriber, XdsContext } from './xds-stream';
+import {
+  DEFAULT_XDS_STREAM_LIMITS,
+  type SnapshotFollower,
+  type TypeSubscriber,
+  type XdsContext,
+  type XdsStreamLimits,
+} from './xds-stream';
 
 export interface XdsServerOptions {
-  readonly render?: V3RenderOptions;
+  readonly limits?: XdsStreamLimits;
+  /** Streams brought up to date per turn of the event loop during a push (others' requests go between). */
+  readonly pushBatch?: number;
   /** How long shutdown waits for streams to close before cutting connections. */
   readonly shutdownGraceMs?: number;
   readonly now?: () => number;
@@ -50,18 +56,30 @@ export class XdsServer {
   private readonly graceMs: number;
   private processed: Snapshot | undefined;
   private nextId = 0;
+  /** Streams a snapshot concerns that have not been brought up to date yet, with the types concerned. */
+  private readonly pushQueue = new Map<SnapshotFollower, Set<ResourceTypeUrl>>();
+  private pushStartedAt: bigint | undefined;
+  private readonly pushBatch: number;
   readonly metrics: XdsMetrics;
 
-  constructor(mesh: MeshState, prometheus: PromRegistry, logger: PinoLogger, options: XdsServerOptions = {}) {
+  constructor(
+    mesh: MeshState,
+    renderer: Renderer,
+    prometheus: PromRegistry,
+    logger: PinoLogger,
+    options: XdsServerOptions = {},
+  ) {
     const now = options.now ?? Date.now;
     this.graceMs = options.shutdownGraceMs ?? 3000;
+    this.pushBatch = options.pushBatch ?? 200;
     this.metrics = new XdsMetrics(prometheus, () => this.streamCounts());
     this.context = {
       current: () => this.processed,
-      options: options.render ?? DEFAULT_V3_OPTIONS,
+      renderer: renderer.v3,
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
+      limits: options.limits ?? DEFAULT_XDS_STREAM_LIMITS,
       now,
     };
     this.grpc = new Server({
@@ -104,6 +122,7 @@ export class XdsServer {
    */
   close(): Promise<void> {
     this.unsubscribe();
+    this.pushQueue.clear();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.grpc.forceShutdown();
@@ -128,7 +147,10 @@ export class XdsServer {
 
   private accept(method: XdsMethod, call: ServerDuplexStream<unknown, EncodedResponse>): void {
     this.nextId += 1;
-    const onClose = () => this.streams.delete(stream);
+    const onClose = () => {
+      this.streams.delete(stream);
+      this.pushQueue.delete(stream);
+    };
     const stream: AnyStream =
       method.protocol === 'sotw'
         ? new SotwStream(
@@ -148,26 +170,47 @@ export class XdsServer {
     this.streams.add(stream);
   }
 
+  /**
+   * Queues every stream the snapshot concerns and brings them up to date a batch per turn of the
+   * event loop, so a push to thousands of streams never holds up v1 polls and REST requests for
+   * its whole duration. Streams render from the latest snapshot when their turn comes, so a
+   * snapshot published during a push is folded into it.
+   */
   private onSnapshot(next: Snapshot): void {
-    const started = process.hrtime.bigint();
-    const update = { previous: this.processed, next, change: snapshotChange(this.processed, next) };
+    const change = snapshotChange(this.processed, next);
     this.processed = next;
-    const byStream = new Map<SnapshotFollower, Map<ResourceTypeUrl, Concern>>();
-    for (const [subscriber, concern] of this.index.concerned(update.change)) {
-      let concerns = byStream.get(subscriber.stream);
-      if (!concerns) {
-        concerns = new Map();
-        byStream.set(subscriber.stream, concerns);
+    for (const subscriber of this.index.concerned(change)) {
+      let types = this.pushQueue.get(subscriber.stream);
+      if (!types) {
+        types = new Set();
+        this.pushQueue.set(subscriber.stream, types);
       }
-      concerns.set(subscriber.typeUrl, concern);
+      types.add(subscriber.typeUrl);
     }
-    for (const [stream, concerns] of byStream) {
+    if (this.pushStartedAt === undefined && this.pushQueue.size > 0) {
+      this.pushStartedAt = process.hrtime.bigint();
+      this.pushBatchOfStreams();
+    }
+  }
+
+  private pushBatchOfStreams(): void {
+    let done = 0;
+    for (const [stream, types] of this.pushQueue) {
+      if (done >= this.pushBatch) break;
+      this.pushQueue.delete(stream);
+      done += 1;
       try {
-        stream.onSnapshot(update, concerns);
+        stream.onSnapshot(types);
       } catch (error) {
         this.context.logger.error({ err: error }, 'pushing a snapshot to an xDS stream failed');
       }
     }
+    if (this.pushQueue.size > 0) {
+      setImmediate(() => this.pushBatchOfStreams());
+      return;
+    }
+    const started = this.pushStartedAt ?? process.hrtime.bigint();
+    this.pushStartedAt = undefined;
     this.metrics.pushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 

@@ -2,37 +2,58 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
-  resourceSet,
+  RESOURCE_TYPES,
   TYPE_SHORT_NAMES,
   type Node,
   type ResourceRequester,
+  type ResourceSet,
   type ResourceTypeUrl,
-  type SnapshotChange,
-  type V3RenderOptions,
+  type V3Renderer,
 } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { Subscription } from './subscription';
-import type { Concern, SubscriptionIndex } from './subscription-index';
+import type { SubscriptionIndex } from './subscription-index';
 import type { TypeStatus } from './type-status';
 import type { EncodedResponse, XdsMethod } from './wire';
 import type { XdsMetrics } from './xds-metrics';
+
+/** What one stream may hold; a stream that exceeds a bound is closed with RESOURCE_EXHAUSTED. */
+export interface XdsStreamLimits {
+  /** Names one stream may subscribe to, per resource type. */
+  readonly maxNamesPerType: number;
+  /** Distinct type URLs Sextant does not serve that one stream may ask for. */
+  readonly maxUnservedTypes: number;
+  /**
+   * Responses written to a stream and not yet taken by its connection. Beyond it, newer state
+   * waits (as "this type changed", never as queued bytes) until the client reads: a client that
+   * stops reading costs one pending state per type, not one response per change.
+   */
+  readonly maxResponsesInFlight: number;
+}
+
+export const DEFAULT_XDS_STREAM_LIMITS: XdsStreamLimits = {
+  maxNamesPerType: 100_000,
+  maxUnservedTypes: 16,
+  maxResponsesInFlight: 8,
+};
 
 /** What every stream shares: the server's state, seen through what streams need of it. */
 export interface XdsContext {
   /** The snapshot the server has brought every stream up to date with; undefined before the first. */
   current(): Snapshot | undefined;
-  readonly options: V3RenderOptions;
+  readonly renderer: V3Renderer;
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
+  readonly limits: XdsStreamLimits;
   now(): number;
 }
 
 /** Something kept in step with snapshots: a stream. */
 export interface SnapshotFollower {
-  /** Brings the stream's subscriptions up to date with a snapshot; `concerns` says which may have changed. */
-  onSnapshot(update: SnapshotUpdate, concerns: ReadonlyMap<ResourceTypeUrl, Concern>): void;
+  /** A snapshot may have changed these types for this stream. */
+  onSnapshot(types: Iterable<ResourceTypeUrl>): void;
 }
 
 /** One stream's subscription to one type: what the index holds and a snapshot change concerns. */
@@ -43,21 +64,24 @@ export interface TypeSubscriber {
   readonly status: TypeStatus;
 }
 
-/** A new snapshot, the one streams were in step with, and what changed between them. */
-export interface SnapshotUpdate {
-  readonly previous: Snapshot | undefined;
-  readonly next: Snapshot;
-  readonly change: SnapshotChange;
-}
-
 /** A request the protocol does not allow; the stream ends with INVALID_ARGUMENT and this message. */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
 }
 
+/** A stream that asked for more than it may hold; it ends with RESOURCE_EXHAUSTED and this message. */
+export class StreamLimitError extends Error {
+  override readonly name = 'StreamLimitError';
+}
+
 /**
- * One xDS gRPC stream: node identification, nonces, writes and lifecycle. The SotW and delta
- * protocols extend it with how requests change subscriptions and what a snapshot sends.
+ * One xDS gRPC stream: node identification, nonces, bounds, writes and lifecycle. The SotW and
+ * delta protocols extend it with how requests change subscriptions and what is sent to bring a
+ * type up to date.
+ *
+ * Every response is computed from the latest snapshot and what the client was last sent, when
+ * it can be written: a type that changes while the client is not reading is marked, not
+ * queued, and brought up to date once the connection drains.
  */
 export abstract class XdsStream<
   Request extends { node?: Node | null; type_url?: string },
@@ -70,6 +94,9 @@ export abstract class XdsStream<
   readonly unsupportedTypes = new Set<string>();
   private nonces = 0;
   private closed = false;
+  private inFlight = 0;
+  /** Types whose latest state the client has not been sent, waiting for the connection to drain. */
+  private readonly waiting = new Set<ResourceTypeUrl>();
 
   constructor(
     readonly id: number,
@@ -91,19 +118,47 @@ export abstract class XdsStream<
     return this.method.protocol;
   }
 
+  /** Whether the client is reading: responses wait (coalesced) while it is not. */
+  get congested(): boolean {
+    return this.inFlight >= this.context.limits.maxResponsesInFlight;
+  }
+
   /** The type subscriptions of this stream, for status views and clean-up. */
   abstract subscribers(): Iterable<TypeSubscriber>;
 
   /** Handles one request of a served type, once the node is known. */
   protected abstract onRequest(typeUrl: ResourceTypeUrl, request: Request): void;
 
-  abstract onSnapshot(update: SnapshotUpdate, concerns: ReadonlyMap<ResourceTypeUrl, Concern>): void;
+  /**
+   * Sends what brings the given types up to date with `snapshot`, in make-before-break order
+   * (the types come in RESOURCE_TYPES order).
+   */
+  protected abstract sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void;
+
+  /** A snapshot may have changed these types for this stream. */
+  onSnapshot(types: Iterable<ResourceTypeUrl>): void {
+    this.bringUpToDate(types);
+  }
 
   /** Ends the stream normally (shutdown): the client reconnects, elsewhere if it can. */
   end(): void {
     if (this.closed) return;
     this.cleanUp();
     this.call.end();
+  }
+
+  /**
+   * Brings `types` up to date now, or once the connection drains if the client is not reading.
+   * Nothing is computed for a waiting type until then, so only its latest state is ever sent.
+   */
+  protected bringUpToDate(types: Iterable<ResourceTypeUrl>): void {
+    if (this.closed) return;
+    for (const typeUrl of types) this.waiting.add(typeUrl);
+    const snapshot = this.context.current();
+    if (this.congested || this.waiting.size === 0 || !snapshot) return;
+    const due = RESOURCE_TYPES.filter((t) => this.waiting.has(t));
+    this.waiting.clear();
+    this.sync(due, snapshot);
   }
 
   /** Who is asking, as the renderers need it: the proxy, and whether its config sources must name ADS. */
@@ -113,8 +168,8 @@ export abstract class XdsStream<
   }
 
   /** Every resource of a type this client may have from a snapshot. */
-  protected resourceSetFor(typeUrl: ResourceTypeUrl, snapshot: Snapshot) {
-    return resourceSet(snapshot, typeUrl, this.requester(), this.context.options);
+  protected resourceSetFor(typeUrl: ResourceTypeUrl, snapshot: Snapshot): ResourceSet {
+    return this.context.renderer.resourceSet(snapshot, typeUrl, this.requester());
   }
 
   protected nextNonce(): string {
@@ -124,7 +179,11 @@ export abstract class XdsStream<
 
   protected write(typeUrl: ResourceTypeUrl, response: EncodedResponse): void {
     if (this.closed) return;
-    this.call.write(response);
+    this.inFlight += 1;
+    this.call.write(response, () => {
+      this.inFlight -= 1;
+      if (this.waiting.size > 0 && !this.congested) this.bringUpToDate([]);
+    });
     this.context.metrics.responses.inc({ type: TYPE_SHORT_NAMES[typeUrl], protocol: this.protocol });
   }
 
@@ -136,24 +195,52 @@ export abstract class XdsStream<
     );
   }
 
+  /** Refuses a subscription that names more than a stream may hold. */
+  protected checkNames(
+    typeUrl: ResourceTypeUrl,
+    subscription: Subscription,
+    count = subscription.size,
+  ): void {
+    const max = this.context.limits.maxNamesPerType;
+    if (count > max) {
+      throw new StreamLimitError(
+        `named ${count} ${TYPE_SHORT_NAMES[typeUrl]} resources; a stream may name at most ${max} per type`,
+      );
+    }
+  }
+
   private receive(request: Request): void {
     if (this.closed) return;
     try {
       if (!this.client) this.client = readClientNode(request.node);
       const typeUrl = this.typeOf(request);
       if (!isResourceTypeUrl(typeUrl)) {
-        this.unsupportedTypes.add(typeUrl);
+        this.recordUnserved(typeUrl);
         return;
       }
       this.onRequest(typeUrl, request);
     } catch (error) {
       if (error instanceof ClientNodeError || error instanceof ProtocolError) {
         this.fail(GrpcStatus.INVALID_ARGUMENT, error.message);
+      } else if (error instanceof StreamLimitError) {
+        this.fail(GrpcStatus.RESOURCE_EXHAUSTED, error.message);
       } else {
         this.context.logger.error({ err: error, node: this.client?.id }, 'xDS request failed');
         this.fail(GrpcStatus.INTERNAL, 'internal error; see the sextant log');
       }
     }
+  }
+
+  private recordUnserved(typeUrl: string): void {
+    // Type URLs are client text: kept short, and only so many per stream.
+    const shown = typeUrl.length > 200 ? `${typeUrl.slice(0, 200)}…` : typeUrl;
+    if (this.unsupportedTypes.has(shown)) return;
+    if (this.unsupportedTypes.size >= this.context.limits.maxUnservedTypes) {
+      throw new StreamLimitError(
+        `asked for more than ${this.context.limits.maxUnservedTypes} resource types Sextant does not serve`,
+      );
+    }
+    this.unsupportedTypes.add(shown);
   }
 
   /** Aggregated streams name the type in every request; a per-type stream may leave it empty. */
@@ -172,7 +259,8 @@ export abstract class XdsStream<
 
   private fail(code: GrpcStatus, details: string): void {
     if (this.closed) return;
-    this.context.logger.info({ node: this.client?.id, peer: this.peer, details }, 'xDS stream refused');
+    const log = code === GrpcStatus.RESOURCE_EXHAUSTED ? this.context.logger.warn : this.context.logger.info;
+    log.call(this.context.logger, { node: this.client?.id, peer: this.peer, details }, 'xDS stream refused');
     this.cleanUp();
     this.call.emit('error', { code, details });
   }
@@ -180,6 +268,7 @@ export abstract class XdsStream<
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
+    this.waiting.clear();
     for (const subscriber of this.subscribers()) this.context.index.remove(subscriber);
     this.onClose();
   }

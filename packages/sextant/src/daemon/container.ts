@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { durationMs, Registry } from '@sextant/core';
+import { byteSize, durationMs, Registry } from '@sextant/core';
+import { Renderer } from '@sextant/envoy';
 import {
   createAdminServer,
   createDiscoveryServer,
@@ -38,19 +39,38 @@ export function createContainer(
         }),
     ),
   });
+  // One renderer for every listener: answers built from the same pieces share them, under one budget.
+  c.register(Renderer, {
+    useFactory: instanceCachingFactory(
+      () => new Renderer({ cacheBytes: byteSize(config.limits.renderCache) }),
+    ),
+  });
   c.register(ServerMetrics, {
-    useFactory: instanceCachingFactory((r) => new ServerMetrics(r.resolve(Registry))),
+    useFactory: instanceCachingFactory((r) => {
+      const renderer = r.resolve(Renderer);
+      return new ServerMetrics(r.resolve(Registry), () => renderer.cache.stats());
+    }),
   });
   c.register(LISTENERS, {
     useFactory: instanceCachingFactory((r): Listener[] => {
       const registry = r.resolve(Registry);
+      const renderer = r.resolve(Renderer);
       const metrics = r.resolve(ServerMetrics);
-      const xds = createXdsServer(registry, metrics, logger);
-      const admin = createAdminServer(registry, metrics, logger, [v3ConfigSection(registry)], (node) =>
-        xds.proxies(node),
+      const xds = createXdsServer(registry, renderer, metrics, logger, { limits: config.limits.xds });
+      const admin = createAdminServer(
+        registry,
+        renderer,
+        metrics,
+        logger,
+        [v3ConfigSection(registry, renderer.v3)],
+        (node) => xds.proxies(node),
       );
       return [
-        httpListener('discovery', createDiscoveryServer(registry, metrics, logger), config.listen.discovery),
+        httpListener(
+          'discovery',
+          createDiscoveryServer(registry, renderer, metrics, logger),
+          config.listen.discovery,
+        ),
         httpListener('admin', admin, config.listen.admin),
         // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
         // grace time (shorter than the daemon's shutdown deadline).

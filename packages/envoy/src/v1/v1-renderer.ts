@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import {
+  formatServiceKey,
+  type ProxyIdentity,
+  type ServiceEntry,
+  type ServiceKey,
+  type Snapshot,
+} from '@sextant/core';
+import type { MeshIndexes } from '../mesh-index';
+import { sizeOf, type RenderCache } from '../render-cache';
+import { inboundClusters, outboundClusters } from './cds';
+import { ownListeners, sharedListeners } from './lds';
+import type { V1RenderOptions } from './options';
+import { renderRds, routeConfigPortOf } from './rds';
+import { renderSds } from './sds';
+
+/**
+ * A v1 response ready for the wire: the bytes of `JSON.stringify(render…(…))` and a strong ETag.
+ * Served as it is: nothing is concatenated or encoded per request.
+ */
+export interface EncodedBody {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+/** A piece of JSON text with the digest of its content. */
+interface Fragment {
+  readonly json: string;
+  readonly digest: string;
+}
+
+/**
+ * The v1 REST answers (DESIGN §7), each cached by exactly what it depends on:
+ * - SDS: the service entry's version and the service key, so it survives changes elsewhere;
+ * - CDS: the snapshot and the proxy's own ports (inbound clusters are named by port, not by IP),
+ *   so a fleet of sidecars with alike workloads shares one body;
+ * - LDS: the snapshot, the proxy type and, for a sidecar with a workload, its IP and ports;
+ * - RDS: the port's version and the proxy's effective domain, so a client inventing domains or
+ *   node ids reaches one of the mesh's few tables.
+ * The outbound part every proxy shares is encoded once per snapshot from per-service fragments
+ * kept across snapshots, so a change re-encodes only the services it touched.
+ */
+export class V1Renderer {
+  constructor(
+    private readonly cache: RenderCache,
+    private readonly mesh: MeshIndexes,
+    readonly options: V1RenderOptions,
+  ) {}
+
+  sds(snapshot: Snapshot, key: ServiceKey): EncodedBody {
+    const entry = snapshot.services.get(key.hostname);
+    if (!entry) return EMPTY_SDS;
+    const text = formatServiceKey(key);
+    return this.body(`v1 sds ${entry.version} ${text}`, () => JSON.stringify(renderSds(snapshot, key)));
+  }
+
+  cds(snapshot: Snapshot, proxy: ProxyIdentity): EncodedBody {
+    const inboundKey =
+      proxy.type === 'sidecar'
+        ? this.mesh
+            .localPorts(snapshot, proxy.ip)
+            .map((p) => `${p.port}/${p.servicePort.protocol}`)
+            .join(',')
+        : '';
+    return this.cache.get(
+      `v1 cds ${snapshot.version} ${inboundKey}`,
+      () => {
+        const inbound = inboundClusters(this.mesh, snapshot, proxy, this.options)
+          .map((c) => JSON.stringify(c))
+          .join(',');
+        const shared = this.sharedClusters(snapshot);
+        const joint = inbound !== '' && shared.json !== '' ? ',' : '';
+        return {
+          body: Buffer.from(`{"clusters":[${inbound}${joint}${shared.json}]}`),
+          etag: `"${digest(`cds ${inbound} ${shared.digest}`)}"`,
+        };
+      },
+      bodyBytes,
+    );
+  }
+
+  lds(snapshot: Snapshot, proxy: ProxyIdentity): EncodedBody {
+    const ports = proxy.type === 'sidecar' ? this.mesh.localPorts(snapshot, proxy.ip) : [];
+    const ownKey =
+      ports.length === 0
+        ? ''
+        : `${proxy.ip ?? ''} ${ports.map((p) => `${p.port}/${p.servicePort.protocol}`)}`;
+    return this.cache.get(
+      `v1 lds ${snapshot.version} ${proxy.type} ${ownKey}`,
+      () => {
+        const own = ownListeners(this.mesh, snapshot, proxy, this.options);
+        const shared = sharedListeners(this.mesh, snapshot, proxy.type, this.options);
+        const taken = new Set(own.map((l) => l.address));
+        // A VIP equal to the proxy's own IP: the proxy's own listener keeps the address.
+        const listeners = [...own, ...shared.filter((l) => !taken.has(l.address))];
+        return encodeText(JSON.stringify({ listeners }));
+      },
+      bodyBytes,
+    );
+  }
+
+  /** Throws UnknownRouteConfigError for a name that is not a port number. */
+  rds(snapshot: Snapshot, routeConfigName: string, proxy: ProxyIdentity): EncodedBody {
+    const port = routeConfigPortOf(routeConfigName);
+    const domain = this.mesh.effectiveDomain(snapshot, proxy.domain);
+    return this.body(`v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain}`, () =>
+      JSON.stringify(renderRds(this.mesh, snapshot, routeConfigName, { domain })),
+    );
+  }
+
+  /** Every service key (one per service port) with its hosts, for people, as Pilot's /v1/registration. */
+  registration(snapshot: Snapshot): EncodedBody {
+    return this.body(`v1 registration ${snapshot.version}`, () =>
+      JSON.stringify(
+        this.mesh.sortedEntries(snapshot).flatMap(({ service }) =>
+          service.ports.map((port) => {
+            const key = { hostname: service.hostname, portName: port.name, labels: {} };
+            return { 'service-key': formatServiceKey(key), hosts: renderSds(snapshot, key).hosts };
+          }),
+        ),
+      ),
+    );
+  }
+
+  private body(key: string, json: () => string): EncodedBody {
+    return this.cache.get(key, () => encodeText(json()), bodyBytes);
+  }
+
+  /** Every service's outbound clusters, joined: the part of CDS every proxy shares. */
+  private sharedClusters(snapshot: Snapshot): Fragment {
+    return this.cache.get(
+      `v1 cds shared ${snapshot.version}`,
+      () => {
+        const parts = this.mesh.sortedEntries(snapshot).map((entry) => this.outboundFragment(entry));
+        return {
+          json: parts
+            .filter((p) => p.json !== '')
+            .map((p) => p.json)
+            .join(','),
+          digest: digest(parts.map((p) => p.digest).join(':')),
+        };
+      },
+      (fragment) => sizeOf.text(fragment.json) + sizeOf.object,
+    );
+  }
+
+  private outboundFragment(entry: ServiceEntry): Fragment {
+    return this.cache.get(
+      `v1 cds out ${entry.shape}`,
+      () => {
+        const json = outboundClusters(entry, this.options)
+          .map((c) => JSON.stringify(c))
+          .join(',');
+        return { json, digest: digest(json) };
+      },
+      (fragment) => sizeOf.text(fragment.json) + sizeOf.object,
+    );
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** A body from its JSON text; its ETag is a digest of the text. */
+export function encodeText(json: string): EncodedBody {
+  return { body: Buffer.from(json), etag: `"${digest(json)}"` };
+}
+
+/** The body of any value, encoded whole. */
+export function encodeJson(value: unknown): EncodedBody {
+  return encodeText(JSON.stringify(value));
+}
+
+export function bodyText(body: EncodedBody): string {
+  return body.body.toString('utf8');
+}
+
+function bodyBytes(body: EncodedBody): number {
+  return sizeOf.buffer(body.body) + sizeOf.text(body.etag) + sizeOf.object;
+}
+
+const EMPTY_SDS = encodeJson({ hosts: [] });

@@ -1,0 +1,84 @@
+import { parseV3ListenerName, type Snapshot } from '@sextant/core';
+import { apiListener, apiListenerTarget } from '../api-listeners';
+import {
+  inboundListener,
+  outboundHttpListener,
+  outboundTcpListeners,
+  VIRTUAL_OUTBOUND_LISTENER,
+  virtualOutboundListener,
+} from '../listeners';
+import { cachedGroup, type V3Scope } from '../render-scope';
+import type { EncodedResource } from '../encoded-resource';
+import { LISTENER_TYPE } from '../type-urls';
+import { localPortsKey } from './local-ports-key';
+import type { ResourceRequester, ResourceType } from './resource-type';
+
+/**
+ * LDS. Shared, per proxy type and config source kind: an outbound HTTP listener per port that
+ * carries HTTP services and, for sidecars, a TCP listener per VIP and port of TCP services. Own
+ * (sidecars): `virtualOutbound` and an inbound listener per port of its workload, on its IP.
+ * Proxyless gRPC clients ask by name for `api_listener`s (`<hostname>:<port>`, `<hostname>`),
+ * which no wildcard includes.
+ */
+export const listenerType: ResourceType = {
+  typeUrl: LISTENER_TYPE,
+  shortName: 'lds',
+  wholeState: true,
+  sharedKey: (_scope, _snapshot, { proxy, kind }) => `${proxy.type} ${kind}`,
+  ownKey: (scope, snapshot, { proxy }) => {
+    if (proxy.type !== 'sidecar') return '';
+    const ports = scope.mesh.localPorts(snapshot, proxy.ip);
+    // Inbound listeners carry the proxy's IP; without any, every sidecar's own part is alike.
+    return ports.length === 0 ? 'sidecar' : `sidecar ${proxy.ip ?? ''} ${localPortsKey(ports)}`;
+  },
+  shared: (scope, snapshot, { proxy, kind }) =>
+    cachedGroup(scope, `lds shared ${proxy.type} ${kind} ${snapshot.version}`, () => {
+      const http = scope.mesh
+        .httpPorts(snapshot)
+        .map((port) => outboundHttpListener(scope, port, proxy.type, kind));
+      if (proxy.type !== 'sidecar') return http;
+      const tcp = scope.mesh
+        .tcpEntriesWithVip(snapshot)
+        .flatMap((entry) => outboundTcpListeners(scope, entry));
+      return firstPerName([...http, ...tcp]);
+    }),
+  own: (scope, snapshot, requester) => ownListeners(scope, snapshot, requester),
+  find: (scope, snapshot, _requester, name, parts) => {
+    const mine = parts.own().find((l) => l.name === name);
+    if (mine) return mine;
+    const shared = parts.shared().get(name);
+    if (shared) return shared;
+    const target = apiListenerTarget(snapshot, name);
+    return target ? apiListener(scope, target.entry, target.port, name) : undefined;
+  },
+  dependency: (name) => {
+    if (name === VIRTUAL_OUTBOUND_LISTENER) return 'static';
+    const address = parseV3ListenerName(name);
+    if (address?.ip === '0.0.0.0') return `port:${address.port}`;
+    // Inbound and VIP listeners depend on which service holds the address.
+    if (address) return 'any';
+    const colon = name.lastIndexOf(':');
+    return `host:${colon < 0 ? name : name.slice(0, colon)}`;
+  },
+};
+
+function ownListeners(
+  scope: V3Scope,
+  snapshot: Snapshot,
+  { proxy }: ResourceRequester,
+): readonly EncodedResource[] {
+  if (proxy.type !== 'sidecar') return [];
+  const ip = proxy.ip;
+  const inbound =
+    ip === undefined
+      ? []
+      : scope.mesh
+          .localPorts(snapshot, ip)
+          .map(({ port, servicePort, hostname }) => inboundListener(scope, hostname, ip, port, servicePort));
+  return [virtualOutboundListener(scope), ...inbound];
+}
+
+function firstPerName(resources: readonly EncodedResource[]): EncodedResource[] {
+  const seen = new Set<string>();
+  return resources.filter((r) => !seen.has(r.name) && seen.add(r.name));
+}

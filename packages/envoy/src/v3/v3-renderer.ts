@@ -1,0 +1,83 @@
+import type { Snapshot } from '@sextant/core';
+import { sizeOf } from '../render-cache';
+import type { V3Scope } from './render-scope';
+import { ResourceGroup } from './resource-group';
+import { resourceSet, sharedGroup, type ResourceSet } from './resource-sets';
+import type { ResourceTypeUrl } from './type-urls';
+import type { ResourceRequester } from './types';
+import type { EncodedResource } from './encoded-resource';
+import type { V3RenderOptions } from './options';
+
+/** What a client subscribed to, as far as the resources it receives depend on it. */
+export interface SubscribedNames {
+  isWildcard(): boolean;
+  /** Names subscribed to explicitly (a wildcard subscription may name some as well). */
+  resourceNames(): ReadonlySet<string>;
+  /** A digest of the wildcard flag and the names: equal digests, equal subscriptions. */
+  digest(): string;
+}
+
+/** The v3 resources of a snapshot, for a requester, through the server's caches. */
+export class V3Renderer {
+  constructor(private readonly scope: V3Scope) {}
+
+  get options(): V3RenderOptions {
+    return this.scope.options;
+  }
+
+  resourceSet(snapshot: Snapshot, typeUrl: ResourceTypeUrl, requester: ResourceRequester): ResourceSet {
+    return resourceSet(this.scope, snapshot, typeUrl, requester);
+  }
+
+  sharedGroup(snapshot: Snapshot, typeUrl: ResourceTypeUrl, requester: ResourceRequester): ResourceGroup {
+    return sharedGroup(this.scope, snapshot, typeUrl, requester);
+  }
+
+  /**
+   * Everything a subscription receives from a set: the wildcard group, the resources it names
+   * (those that exist, in name order), or both. Cached by set and subscription, so a fleet of
+   * clients that subscribe alike shares one group (and one digest) per snapshot.
+   */
+  subscribedGroup(set: ResourceSet, subscription: SubscribedNames): ResourceGroup {
+    return this.scope.cache.get(
+      `sub ${set.key} ${subscription.digest()}`,
+      () => buildSubscribed(set, subscription),
+      (group) => sizeOf.references(group.size) + sizeOf.object,
+    );
+  }
+
+  /** Something derived from a subscribed group (a REST body), cached beside it. */
+  derived<T>(
+    set: ResourceSet,
+    subscription: SubscribedNames,
+    what: string,
+    build: () => T,
+    size: (value: T) => number,
+  ): T {
+    return this.scope.cache.get(`${what} ${set.key} ${subscription.digest()}`, build, size);
+  }
+}
+
+function buildSubscribed(set: ResourceSet, subscription: SubscribedNames): ResourceGroup {
+  const names = [...subscription.resourceNames()].sort();
+  if (!subscription.isWildcard()) return ResourceGroup.of(existing(set, names));
+  const wildcard = set.wildcard();
+  if (names.length === 0) return wildcard;
+  return ResourceGroup.compose(
+    existing(
+      set,
+      names.filter((name) => !wildcard.get(name)),
+    ),
+    wildcard,
+  );
+}
+
+/** The resources of `names` that exist in `set`. */
+export function existing(set: ResourceSet, names: Iterable<string>): EncodedResource[] {
+  const resources: EncodedResource[] = [];
+  for (const name of names) {
+    const resource = set.get(name);
+    if (resource) resources.push(resource);
+  }
+  return resources;
+}
