@@ -24,7 +24,8 @@ export function redirectRefusal(
   platform: string,
   status: number,
   location: string | null | undefined,
-  requestUrl: string | URL,
+  /** The URL requested; without it, a relative `location` is shown as it came. */
+  requestUrl: string | URL | undefined,
   /** What the request carried: a `token`, or `credentials` (a bearer token, a password). */
   credential: 'token' | 'credentials' = 'token',
 ): string {
@@ -34,7 +35,7 @@ export function redirectRefusal(
   }
   let target: string;
   try {
-    const url = new URL(location.trim(), requestUrl);
+    const url = requestUrl === undefined ? new URL(location.trim()) : new URL(location.trim(), requestUrl);
     target = `${url.protocol}//${url.host}${url.pathname}`;
   } catch {
     target = JSON.stringify(location);

@@ -32,6 +32,15 @@ describe('redirects', () => {
     );
   });
 
+  it('shows a relative target as it came when the request URL is unknown', () => {
+    expect(redirectRefusal('Consul', 302, '/elsewhere', undefined)).toBe(
+      'Consul answered 302 redirecting to "/elsewhere"; redirects are not followed so the token is not sent elsewhere',
+    );
+    expect(redirectRefusal('Consul', 302, 'http://other/x?y', undefined)).toMatch(
+      /redirecting to http:\/\/other\/x;/,
+    );
+  });
+
   it('says so when there is no target, and bounds a long one', () => {
     expect(redirectRefusal('Consul', 301, undefined, 'http://consul:8500/v1/agent/self')).toBe(
       'Consul answered 301, a redirect without a Location; redirects are not followed so the token is not sent elsewhere',
