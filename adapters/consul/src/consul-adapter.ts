@@ -1,5 +1,11 @@
-import { Backoff, readTlsFiles, sleep, TokenSource, type TlsMaterial } from '@sextant/adapter-kit';
-import { formatProblem, type Adapter, type AdapterContext, type RegistrySink } from '@sextant/core';
+import { Backoff, readTlsFiles, Redactor, sleep, TokenSource, type TlsMaterial } from '@sextant/adapter-kit';
+import {
+  formatProblem,
+  type Adapter,
+  type AdapterContext,
+  type Logger,
+  type RegistrySink,
+} from '@sextant/core';
 import { AdapterStatusReporter } from './adapter-status';
 import { ConsulApi } from './consul-api';
 import { DatacenterSet } from './datacenter-set';
@@ -26,8 +32,12 @@ export class ConsulAdapter implements Adapter {
     private readonly tuning: ConsulAdapterTuning = {},
   ) {}
 
-  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
-    const logger = this.context.logger;
+  async run(platformSink: RegistrySink, signal: AbortSignal): Promise<void> {
+    // Everything the adapter shows or logs goes through the redactor: Consul (or a proxy in front
+    // of it) may echo the token in an error, and the error is passed on as it came.
+    const redactor = new Redactor();
+    const sink = redactor.sink(platformSink);
+    const logger = redactor.logger(this.context.logger);
     const mesh = new MeshReporter(sink);
     const status = new AdapterStatusReporter(sink, () => mesh.skippedTotals());
     const resolved = resolveSettings(this.options, this.context);
@@ -42,8 +52,8 @@ export class ConsulAdapter implements Adapter {
       return;
     }
     const settings = resolved.value;
-    const token = new TokenSource(settings.token);
-    const tls = await this.loadFiles(settings, token, status, signal);
+    const token = new TokenSource(settings.token, redactor);
+    const tls = await this.loadFiles(settings, token, status, logger, signal);
     if (signal.aborted) return;
     const api = new ConsulApi({
       address: settings.address,
@@ -98,6 +108,7 @@ export class ConsulAdapter implements Adapter {
     settings: ConsulSettings,
     token: TokenSource,
     status: AdapterStatusReporter,
+    logger: Logger,
     signal: AbortSignal,
   ): Promise<TlsMaterial | undefined> {
     const backoff = new Backoff(1000, 30_000);
@@ -109,8 +120,7 @@ export class ConsulAdapter implements Adapter {
         return tls;
       } catch (error) {
         const message = (error as Error).message;
-        if (message !== logged)
-          this.context.logger.error({ reason: message }, 'the consul adapter cannot start yet');
+        if (message !== logged) logger.error({ reason: message }, 'the consul adapter cannot start yet');
         logged = message;
         status.setStartupProblem(message);
         await sleep(backoff.next(), signal);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { isRedirect, redirectRefusal } from '@sextant/adapter-kit';
 import Consul from 'consul';
 import { ConsulFault, faultKindOfStatus } from './consul-fault';
 
@@ -58,7 +59,9 @@ const PLAIN_REQUEST_TIMEOUT_MS = 10_000;
  * The Consul HTTP endpoints the adapter reads, through the `consul` client on one keep-alive
  * connection pool. The client gives the response itself (with its X-Consul-* headers) when the
  * request context asks for it (`ctx.includeResponse`), and aborts a request when its context emits
- * `cancel`. Every failure becomes a ConsulFault whose message never holds the token.
+ * `cancel`. Every failure becomes a ConsulFault. The client follows no redirect (a 3xx is a
+ * `redirected` fault naming its target), so the token goes to the configured address only. What
+ * Consul answers is quoted as it came: the adapter's Redactor keeps the token out of what is shown.
  */
 export class ConsulApi {
   private readonly consul: ConsulClient;
@@ -206,12 +209,22 @@ export class ConsulApi {
       isAbort?: boolean;
       code?: string;
       message?: string;
-      response?: { statusCode?: number; body?: unknown };
+      response?: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> };
     };
     const request = `GET ${path}`;
     if (failure.isResponse && failure.response?.statusCode !== undefined) {
       const status = failure.response.statusCode;
-      const text = this.redact(bodyText(failure.response.body));
+      if (isRedirect(status)) {
+        const location = failure.response.headers?.location;
+        const reason = redirectRefusal(
+          'Consul',
+          status,
+          typeof location === 'string' ? location : undefined,
+          `${this.origin}${path}`,
+        );
+        return new ConsulFault('redirected', reason, request, status);
+      }
+      const text = bodyText(failure.response.body);
       const kind = faultKindOfStatus(status);
       const reason =
         kind === 'denied'
@@ -225,8 +238,7 @@ export class ConsulApi {
     }
     if (failure.isCodec) return this.invalid(path, 'JSON');
     if (failure.isAbort) return new ConsulFault('unreachable', 'aborted', request);
-    const cause =
-      failure.code ?? this.redact(String(failure.message ?? error).replace(/^consul: [\w.]+: /, ''));
+    const cause = failure.code ?? String(failure.message ?? error).replace(/^consul: [\w.]+: /, '');
     return new ConsulFault('unreachable', `cannot reach Consul at ${this.origin}: ${cause}`, request);
   }
 
@@ -236,12 +248,6 @@ export class ConsulApi {
       `Consul at ${this.origin} sent a body that is not ${expected}`,
       `GET ${path}`,
     );
-  }
-
-  /** Consul never echoes a token, but a proxy in front of it might: a secret must not reach a log. */
-  private redact(text: string): string {
-    const token = this.connection.token();
-    return token ? text.split(token).join('<token>') : text;
   }
 }
 

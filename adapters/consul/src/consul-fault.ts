@@ -1,14 +1,15 @@
 /**
  * Why a request to Consul failed, in the classes the adapter reacts to differently:
  * - `unreachable`, `timeout`, `throttled` (429), `server` (5xx), `invalid` (a body that is not what
- *   the endpoint returns): Consul is unavailable; retry with exponential backoff and jitter;
+ *   the endpoint returns), `redirected` (a 3xx, not followed: the address leads elsewhere, such as
+ *   through a proxy): Consul is unavailable; retry with exponential backoff and jitter;
  * - `denied` (403): the token is unknown or lacks rights; retry slowly, re-reading a token file;
  * - `rejected` (another 4xx): this request is wrong; retry slowly, it will not fix itself soon.
  */
 export type FaultKind =
-  'unreachable' | 'timeout' | 'throttled' | 'server' | 'invalid' | 'denied' | 'rejected';
+  'unreachable' | 'timeout' | 'throttled' | 'server' | 'invalid' | 'redirected' | 'denied' | 'rejected';
 
-/** A failed request, with a message fit for a status line and a log: never the token. */
+/** A failed request, with a message fit for a status line and a log (once the adapter's Redactor has seen it). */
 export class ConsulFault extends Error {
   override readonly name = 'ConsulFault';
   constructor(

@@ -1,4 +1,4 @@
-import { readTlsFiles, TlsFileError, TokenSource } from '@sextant/adapter-kit';
+import { readTlsFiles, Redactor, TlsFileError, TokenSource } from '@sextant/adapter-kit';
 import type { AdapterFactory, Problem } from '@sextant/core';
 import { ConsulAdapter } from './consul-adapter';
 import { consulAdapterOptionsSchema, type ConsulAdapterOptions } from './options';
@@ -27,7 +27,7 @@ export const adapter: AdapterFactory<ConsulAdapterOptions> = {
         ),
       );
     }
-    await new TokenSource(resolved.value.token).get().catch((error: Error) =>
+    await new TokenSource(resolved.value.token, new Redactor()).get().catch((error: Error) =>
       problems.push({
         path: options.tokenFile !== undefined ? 'tokenFile' : 'env CONSUL_HTTP_TOKEN_FILE',
         message: error.message,

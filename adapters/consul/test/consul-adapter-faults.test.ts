@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '@sextant/testkit';
+import { Registry } from '@sextant/core';
+import { RequestRecorder, waitFor } from '@sextant/testkit';
 import { FakeConsul } from '@sextant/testkit/consul';
+import { recordingLogger } from './support/recording-logger';
 import { countConnectionAttempts } from './support/refusing-port';
 import { runAdapter, type RunningAdapter } from './support/run-adapter';
 
@@ -116,12 +118,17 @@ describe('consul adapter: faults', () => {
       fake.addInstance({ service: 'web', address: '10.0.0.1', port: 80 });
       const a = start({ address: fake.url, wait: '5s', tokenFile: 'token' }, { baseDir: dir });
       await ready(a);
+      // Revoke the token and let the adapter be refused before anything changes: Consul resolves a
+      // token when a query arrives, so the queries held since before the revocation are answered
+      // with its rights; a change made now would reach the adapter through them, 200 and all.
       fake.acl.removeToken('first-token');
+      fake.touchService('web');
+      await waitFor(() => a.sink.status === 'degraded', { message: () => `degraded (now ${a.sink.status})` });
+      expect(a.sink.detail).toMatch(/Consul refused the request \(403: ACL not found\)/);
       fake.setToken('second-token');
       writeFileSync(join(dir, 'token'), 'second-token\n');
       fake.addInstance({ service: 'web', address: '10.0.0.2', port: 80 });
       await waitFor(() => a.endpoints(WEB)?.length === 2 && a.sink.status === 'ready');
-      expect(a.sink.statuses()).toContain('degraded');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -222,24 +229,93 @@ describe('consul adapter: faults', () => {
     await ready(listed);
   });
 
-  it('never writes the token in a log line or a status, even when Consul echoes it', async () => {
-    const token = 'do-not-log-3f1c9e';
-    fake.setToken(token);
-    fake.addInstance({ service: 'web', address: '10.0.0.1', port: 80 });
-    const a = start({ address: fake.url, wait: '5s', token });
-    await ready(a);
-    fake.faults.injectError({ status: 500, body: `rpc error: bad token ${token}` }, { count: 1 });
-    fake.touchService('web');
-    await waitFor(() => a.sink.status === 'degraded');
-    expect(a.sink.detail).toContain('rpc error: bad token <token>');
-    await waitFor(() => a.sink.status === 'ready');
-    fake.acl.removeToken(token);
-    fake.touchService('web');
-    await waitFor(() => a.sink.status === 'degraded');
-    await fake.stop();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const everything = `${a.logger.text()}\n${JSON.stringify(a.sink.calls)}`;
-    expect(everything).not.toContain(token);
-    expect(fake.requests.every((r) => !JSON.stringify(r.query).includes(token))).toBe(true);
+  it('follows no redirect: the target never gets the token, and the redirect is a fault naming it', async () => {
+    const target = await RequestRecorder.start();
+    try {
+      const token = 'redirected-token-5d0b';
+      fake.setToken(token);
+      fake.addInstance({ service: 'web', address: '10.0.0.1', port: 80 });
+      const a = start({ address: fake.url, wait: '5s', token });
+      await ready(a);
+      // A proxy in front of the agent now sends every request elsewhere.
+      fake.faults.redirect({ to: target.url });
+      fake.touchService('web');
+      await waitFor(() => a.sink.status === 'degraded');
+      expect(a.sink.detail).toMatch(
+        new RegExp(
+          `^dc1: Consul answered 307 redirecting to ${target.url}/v1/(health/service/web|catalog/services); ` +
+            'redirects are not followed so the token is not sent elsewhere; serving the last state read$',
+        ),
+      );
+      // Retried with the outage backoff (50 ms doubling to 400 ms here), each time refused again.
+      const before = fake.requests.length;
+      await waitFor(() => fake.requests.length >= before + 3, {
+        message: 'retries of the redirected requests',
+      });
+      expect(a.sink.status).toBe('degraded');
+      expect(target.carrying(token)).toEqual([]);
+      expect(target.requests).toEqual([]);
+      fake.faults.clear();
+      await ready(a);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('never shows or logs a token Consul echoes, the rotated one from the token file included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-consul-echo-'));
+    const registryLogger = recordingLogger();
+    const registry = new Registry({ adapters: ['consul'], logger: registryLogger });
+    try {
+      const [first, second] = ['echoed-first-3f1c9e', 'echoed-second-77ab02'];
+      writeFileSync(join(dir, 'token'), `${first}\n`);
+      fake.setToken(first);
+      fake.addInstance({ service: 'web', address: '10.0.0.1', port: 80 });
+      const a = start(
+        { address: fake.url, wait: '5s', tokenFile: 'token' },
+        { baseDir: dir, forwardTo: registry.sink('consul') },
+      );
+      await ready(a);
+      const echo = () =>
+        fake.faults.injectError(
+          { status: 500, body: (request) => `rpc error: bad token ${request.token ?? ''}` },
+          { count: 1 },
+        );
+      echo();
+      fake.touchService('web');
+      await waitFor(() => a.sink.status === 'degraded');
+      expect(a.sink.detail).toBe(
+        'dc1: Consul answered 500: rpc error: bad token <redacted>; serving the last state read',
+      );
+      await ready(a);
+
+      // Rotation: the first token is refused, the file holds the second, and Consul echoes that one.
+      fake.acl.removeToken(first);
+      fake.touchService('web');
+      await waitFor(() => a.sink.status === 'degraded');
+      fake.setToken(second);
+      writeFileSync(join(dir, 'token'), `${second}\n`);
+      await ready(a);
+      echo();
+      fake.touchService('web');
+      await waitFor(() => a.sink.status === 'degraded' && (a.sink.detail ?? '').includes('bad token'));
+      expect(a.sink.detail).toContain('rpc error: bad token <redacted>');
+      await ready(a);
+      await fake.stop();
+      await waitFor(() => a.sink.status === 'degraded');
+
+      const shown = JSON.stringify(registry.adapterStatuses());
+      const logged = `${a.logger.text()}\n${registryLogger.text()}`;
+      for (const token of [first, second]) {
+        expect(shown).not.toContain(token);
+        expect(logged).not.toContain(token);
+        expect(JSON.stringify(a.sink.calls)).not.toContain(token);
+      }
+      expect(registry.adapterStatuses()[0]?.recentRejections).toEqual([]);
+      expect(fake.requests.every((r) => !JSON.stringify(r.query).includes(first))).toBe(true);
+    } finally {
+      registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { isRedirect, redirectRefusal } from '@sextant/adapter-kit';
 
 /**
  * A failed request to the API server, whatever failed: an HTTP status with the server's `Status`
@@ -38,12 +39,21 @@ export interface StatusObject {
   readonly details?: { readonly retryAfterSeconds?: number };
 }
 
-/** The error a failed response means: `body` is its parsed JSON (a Status) or text. */
+/**
+ * The error a failed response means: `body` is its parsed JSON (a Status) or text. A redirect
+ * (never followed) names its target, resolved against `requestUrl` when it is relative.
+ */
 export function fromResponse(
   code: number,
   body: unknown,
   header: (name: string) => string | undefined,
+  requestUrl?: URL,
 ): KubeApiError {
+  if (isRedirect(code)) {
+    // node-fetch makes a Location absolute already; a relative one without a request URL is shown as it came.
+    const message = redirectRefusal('the API server', code, header('location'), requestUrl, 'credentials');
+    return new KubeApiError(message, code);
+  }
   const status = isStatus(body) ? body : undefined;
   const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
   const message = status?.message || text || STATUS_CODES[code] || `HTTP ${code}`;

@@ -1,7 +1,18 @@
 import { accessSync, constants } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  createConfiguration,
+  DiscoveryV1Api,
+  KubeConfig,
+  ServerConfiguration,
+  type Configuration,
+  type HttpLibrary,
+} from '@kubernetes/client-node';
+import type { Redactor } from '@sextant/adapter-kit';
 import type { ConfigSource } from './config-source';
+import { rememberKubeConfigCredentials } from './credentials';
+import { noRedirectHttpLibrary } from './no-redirect-http';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -21,22 +32,37 @@ export class KubeConfigError extends Error {
  * contexts, client certificates, exec and auth-provider plugins, the in-cluster service account
  * and its rotating token) and the typed API clients made from it. `refreshCredentials` reloads it
  * all from the source, which re-reads token files and re-runs exec plugins: the answer to a 401.
+ * Its clients follow no redirect, and every credential it loads or sends is told to `redactor`.
  */
 export class KubeConnection {
   private loaded: { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api } | undefined;
   /** Increments on every (re)load, so concurrent 401s reload once. */
   private generationCount = 0;
+  private readonly http: HttpLibrary;
 
-  constructor(readonly source: ConfigSource) {}
+  constructor(
+    readonly source: ConfigSource,
+    /** Learns every credential this connection loads or sends. */
+    readonly redactor: Redactor,
+  ) {
+    this.http = noRedirectHttpLibrary(redactor);
+  }
 
   /** Loads the configuration if it is not loaded yet; throws KubeConfigError. */
   ensureLoaded(): void {
     if (this.loaded) return;
     const config = loadKubeConfig(this.source);
+    rememberKubeConfigCredentials(config, this.redactor);
+    // client-node's makeApiClient, with the HTTP library that follows no redirect.
+    const configuration: Configuration = createConfiguration({
+      baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
+      authMethods: { default: config },
+      httpApi: this.http,
+    });
     this.loaded = {
       config,
-      core: config.makeApiClient(CoreV1Api),
-      discovery: config.makeApiClient(DiscoveryV1Api),
+      core: new CoreV1Api(configuration),
+      discovery: new DiscoveryV1Api(configuration),
     };
     this.generationCount += 1;
   }
@@ -164,5 +190,16 @@ function reason(error: unknown): string {
   if (code === 'ENOENT') return 'it does not exist';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
+  // js-yaml's message quotes the lines around the error, which in a kubeconfig hold tokens and
+  // keys: say what and where, and leave the file's text out.
+  const yaml = error as { name?: unknown; reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+  if (yaml?.name === 'YAMLException' && typeof yaml.reason === 'string') {
+    const { line, column } = yaml.mark ?? {};
+    const where =
+      typeof line === 'number' && typeof column === 'number'
+        ? ` at line ${line + 1}, column ${column + 1}`
+        : '';
+    return `not valid YAML: ${yaml.reason}${where}`;
+  }
   return (error as Error)?.message ?? String(error);
 }

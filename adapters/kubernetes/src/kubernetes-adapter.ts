@@ -1,4 +1,4 @@
-import { Backoff, sleep } from '@sextant/adapter-kit';
+import { Backoff, Redactor, sleep } from '@sextant/adapter-kit';
 import type { Adapter, Logger, RegistrySink } from '@sextant/core';
 import { ClusterWatch } from './cluster-watch';
 import { describeSource, type SourceChoice } from './config-source';
@@ -25,10 +25,15 @@ export interface KubernetesAdapterSettings {
 export class KubernetesAdapter implements Adapter {
   constructor(private readonly settings: KubernetesAdapterSettings) {}
 
-  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
-    const connection = await this.connect(sink, signal);
+  async run(platformSink: RegistrySink, signal: AbortSignal): Promise<void> {
+    // Everything the adapter shows or logs goes through the redactor: the API server (or a proxy
+    // in front of it) may echo a credential in an error, and the error is passed on as it came.
+    const redactor = new Redactor();
+    const sink = redactor.sink(platformSink);
+    const logger = redactor.logger(this.settings.logger);
+    const connection = await this.connect(sink, logger, redactor, signal);
     if (!connection) return;
-    const { namespaces, clusterName, logger } = this.settings;
+    const { namespaces, clusterName } = this.settings;
     logger.info(
       {
         server: connection.server,
@@ -38,20 +43,25 @@ export class KubernetesAdapter implements Adapter {
       },
       'watching Kubernetes',
     );
-    await new ClusterWatch(connection, sink, signal, this.settings).run();
+    await new ClusterWatch(connection, sink, signal, { ...this.settings, logger }).run();
   }
 
   /** Loads the configuration, retrying with backoff while it cannot be loaded (a kubeconfig not mounted yet). */
-  private async connect(sink: RegistrySink, signal: AbortSignal): Promise<KubeConnection | undefined> {
+  private async connect(
+    sink: RegistrySink,
+    logger: Logger,
+    redactor: Redactor,
+    signal: AbortSignal,
+  ): Promise<KubeConnection | undefined> {
     const { initialMs, maxMs } = this.settings.timing.backoff;
     const backoff = new Backoff(initialMs, maxMs);
     let lastMessage: string | undefined;
     while (!signal.aborted) {
-      const message = this.tryConnect();
+      const message = this.tryConnect(redactor);
       if (typeof message !== 'string') return message;
       if (message !== lastMessage) {
         lastMessage = message;
-        this.settings.logger.error({ message }, 'cannot use the Kubernetes configuration; retrying');
+        logger.error({ message }, 'cannot use the Kubernetes configuration; retrying');
         sink.setStatus('syncing', message);
       }
       await sleep(backoff.next(), signal);
@@ -60,10 +70,10 @@ export class KubernetesAdapter implements Adapter {
   }
 
   /** A loaded connection, or why there is none, naming the option to fix. */
-  private tryConnect(): KubeConnection | string {
+  private tryConnect(redactor: Redactor): KubeConnection | string {
     const choice = this.settings.source;
     if (!choice.valid) return `${choice.problem.path}: ${choice.problem.message}`;
-    const connection = new KubeConnection(choice.source);
+    const connection = new KubeConnection(choice.source, redactor);
     try {
       connection.ensureLoaded();
       return connection;

@@ -164,6 +164,7 @@ export class Reflector<V> implements WatchedCollection {
     const started = Date.now();
     const end = await watchCollection(
       this.connection.config,
+      this.connection.redactor,
       {
         path: this.kind.path(this.namespace),
         query: {

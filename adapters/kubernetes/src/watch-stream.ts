@@ -1,7 +1,9 @@
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Redactor } from '@sextant/adapter-kit';
 import { fromResponse, fromStatus, toKubeApiError, type KubeApiError } from './api-error';
+import { rememberAuthorization, rememberBasicAuth } from './credentials';
 
 /** One line of a watch stream. */
 export interface WatchEvent {
@@ -42,9 +44,12 @@ const MAX_ERROR_BODY = 64 * 1024;
  * response, not an API client. client-node 1.4's own `Watch` cannot be used: it leaves a 30 s
  * timer behind on every call, and drops the body and headers of a failed response, so neither the
  * server's message (a 403's RBAC explanation) nor a 429's Retry-After would reach the adapter.
+ * A redirect is not followed (`http.request` never does): it fails the watch, naming its target.
+ * The credentials about to be sent are told to `redactor` first.
  */
 export async function watchCollection(
   config: KubeConfig,
+  redactor: Redactor,
   watch: WatchRequest,
   onOpen: () => void,
   onEvent: (event: WatchEvent) => void,
@@ -54,6 +59,9 @@ export async function watchCollection(
   let url: URL;
   try {
     await config.applyToHTTPSOptions(options);
+    const headers = (options.headers ?? {}) as Record<string, unknown>;
+    rememberAuthorization(headers.Authorization ?? headers.authorization, redactor);
+    rememberBasicAuth(options.auth ?? undefined, redactor);
     const server = config.getCurrentCluster()?.server;
     if (!server) throw new Error('the kubeconfig context names no cluster server');
     url = new URL(`${server}${watch.path}`);
@@ -108,7 +116,7 @@ export async function watchCollection(
           (body) =>
             finish({
               kind: 'failed',
-              error: fromResponse(response.statusCode ?? 0, body, header(response)),
+              error: fromResponse(response.statusCode ?? 0, body, header(response), url),
               events,
             }),
           (error: unknown) => ended(error),

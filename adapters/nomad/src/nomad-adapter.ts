@@ -1,6 +1,7 @@
 import {
   Backoff,
   readTlsFiles,
+  Redactor,
   sleep,
   TlsFileError,
   TokenSource,
@@ -25,8 +26,14 @@ export class NomadAdapter implements Adapter {
     private readonly logger: Logger,
   ) {}
 
-  async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
-    const tls = await this.readTls(sink, signal);
+  async run(platformSink: RegistrySink, signal: AbortSignal): Promise<void> {
+    // Everything the adapter shows or logs goes through the redactor: Nomad (or a proxy in front
+    // of it) may echo the token in an error, and the error is passed on as it came.
+    const redactor = new Redactor();
+    const sink = redactor.sink(platformSink);
+    const logger = redactor.logger(this.logger);
+    const token = new TokenSource(this.settings.token, redactor);
+    const tls = await this.readTls(sink, logger, signal);
     if (signal.aborted) return;
     const { settings } = this;
     const slots = new RequestSlots(settings.maxConcurrentRequests, settings.maxStalenessMs);
@@ -37,10 +44,10 @@ export class NomadAdapter implements Adapter {
         stale: settings.stale,
         maxConnections: settings.maxConcurrentRequests,
       },
-      new TokenSource(settings.token),
+      token,
       tls,
     );
-    this.logger.info(
+    logger.info(
       { address: settings.address.origin, namespaces: settings.namespaces, region: settings.region },
       'watching Nomad service registrations',
     );
@@ -52,14 +59,18 @@ export class NomadAdapter implements Adapter {
         perPage: settings.perPage,
         blocking: new Gate(),
       };
-      await new NomadSync({ settings, reads, sink, logger: this.logger }, signal).run();
+      await new NomadSync({ settings, reads, sink, logger }, signal).run();
     } finally {
       await client.close();
     }
   }
 
   /** Reads the certificate files, retrying (and saying why) while one cannot be read. */
-  private async readTls(sink: RegistrySink, signal: AbortSignal): Promise<TlsConnectOptions | undefined> {
+  private async readTls(
+    sink: RegistrySink,
+    logger: Logger,
+    signal: AbortSignal,
+  ): Promise<TlsConnectOptions | undefined> {
     const tls = this.settings.tls;
     if (!tls) return undefined;
     const backoff = new Backoff(this.settings.retry.initialMs, this.settings.retry.maxMs);
@@ -71,7 +82,7 @@ export class NomadAdapter implements Adapter {
         const reason = error instanceof NomadError ? error.message : String(error);
         if (reason !== last) {
           sink.setStatus('syncing', reason);
-          this.logger.error({ reason }, 'cannot start watching Nomad');
+          logger.error({ reason }, 'cannot start watching Nomad');
           last = reason;
         }
         await sleep(backoff.next(), signal);

@@ -1,4 +1,4 @@
-import { TokenSource } from '@sextant/adapter-kit';
+import { Redactor, TokenSource } from '@sextant/adapter-kit';
 import { FakeNomad, testCertificates, TEST_SERVER_NAME, type FakeNomadOptions } from '@sextant/testkit/nomad';
 import {
   NomadClient,
@@ -27,7 +27,10 @@ describe('NomadClient', () => {
   ): NomadClient {
     const created = new NomadClient(
       { address: new URL(nomad.url), region: undefined, stale: false, maxConnections: 8, ...settings },
-      new TokenSource(token === undefined ? { kind: 'none' } : { kind: 'value', value: token }),
+      new TokenSource(
+        token === undefined ? { kind: 'none' } : { kind: 'value', value: token },
+        new Redactor(),
+      ),
       tls,
     );
     clients.push(created);

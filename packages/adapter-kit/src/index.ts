@@ -2,6 +2,8 @@ export { Backoff } from './backoff';
 export { systemClock, type Clock } from './clock';
 export { anyMatches, Glob } from './glob';
 export { HostnameTemplate } from './hostname-template';
+export { REDACTED, Redactor } from './redactor';
+export { isRedirect, redirectRefusal } from './redirects';
 export {
   ServiceSelection,
   serviceSelectionSchema,

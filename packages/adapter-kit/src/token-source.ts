@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Redactor } from './redactor';
 import type { TokenSetting } from './token-options';
 
 /** The token file cannot be read, or holds no token. The message names the file, never a token. */
@@ -24,14 +25,22 @@ export class TokenFileError extends Error {
  * The token to send with each request. A token file is read on first use, and again when the
  * platform refuses the token: a rotated token takes effect without a restart. A read that fails
  * is not kept, so the next use tries the file again; the last token read stays usable meanwhile.
+ * Every token it holds, the given one and each one read, is added to the adapter's Redactor
+ * before anyone can send it.
  */
 export class TokenSource {
   /** The read in progress or done; concurrent users share it. */
   private reading: Promise<string | undefined> | undefined;
   private last: string | undefined;
 
-  constructor(private readonly setting: TokenSetting) {
-    if (setting.kind === 'value') this.last = setting.value;
+  constructor(
+    private readonly setting: TokenSetting,
+    private readonly redactor: Redactor,
+  ) {
+    if (setting.kind === 'value') {
+      this.last = setting.value;
+      redactor.add(setting.value);
+    }
   }
 
   /** The token, reading the file if it has not been read yet; rejects with a TokenFileError. */
@@ -75,6 +84,7 @@ export class TokenSource {
     }
     const token = text.trim();
     if (token === '') throw new TokenFileError(setting.path, 'empty');
+    this.redactor.add(token);
     this.last = token;
     return token;
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenFileError, TokenSource } from '../src';
+import { Redactor, TokenFileError, TokenSource } from '../src';
 
 describe('TokenSource', () => {
   let dir: string;
@@ -13,11 +13,11 @@ describe('TokenSource', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives a token given as a value, or none, and never reads for them', async () => {
-    const value = new TokenSource({ kind: 'value', value: 'secret' });
+    const value = new TokenSource({ kind: 'value', value: 'secret' }, new Redactor());
     expect(value.latest()).toBe('secret');
     expect(await value.get()).toBe('secret');
     expect(await value.changedSince('secret')).toBe(false);
-    const none = new TokenSource({ kind: 'none' });
+    const none = new TokenSource({ kind: 'none' }, new Redactor());
     expect([await none.get(), none.latest(), await none.changedSince(undefined)]).toEqual([
       undefined,
       undefined,
@@ -27,7 +27,7 @@ describe('TokenSource', () => {
 
   it('reads a token file once, trimmed, and keeps it', async () => {
     writeFileSync(file, '  first\n');
-    const source = new TokenSource({ kind: 'file', path: file });
+    const source = new TokenSource({ kind: 'file', path: file }, new Redactor());
     expect(source.latest()).toBeUndefined();
     expect(await source.get()).toBe('first');
     writeFileSync(file, 'second\n');
@@ -37,7 +37,7 @@ describe('TokenSource', () => {
 
   it('re-reads the file after a refusal, telling whether the token changed', async () => {
     writeFileSync(file, 'first');
-    const source = new TokenSource({ kind: 'file', path: file });
+    const source = new TokenSource({ kind: 'file', path: file }, new Redactor());
     const used = await source.get();
     expect(await source.changedSince(used)).toBe(false);
     writeFileSync(file, 'second');
@@ -50,7 +50,7 @@ describe('TokenSource', () => {
   });
 
   it('fails naming the file, never keeps a failed read, and keeps the last token meanwhile', async () => {
-    const source = new TokenSource({ kind: 'file', path: file });
+    const source = new TokenSource({ kind: 'file', path: file }, new Redactor());
     const missing = await source.get().catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(TokenFileError);
     expect((missing as TokenFileError).message).toBe(`cannot read the token file ${file}: ENOENT`);
@@ -67,7 +67,7 @@ describe('TokenSource', () => {
 
   it('shares one read among concurrent users', async () => {
     writeFileSync(file, 'first');
-    const source = new TokenSource({ kind: 'file', path: file });
+    const source = new TokenSource({ kind: 'file', path: file }, new Redactor());
     const [a, b] = [source.get(), source.get()];
     expect(a).toBe(b);
     expect(await a).toBe('first');

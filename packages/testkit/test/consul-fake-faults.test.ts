@@ -34,6 +34,30 @@ describe('fake Consul: faults at the protocol level', () => {
     expect((await get(fake, '/v1/catalog/services')).status).toBe(200);
   });
 
+  it('answers with a body made from the request, for errors that quote its token', async () => {
+    fake.faults.injectError(
+      { status: 500, body: (request) => `rpc error: token ${request.token ?? 'none'} on ${request.path}` },
+      { count: 2 },
+    );
+    const answer = await fetch(`${fake.url}/v1/catalog/services`, { headers: { 'X-Consul-Token': 'tok-1' } });
+    expect([answer.status, await answer.text()]).toEqual([
+      500,
+      'rpc error: token tok-1 on /v1/catalog/services',
+    ]);
+    expect((await get(fake, '/v1/agent/self')).text).toBe('rpc error: token none on /v1/agent/self');
+  });
+
+  it('redirects to another origin, keeping the path and query, as a proxy in front of the agent would', async () => {
+    fake.faults.redirect({ to: 'http://127.0.0.1:1' }, { path: '/v1/catalog/', count: 1 });
+    const answer = await fetch(`${fake.url}/v1/catalog/services?dc=dc1`, { redirect: 'manual' });
+    expect(answer.status).toBe(307);
+    expect(answer.headers.get('location')).toBe('http://127.0.0.1:1/v1/catalog/services?dc=dc1');
+    expect(await answer.text()).toBe(
+      '<a href="http://127.0.0.1:1/v1/catalog/services?dc=dc1">Temporary Redirect</a>.\n\n',
+    );
+    expect((await get(fake, '/v1/catalog/services')).status).toBe(200);
+  });
+
   it('hangs a connection: the request is read and never answered, until the client gives up', async () => {
     fake.faults.hang({ path: '/v1/catalog/services', count: 1 });
     const controller = new AbortController();

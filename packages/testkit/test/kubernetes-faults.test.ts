@@ -30,6 +30,30 @@ describe('fake Kubernetes API: authentication and injected faults', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Status };
   }
 
+  it('quotes the request in a message when asked, and redirects keeping the path and query', async () => {
+    fake = await FakeKubernetesApi.start({ tokens: ['token-1'] });
+    fake.inject({
+      status: 401,
+      message: (request) => `invalid bearer token ${request.token ?? '-'} for ${request.path}`,
+      times: 1,
+    });
+    expect((await get('/api/v1/services', 'token-1')).body).toMatchObject({
+      code: 401,
+      message: 'invalid bearer token token-1 for /api/v1/services',
+    });
+    fake.inject({ status: 307, redirectTo: 'http://127.0.0.1:1', resource: 'pods', verb: 'list', times: 1 });
+    const redirected = await fetch(`${fake.url}/api/v1/pods?limit=5`, {
+      headers: { Authorization: 'Bearer token-1' },
+      redirect: 'manual',
+    });
+    expect([redirected.status, redirected.headers.get('location')]).toEqual([
+      307,
+      'http://127.0.0.1:1/api/v1/pods?limit=5',
+    ]);
+    expect(fake.requests.at(-1)?.status).toBe(307);
+    expect((await get('/api/v1/pods', 'token-1')).status).toBe(200);
+  });
+
   it('requires a bearer token it accepts, and accepts only the new one after rotation', async () => {
     fake = await FakeKubernetesApi.start({ tokens: ['token-1'] });
     expect((await get('/api/v1/services')).body).toMatchObject({

@@ -223,6 +223,23 @@ describe('fake Nomad: the HTTP API', () => {
       expect((await get('/v1/service/redis?namespace=payments')).status).toBe(200);
     });
 
+    it('answers with a body quoting the request, and redirects keeping the path and query', async () => {
+      await start();
+      nomad.failNext({
+        status: 500,
+        body: (request) => `bad token ${request.token ?? '-'} for ${request.path}`,
+      });
+      expect(await get('/v1/services', { 'X-Nomad-Token': 'tok-1' })).toMatchObject({
+        status: 500,
+        text: 'bad token tok-1 for /v1/services',
+      });
+      nomad.failNext({ redirectTo: 'http://127.0.0.1:1' });
+      const response = await fetch(`${nomad.url}/v1/services?namespace=*`, { redirect: 'manual' });
+      expect(response.status).toBe(307);
+      expect(response.headers.get('location')).toBe('http://127.0.0.1:1/v1/services?namespace=*');
+      expect((await get('/v1/services')).status).toBe(200);
+    });
+
     it('resets a connection when asked', async () => {
       await start();
       nomad.failNext({ reset: true });

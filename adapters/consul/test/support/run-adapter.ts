@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Backoff } from '@sextant/adapter-kit';
-import type { AdapterContext } from '@sextant/core';
+import type { AdapterContext, RegistrySink } from '@sextant/core';
 import { RecordingSink } from '@sextant/testkit';
 import { ConsulAdapter, type ConsulAdapterOptions, type ConsulAdapterTuning } from '../../src';
 import { recordingLogger } from './recording-logger';
@@ -13,7 +13,13 @@ export const fastBackoffs: ConsulAdapterTuning = {
 /** Runs the adapter against `options` into a RecordingSink, until `stop()`. */
 export function runAdapter(
   options: ConsulAdapterOptions,
-  settings: { env?: Record<string, string>; tuning?: ConsulAdapterTuning; baseDir?: string } = {},
+  settings: {
+    env?: Record<string, string>;
+    tuning?: ConsulAdapterTuning;
+    baseDir?: string;
+    /** A sink every report is passed on to (a real registry's). */
+    forwardTo?: RegistrySink;
+  } = {},
 ) {
   const logger = recordingLogger();
   const baseDir = settings.baseDir ?? process.cwd();
@@ -24,7 +30,7 @@ export function runAdapter(
     resolvePath: (path) => resolve(baseDir, path),
     env: settings.env ?? {},
   };
-  const sink = new RecordingSink();
+  const sink = new RecordingSink(settings.forwardTo);
   const controller = new AbortController();
   const done = new ConsulAdapter(options, context, settings.tuning ?? fastBackoffs).run(
     sink,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AdapterContext } from '@sextant/core';
+import type { AdapterContext, RegistrySink } from '@sextant/core';
 import { RecordingSink, waitFor } from '@sextant/testkit';
 import { FakeKubernetesApi, type FakeKubernetesOptions } from '@sextant/testkit/kubernetes';
 import type { KubernetesAdapterOptions } from '../../src';
@@ -39,9 +39,11 @@ export class AdapterWorld {
     options: KubernetesAdapterOptions = { kubeconfig: this.kubeconfig() },
     internals: AdapterInternals = { timing: FAST_TIMING },
     context: Partial<AdapterContext> = {},
+    /** A sink every report is passed on to (a real registry's). */
+    forwardTo?: RegistrySink,
   ) {
     const logger = recordingLogger();
-    const sink = new RecordingSink();
+    const sink = new RecordingSink(forwardTo);
     const controller = new AbortController();
     const adapter = createKubernetesAdapter(
       { clusterDomain: 'cluster.local', ...options },

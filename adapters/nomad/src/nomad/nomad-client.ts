@@ -1,4 +1,4 @@
-import { TokenFileError, type TokenSource } from '@sextant/adapter-kit';
+import { isRedirect, redirectRefusal, TokenFileError, type TokenSource } from '@sextant/adapter-kit';
 import { Agent, fetch } from 'undici';
 import { NomadError } from './nomad-error';
 
@@ -43,7 +43,8 @@ export interface NomadAnswer {
  * (bounded connections, the TLS material, no socket timeouts of its own since every request
  * carries its deadline), closed with every socket when the adapter stops. Errors come back as
  * NomadError; when Nomad refuses a token read from a file, the file is read again and the
- * request retried once with the new token.
+ * request retried once with the new token. It follows no redirect: fetch would send
+ * `X-Nomad-Token` to whatever host a 3xx names, so a redirect is an `http` error naming its target.
  */
 export class NomadClient {
   private readonly agent: Agent;
@@ -112,9 +113,17 @@ export class NomadClient {
       const response = await fetch(url, {
         dispatcher: this.agent,
         signal: deadline.signal,
+        redirect: 'manual',
         headers: { Accept: 'application/json', ...(token !== undefined && { 'X-Nomad-Token': token }) },
       });
       const text = await response.text();
+      if (isRedirect(response.status)) {
+        throw new NomadError(
+          'http',
+          redirectRefusal('Nomad', response.status, response.headers.get('location'), url),
+          { status: response.status },
+        );
+      }
       if (!response.ok) throw this.httpError(response.status, text, response.headers.get('retry-after'));
       return this.answer(request.path, text, response.headers);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { validateAdapterOptions, type AdapterContext, type Logger } from '@sextant/core';
+import { validateAdapterOptions, type AdapterContext, type Logger, type RegistrySink } from '@sextant/core';
 import { RecordingSink, waitFor } from '@sextant/testkit';
 import adapter, { type NomadAdapterOptions } from '../../src';
 
@@ -9,15 +9,18 @@ export interface LogEntry {
   readonly fields: Record<string, unknown>;
 }
 
-/** A Logger that keeps every entry. */
-export function recordingLogger(entries: LogEntry[] = []): Logger & { readonly entries: LogEntry[] } {
+/** A Logger that keeps every entry, with the bindings of the child logger that wrote it. */
+export function recordingLogger(
+  entries: LogEntry[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { readonly entries: LogEntry[] } {
   const at =
     (level: string) =>
     (first: string | object, msg?: string): void => {
       entries.push(
         typeof first === 'string'
-          ? { level, msg: first, fields: {} }
-          : { level, msg: msg ?? '', fields: { ...first } },
+          ? { level, msg: first, fields: { ...bindings } }
+          : { level, msg: msg ?? '', fields: { ...bindings, ...first } },
       );
     };
   return {
@@ -27,7 +30,7 @@ export function recordingLogger(entries: LogEntry[] = []): Logger & { readonly e
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: () => recordingLogger(entries),
+    child: (more) => recordingLogger(entries, { ...bindings, ...more }),
   };
 }
 
@@ -47,7 +50,16 @@ export interface RunningAdapter {
  */
 export function runAdapter(
   options: NomadAdapterOptions,
-  { env = {}, baseDir = process.cwd() }: { env?: Record<string, string>; baseDir?: string } = {},
+  {
+    env = {},
+    baseDir = process.cwd(),
+    forwardTo,
+  }: {
+    env?: Record<string, string>;
+    baseDir?: string;
+    /** A sink every report is passed on to (a real registry's). */
+    forwardTo?: RegistrySink;
+  } = {},
 ): RunningAdapter {
   const logger = recordingLogger();
   const context: AdapterContext = {
@@ -63,7 +75,7 @@ export function runAdapter(
   };
   const problems = validateAdapterOptions(adapter, withDefaults);
   if (problems.length > 0) throw new Error(`options refused: ${JSON.stringify(problems)}`);
-  const sink = new RecordingSink();
+  const sink = new RecordingSink(forwardTo);
   const controller = new AbortController();
   const done = adapter.create(withDefaults as NomadAdapterOptions, context).run(sink, controller.signal);
   return {

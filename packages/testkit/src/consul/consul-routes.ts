@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendGoRedirect } from '../go-redirect';
 import { permissionDenied, type AclTable, type ReadRights } from './acl';
 import type { BlockingQueries } from './blocking-queries';
 import type { DatacenterState, HealthEntry } from './datacenter-state';
 import type { FaultPlan } from './fault-plan';
 import { checkJson, healthEntryJson } from './payloads';
-import { ConsulHttpError, readParams, readPassing, type ReadParams } from './request-params';
+import { ConsulHttpError, readParams, readPassing, requestToken, type ReadParams } from './request-params';
 import { applyDeregistration, applyRegistration } from './registration';
 
 /** What the routes read and write: the fake's state, shared with its test-facing API. */
@@ -42,8 +43,10 @@ export function handleConsulRequest(
 ): void {
   const url = new URL(request.url ?? '/', 'http://consul');
   const path = url.pathname;
-  const fault = world.faults.decide(path);
+  const fault = world.faults.decide({ path, token: requestToken(request, url.searchParams) });
   if (fault?.kind === 'hang') return; // read, never answered: the socket stays open until someone gives up
+  if (fault?.kind === 'redirect')
+    return sendGoRedirect(response, fault.status, new URL(request.url ?? '/', fault.to));
   try {
     if (fault?.kind === 'error') throw new ConsulHttpError(fault.status, fault.body);
     route(world, request, response, url);

@@ -61,7 +61,7 @@ export function readParams(request: IncomingMessage, query: URLSearchParams): Re
 }
 
 /** `?token=` wins over `X-Consul-Token`, which wins over `Authorization: Bearer`. */
-function requestToken(request: IncomingMessage, query: URLSearchParams): string | undefined {
+export function requestToken(request: IncomingMessage, query: URLSearchParams): string | undefined {
   const fromQuery = query.get('token');
   if (fromQuery) return fromQuery;
   const header = request.headers['x-consul-token'];

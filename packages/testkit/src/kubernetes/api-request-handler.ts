@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultRule, FaultTable, Verb } from './faults';
+import { sendGoRedirect } from '../go-redirect';
+import type { FaultedRequest, FaultRule, FaultTable, Verb } from './faults';
 import type { ListPage, ListPager } from './list-pager';
 import type { ObjectStore, StoredObject } from './object-store';
 import { itemJson, listHeader, objectJson, representationFor, type Representation } from './representation';
@@ -91,14 +92,30 @@ export class ApiRequestHandler {
       record.status = status.code;
       sendStatus(response, status, headers);
     };
-    this.serve(request, response, { url, token, path, verb }, fail);
+    const redirect = (status: number, location: URL) => {
+      record.status = status;
+      sendGoRedirect(response, status, location);
+    };
+    this.serve(request, response, { url, token, path, verb, redirect }, fail);
     return record;
   }
 
   private serve(
     request: IncomingMessage,
     response: ServerResponse,
-    { url, token, path, verb }: { url: URL; token?: string; path?: ResourcePath; verb?: Verb },
+    {
+      url,
+      token,
+      path,
+      verb,
+      redirect,
+    }: {
+      url: URL;
+      token?: string;
+      path?: ResourcePath;
+      verb?: Verb;
+      redirect: (status: number, location: URL) => void;
+    },
     fail: (status: KubeStatus, headers?: Record<string, string>) => void,
   ): void {
     if (this.state.outageStatus !== undefined) {
@@ -127,8 +144,11 @@ export class ApiRequestHandler {
       return fail(kubeStatus(405, `the fake serves reads only, not ${request.method ?? ''}`));
     }
     const fault = this.state.faults.take(path.type, path.namespace, verb);
+    if (fault?.redirectTo !== undefined) {
+      return redirect(fault.status, new URL(`${url.pathname}${url.search}`, fault.redirectTo));
+    }
     if (fault) {
-      const status = this.faultStatus(fault, path, verb);
+      const status = this.faultStatus(fault, path, verb, { path: url.pathname, token });
       if (verb === 'watch' && fault.asWatchEvent) {
         this.openSession(request, response, url, path, 'object', 1000).fail(status);
         return;
@@ -288,7 +308,7 @@ export class ApiRequestHandler {
       );
   }
 
-  private faultStatus(fault: FaultRule, path: ResourcePath, verb: Verb): KubeStatus {
+  private faultStatus(fault: FaultRule, path: ResourcePath, verb: Verb, request: FaultedRequest): KubeStatus {
     const user = this.state.user;
     let status: KubeStatus;
     if (fault.status === 403) status = forbidden(path.type, verb, user, path.namespace);
@@ -297,9 +317,10 @@ export class ApiRequestHandler {
     else if (fault.status === 410) status = tooOldResourceVersion('0', this.state.store.oldestResumable);
     else status = kubeStatus(fault.status, `injected failure (${fault.status})`);
     if (fault.message === undefined && fault.reason === undefined) return status;
+    const message = typeof fault.message === 'function' ? fault.message(request) : fault.message;
     return {
       ...status,
-      ...(fault.message !== undefined && { message: fault.message }),
+      ...(message !== undefined && { message }),
       ...(fault.reason !== undefined && { reason: fault.reason }),
     };
   }

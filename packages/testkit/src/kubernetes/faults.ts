@@ -2,12 +2,28 @@ import type { ResourceType } from './resource-types';
 
 export type Verb = 'get' | 'list' | 'watch';
 
+/** What a faulted request carried, for a message that quotes it. */
+export interface FaultedRequest {
+  readonly path: string;
+  /** The bearer token sent, if any. */
+  readonly token: string | undefined;
+}
+
 /** A failure the fake answers matching requests with, instead of serving them. */
 export interface FaultRule {
-  /** HTTP status (and Status `code`): 401, 403, 410, 429, 500, 503, 504, … */
+  /** HTTP status (and Status `code`): 401, 403, 410, 429, 500, 503, 504, …; a 3xx with `redirectTo`. */
   readonly status: number;
-  /** The Status message; a realistic one is chosen when absent. */
-  readonly message?: string;
+  /**
+   * The Status message; a realistic one is chosen when absent. A function makes it from the
+   * request, for errors that quote it (an authenticating proxy, a webhook's error).
+   */
+  readonly message?: string | ((request: FaultedRequest) => string);
+  /**
+   * Answer `status` as a redirect instead, as a proxy or load balancer in front of the API server
+   * does when it moved: a Location on this origin (`https://10.0.0.9:6443`) with the request's own
+   * path and query.
+   */
+  readonly redirectTo?: string;
   readonly reason?: string;
   /** For 429 (and 503/504): the `Retry-After` header and `details.retryAfterSeconds`. */
   readonly retryAfterSeconds?: number;

@@ -4,7 +4,7 @@ export {
   type KindName,
   type RecordedRequest,
 } from './fake-kubernetes-api';
-export type { FaultRule, InjectedFault, Verb } from './faults';
+export type { FaultedRequest, FaultRule, InjectedFault, Verb } from './faults';
 export type { KubeObject, KubeObjectMeta } from './object-store';
 export type { KubeconfigOptions, ServiceAccount } from './client-files';
 export type { KubeStatus } from './status';

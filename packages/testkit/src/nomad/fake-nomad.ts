@@ -13,10 +13,11 @@ import {
   type BlockingQuery,
   type BlockingSettings,
 } from './blocking-query';
+import { sendGoRedirect } from '../go-redirect';
 import { parseTopics, serveEventStream } from './event-stream';
 import { DEFAULT_ERROR_BODIES, FaultInjector, type NomadFault } from './faults';
 import { paginate } from './pagination';
-import { parseQueryOptions, type QueryOptions } from './query-options';
+import { parseQueryOptions, tokenFrom, type QueryOptions } from './query-options';
 import { SeededRandom } from './random';
 import { RegistrationFactory } from './registration-input';
 import { RegistrationTable, type UnindexedRegistration } from './registration-table';
@@ -329,7 +330,7 @@ export class FakeNomad {
       });
     }
     const fault = this.faults.take(path, url.searchParams.get('namespace') ?? undefined);
-    if (fault) return this.applyFault(fault, req, res);
+    if (fault) return this.applyFault(fault, req, res, tokenFrom(req.headers));
 
     const method = req.method ?? 'GET';
     if (path === '/v1/services') {
@@ -482,14 +483,26 @@ export class FakeNomad {
     return this.options.region ?? 'global';
   }
 
-  private applyFault(fault: NomadFault, req: IncomingMessage, res: ServerResponse): void {
+  private applyFault(
+    fault: NomadFault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string | undefined,
+  ): void {
     if (fault.reset) {
       req.socket.destroy();
       return;
     }
     if (fault.hang) return;
+    if (fault.redirectTo !== undefined) {
+      return sendGoRedirect(res, fault.status ?? 307, new URL(req.url ?? '/', fault.redirectTo));
+    }
     const status = fault.status ?? 500;
-    this.text(res, status, fault.body ?? DEFAULT_ERROR_BODIES[status] ?? '', fault.headers);
+    const body =
+      typeof fault.body === 'function'
+        ? fault.body({ path: new URL(req.url ?? '/', 'http://nomad').pathname, token })
+        : fault.body;
+    this.text(res, status, body ?? DEFAULT_ERROR_BODIES[status] ?? '', fault.headers);
   }
 
   private json(res: ServerResponse, body: unknown, nextToken?: string): void {

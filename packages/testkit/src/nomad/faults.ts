@@ -9,15 +9,31 @@ export interface NomadFault {
   readonly namespace?: string;
   /** How many matching requests it answers. Default 1; `Infinity` until `clearFaults()`. */
   readonly times?: number;
-  /** Answer with this status (default 500) and plain-text body (default: what Nomad says for it). */
+  /** Answer with this status (default 500; 307 with `redirectTo`) and plain-text body (default: what Nomad says for it). */
   readonly status?: number;
-  readonly body?: string;
+  /**
+   * A function makes the body from the request, for errors that quote it (a proxy in front of
+   * Nomad, an RPC error carrying the request's token).
+   */
+  readonly body?: string | ((request: FaultedRequest) => string);
+  /**
+   * Redirect instead, as a proxy or load balancer in front of Nomad does when the API moved: a
+   * Location on this origin (`http://10.0.0.9:4646`) with the request's own path and query.
+   */
+  readonly redirectTo?: string;
   /** Extra response headers (`Retry-After`, …). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Accept the request and never answer it (until `dropConnections()` or close). */
   readonly hang?: boolean;
   /** Reset the connection without an answer. */
   readonly reset?: boolean;
+}
+
+/** What a faulted request carried, for a body that quotes it. */
+export interface FaultedRequest {
+  readonly path: string;
+  /** `X-Nomad-Token` (or `Authorization: Bearer`), if sent. */
+  readonly token: string | undefined;
 }
 
 /** What Nomad writes for a status when the test gives no body. */

@@ -6,7 +6,7 @@ export {
   type NamespaceGrant,
   type TokenPolicy,
 } from './acl';
-export { DEFAULT_ERROR_BODIES, type NomadFault } from './faults';
+export { DEFAULT_ERROR_BODIES, type FaultedRequest, type NomadFault } from './faults';
 export { NOMAD_MAX_WAIT_MS } from './blocking-query';
 export { parseGoDuration } from '../go-duration';
 export { FIXTURE_INDEX, fixtureRegistrations } from './fixture-world';

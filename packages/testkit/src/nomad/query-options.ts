@@ -73,7 +73,10 @@ export function parseQueryOptions(
   };
 }
 
-function tokenFrom(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+/** The token a request carries (`X-Nomad-Token`, else `Authorization: Bearer`). */
+export function tokenFrom(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
   const header = headers['x-nomad-token'];
   if (typeof header === 'string' && header.trim() !== '') return header.trim();
   const authorization = headers.authorization;
