@@ -49,6 +49,21 @@ export class RenderCache {
     return this.entries.get(key)?.value as T | undefined;
   }
 
+  /**
+   * Like `get`, but a value for which `keep` says no is returned without being cached: for
+   * answers built from something a client made up, which no one else will ask for.
+   */
+  getIf<T>(key: string, compute: () => T, size: (value: T) => number, keep: (value: T) => boolean): T {
+    const found = this.entries.get(key);
+    if (found) return this.get(key, compute, size);
+    const value = compute();
+    if (!keep(value)) {
+      this.missCount += 1;
+      return value;
+    }
+    return this.get(key, () => value, size);
+  }
+
   /** Forgets everything (the render options changed, or a test wants a cold cache). */
   clear(): void {
     this.entries.clear();

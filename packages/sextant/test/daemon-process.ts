@@ -21,12 +21,20 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-e2e-'));
 }
 
-/** Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}). */
-export async function startDaemon(dir: string, config: string, args: string[] = []): Promise<DaemonProcess> {
+/**
+ * Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}),
+ * with extra CLI `args` and `nodeArgs` for Node itself (a heap limit, say).
+ */
+export async function startDaemon(
+  dir: string,
+  config: string,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<DaemonProcess> {
   const [discoveryPort, adminPort] = [await freePort(), await freePort()];
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
-  const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, '--config', configFile, ...args], {
     env: { ...process.env, DISCOVERY: `127.0.0.1:${discoveryPort}`, ADMIN: `127.0.0.1:${adminPort}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,7 +57,9 @@ export async function startDaemon(dir: string, config: string, args: string[] = 
     output: () => output,
     terminate: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve({ code: child.exitCode, ms: 0 });
+        // A daemon that already died (of a signal too: an abort leaves exitCode null) is not waited for.
+        if (child.exitCode !== null || child.signalCode !== null)
+          return resolve({ code: child.exitCode, ms: 0 });
         const started = Date.now();
         child.once('exit', (code) => resolve({ code, ms: Date.now() - started }));
         child.kill('SIGTERM');

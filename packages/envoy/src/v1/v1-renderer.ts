@@ -7,6 +7,7 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import type { MeshIndexes } from '../mesh-index';
+import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
 import { inboundClusters, outboundClusters } from './cds';
 import { ownListeners, sharedListeners } from './lds';
@@ -71,7 +72,7 @@ export class V1Renderer {
         const shared = this.sharedClusters(snapshot);
         const joint = inbound !== '' && shared.json !== '' ? ',' : '';
         return {
-          body: Buffer.from(`{"clusters":[${inbound}${joint}${shared.json}]}`),
+          body: ownedBuffer(`{"clusters":[${inbound}${joint}${shared.json}]}`),
           etag: `"${digest(`cds ${inbound} ${shared.digest}`)}"`,
         };
       },
@@ -164,7 +165,7 @@ function digest(text: string): string {
 
 /** A body from its JSON text; its ETag is a digest of the text. */
 export function encodeText(json: string): EncodedBody {
-  return { body: Buffer.from(json), etag: `"${digest(json)}"` };
+  return { body: ownedBuffer(json), etag: `"${digest(json)}"` };
 }
 
 /** The body of any value, encoded whole. */

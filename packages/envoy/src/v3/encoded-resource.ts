@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
+import { ownedBuffer } from '../owned-buffer';
 import { printAnyBytes } from './proto-json';
 import { envoyProtos } from './protos';
 import type { ResourceTypeUrl } from './type-urls';
@@ -33,13 +34,18 @@ export class EncodedResource {
     value: object,
     /** The same object, kept only when a renderer is asked to (tests). */
     readonly rendered?: object,
+    /**
+     * Rendered for a name a client made up (a subset that selects nothing), not cached: what is
+     * built from it is not cached either, so inventing names costs time, never memory.
+     */
+    readonly transient = false,
   ) {
     const protos = envoyProtos();
     const type = protos.messageType(typeUrl);
     const bytes = type.encode(type.fromObject(value)).finish();
     this.version = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
     const any = protos.any.encode({ type_url: typeUrl, value: bytes }).finish();
-    this.sotw = lengthDelimited(protos.discoveryResponse, 'resources', any);
+    this.sotw = ownedBuffer(lengthDelimited(protos.discoveryResponse, 'resources', any));
     this.anyOffset = this.sotw.length - any.length;
     // The Any's `value` is its last field, so the message is its tail.
     this.messageOffset = this.sotw.length - bytes.length;
@@ -73,7 +79,7 @@ export class EncodedResource {
           resource: { type_url: this.typeUrl, value: this.bytes },
         })
         .finish();
-      this.delta = lengthDelimited(protos.deltaDiscoveryResponse, 'resources', resource);
+      this.delta = ownedBuffer(lengthDelimited(protos.deltaDiscoveryResponse, 'resources', resource));
     }
     return this.delta;
   }
@@ -89,8 +95,8 @@ export class EncodedResource {
    * caches charge this, so their budget holds however the resource is later served.
    */
   retainedBytes(): number {
-    // sotw + delta entries, proto3 JSON (typically 2–3× the binary), names, the object itself.
-    return this.sotw.length * 5 + this.name.length * 2 + 256;
+    // sotw and delta entries, proto3 JSON (about twice the binary), names, the object itself.
+    return this.sotw.length * 4 + this.name.length * 2 + 256;
   }
 }
 

@@ -11,7 +11,7 @@ import { socketAddress } from './building-blocks';
 import type { EncodedResource } from './encoded-resource';
 import { cachedResource, encode, type V3Scope } from './render-scope';
 import { ENDPOINT_TYPE } from './type-urls';
-import type { ClusterLoadAssignment, LbEndpoint, LocalityLbEndpoints } from './wire-types';
+import type { LbEndpoint, LocalityLbEndpoints } from './wire-types';
 
 const HEALTH_STATUS: Readonly<Record<Health, 'HEALTHY' | 'UNHEALTHY' | 'DRAINING'>> = {
   healthy: 'HEALTHY',
@@ -29,13 +29,21 @@ const UINT32_MAX = 4294967295;
  */
 export function clusterLoadAssignment(scope: V3Scope, entry: ServiceEntry, key: ServiceKey): EncodedResource {
   const name = formatServiceKey(key);
-  return cachedResource(scope, `eds ${entry.version} ${name}`, () => {
-    const instances = entry.instances.filter(
-      (i) => i.portName === key.portName && labelsMatch(key.labels, i.labels),
+  const instances = entry.instances.filter(
+    (i) => i.portName === key.portName && labelsMatch(key.labels, i.labels),
+  );
+  // A subset that selects nothing costs little to render and may be a name a client made up:
+  // it is not kept, so inventing subset names cannot fill the cache.
+  const transient = instances.length === 0 && Object.keys(key.labels).length > 0;
+  const render = () =>
+    encode(
+      scope,
+      ENDPOINT_TYPE,
+      name,
+      { cluster_name: name, endpoints: localityGroups(instances) },
+      transient,
     );
-    const assignment: ClusterLoadAssignment = { cluster_name: name, endpoints: localityGroups(instances) };
-    return encode(scope, ENDPOINT_TYPE, name, assignment);
-  });
+  return transient ? render() : cachedResource(scope, `eds ${entry.version} ${name}`, render);
 }
 
 /**

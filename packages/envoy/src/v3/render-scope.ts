@@ -14,14 +14,15 @@ export interface V3Scope {
   readonly keepRendered?: boolean;
 }
 
-/** Encodes a rendered resource. */
+/** Encodes a rendered resource; a transient one is not to be cached (see EncodedResource.transient). */
 export function encode(
   scope: V3Scope,
   typeUrl: ResourceTypeUrl,
   name: string,
   value: object,
+  transient = false,
 ): EncodedResource {
-  return new EncodedResource(typeUrl, name, value, scope.keepRendered ? value : undefined);
+  return new EncodedResource(typeUrl, name, value, scope.keepRendered ? value : undefined, transient);
 }
 
 /** Caches resources rendered from what `key` names. */

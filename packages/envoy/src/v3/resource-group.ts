@@ -51,22 +51,26 @@ export class ResourceGroup {
     readonly digest: string,
     /** The resources in order, as consecutive parts; parts are shared, never copied. */
     readonly parts: readonly ResourceList[],
+    /** It holds a transient resource (rendered for a made-up name): not to be cached. */
+    readonly transient: boolean,
   ) {}
 
   static of(resources: readonly EncodedResource[]): ResourceGroup {
     return new ResourceGroup(
       digestOf(resources.map(resourceLine)),
       resources.length > 0 ? [new ResourceList(resources)] : [],
+      resources.some((r) => r.transient),
     );
   }
 
   /** `own` followed by `shared`; its digest is computed from `own` and `shared.digest`. */
   static compose(own: readonly EncodedResource[], shared: ResourceGroup): ResourceGroup {
     if (own.length === 0) return shared;
-    return new ResourceGroup(digestOf([...own.map(resourceLine), `+ ${shared.digest}`]), [
-      new ResourceList(own),
-      ...shared.parts,
-    ]);
+    return new ResourceGroup(
+      digestOf([...own.map(resourceLine), `+ ${shared.digest}`]),
+      [new ResourceList(own), ...shared.parts],
+      shared.transient || own.some((r) => r.transient),
+    );
   }
 
   *resources(): Generator<EncodedResource> {

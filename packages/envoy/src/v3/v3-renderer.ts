@@ -1,6 +1,7 @@
 import type { Snapshot } from '@sextant/core';
+import { ownedBuffer } from '../owned-buffer';
 import { sizeOf } from '../render-cache';
-import type { V3Scope } from './render-scope';
+import { groupBytes, type V3Scope } from './render-scope';
 import { ResourceGroup } from './resource-group';
 import { resourceSet, sharedGroup, type ResourceSet } from './resource-sets';
 import type { ResourceTypeUrl } from './type-urls';
@@ -39,22 +40,30 @@ export class V3Renderer {
    * clients that subscribe alike shares one group (and one digest) per snapshot.
    */
   subscribedGroup(set: ResourceSet, subscription: SubscribedNames): ResourceGroup {
-    return this.scope.cache.get(
+    return this.scope.cache.getIf(
       `sub ${set.key} ${subscription.digest()}`,
       () => buildSubscribed(set, subscription),
-      (group) => sizeOf.references(group.size) + sizeOf.object,
+      groupBytes,
+      (group) => !group.transient,
     );
   }
 
-  /** Something derived from a subscribed group (a REST body), cached beside it. */
-  derived<T>(
-    set: ResourceSet,
-    subscription: SubscribedNames,
-    what: string,
-    build: () => T,
-    size: (value: T) => number,
-  ): T {
-    return this.scope.cache.get(`${what} ${set.key} ${subscription.digest()}`, build, size);
+  /**
+   * A group as the body of a REST-JSON DiscoveryResponse, assembled from each resource's cached
+   * JSON once per content: requesters whose groups have equal digests share the bytes.
+   */
+  restBody(typeUrl: ResourceTypeUrl, group: ResourceGroup): Buffer {
+    return this.scope.cache.getIf(
+      `rest ${typeUrl} ${group.digest}`,
+      () => {
+        const resources = [...group.resources()].map((r) => r.json()).join(',');
+        return ownedBuffer(
+          `{"version_info":${JSON.stringify(group.digest)},"resources":[${resources}],"type_url":${JSON.stringify(typeUrl)}}`,
+        );
+      },
+      sizeOf.buffer,
+      () => !group.transient,
+    );
   }
 }
 

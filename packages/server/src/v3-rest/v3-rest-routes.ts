@@ -7,7 +7,6 @@ import {
   ProtoJsonError,
   resourceType,
   ROUTE_TYPE,
-  type ResourceGroup,
   type ResourceTypeUrl,
   type V3Renderer,
 } from '@sextant/envoy';
@@ -66,14 +65,7 @@ export function registerV3RestRoutes(
         return reply.code(304).send();
       }
       metrics.discoveryRequests.inc({ api, code: 200 });
-      const bytes = renderer.derived(
-        set,
-        subscription,
-        'rest',
-        () => body(state, typeUrl),
-        (b) => b.byteLength + 128,
-      );
-      return reply.code(200).type('application/json').send(bytes);
+      return reply.code(200).type('application/json').send(renderer.restBody(typeUrl, state));
     } catch (error) {
       metrics.discoveryRequests.inc({ api, code: respondWithError(reply, error, request) });
       return reply;
@@ -103,12 +95,4 @@ function readClient(node: Parameters<typeof readClientNode>[0]) {
     if (error instanceof ClientNodeError) throw new HttpError(400, error.message);
     throw error;
   }
-}
-
-/** The DiscoveryResponse JSON of a group, assembled from each resource's cached JSON. */
-function body(state: ResourceGroup, typeUrl: ResourceTypeUrl): Buffer {
-  const resources = [...state.resources()].map((r) => r.json()).join(',');
-  return Buffer.from(
-    `{"version_info":${JSON.stringify(state.digest)},"resources":[${resources}],"type_url":${JSON.stringify(typeUrl)}}`,
-  );
 }

@@ -17,6 +17,8 @@ export interface ProxyStatus {
   readonly types: Readonly<Record<string, TypeView>>;
   /** Types the client asked for that Sextant does not serve. */
   readonly unsupportedTypes: readonly string[];
+  /** The client is not reading: newer state waits until it does (a slow or stuck client). */
+  readonly waitingForClient: boolean;
 }
 
 export interface TypeView {
@@ -46,6 +48,7 @@ export interface ObservableStream {
   readonly peer: string;
   readonly connectedSince: number;
   readonly unsupportedTypes: ReadonlySet<string>;
+  readonly congested: boolean;
   subscribers(): Iterable<TypeSubscriber>;
 }
 
@@ -89,5 +92,6 @@ export function proxyStatus(stream: ObservableStream, now: number, withNames: bo
     connectedSeconds: Math.max(0, Math.round((now - stream.connectedSince) / 1000)),
     types,
     unsupportedTypes: [...stream.unsupportedTypes].sort(),
+    waitingForClient: stream.congested,
   };
 }

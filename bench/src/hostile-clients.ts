@@ -1,0 +1,306 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { envoyProtos } from '@sextant/envoy';
+import { freePort, waitFor } from '@sextant/testkit';
+import { RawGrpcStream } from '@sextant/testkit/grpc';
+import { printTable } from './table';
+
+export const description =
+  'memory: the daemon RSS before and after 5,000 of each hostile request kind, beside 5,000 ordinary ones';
+
+const SERVICES = 1000;
+const CLI = path.resolve(__dirname, '..', '..', 'packages', 'sextant', 'dist', 'cli.js');
+const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+const DELTA = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
+const ROUTES = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+const ENDPOINTS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+const NODE = 'sidecar~10.2.0.1~svc-1~ns-1.svc.cluster.local';
+
+interface Daemon {
+  readonly child: ChildProcess;
+  readonly discovery: string;
+  readonly admin: string;
+  readonly xds: string;
+}
+
+interface Kind {
+  readonly name: string;
+  /** The hostile request, the i-th time. */
+  readonly attack: (daemon: Daemon, i: number) => Promise<void>;
+  /** The same kind of request, the same every time. */
+  readonly ordinary: (daemon: Daemon, i: number) => Promise<void>;
+}
+
+const post = async (daemon: Daemon, noun: string, body: object) => {
+  const response = await fetch(`${daemon.discovery}/v3/discovery:${noun}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+};
+const get = async (url: string) => {
+  await (await fetch(url)).arrayBuffer();
+};
+
+function sotwRequest(fields: Record<string, unknown>): Uint8Array {
+  const type = envoyProtos().discoveryRequest;
+  return type.encode(type.fromObject(fields)).finish();
+}
+
+function deltaRequest(fields: Record<string, unknown>): Uint8Array {
+  const type = envoyProtos().deltaDiscoveryRequest;
+  return type.encode(type.fromObject(fields)).finish();
+}
+
+/** Opens an ADS stream as `node`, asks for route table 8080, waits for the answer, hangs up. */
+async function shortStream(daemon: Daemon, node: string): Promise<void> {
+  const stream = new RawGrpcStream(daemon.xds, ADS);
+  stream.send(sotwRequest({ node: { id: node }, type_url: ROUTES, resource_names: ['8080'] }));
+  await waitFor(() => stream.messages.length > 0, { timeoutMs: 20_000, intervalMs: 2 });
+  stream.close();
+}
+
+/** Streams kept open across requests of one kind, replaced when the server closes one. */
+class StreamPool {
+  private stream: RawGrpcStream | undefined;
+  private sent = 0;
+  constructor(
+    private readonly open: () => RawGrpcStream,
+    private readonly perStream: number,
+  ) {}
+  send(message: Uint8Array): void {
+    if (!this.stream || this.stream.status !== undefined || this.sent >= this.perStream) {
+      this.stream?.close();
+      this.stream = this.open();
+      this.sent = 0;
+    }
+    this.stream.send(message);
+    this.sent += 1;
+  }
+  close(): void {
+    this.stream?.close();
+  }
+}
+
+function kinds(pools: StreamPool[]): Kind[] {
+  const subsetKeys = (base: number) =>
+    Array.from({ length: 60 }, (_, j) => `svc-${j}.ns-${j % 20}.svc.cluster.local|http|version=v${base + j}`);
+  const pool = (open: () => RawGrpcStream, perStream: number) => {
+    const p = new StreamPool(open, perStream);
+    pools.push(p);
+    return p;
+  };
+  let delta: StreamPool | undefined;
+  let deltaOrdinary: StreamPool | undefined;
+  let stalled: StreamPool | undefined;
+  let stalledOrdinary: StreamPool | undefined;
+  let unserved: StreamPool | undefined;
+  let unservedOrdinary: StreamPool | undefined;
+  return [
+    {
+      name: 'v3 RDS, new proxy domain each',
+      attack: (d, i) => post(d, 'routes', { node: { id: `sidecar~10.9.0.1~x~t-${i}.example.org` } }),
+      ordinary: (d) => post(d, 'routes', { node: { id: NODE } }),
+    },
+    {
+      name: 'v1 RDS, new proxy domain each',
+      attack: (d, i) => get(`${d.discovery}/v1/routes/8080/c/sidecar~10.9.0.1~x~d-${i}.example`),
+      ordinary: (d) => get(`${d.discovery}/v1/routes/8080/c/${NODE}`),
+    },
+    {
+      name: 'v3 CDS, new proxy IP each',
+      attack: (d, i) =>
+        post(d, 'clusters', { node: { id: `sidecar~10.200.${i >> 8}.${i & 255}~x~ns-0.svc.cluster.local` } }),
+      ordinary: (d) => post(d, 'clusters', { node: { id: NODE } }),
+    },
+    {
+      name: 'v1 CDS and LDS, new node id each',
+      attack: async (d, i) => {
+        const node = `sidecar~10.201.${i >> 8}.${i & 255}~x-${i}~n-${i}.example`;
+        await get(`${d.discovery}/v1/clusters/c/${node}`);
+        await get(`${d.discovery}/v1/listeners/c/${node}`);
+      },
+      ordinary: async (d) => {
+        await get(`${d.discovery}/v1/clusters/c/${NODE}`);
+        await get(`${d.discovery}/v1/listeners/c/${NODE}`);
+      },
+    },
+    {
+      name: 'EDS naming 60 new subset keys each',
+      attack: (d, i) => post(d, 'endpoints', { node: { id: NODE }, resource_names: subsetKeys(i * 60) }),
+      ordinary: (d) => post(d, 'endpoints', { node: { id: NODE }, resource_names: subsetKeys(0) }),
+    },
+    {
+      name: 'short gRPC stream, new domain each',
+      attack: (d, i) => shortStream(d, `sidecar~10.8.1.1~g-${i}~grpc-${i}.example`),
+      ordinary: (d) => shortStream(d, NODE),
+    },
+    {
+      name: 'delta subscription growing by 100 names',
+      attack: (d, i) => {
+        delta ??= pool(() => new RawGrpcStream(d.xds, DELTA), 2000);
+        delta.send(
+          deltaRequest({
+            node: { id: NODE },
+            type_url: ENDPOINTS,
+            resource_names_subscribe: Array.from({ length: 100 }, (_, j) => `x${i}-${j}.example|http`),
+          }),
+        );
+        return Promise.resolve();
+      },
+      ordinary: (d) => {
+        deltaOrdinary ??= pool(() => new RawGrpcStream(d.xds, DELTA), 2000);
+        deltaOrdinary.send(
+          deltaRequest({
+            node: { id: NODE },
+            type_url: ENDPOINTS,
+            resource_names_subscribe: ['x.example|http'],
+          }),
+        );
+        return Promise.resolve();
+      },
+    },
+    {
+      name: 'client that never reads, asking again',
+      attack: (d, i) => {
+        stalled ??= pool(() => new RawGrpcStream(d.xds, ADS, { initialWindowSize: 0 }), 1_000_000);
+        stalled.send(
+          sotwRequest({
+            node: { id: NODE },
+            type_url: ENDPOINTS,
+            resource_names: subsetKeys(i % 2 === 0 ? 0 : 60),
+          }),
+        );
+        return Promise.resolve();
+      },
+      ordinary: (d) => {
+        stalledOrdinary ??= pool(() => new RawGrpcStream(d.xds, ADS), 1_000_000);
+        stalledOrdinary.send(
+          sotwRequest({ node: { id: NODE }, type_url: ENDPOINTS, resource_names: subsetKeys(0) }),
+        );
+        return Promise.resolve();
+      },
+    },
+    {
+      name: 'unserved type URL, new each',
+      attack: (d, i) => {
+        unserved ??= pool(() => new RawGrpcStream(d.xds, ADS), 20);
+        unserved.send(sotwRequest({ node: { id: NODE }, type_url: `type.googleapis.com/made.up.T${i}` }));
+        return Promise.resolve();
+      },
+      ordinary: (d) => {
+        unservedOrdinary ??= pool(() => new RawGrpcStream(d.xds, ADS), 1_000_000);
+        unservedOrdinary.send(sotwRequest({ node: { id: NODE }, type_url: 'type.googleapis.com/made.up.T' }));
+        return Promise.resolve();
+      },
+    },
+  ];
+}
+
+function servicesFile(): string {
+  const lines = ['services:'];
+  for (let i = 0; i < SERVICES; i += 1) {
+    lines.push(
+      `  - hostname: svc-${i}.ns-${i % 20}.svc.cluster.local`,
+      '    ports: [{ name: http, port: 8080, protocol: http }]',
+      `    addresses: [10.1.${i >> 8}.${i & 255}]`,
+      '    instances:',
+      `      - { address: 10.2.${i >> 8}.${i & 255}, port: 8080, labels: { version: v1 } }`,
+      `      - { address: 10.3.${i >> 8}.${i & 255}, port: 8080, labels: { version: v2 } }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function startDaemon(): Promise<Daemon> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-'));
+  fs.writeFileSync(path.join(dir, 'services.yaml'), servicesFile());
+  const [discovery, admin, xds] = [await freePort(), await freePort(), await freePort()];
+  fs.writeFileSync(
+    path.join(dir, 'sextant.yaml'),
+    [
+      `listen: { discovery: "127.0.0.1:${discovery}", admin: "127.0.0.1:${admin}", xds: "127.0.0.1:${xds}" }`,
+      'log: { level: error }',
+      'adapters: [{ type: file, path: services.yaml }]',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [CLI, '--config', path.join(dir, 'sextant.yaml')], {
+    stdio: 'ignore',
+  });
+  const daemon = {
+    child,
+    discovery: `http://127.0.0.1:${discovery}`,
+    admin: `http://127.0.0.1:${admin}`,
+    xds: `127.0.0.1:${xds}`,
+  };
+  await waitFor(async () => (await fetch(`${daemon.admin}/readyz`).catch(() => undefined))?.ok === true, {
+    timeoutMs: 60_000,
+    message: 'the daemon to be ready',
+  });
+  return daemon;
+}
+
+/** The daemon's resident set, in MiB, as its /metrics reports it. */
+async function rss(daemon: Daemon): Promise<number> {
+  const text = await (await fetch(`${daemon.admin}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 1024 / 1024;
+}
+
+async function repeat(
+  count: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>,
+): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next;
+        next += 1;
+        await one(i);
+      }
+    }),
+  );
+  return performance.now() - started;
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const count = Number(args[0] ?? 5000);
+  const only = args[1];
+  const daemon = await startDaemon();
+  const rows = [];
+  const pools: StreamPool[] = [];
+  try {
+    for (const kind of kinds(pools).filter((k) => only === undefined || k.name.includes(only))) {
+      const before = await rss(daemon);
+      const ordinaryMs = await repeat(count, 8, (i) => kind.ordinary(daemon, i));
+      const afterOrdinary = await rss(daemon);
+      const attackMs = await repeat(count, 8, (i) => kind.attack(daemon, i));
+      // Let queued writes, closed streams and garbage settle before reading the figure.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const afterAttack = await rss(daemon);
+      rows.push({
+        'request kind': kind.name,
+        count,
+        'ordinary: RSS +MiB': afterOrdinary - before,
+        'hostile: RSS +MiB': afterAttack - afterOrdinary,
+        'hostile RSS MiB': afterAttack,
+        'ordinary s': ordinaryMs / 1000,
+        'hostile s': attackMs / 1000,
+      });
+    }
+  } finally {
+    for (const p of pools) p.close();
+    const alive = daemon.child.exitCode === null && daemon.child.signalCode === null;
+    daemon.child.kill('SIGTERM');
+    printTable(rows);
+    console.log(`The daemon ${alive ? 'was still up and answering' : 'DIED'} at the end.`);
+  }
+  console.log(
+    'Goal: every hostile row within 64 MiB of its ordinary row (limits.renderCache bounds the caches).',
+  );
+}

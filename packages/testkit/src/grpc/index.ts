@@ -1,0 +1,1 @@
+export { RawGrpcStream, type RawGrpcStreamOptions } from './raw-grpc-stream';
