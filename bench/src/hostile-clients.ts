@@ -1,29 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { envoyProtos } from '@sextant/envoy';
-import { freePort, waitFor } from '@sextant/testkit';
+import { waitFor } from '@sextant/testkit';
 import { RawGrpcStream } from '@sextant/testkit/grpc';
+import { servicesFile, startDaemon, type Daemon } from './lib-daemon';
 import { printTable } from './table';
 
 export const description =
   'memory: the daemon RSS before and after 5,000 of each hostile request kind, beside 5,000 ordinary ones';
 
 const SERVICES = 1000;
-const CLI = path.resolve(__dirname, '..', '..', 'packages', 'sextant', 'dist', 'cli.js');
 const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const DELTA = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 const ROUTES = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 const ENDPOINTS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 const NODE = 'sidecar~10.2.0.1~svc-1~ns-1.svc.cluster.local';
-
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly discovery: string;
-  readonly admin: string;
-  readonly xds: string;
-}
 
 interface Kind {
   readonly name: string;
@@ -199,56 +188,6 @@ function kinds(pools: StreamPool[]): Kind[] {
   ];
 }
 
-function servicesFile(): string {
-  const lines = ['services:'];
-  for (let i = 0; i < SERVICES; i += 1) {
-    lines.push(
-      `  - hostname: svc-${i}.ns-${i % 20}.svc.cluster.local`,
-      '    ports: [{ name: http, port: 8080, protocol: http }]',
-      `    addresses: [10.1.${i >> 8}.${i & 255}]`,
-      '    instances:',
-      `      - { address: 10.2.${i >> 8}.${i & 255}, port: 8080, labels: { version: v1 } }`,
-      `      - { address: 10.3.${i >> 8}.${i & 255}, port: 8080, labels: { version: v2 } }`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-async function startDaemon(): Promise<Daemon> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-'));
-  fs.writeFileSync(path.join(dir, 'services.yaml'), servicesFile());
-  const [discovery, admin, xds] = [await freePort(), await freePort(), await freePort()];
-  fs.writeFileSync(
-    path.join(dir, 'sextant.yaml'),
-    [
-      `listen: { discovery: "127.0.0.1:${discovery}", admin: "127.0.0.1:${admin}", xds: "127.0.0.1:${xds}" }`,
-      'log: { level: error }',
-      'adapters: [{ type: file, path: services.yaml }]',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(process.execPath, [CLI, '--config', path.join(dir, 'sextant.yaml')], {
-    stdio: 'ignore',
-  });
-  const daemon = {
-    child,
-    discovery: `http://127.0.0.1:${discovery}`,
-    admin: `http://127.0.0.1:${admin}`,
-    xds: `127.0.0.1:${xds}`,
-  };
-  await waitFor(async () => (await fetch(`${daemon.admin}/readyz`).catch(() => undefined))?.ok === true, {
-    timeoutMs: 60_000,
-    message: 'the daemon to be ready',
-  });
-  return daemon;
-}
-
-/** The daemon's resident set, in MiB, as its /metrics reports it. */
-async function rss(daemon: Daemon): Promise<number> {
-  const text = await (await fetch(`${daemon.admin}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 1024 / 1024;
-}
-
 async function repeat(
   count: number,
   concurrency: number,
@@ -271,18 +210,18 @@ async function repeat(
 export async function run(args: readonly string[]): Promise<void> {
   const count = Number(args[0] ?? 5000);
   const only = args[1];
-  const daemon = await startDaemon();
+  const daemon = await startDaemon(servicesFile({ services: SERVICES, instances: 2 }));
   const rows = [];
   const pools: StreamPool[] = [];
   try {
     for (const kind of kinds(pools).filter((k) => only === undefined || k.name.includes(only))) {
-      const before = await rss(daemon);
+      const before = await daemon.rss();
       const ordinaryMs = await repeat(count, 8, (i) => kind.ordinary(daemon, i));
-      const afterOrdinary = await rss(daemon);
+      const afterOrdinary = await daemon.rss();
       const attackMs = await repeat(count, 8, (i) => kind.attack(daemon, i));
       // Let queued writes, closed streams and garbage settle before reading the figure.
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      const afterAttack = await rss(daemon);
+      const afterAttack = await daemon.rss();
       rows.push({
         'request kind': kind.name,
         count,
@@ -296,7 +235,7 @@ export async function run(args: readonly string[]): Promise<void> {
   } finally {
     for (const p of pools) p.close();
     const alive = daemon.child.exitCode === null && daemon.child.signalCode === null;
-    daemon.child.kill('SIGTERM');
+    await daemon.stop();
     printTable(rows);
     console.log(`The daemon ${alive ? 'was still up and answering' : 'DIED'} at the end.`);
   }

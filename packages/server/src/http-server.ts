@@ -1,14 +1,24 @@
+import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { formatHostPort, parseListenAddress } from './listen-address';
+
+/** Answers a request before fastify sees it, or returns false to let fastify have it. */
+export type FastPath = (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
 
 /**
  * A fastify instance as every Sextant listener wants it: the daemon's pino logger, no
  * per-request log lines (a fleet polls every second), room for long node ids and service keys
  * in path segments, and plain-text 404s.
  */
-export function createHttpServer(logger: PinoLogger): FastifyInstance {
+export function createHttpServer(logger: PinoLogger, fastPath?: FastPath): FastifyInstance {
   const app = Fastify({
+    ...(fastPath && {
+      serverFactory: (handler: http.RequestListener) =>
+        http.createServer((request, response) => {
+          if (!fastPath(request, response)) handler(request, response);
+        }),
+    }),
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 2048 },

@@ -2,7 +2,6 @@ export type { MeshState } from './mesh-state';
 export { ServerMetrics } from './metrics';
 export { HttpError, NOT_SYNCED_MESSAGE } from './http-errors';
 export { V1Responder, parseProxy } from './v1/v1-responder';
-export { registerV1Routes } from './v1/v1-routes';
 export { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 export { registryView, v1ProxyConfig } from './admin/debug-views';
 export { createHttpServer, listenOn } from './http-server';

@@ -5,7 +5,7 @@ import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource }
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
 import type { ServerMetrics } from './metrics';
-import { registerV1Routes } from './v1/v1-routes';
+import { V1FastPath } from './v1/v1-fast-path';
 import { V1Responder } from './v1/v1-responder';
 import { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
 import { XdsServer, type XdsServerOptions } from './xds/xds-server';
@@ -17,8 +17,9 @@ export function createDiscoveryServer(
   metrics: ServerMetrics,
   logger: PinoLogger,
 ): FastifyInstance {
-  const app = createHttpServer(logger.child({ listener: 'discovery' }));
-  registerV1Routes(app, new V1Responder(mesh, renderer.v1), metrics);
+  const log = logger.child({ listener: 'discovery' });
+  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log);
+  const app = createHttpServer(log, (request, response) => v1.handle(request, response));
   registerV3RestRoutes(app, mesh, renderer.v3, metrics);
   return app;
 }

@@ -24,6 +24,11 @@ export class V1Responder {
     private readonly renderer: V1Renderer,
   ) {}
 
+  /** The version of the snapshot answers come from; undefined before the first sync. */
+  version(): string | undefined {
+    return this.mesh.current()?.version;
+  }
+
   sds(serviceKey: string): EncodedBody {
     const key = parseKey(serviceKey);
     return this.renderer.sds(this.snapshot(), key);

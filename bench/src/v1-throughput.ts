@@ -1,0 +1,85 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from '@sextant/testkit';
+import { servicesFile, startDaemon } from './lib-daemon';
+import { printTable } from './table';
+
+export const description =
+  'v1 SDS and CDS req/s from the daemon vs a raw Node http server in its own process serving the same bytes (wrk)';
+
+const NODE = 'sidecar~10.2.0.1~svc-1~ns-1.svc.cluster.local';
+
+/** A raw Node server answering every request with `file`'s bytes and the daemon's headers. */
+const RAW_SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const body = fs.readFileSync(process.argv[1]);
+const etag = process.argv[2];
+http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, etag });
+  res.end(body);
+}).listen(Number(process.argv[3]), '127.0.0.1', () => process.send('ready'));
+`;
+
+/** wrk's requests per second against `url` (50 connections, 2 threads). */
+function wrk(url: string, seconds: number): number {
+  const output = execFileSync('wrk', ['-t2', '-c50', `-d${seconds}s`, '--latency', url], {
+    encoding: 'utf8',
+  });
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  if (!match) throw new Error(`cannot read wrk's output:\n${output}`);
+  return Number(match[1]);
+}
+
+async function rawServer(body: Buffer, etag: string, dir: string) {
+  const file = path.join(dir, `body-${body.length}`);
+  fs.writeFileSync(file, body);
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', RAW_SERVER, file, etag, String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve) => child.once('message', resolve));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill())),
+  };
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const seconds = Number(args[0] ?? 5);
+  const services = Number(args[1] ?? 1000);
+  const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
+  const rows = [];
+  try {
+    for (const [api, pathname] of [
+      ['v1 SDS', '/v1/registration/svc-1.ns-1.svc.cluster.local|http'],
+      ['v1 CDS', `/v1/clusters/istio-proxy/${NODE}`],
+    ] as const) {
+      const url = `${daemon.discovery}${pathname}`;
+      const response = await fetch(url);
+      const body = Buffer.from(await response.arrayBuffer());
+      const raw = await rawServer(body, response.headers.get('etag') ?? '', daemon.dir);
+      // Warm both, then measure one at a time so neither takes the other's CPU.
+      wrk(raw.url, 1);
+      const baseline = wrk(raw.url, seconds);
+      await raw.stop();
+      wrk(url, 1);
+      const sextant = wrk(url, seconds);
+      rows.push({
+        api,
+        'body bytes': body.length,
+        'raw Node req/s': Math.round(baseline),
+        'sextant req/s': Math.round(sextant),
+        ratio: sextant / baseline,
+        goal: '≥ 0.9',
+      });
+    }
+  } finally {
+    await daemon.stop();
+  }
+  printTable(rows);
+  await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null, {
+    timeoutMs: 10_000,
+  });
+}

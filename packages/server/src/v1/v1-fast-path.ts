@@ -1,0 +1,174 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EncodedBody } from '@sextant/envoy';
+import type { Logger as PinoLogger } from 'pino';
+import { HttpError } from '../http-errors';
+import type { ServerMetrics } from '../metrics';
+import type { V1Api, V1Responder } from './v1-responder';
+
+/**
+ * The v1 REST discovery routes (DESIGN §7), answered in Node's request handler before fastify's
+ * routing, hooks and reply machinery: fleets poll them every second, each answer is ready bytes,
+ * so a poll should cost no more than serving those bytes does. Envoy sends no conditional
+ * headers; people and scripts that send If-None-Match get 304 for an unchanged body. Anything
+ * that is not a v1 GET (or HEAD) goes on to fastify.
+ *
+ * Answers are remembered by request URL for as long as the snapshot they came from is current,
+ * so a repeated poll does not even parse its path again.
+ */
+export class V1FastPath {
+  private readonly memo: UrlMemo;
+  private readonly counters = new Map<string, { inc(): void }>();
+
+  constructor(
+    private readonly responder: V1Responder,
+    private readonly metrics: ServerMetrics,
+    private readonly logger: PinoLogger,
+    memoBytes = 4 * 1024 * 1024,
+  ) {
+    this.memo = new UrlMemo(memoBytes);
+  }
+
+  /** Answers `request` if it is a v1 discovery GET; returns false to let fastify have it. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean {
+    const url = request.url ?? '';
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !url.startsWith('/v1/')) return false;
+    const version = this.responder.version();
+    const known = version === undefined ? undefined : this.memo.get(url, version);
+    if (known) {
+      this.send(request, response, known.api, known.body);
+      return true;
+    }
+    const route = routeOf(url);
+    if (!route) return false;
+    try {
+      const body = route.answer(this.responder);
+      if (version !== undefined) this.memo.set(url, version, { api: route.api, body });
+      this.send(request, response, route.api, body);
+    } catch (error) {
+      this.fail(response, route.api, error);
+    }
+    return true;
+  }
+
+  private send(request: IncomingMessage, response: ServerResponse, api: V1Api, { body, etag }: EncodedBody) {
+    if (request.headers['if-none-match'] === etag) {
+      response.writeHead(304, { etag });
+      response.end();
+      this.count(api, 304);
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': body.length,
+      etag,
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(request.method === 'HEAD' ? undefined : body);
+    this.count(api, 200);
+  }
+
+  private fail(response: ServerResponse, api: V1Api, error: unknown): void {
+    let status = 500;
+    let text = 'internal error; see the sextant log';
+    if (error instanceof HttpError) {
+      status = error.statusCode;
+      text = error.message;
+    } else {
+      this.logger.error({ err: error }, 'v1 request failed');
+    }
+    const body = `${text}\n`;
+    response.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(body);
+    this.count(api, status);
+  }
+
+  private count(api: V1Api, code: number): void {
+    const key = `${api} ${code}`;
+    let counter = this.counters.get(key);
+    if (!counter) {
+      counter = this.metrics.discoveryRequests.labels({ api, code });
+      this.counters.set(key, counter);
+    }
+    counter.inc();
+  }
+}
+
+interface Route {
+  readonly api: V1Api;
+  answer(responder: V1Responder): EncodedBody;
+}
+
+/**
+ * The route a v1 URL names. Path segments are handed over undecoded: service keys and node ids
+ * are percent-decoded by their parsers, and a service key may hold `/` (a label key such as
+ * `topology.istio.io/cluster`), which Envoy sends unescaped.
+ */
+function routeOf(url: string): Route | undefined {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  if (path === '/v1/registration' || path === '/v1/registration/') {
+    return { api: 'registration', answer: (r) => r.registration() };
+  }
+  if (path.startsWith('/v1/registration/')) {
+    const key = path.slice('/v1/registration/'.length);
+    return { api: 'sds', answer: (r) => r.sds(key) };
+  }
+  const segments = path.split('/');
+  // ['', 'v1', noun, …]
+  switch (segments[2]) {
+    case 'clusters':
+      return segments.length === 5 ? { api: 'cds', answer: (r) => r.cds(segments[4] ?? '') } : undefined;
+    case 'listeners':
+      return segments.length === 5 ? { api: 'lds', answer: (r) => r.lds(segments[4] ?? '') } : undefined;
+    case 'routes':
+      return segments.length === 6
+        ? { api: 'rds', answer: (r) => r.rds(decodeSegment(segments[3] ?? ''), segments[5] ?? '') }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+interface Remembered {
+  readonly api: V1Api;
+  readonly body: EncodedBody;
+}
+
+/**
+ * Answers by request URL, valid for one snapshot version: forgotten at the first request after
+ * the snapshot changes, and whenever the URLs held would exceed `maxBytes` (URLs are client text).
+ */
+class UrlMemo {
+  private version: string | undefined;
+  private readonly answers = new Map<string, Remembered>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(url: string, version: string): Remembered | undefined {
+    if (version !== this.version) return undefined;
+    return this.answers.get(url);
+  }
+
+  set(url: string, version: string, answer: Remembered): void {
+    if (version !== this.version || this.bytes + url.length > this.maxBytes) {
+      this.answers.clear();
+      this.bytes = 0;
+      this.version = version;
+    }
+    if (!this.answers.has(url)) this.bytes += url.length + 64;
+    this.answers.set(url, answer);
+  }
+}
