@@ -1,4 +1,4 @@
-import { parseProxyIdentity, parseServiceKey, Registry, type Snapshot } from '@sextant/core';
+import { parseProxyIdentity, parseServiceKey, Registry, ShardedMap, type Snapshot } from '@sextant/core';
 import { MeshIndexes, Renderer, renderCds, renderLds, renderSds } from '@sextant/envoy';
 import { createDiscoveryServer, listenOn, ServerMetrics } from '@sextant/server';
 import autocannon from 'autocannon';
@@ -21,7 +21,7 @@ const fleet = Array.from({ length: FLEET }, (_, i) =>
 
 /** A copy of a snapshot whose entries are new objects: what rendering costs with nothing memoised. */
 function coldCopy(snapshot: Snapshot): Snapshot {
-  const services = new Map([...snapshot.services].map(([k, e]) => [k, { ...e }]));
+  const services = ShardedMap.of([...snapshot.services].map(([k, e]) => [k, { ...e }] as const));
   return { ...snapshot, services };
 }
 

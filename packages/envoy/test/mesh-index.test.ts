@@ -1,10 +1,9 @@
-import { Registry, type Snapshot } from '@sextant/core';
-import { hostnameAliases } from '@sextant/core';
+import { hostnameAliases, Registry, ShardedMap, type Snapshot } from '@sextant/core';
 import { MeshIndexes } from '../src';
 
 /** A snapshot with the same content but no predecessor: its index is built from scratch. */
 function fresh(snapshot: Snapshot): Snapshot {
-  return { ...snapshot, previousVersion: undefined, services: new Map(snapshot.services) };
+  return { ...snapshot, previousVersion: undefined, services: ShardedMap.of(snapshot.services) };
 }
 
 function view(indexes: MeshIndexes, snapshot: Snapshot, addresses: string[]) {

@@ -1,5 +1,6 @@
 export * from './registry';
 export type { ServiceEntry, Snapshot } from './snapshot';
-export { entryVersion, serviceShape, snapshotVersion } from './snapshot';
+export { entryVersion, serviceShape, snapshotVersion, SnapshotDigest } from './snapshot';
+export { ShardedMap } from './sharded-map';
 export type { MergeConflict } from './merge';
 export { Debouncer } from './debouncer';

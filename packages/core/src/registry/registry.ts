@@ -4,7 +4,8 @@ import type { ConfigResource } from '../model';
 import { Debouncer } from './debouncer';
 import { mergeService, type MergeConflict } from './merge';
 import { Partition, type PartitionChange } from './partition';
-import { snapshotVersion, type ServiceEntry, type Snapshot } from './snapshot';
+import { ShardedMap } from './sharded-map';
+import { SnapshotDigest, type ServiceEntry, type Snapshot } from './snapshot';
 
 export interface DebounceOptions {
   /** Publish once changes have been quiet this long. */
@@ -56,6 +57,7 @@ export class Registry {
   private readonly dirty = new Set<string>();
   private configDirty = false;
   private snapshot: Snapshot | undefined;
+  private readonly digest = new SnapshotDigest();
   private closed = false;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -174,7 +176,8 @@ export class Registry {
     this.debouncer.cancel();
     if (this.closed || !this.isSynced()) return;
     const previous = this.snapshot;
-    const services = new Map<string, ServiceEntry>(previous?.services ?? []);
+    const before = previous?.services ?? ShardedMap.empty<ServiceEntry>();
+    const updates: [string, ServiceEntry | undefined][] = [];
     const changed = new Set<string>();
     for (const hostname of this.dirty) {
       const holders = this.order.flatMap((adapter) => {
@@ -182,13 +185,16 @@ export class Registry {
         return reported ? [{ adapter, reported }] : [];
       });
       const merged = mergeService(holders);
-      const before = services.get(hostname);
+      const was = before.get(hostname);
       if (merged?.conflict) this.conflictsByHost.set(hostname, merged.conflict);
       else this.conflictsByHost.delete(hostname);
       if (!merged) {
-        if (before && services.delete(hostname)) changed.add(hostname);
-      } else if (before?.version !== merged.entry.version) {
-        services.set(hostname, merged.entry);
+        if (was) {
+          updates.push([hostname, undefined]);
+          changed.add(hostname);
+        }
+      } else if (was?.version !== merged.entry.version) {
+        updates.push([hostname, merged.entry]);
         changed.add(hostname);
       }
     }
@@ -198,7 +204,10 @@ export class Registry {
     this.configDirty = false;
     if (previous && changed.size === 0 && !configChanged) return;
 
-    const version = snapshotVersion(services, config);
+    // Only the shards holding a changed hostname are copied and re-digested.
+    const services = before.with(updates);
+    this.digest.update(services, new Set([...changed].map((hostname) => services.shardOf(hostname))));
+    const version = this.digest.version(config);
     if (previous && version === previous.version) return;
     const snapshot: Snapshot = {
       version,

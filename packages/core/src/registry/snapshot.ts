@@ -1,5 +1,7 @@
-import { canonicalJson, contentVersion, sha256Hex } from '../hash';
+import { createHash } from 'node:crypto';
+import { canonicalJson, contentVersion } from '../hash';
 import type { ConfigResource, Service, ServiceInstance } from '../model';
+import type { ShardedMap } from './sharded-map';
 
 /** One service as the mesh sees it: merged across adapters, with its instances. */
 export interface ServiceEntry {
@@ -22,8 +24,8 @@ export interface ServiceEntry {
 export interface Snapshot {
   /** Derived from content only: replicas that see the same platforms serve the same versions. */
   readonly version: string;
-  /** By hostname. */
-  readonly services: ReadonlyMap<string, ServiceEntry>;
+  /** By hostname; shards unchanged since the previous snapshot are shared with it. */
+  readonly services: ShardedMap<ServiceEntry>;
   /** Hostnames added, changed or removed since the previous snapshot (all of them in the first). */
   readonly changed: ReadonlySet<string>;
   /**
@@ -45,13 +47,46 @@ export function entryVersion(service: Service, instances: readonly ServiceInstan
   return contentVersion({ service, instances });
 }
 
-/** The snapshot version: a digest over (hostname, entry version) pairs in name order, and the rules. */
+/**
+ * The snapshot version: a digest over the digests of the service map's shards (each a digest of
+ * its `hostname entry-version` lines in name order) and the rules. Content-derived (the same in
+ * every process for the same content), and kept up to date per shard: a publish re-digests the
+ * shards that changed, not the mesh.
+ */
+export class SnapshotDigest {
+  private shardDigests: string[] = [];
+
+  /** Re-digests the given shards of `services` (all of them the first time). */
+  update(services: ShardedMap<ServiceEntry>, shards: Iterable<number>): void {
+    if (this.shardDigests.length !== services.shardCount) {
+      this.shardDigests = Array.from({ length: services.shardCount }, (_, i) => shardDigest(services, i));
+      return;
+    }
+    for (const index of shards) this.shardDigests[index] = shardDigest(services, index);
+  }
+
+  version(config: readonly ConfigResource[]): string {
+    const hash = createHash('sha256');
+    for (const digest of this.shardDigests) hash.update(digest);
+    hash.update(`config ${canonicalJson(config)}`);
+    return hash.digest('hex').slice(0, 16);
+  }
+}
+
+/** The version of a snapshot's content computed from scratch (what SnapshotDigest keeps up to date). */
 export function snapshotVersion(
-  services: ReadonlyMap<string, ServiceEntry>,
+  services: ShardedMap<ServiceEntry>,
   config: readonly ConfigResource[],
 ): string {
-  const names = [...services.keys()].sort();
-  const lines = names.map((name) => `${name} ${services.get(name)?.version ?? ''}`);
-  lines.push(`config ${canonicalJson(config)}`);
-  return sha256Hex(lines.join('\n')).slice(0, 16);
+  const digest = new SnapshotDigest();
+  digest.update(services, []);
+  return digest.version(config);
+}
+
+function shardDigest(services: ShardedMap<ServiceEntry>, index: number): string {
+  const shard = services.shard(index);
+  const names = [...shard.keys()].sort();
+  const hash = createHash('sha256');
+  for (const name of names) hash.update(`${name} ${shard.get(name)?.version ?? ''}\n`);
+  return hash.digest('hex').slice(0, 16);
 }
