@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, contentVersion } from '../hash';
+import { canonicalJson } from '../hash';
 import type { ConfigResource, Service, ServiceInstance } from '../model';
 import type { ShardedMap } from './sharded-map';
 
@@ -39,12 +39,47 @@ export interface Snapshot {
   readonly createdAt: number;
 }
 
+/**
+ * Normalised services and instances have fixed fields, so their canonical form is written field by
+ * field (JSON arrays in a fixed order, labels sorted) straight into the hash, rather than through
+ * a generic canonical JSON: digesting is most of what reporting a service costs.
+ */
 export function serviceShape(service: Service): string {
-  return contentVersion([service.hostname, service.ports, service.addresses]);
+  return createHash('sha256').update(shapeText(service)).digest('hex').slice(0, 16);
 }
 
 export function entryVersion(service: Service, instances: readonly ServiceInstance[]): string {
-  return contentVersion({ service, instances });
+  const fields: unknown[] = [shapeText(service), sortedLabels(service.labels), service.origin];
+  for (const i of instances) {
+    const { region = '', zone = '', subzone = '' } = i.locality;
+    fields.push(
+      i.address,
+      i.port,
+      i.portName,
+      sortedLabels(i.labels),
+      region,
+      zone,
+      subzone,
+      i.weight,
+      i.health,
+      i.origin,
+    );
+  }
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
+}
+
+function shapeText(service: Service): string {
+  return JSON.stringify([
+    service.hostname,
+    service.ports.map((p) => [p.name, p.port, p.protocol]),
+    service.addresses,
+  ]);
+}
+
+function sortedLabels(labels: Readonly<Record<string, string>>): string[] {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return keys;
+  return keys.sort().flatMap((key) => [key, labels[key] ?? '']);
 }
 
 /**
