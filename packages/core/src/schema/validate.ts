@@ -3,6 +3,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { parseDuration } from '../duration';
 import type { Problem } from '../errors';
 import { formatFieldPath, pointerToPath, type FieldPath } from './path';
+import { showValue } from './show-value';
 import type { SourceDocument } from './yaml-source';
 
 /** Formats every schema in Sextant may use, with the sentence a user sees when a value fails one. */
@@ -151,8 +152,7 @@ function describe(
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return showValue(value);
 }
 
 function typeName(value: unknown): string {
