@@ -1,6 +1,7 @@
 import {
   isValidHostname,
   isValidPortName,
+  showValue,
   type FieldPath,
   type Problem,
   type SourceDocument,
@@ -27,7 +28,7 @@ export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'prob
     if (typeof hostname === 'string') {
       const first = firstWithHostname.get(hostname);
       if (!isValidHostname(hostname)) {
-        report([...at, 'hostname'], `not a valid hostname (${JSON.stringify(hostname)})`);
+        report([...at, 'hostname'], `not a valid hostname (${showValue(hostname)})`);
       } else if (first !== undefined) {
         report([...at, 'hostname'], `duplicate hostname "${hostname}": services[${first}] has it already`);
       } else {
@@ -60,7 +61,7 @@ function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): P
       if (!isValidPortName(name)) {
         report(
           [...at, 'ports', k, 'name'],
-          `not a valid port name (${JSON.stringify(name)}): use up to 63 letters, digits, "-", "_" or "."`,
+          `not a valid port name (${showValue(name)}): use up to 63 letters, digits, "-", "_" or "."`,
         );
       } else if (first !== undefined) {
         report([...at, 'ports', k, 'name'], `duplicate port name "${name}": ports[${first}] has it already`);
@@ -98,7 +99,7 @@ function checkInstance(
     report(
       [...at, 'port'],
       `the service has ${ports.size} ports (${names.join(', ')}): use "ports" to say which port this is ` +
-        `(e.g. ports: { ${names[0]}: ${JSON.stringify(instance.port)} })`,
+        `(e.g. ports: { ${names[0]}: ${showValue(instance.port)} })`,
     );
   }
   const named = asRecord(instance.ports);

@@ -1,4 +1,4 @@
-import { compileValidator, formatProblem, showValue } from '../src';
+import { compileValidator, formatFieldPath, formatProblem, showValue } from '../src';
 
 /** What YAML aliases make: 2^levels leaves, each level one array holding the level below twice. */
 function doubling(levels: number): unknown {
@@ -67,5 +67,13 @@ describe('schema problems show the offending value cut, whatever its size', () =
     expect(problems({ address: nested(1_000_000) })).toEqual([
       `address: expected string, got array (${'['.repeat(57)}...)`,
     ]);
+  });
+});
+
+describe('field paths', () => {
+  it('cut a key that is too long to show', () => {
+    const key = 'k'.repeat(1_000_000);
+    expect(formatFieldPath(['labels', key])).toBe(`labels["${'k'.repeat(196)}...]`);
+    expect(formatFieldPath(['labels', 'app.kubernetes.io/name'])).toBe('labels["app.kubernetes.io/name"]');
   });
 });

@@ -1,7 +1,7 @@
+import { showValue } from './show-value';
+
 /** A location inside a parsed document: object keys and array indexes, outermost first. */
 export type FieldPath = readonly (string | number)[];
-
-import { showValue } from './show-value';
 
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 

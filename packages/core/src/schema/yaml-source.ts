@@ -11,7 +11,7 @@ import {
   type Document,
   type Node,
 } from 'yaml';
-import { ConfigError, type Problem } from '../errors';
+import { ConfigError, DocumentLimitError, type Problem } from '../errors';
 import { DOCUMENT_LIMITS, measureDocument, tooDeep } from './document-limits';
 import { formatFieldPath, type FieldPath } from './path';
 
@@ -29,27 +29,33 @@ export class SourceDocument {
   ) {}
 
   /**
-   * Parses `text`; anything that makes it unusable (a syntax error, or a document past
-   * DOCUMENT_LIMITS: nested too deeply, too many aliases, aliases expanding it too far) throws a
-   * ConfigError naming the file and, where there is one, the line and column.
+   * Parses `text`; anything that makes it unusable throws a ConfigError naming the file and,
+   * where there is one, the line and column: a DocumentLimitError for a document past
+   * DOCUMENT_LIMITS (nested too deeply, too many aliases, aliases expanding it too far).
    */
   static parse(text: string, file: string): SourceDocument {
     const lines = new LineCounter();
-    const fail = (message: string, offset?: number): never => {
+    const problem = (message: string, offset?: number): Problem => {
       const pos = offset === undefined ? undefined : lines.linePos(offset);
-      throw new ConfigError(
-        [{ file, ...(pos && { line: pos.line, column: pos.col }), path: '', message }],
-        `cannot parse ${file}`,
-      );
+      return { file, ...(pos && { line: pos.line, column: pos.col }), path: '', message };
+    };
+    const fail = (message: string, offset?: number): never => {
+      throw new ConfigError([problem(message, offset)], `cannot parse ${file}`);
+    };
+    const pastLimit = (message: string, offset?: number): never => {
+      throw new DocumentLimitError([problem(message, offset)], `cannot parse ${file}`);
     };
     const tokens = [...new Parser(lines.addNewLine).parse(text)];
     // The composer recurses per level, and near the end of the stack V8 can abort the whole
     // process (compiling a regular expression there fails as "out of memory"): the depth is
     // checked on the parser's tokens, before anything recurses.
     const shape = measureTokens(tokens);
-    if (shape.tooDeepAt !== undefined) fail(tooDeep(), shape.tooDeepAt);
+    if (shape.tooDeepAt !== undefined) pastLimit(tooDeep(), shape.tooDeepAt);
     if (shape.aliases > DOCUMENT_LIMITS.maxAliases) {
-      fail(`the document has more than ${DOCUMENT_LIMITS.maxAliases} aliases (*name)`, shape.firstAliasPast);
+      pastLimit(
+        `the document has more than ${DOCUMENT_LIMITS.maxAliases} aliases (*name)`,
+        shape.firstAliasPast,
+      );
     }
     const doc = composeOne(tokens, text.length);
     const [first] = doc.errors;
@@ -76,7 +82,7 @@ export class SourceDocument {
       fail((error as Error).message);
     }
     const measure = measureDocument(value, text.length);
-    if (!measure.ok) fail(measure.message);
+    if (!measure.ok) pastLimit(measure.message);
     return new SourceDocument(file, value, doc, lines);
   }
 
