@@ -7,16 +7,23 @@ import {
   type SourceDocument,
 } from '@sextant/core';
 
+/** Past this many problems the rest are counted, not described: a large file can have millions. */
+export const MAX_PROBLEMS_DESCRIBED = 1000;
+
 /**
  * The rules of a services file that its JSON Schema cannot express: unique hostnames, unique
  * port names and numbers, how an instance names the ports it serves, no duplicate instances.
  * Runs on the document as parsed, whether or not it passed the schema, so that one pass reports
- * every problem; values of the wrong shape are left to the schema's report.
+ * every problem (up to MAX_PROBLEMS_DESCRIBED); values of the wrong shape are left to the schema's report.
  */
 export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'problem'>): Problem[] {
   const problems: Problem[] = [];
-  const report = (path: FieldPath, message: string, atKey = false) =>
-    problems.push(document.problem(path, message, atKey));
+  let undescribed = 0;
+  let firstUndescribed: FieldPath = [];
+  const report = (path: FieldPath, message: string, atKey = false): void => {
+    if (problems.length < MAX_PROBLEMS_DESCRIBED) problems.push(document.problem(path, message, atKey));
+    else if ((undescribed += 1) === 1) firstUndescribed = path;
+  };
 
   const root = asRecord(document.value);
   const firstWithHostname = new Map<string, number>();
@@ -40,6 +47,14 @@ export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'prob
       checkInstance(asRecord(instance), ports, [...at, 'instances', j], report);
     }
     checkDuplicateInstances(asArray(service.instances), ports, at, report);
+  }
+  if (undescribed > 0) {
+    problems.push(
+      document.problem(
+        firstUndescribed,
+        `and ${undescribed} more problem(s) of these kinds from here on, not listed`,
+      ),
+    );
   }
   return problems;
 }

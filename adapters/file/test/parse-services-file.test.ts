@@ -419,14 +419,18 @@ describe('parseServicesFile: hostile files', () => {
       lines.at(-1)?.replace('10.0.46.223', '10.0.46.x') ?? '',
     );
     expect(text.length).toBeGreaterThan(MAX_LOCATED_CHARACTERS);
+    const stopped =
+      'services.yaml: the document holds more than 100000 values, so it is checked only up to its first problem';
     expect(problems(text)).toEqual([
       'services.yaml: services[11999].instances[0].address: not an IP address ("10.0.46.x")',
+      stopped,
     ]);
     expect(problems(`${text}  - [\n`)).toEqual([
       'services.yaml:12003:1: unexpected end of the stream within a flow collection',
     ]);
     expect(problems(text.replace('s0.test', 's1.test'))).toEqual([
       'services.yaml: services[11999].instances[0].address: not an IP address ("10.0.46.x")',
+      stopped,
       'services.yaml: services[1].hostname: duplicate hostname "s1.test": services[0] has it already',
     ]);
   });
@@ -452,5 +456,21 @@ describe('parseServicesFile: hostile files', () => {
     expect(problems(`${aliased('10.1.0.1')}  - [\n`)).toEqual([
       'services.yaml:1009:1: unexpected end of the stream within a flow collection',
     ]);
+  });
+
+  it('describes the first 1000 problems of a kind the schema cannot check, and counts the rest', () => {
+    const found = problems(
+      yaml(
+        'services:',
+        ...Array.from({ length: 2001 }, () => '  - { hostname: a.test, ports: [{ name: http, port: 80 }] }'),
+      ),
+    );
+    expect(found).toHaveLength(1001);
+    expect(found[999]).toBe(
+      'services.yaml:1002:17: services[1000].hostname: duplicate hostname "a.test": services[0] has it already',
+    );
+    expect(found[1000]).toBe(
+      'services.yaml:1003:17: services[1001].hostname: and 1000 more problem(s) of these kinds from here on, not listed',
+    );
   });
 });

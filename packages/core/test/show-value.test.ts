@@ -55,6 +55,7 @@ describe('schema problems show the offending value cut, whatever its size', () =
   it('an alias bomb where a string belongs', () => {
     expect(problems({ address: doubling(26) })).toEqual([
       `address: expected string, got array (${'['.repeat(27)}"lol"],["lol"]],[["lol"],["lol...)`,
+      'the document holds more than 100000 values, so it is checked only up to its first problem',
     ]);
   });
 
@@ -63,9 +64,11 @@ describe('schema problems show the offending value cut, whatever its size', () =
     selfish.self = selfish;
     expect(problems({ port: selfish })).toEqual([
       `port: expected one of 80, got ${'{"self":'.repeat(7)}{...`,
+      'the document holds more than 100000 values, so it is checked only up to its first problem',
     ]);
     expect(problems({ address: nested(1_000_000) })).toEqual([
       `address: expected string, got array (${'['.repeat(57)}...)`,
+      'the document holds more than 100000 values, so it is checked only up to its first problem',
     ]);
   });
 });
@@ -75,5 +78,29 @@ describe('field paths', () => {
     const key = 'k'.repeat(1_000_000);
     expect(formatFieldPath(['labels', key])).toBe(`labels["${'k'.repeat(196)}...]`);
     expect(formatFieldPath(['labels', 'app.kubernetes.io/name'])).toBe('labels["app.kubernetes.io/name"]');
+  });
+});
+
+describe('schema problems of a large document', () => {
+  const validate = compileValidator<unknown>({
+    type: 'object',
+    properties: { items: { type: 'array', items: { type: 'string' } } },
+  });
+
+  it('are all reported up to 100,000 values', () => {
+    const result = validate({ items: [1, 'a', 2] });
+    expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
+      'items[0]: expected string, got number (1)',
+      'items[2]: expected string, got number (2)',
+    ]);
+  });
+
+  it('stop at the first past that, instead of describing millions', () => {
+    const result = validate({ items: Array<number>(300_000).fill(1) });
+    expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
+      'items[0]: expected string, got number (1)',
+      'the document holds more than 100000 values, so it is checked only up to its first problem',
+    ]);
+    expect(validate({ items: Array<string>(300_000).fill('a') }).valid).toBe(true);
   });
 });

@@ -65,3 +65,17 @@ export function measureDocument(value: unknown, length: number): DocumentMeasure
 export function tooDeep(): string {
   return `the document is nested more than ${DOCUMENT_LIMITS.maxDepth} levels deep`;
 }
+
+/** Whether `value` holds at most `limit` values (aliases counted as copies); costs at most `limit` steps. */
+export function holdsAtMostValues(value: unknown, limit: number): boolean {
+  let values = 1;
+  const pending: unknown[] = [value];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (typeof item !== 'object' || item === null) continue;
+    const children: readonly unknown[] = Array.isArray(item) ? item : Object.values(item);
+    values += children.length;
+    if (values > limit) return false;
+    for (const child of children) if (typeof child === 'object' && child !== null) pending.push(child);
+  }
+  return true;
+}
