@@ -8,7 +8,8 @@ export type FileObservation =
   | { readonly kind: 'content'; readonly bytes: Buffer }
   | {
       readonly kind: 'unreadable';
-      /** Why, in words: `does not exist`, `is a FIFO, not a regular file`. */ readonly reason: string;
+      /** Why, in words: `does not exist`, `is a FIFO, not a regular file`. */
+      readonly reason: string;
     };
 
 /** Starts watching a directory: `onEvent` for anything happening in it, `onError` if the watch breaks. */
