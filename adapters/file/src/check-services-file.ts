@@ -1,21 +1,29 @@
 import {
   isValidHostname,
   isValidPortName,
+  showValue,
   type FieldPath,
   type Problem,
   type SourceDocument,
 } from '@sextant/core';
 
+/** Past this many problems the rest are counted, not described: a large file can have millions. */
+export const MAX_PROBLEMS_DESCRIBED = 1000;
+
 /**
  * The rules of a services file that its JSON Schema cannot express: unique hostnames, unique
  * port names and numbers, how an instance names the ports it serves, no duplicate instances.
  * Runs on the document as parsed, whether or not it passed the schema, so that one pass reports
- * every problem; values of the wrong shape are left to the schema's report.
+ * every problem (up to MAX_PROBLEMS_DESCRIBED); values of the wrong shape are left to the schema's report.
  */
 export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'problem'>): Problem[] {
   const problems: Problem[] = [];
-  const report = (path: FieldPath, message: string, atKey = false) =>
-    problems.push(document.problem(path, message, atKey));
+  let undescribed = 0;
+  let firstUndescribed: FieldPath = [];
+  const report = (path: FieldPath, message: string, atKey = false): void => {
+    if (problems.length < MAX_PROBLEMS_DESCRIBED) problems.push(document.problem(path, message, atKey));
+    else if ((undescribed += 1) === 1) firstUndescribed = path;
+  };
 
   const root = asRecord(document.value);
   const firstWithHostname = new Map<string, number>();
@@ -27,7 +35,7 @@ export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'prob
     if (typeof hostname === 'string') {
       const first = firstWithHostname.get(hostname);
       if (!isValidHostname(hostname)) {
-        report([...at, 'hostname'], `not a valid hostname (${JSON.stringify(hostname)})`);
+        report([...at, 'hostname'], `not a valid hostname (${showValue(hostname)})`);
       } else if (first !== undefined) {
         report([...at, 'hostname'], `duplicate hostname "${hostname}": services[${first}] has it already`);
       } else {
@@ -39,6 +47,14 @@ export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'prob
       checkInstance(asRecord(instance), ports, [...at, 'instances', j], report);
     }
     checkDuplicateInstances(asArray(service.instances), ports, at, report);
+  }
+  if (undescribed > 0) {
+    problems.push(
+      document.problem(
+        firstUndescribed,
+        `and ${undescribed} more problem(s) of these kinds from here on, not listed`,
+      ),
+    );
   }
   return problems;
 }
@@ -60,7 +76,7 @@ function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): P
       if (!isValidPortName(name)) {
         report(
           [...at, 'ports', k, 'name'],
-          `not a valid port name (${JSON.stringify(name)}): use up to 63 letters, digits, "-", "_" or "."`,
+          `not a valid port name (${showValue(name)}): use up to 63 letters, digits, "-", "_" or "."`,
         );
       } else if (first !== undefined) {
         report([...at, 'ports', k, 'name'], `duplicate port name "${name}": ports[${first}] has it already`);
@@ -98,7 +114,7 @@ function checkInstance(
     report(
       [...at, 'port'],
       `the service has ${ports.size} ports (${names.join(', ')}): use "ports" to say which port this is ` +
-        `(e.g. ports: { ${names[0]}: ${JSON.stringify(instance.port)} })`,
+        `(e.g. ports: { ${names[0]}: ${showValue(instance.port)} })`,
     );
   }
   const named = asRecord(instance.ports);

@@ -1,6 +1,6 @@
 import type { AdapterFactory } from '@sextant/core';
 import { FileAdapter } from './file-adapter';
-import { fileAdapterOptionsSchema, pollIntervalMs, type FileAdapterOptions } from './options';
+import { fileAdapterOptionsSchema, fileSizeLimit, pollIntervalMs, type FileAdapterOptions } from './options';
 import { readServicesFile } from './read-services-file';
 
 /** `type: file`: services from a YAML or JSON file, reloaded when it changes. */
@@ -12,11 +12,12 @@ export const adapter: AdapterFactory<FileAdapterOptions> = {
     return new FileAdapter({
       file: context.resolvePath(options.path),
       pollIntervalMs: pollIntervalMs(options),
+      sizeLimit: fileSizeLimit(options),
       logger: context.logger,
     });
   },
   async check(options, context) {
-    const result = await readServicesFile(context.resolvePath(options.path));
+    const result = await readServicesFile(context.resolvePath(options.path), fileSizeLimit(options));
     return result.valid ? [] : result.problems;
   },
 };

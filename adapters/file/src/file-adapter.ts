@@ -1,4 +1,10 @@
-import { formatProblem, type Adapter, type Logger, type RegistrySink } from '@sextant/core';
+import {
+  formatProblem,
+  type Adapter,
+  type FileSizeLimit,
+  type Logger,
+  type RegistrySink,
+} from '@sextant/core';
 import { watchFile, type FileObservation } from './file-watcher';
 import { summarizeProblems } from './problem-summary';
 import { interpretServicesFile } from './read-services-file';
@@ -7,6 +13,7 @@ export interface FileAdapterSettings {
   /** Absolute path of the services file. */
   readonly file: string;
   readonly pollIntervalMs: number;
+  readonly sizeLimit: FileSizeLimit;
   readonly logger: Logger;
 }
 
@@ -19,7 +26,7 @@ export class FileAdapter implements Adapter {
   constructor(private readonly settings: FileAdapterSettings) {}
 
   async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
-    const { file, pollIntervalMs, logger } = this.settings;
+    const { file, pollIntervalMs, sizeLimit, logger } = this.settings;
     let loaded = false;
     // The watcher calls back only when the file differs from the last read, so each distinct
     // bad version is logged once, not on every poll.
@@ -40,6 +47,6 @@ export class FileAdapter implements Adapter {
           : 'services file cannot be used; no services loaded from it yet',
       );
     };
-    await watchFile(file, report, signal, { pollIntervalMs, logger });
+    await watchFile(file, report, signal, { pollIntervalMs, sizeLimit, logger });
   }
 }

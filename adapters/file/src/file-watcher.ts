@@ -1,12 +1,16 @@
 import { watch } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { silentLogger, type Logger } from '@sextant/core';
+import { FileReadError, readRegularFile, silentLogger, type FileSizeLimit, type Logger } from '@sextant/core';
 
 /** What a read of the watched file found. */
 export type FileObservation =
   | { readonly kind: 'content'; readonly bytes: Buffer }
-  | { readonly kind: 'unreadable'; readonly error: NodeJS.ErrnoException };
+  | {
+      readonly kind: 'unreadable';
+      /** Why, in words: `does not exist`, `is a FIFO, not a regular file`. */
+      readonly reason: string;
+    };
 
 /** Starts watching a directory: `onEvent` for anything happening in it, `onError` if the watch breaks. */
 export type WatchDirectory = (
@@ -18,6 +22,8 @@ export type WatchDirectory = (
 export interface FileWatcherOptions {
   /** Re-read this often whatever the notifications say. */
   readonly pollIntervalMs: number;
+  /** A larger file is not read (and reported unreadable, saying so). */
+  readonly sizeLimit: FileSizeLimit;
   /** After a notification, wait this long for more before reading, so a writer can finish. Default 30 ms. */
   readonly settleMs?: number;
   readonly logger?: Logger;
@@ -119,7 +125,7 @@ class FileWatcher {
       // Watch before reading, so a change made during the read still sends an event.
       await this.ensureWatch();
       if (this.signal.aborted) return;
-      const observation = await readObservation(this.file);
+      const observation = await readObservation(this.file, this.options.sizeLimit);
       if (this.signal.aborted) return;
       const changed = !sameObservation(this.last, observation);
       this.logger.trace({ file: this.file, changed }, 'file checked');
@@ -181,19 +187,21 @@ class FileWatcher {
   }
 }
 
-/** Reads `file` once; never rejects. */
-export async function readObservation(file: string): Promise<FileObservation> {
+/**
+ * Reads `file` once, if it is a regular file within the size limit (a FIFO or a device in its
+ * place is refused, never waited on); never rejects.
+ */
+export async function readObservation(file: string, sizeLimit: FileSizeLimit): Promise<FileObservation> {
   try {
-    return { kind: 'content', bytes: await readFile(file) };
+    return { kind: 'content', bytes: await readRegularFile(file, sizeLimit) };
   } catch (error) {
-    return { kind: 'unreadable', error: error as NodeJS.ErrnoException };
+    if (error instanceof FileReadError) return { kind: 'unreadable', reason: error.reason };
+    return { kind: 'unreadable', reason: `cannot be read: ${(error as Error).message}` };
   }
 }
 
 function sameObservation(a: FileObservation | undefined, b: FileObservation): boolean {
   if (a?.kind === 'content' && b.kind === 'content') return a.bytes.equals(b.bytes);
-  if (a?.kind === 'unreadable' && b.kind === 'unreadable') {
-    return (a.error.code ?? a.error.message) === (b.error.code ?? b.error.message);
-  }
+  if (a?.kind === 'unreadable' && b.kind === 'unreadable') return a.reason === b.reason;
   return false;
 }

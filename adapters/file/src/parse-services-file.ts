@@ -1,18 +1,31 @@
 import {
   compileValidator,
   ConfigError,
+  DocumentLimitError,
   formatFieldPath,
+  parsePlainly,
   SourceDocument,
   type AdapterState,
+  type FieldPath,
   type Problem,
   type Validation,
 } from '@sextant/core';
-import { CORE_SCHEMA, load } from 'js-yaml';
 import { checkServicesFile } from './check-services-file';
 import { servicesFileSchema, type ServicesFile } from './services-file-schema';
 import { toAdapterState } from './to-adapter-state';
 
 const validateServicesFile = compileValidator<ServicesFile>(servicesFileSchema);
+
+/**
+ * The largest file whose problems are located by line and column. Keeping positions costs the
+ * yaml package about 1.5 s and 100 bytes of memory per byte of the file: a 50 MB file with one
+ * typo would take over a minute and 5 GB. Past this size a problem names its field path only
+ * (`services[51234].instances[0].address`), and syntax errors the line and column the plain
+ * parser gives.
+ */
+export const MAX_LOCATED_CHARACTERS = 1024 * 1024;
+
+const EMPTY = 'the file is empty: expected a "services:" list';
 
 /**
  * Parses a services file (YAML, or JSON, which YAML 1.2 reads) into the state the file adapter
@@ -23,44 +36,52 @@ export function parseServicesFile(text: string, file: string): Validation<Adapte
   // Positions are needed only to report problems, and building a document that keeps them costs
   // about ten times a plain parse (seconds for a file of 5,000 services). So a file is first
   // parsed plainly; only when that fails, or finds any problem, is it parsed again with positions.
-  // The located parse is the authority: it is what decides and reports every problem.
-  const value = plainParse(text);
-  if (value !== undefined && value !== null) {
-    const unlocated = {
-      value,
-      problem: (path: FieldPathLike, message: string) => ({ file, path: formatFieldPath(path), message }),
-    };
-    if (validateServicesFile(value).valid && checkServicesFile(unlocated).length === 0) {
-      return { valid: true, value: toAdapterState(value as ServicesFile) };
-    }
+  // The located parse is the authority where it can run: it is what decides and reports every
+  // problem then. Both parses hold the file to the same DOCUMENT_LIMITS.
+  const plain = parsePlainly(text);
+  const locatable = text.length <= MAX_LOCATED_CHARACTERS;
+  if (plain.ok) {
+    const problems = unlocatedProblems(plain.value, file);
+    if (problems.length === 0) return { valid: true, value: toAdapterState(plain.value as ServicesFile) };
+    return locatable ? locatedParse(text, file, problems) : { valid: false, problems };
   }
-  return locatedParse(text, file);
+  const { line, column, message } = plain;
+  const at = line === undefined || column === undefined ? {} : { line, column };
+  const problems = [{ file, ...at, path: '', message }];
+  // What is past a limit the located parse refuses too, only slower.
+  if (plain.failure === 'limit' || !locatable) return { valid: false, problems };
+  return locatedParse(text, file, problems);
 }
 
-type FieldPathLike = Parameters<typeof formatFieldPath>[0];
-
-/** JSON or YAML 1.2 (core schema) without positions; undefined when it does not parse. */
-function plainParse(text: string): unknown {
-  try {
-    return /^\s*[{[]/.test(text) ? JSON.parse(text) : load(text, { schema: CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
+function unlocatedProblems(value: unknown, file: string): Problem[] {
+  if (value === null || value === undefined) return [{ file, path: '', message: EMPTY }];
+  const unlocated = {
+    value,
+    problem: (path: FieldPath, message: string): Problem => ({ file, path: formatFieldPath(path), message }),
+  };
+  const schema = validateServicesFile(value);
+  return [
+    ...(schema.valid ? [] : schema.problems.map((problem) => ({ file, ...problem }))),
+    ...checkServicesFile(unlocated),
+  ];
 }
 
-function locatedParse(text: string, file: string): Validation<AdapterState> {
+/**
+ * The file parsed with positions. Should that parse refuse the file for a limit the plain parse
+ * does not have (the yaml package allows fewer aliases), what the plain parse found stands:
+ * `plainProblems`, unlocated.
+ */
+function locatedParse(text: string, file: string, plainProblems: Problem[]): Validation<AdapterState> {
   let document: SourceDocument;
   try {
     document = SourceDocument.parse(text, file);
   } catch (error) {
+    if (error instanceof DocumentLimitError) return { valid: false, problems: plainProblems };
     if (error instanceof ConfigError) return { valid: false, problems: [...error.problems] };
     throw error;
   }
   if (document.value === null || document.value === undefined) {
-    return {
-      valid: false,
-      problems: [document.problem([], 'the file is empty: expected a "services:" list')],
-    };
+    return { valid: false, problems: [document.problem([], EMPTY)] };
   }
   const schema = validateServicesFile(document.value, { document });
   const problems = [...(schema.valid ? [] : schema.problems), ...checkServicesFile(document)];

@@ -19,10 +19,10 @@ describe('file adapter factory', () => {
     expect(factory.type).toBe('file');
   });
 
-  it('requires path and defaults pollInterval to 2s', () => {
+  it('requires path and defaults pollInterval to 2s and maxFileSize to 64 MiB', () => {
     const options: Record<string, unknown> = { path: 'services.yaml' };
     expect(validateAdapterOptions(factory, options)).toEqual([]);
-    expect(options).toEqual({ path: 'services.yaml', pollInterval: '2s' });
+    expect(options).toEqual({ path: 'services.yaml', pollInterval: '2s', maxFileSize: 67108864 });
   });
 
   it('refuses options it does not know or cannot use, naming each', () => {
@@ -33,7 +33,7 @@ describe('file adapter factory', () => {
     );
     expect(problems.map(formatProblem)).toEqual([
       'adapters[0].path: missing required field',
-      'adapters[0].watch: unknown field (expected one of: path, pollInterval)',
+      'adapters[0].watch: unknown field (expected one of: path, pollInterval, maxFileSize)',
       'adapters[0].pollInterval: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("2")',
     ]);
   });
@@ -79,13 +79,13 @@ describe('file adapter factory', () => {
 
     it('reports a missing file', async () => {
       expect((await check('config/nope.yaml')).map(formatProblem)).toEqual([
-        `${files.dir}/nope.yaml: cannot read the file: it does not exist`,
+        `${files.dir}/nope.yaml: the file does not exist`,
       ]);
     });
 
     it('reports a directory given as the file', async () => {
       expect((await check('config')).map(formatProblem)).toEqual([
-        `${files.dir}: cannot read the file: it is a directory`,
+        `${files.dir}: the file is a directory, not a regular file`,
       ]);
     });
   });

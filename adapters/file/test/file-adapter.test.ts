@@ -103,7 +103,7 @@ describe('file adapter', () => {
 
     unlinkSync(files.file);
     await waitFor(() => a.sink.status === 'degraded');
-    expect(a.sink.detail).toBe(`${files.file}: cannot read the file: it does not exist`);
+    expect(a.sink.detail).toBe(`${files.file}: the file does not exist`);
     expect(a.sink.calls.slice(reports).map((call) => call.method)).toEqual(['setStatus']);
     expect(a.addresses()).toEqual(['10.0.0.1']);
 
@@ -158,7 +158,7 @@ describe('file adapter', () => {
   it('is degraded, never ready, while the file is missing at start', async () => {
     const a = start();
     await waitFor(() => a.sink.status === 'degraded');
-    expect(a.sink.detail).toBe(`${files.file}: cannot read the file: it does not exist`);
+    expect(a.sink.detail).toBe(`${files.file}: the file does not exist`);
     expect(a.errors().map((e) => e.msg)).toEqual([
       'services file cannot be used; no services loaded from it yet',
     ]);
@@ -189,5 +189,109 @@ describe('file adapter', () => {
     const a = start({ path: 'config/services.yaml' });
     await waitFor(() => a.sink.status === 'ready');
     expect(a.addresses()).toEqual(['10.0.0.1']);
+  });
+
+  describe('a file that must not freeze or blow up the daemon', () => {
+    /** Starts on a good file and waits until it is loaded. */
+    async function loaded(options: Partial<FileAdapterOptions> = {}) {
+      files.replace(webAt('10.0.0.1'));
+      const a = start(options);
+      await waitFor(() => a.sink.status === 'ready');
+      return a;
+    }
+
+    /** The adapter turns degraded with `detail`, keeps what it had, and recovers once the file is good again. */
+    async function degradesAndRecovers(a: ReturnType<typeof start>, detail: string) {
+      await waitFor(() => a.sink.status === 'degraded', { message: () => `degraded (now ${a.sink.status})` });
+      expect(a.sink.detail).toBe(detail);
+      expect(a.addresses()).toEqual(['10.0.0.1']);
+      files.replace(webAt('10.0.0.2'));
+      await waitFor(() => a.sink.status === 'ready' && a.addresses()?.[0] === '10.0.0.2', {
+        message: () => `the good file to load again (now ${a.sink.status}: ${a.sink.detail})`,
+      });
+    }
+
+    it('refuses a 0.5 KB YAML alias bomb at once', async () => {
+      const a = await loaded();
+      const bomb = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (let i = 1; i <= 9; i += 1)
+        bomb.push(
+          `l${i}: &l${i} [${Array(9)
+            .fill(`*l${i - 1}`)
+            .join(',')}]`,
+        );
+      const text = [...bomb, 'services: *l9', ''].join('\n');
+      expect(text.length).toBeLessThan(512);
+      files.replace(text);
+      await degradesAndRecovers(
+        a,
+        `${files.file}: aliases expand the document to more than ${2 * text.length + 1000} values, ` +
+          `the limit for ${text.length} characters: write the repeated parts out instead`,
+      );
+    });
+
+    it('refuses a file over the size limit without reading it, 64 MiB by default', async () => {
+      const a = await loaded();
+      files.replaceWithSparse(100 * 1024 * 1024);
+      await degradesAndRecovers(
+        a,
+        `${files.file}: the file is 104857600 bytes; the limit is 67108864 (option maxFileSize)`,
+      );
+    });
+
+    it('takes the size limit from the option maxFileSize', async () => {
+      const a = await loaded({ maxFileSize: 200 });
+      files.replace(webAt('10.0.0.1', '10.0.0.2', '10.0.0.3'));
+      await degradesAndRecovers(
+        a,
+        `${files.file}: the file is ${Buffer.byteLength(webAt('10.0.0.1', '10.0.0.2', '10.0.0.3'))} bytes; ` +
+          'the limit is 200 (option maxFileSize)',
+      );
+    });
+
+    it('refuses a symlink to /dev/zero', async () => {
+      const a = await loaded();
+      files.replaceWithSymlink('/dev/zero');
+      await degradesAndRecovers(a, `${files.file}: the file is a character device, not a regular file`);
+    });
+
+    it('refuses a FIFO in place of the file, and reads the file again once it is back', async () => {
+      const a = await loaded();
+      files.replaceWithFifo();
+      await degradesAndRecovers(a, `${files.file}: the file is a FIFO, not a regular file`);
+    });
+
+    it('is degraded, never ready, with a FIFO at start, and stops at once', async () => {
+      files.replaceWithFifo();
+      const logger = recordingLogger();
+      const sink = new RecordingSink();
+      const controller = new AbortController();
+      const context = { name: 'file', logger, baseDir: files.root, resolvePath: (p: string) => p, env: {} };
+      const done = adapter
+        .create({ path: files.file, pollInterval: '100ms' }, context)
+        .run(sink, controller.signal);
+      await waitFor(() => sink.status === 'degraded');
+      expect(sink.detail).toBe(`${files.file}: the file is a FIFO, not a regular file`);
+      // Polls go on reading (and refusing) it; stopping must not wait on any of them.
+      await waitFor(() => logger.entries.filter((e) => e.msg === 'file checked').length >= 3);
+      controller.abort();
+      let stopped = false;
+      void done.then(() => (stopped = true));
+      await waitFor(() => stopped, { timeoutMs: 2000, message: 'the adapter to stop' });
+      expect(sink.statuses()).toEqual(['degraded']);
+    });
+
+    it('refuses JSON nested 100,000 levels deep, and JSON with a duplicate key', async () => {
+      const a = await loaded();
+      files.replace(`{"services": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+      await waitFor(() => a.sink.status === 'degraded');
+      expect(a.sink.detail).toBe(`${files.file}: the document is nested more than 64 levels deep`);
+
+      files.replace(webAt('10.0.0.1'));
+      await waitFor(() => a.sink.status === 'ready');
+      const service = '{ "hostname": "web.test", "ports": [{ "name": "http", "port": 80 }] }';
+      files.replace(`{\n  "services": [${service}],\n  "services": []\n}\n`);
+      await degradesAndRecovers(a, `${files.file}:3:3: Map keys must be unique`);
+    });
   });
 });

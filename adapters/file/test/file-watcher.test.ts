@@ -17,7 +17,9 @@ function manualWatch(opening?: () => void) {
 }
 
 const show = (o: FileObservation): string =>
-  o.kind === 'content' ? o.bytes.toString() : `unreadable ${o.error.code}`;
+  o.kind === 'content' ? o.bytes.toString() : `unreadable: ${o.reason}`;
+
+const sizeLimit = { maxBytes: 1024, setting: 'option maxFileSize' };
 
 describe('watchFile', () => {
   let files: TempFiles;
@@ -30,6 +32,7 @@ describe('watchFile', () => {
     const controller = new AbortController();
     const done = watchFile(files.file, (o) => seen.push(show(o)), controller.signal, {
       pollIntervalMs,
+      sizeLimit,
       logger,
       watchDirectory,
     });
@@ -69,7 +72,7 @@ describe('watchFile', () => {
     await w.fire(watch);
     writeFileSync(files.file, 'b');
     await w.fire(watch);
-    expect(w.seen).toEqual(['a', 'b', 'unreadable ENOENT', 'b']);
+    expect(w.seen).toEqual(['a', 'b', 'unreadable: does not exist', 'b']);
     await w.stop();
   });
 
@@ -111,7 +114,7 @@ describe('watchFile', () => {
     await waitFor(() => w.seen.length === 1);
 
     rmSync(files.dir, { recursive: true });
-    await waitFor(() => w.seen.at(-1) === 'unreadable ENOENT' && dir.open().length === 0, {
+    await waitFor(() => w.seen.at(-1) === 'unreadable: does not exist' && dir.open().length === 0, {
       message: () => `the missing directory to be noticed (seen ${w.seen.join(', ')})`,
     });
     mkdirSync(files.dir);
@@ -173,6 +176,7 @@ describe('watchFile', () => {
     const seen: FileObservation[] = [];
     await watchFile(files.file, (o) => seen.push(o), AbortSignal.abort(), {
       pollIntervalMs: 10,
+      sizeLimit,
       watchDirectory: manualWatch(() => (opened += 1)).watchDirectory,
     });
     expect(opened).toBe(0);

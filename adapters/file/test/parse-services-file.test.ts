@@ -1,5 +1,6 @@
 import { formatProblem, type AdapterState, type Problem } from '@sextant/core';
 import { parseServicesFile } from '../src';
+import { MAX_LOCATED_CHARACTERS } from '../src/parse-services-file';
 
 const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
 
@@ -343,5 +344,133 @@ describe('parseServicesFile: problems', () => {
       'services.yaml:5:15: services[1].hostname: duplicate hostname "a.test": services[0] has it already',
       'services.yaml:6:33: services[1].ports[0].port: expected integer, got string ("80")',
     ]);
+  });
+});
+
+/** The billion laughs as a services file: 9^levels strings where the services belong. */
+function aliasBomb(levels: number): string {
+  const lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i <= levels; i += 1)
+    lines.push(
+      `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(',')}]`,
+    );
+  return yaml(...lines, `services: *l${levels}`);
+}
+
+/** `count` valid services as YAML, one line each. */
+function manyServices(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `  - { hostname: s${i}.test, ports: [{ name: http, port: 80 }], instances: [{ address: 10.0.${i >> 8}.${i & 255} }] }`,
+  );
+}
+
+describe('parseServicesFile: hostile files', () => {
+  it('refuses an alias bomb at once, whichever parse meets it', () => {
+    for (const levels of [6, 9]) {
+      expect(problems(aliasBomb(levels))).toEqual([
+        expect.stringMatching(
+          /^services\.yaml: aliases expand the document to more than \d+ values, the limit for \d+ characters: write the repeated parts out instead$/,
+        ),
+      ]);
+    }
+  });
+
+  it('refuses a file nested more than 64 levels deep, JSON or YAML', () => {
+    const deep = (depth: number) => `{"services": [${'['.repeat(depth)}${']'.repeat(depth)}]}`;
+    expect(problems(deep(62), 'services.json')).toEqual([
+      expect.stringMatching(/^services\.json:1:\d+: services\[0\]: expected object, got array/),
+    ]);
+    expect(problems(deep(100_000), 'services.json')).toEqual([
+      'services.json: the document is nested more than 64 levels deep',
+    ]);
+    expect(problems(yaml('services:', `  ${'- '.repeat(100_000)}x`))).toEqual([
+      'services.yaml:2:131: the document is nested more than 64 levels deep',
+    ]);
+  });
+
+  it('refuses duplicate keys in JSON exactly as in YAML', () => {
+    const service = '{"hostname": "a.test", "ports": [{"name": "http", "port": 80}]}';
+    // JSON.parse alone would keep the last "services" and load nothing.
+    expect(problems(`{\n  "services": [${service}],\n  "services": []\n}\n`, 'services.json')).toEqual([
+      'services.json:3:3: Map keys must be unique',
+    ]);
+    expect(problems(yaml(`services: [${service}]`, 'services: []'))).toEqual([
+      'services.yaml:2:1: Map keys must be unique',
+    ]);
+  });
+
+  it('shows an enormous bad value cut', () => {
+    expect(
+      problems(
+        yaml('services:', `  - { hostname: ${'a_'.repeat(500_000)}, ports: [{ name: http, port: 80 }] }`),
+      ),
+    ).toEqual([`services.yaml:2:17: services[0].hostname: not a valid hostname ("${'a_'.repeat(28)}...)`]);
+  });
+
+  it('names the field, not the line, of a problem in a file too large to locate quickly', () => {
+    const lines = manyServices(12_000);
+    const text = yaml(
+      'services:',
+      ...lines.slice(0, -1),
+      lines.at(-1)?.replace('10.0.46.223', '10.0.46.x') ?? '',
+    );
+    expect(text.length).toBeGreaterThan(MAX_LOCATED_CHARACTERS);
+    const stopped =
+      'services.yaml: the document holds more than 100000 values, so it is checked only up to its first problem';
+    expect(problems(text)).toEqual([
+      'services.yaml: services[11999].instances[0].address: not an IP address ("10.0.46.x")',
+      stopped,
+    ]);
+    expect(problems(`${text}  - [\n`)).toEqual([
+      'services.yaml:12003:1: unexpected end of the stream within a flow collection',
+    ]);
+    expect(problems(text.replace('s0.test', 's1.test'))).toEqual([
+      'services.yaml: services[11999].instances[0].address: not an IP address ("10.0.46.x")',
+      stopped,
+      'services.yaml: services[1].hostname: duplicate hostname "s1.test": services[0] has it already',
+    ]);
+  });
+
+  it('reports the problems of a file with more aliases than the located parse allows as the plain parse finds them', () => {
+    const aliased = (address: string) =>
+      yaml(
+        'defaults: &labels { team: payments }',
+        'services:',
+        '  - hostname: a.test',
+        '    ports: [{ name: http, port: 80 }]',
+        '    instances:',
+        ...Array.from(
+          { length: 1001 },
+          (_, i) => `      - { address: 10.0.${i >> 8}.${i & 255}, labels: *labels }`,
+        ),
+        `      - { address: ${address} }`,
+      );
+    expect(problems(aliased('10.1.0.x'))).toEqual([
+      'services.yaml: defaults: unknown field (expected one of: services)',
+      'services.yaml: services[0].instances[1001].address: not an IP address ("10.1.0.x")',
+    ]);
+    expect(problems(`${aliased('10.1.0.1')}  - [\n`)).toEqual([
+      'services.yaml:1009:1: unexpected end of the stream within a flow collection',
+    ]);
+  });
+
+  it('describes the first 1000 problems of a kind the schema cannot check, and counts the rest', () => {
+    const found = problems(
+      yaml(
+        'services:',
+        ...Array.from({ length: 2001 }, () => '  - { hostname: a.test, ports: [{ name: http, port: 80 }] }'),
+      ),
+    );
+    expect(found).toHaveLength(1001);
+    expect(found[999]).toBe(
+      'services.yaml:1002:17: services[1000].hostname: duplicate hostname "a.test": services[0] has it already',
+    );
+    expect(found[1000]).toBe(
+      'services.yaml:1003:17: services[1001].hostname: and 1000 more problem(s) of these kinds from here on, not listed',
+    );
   });
 });

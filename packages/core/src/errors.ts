@@ -34,6 +34,12 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A document past the DOCUMENT_LIMITS (nested too deeply, too many aliases, aliases expanding it
+ * too far): refused whatever else is right or wrong with it.
+ */
+export class DocumentLimitError extends ConfigError {}
+
 /** An adapter package that cannot be loaded or whose options fail its schema. */
 export class AdapterLoadError extends Error {
   override readonly name = 'AdapterLoadError';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
@@ -49,7 +50,7 @@ describe('the sextant CLI', () => {
       `${config}:1:20: debounce.after: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")`,
     );
     expect(stderr).toContain(
-      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (expected one of: path, pollInterval)`,
+      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (expected one of: path, pollInterval, maxFileSize)`,
     );
     expect(stderr).toContain(
       `${config}:3:5: adapters[0].path: adapter "file" (file): missing required field`,
@@ -126,5 +127,73 @@ describe('the sextant CLI', () => {
       child.kill('SIGINT');
       expect(await exited).toBe(0);
     }
+  });
+
+  describe('a config file that cannot be used exits 2 with a message, never a stack trace or a hang', () => {
+    /** Runs the daemon on `config` and expects it refused with exactly `message`. */
+    async function refused(config: string, message: string) {
+      const { code, stderr, timedOut } = await runCli(['--config', config], process.env, {
+        timeoutMs: 15_000,
+      });
+      expect({ code, timedOut }).toEqual({ code: 2, timedOut: false });
+      expect(stderr).toBe(`sextant: ${config} cannot be used:\n  ${message}\n`);
+    }
+
+    it('a 0.5 KB YAML alias bomb', async () => {
+      const config = path.join(tempDir(), 'sextant.yaml');
+      const bomb = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (let i = 1; i <= 9; i += 1)
+        bomb.push(
+          `l${i}: &l${i} [${Array(9)
+            .fill(`*l${i - 1}`)
+            .join(',')}]`,
+        );
+      const text = [...bomb, 'adapters: *l9', ''].join('\n');
+      fs.writeFileSync(config, text);
+      await refused(
+        config,
+        `${config}: aliases expand the document to more than ${2 * text.length + 1000} values, ` +
+          `the limit for ${text.length} characters: write the repeated parts out instead`,
+      );
+    });
+
+    it('a FIFO, a symlink to /dev/zero, and a file over 1 MiB', async () => {
+      const dir = tempDir();
+      const fifo = path.join(dir, 'fifo.yaml');
+      execFileSync('mkfifo', [fifo]);
+      await refused(fifo, `${fifo}: the file is a FIFO, not a regular file`);
+
+      const zero = path.join(dir, 'zero.yaml');
+      fs.symlinkSync('/dev/zero', zero);
+      await refused(zero, `${zero}: the file is a character device, not a regular file`);
+
+      const big = path.join(dir, 'big.yaml');
+      fs.writeFileSync(big, '');
+      fs.truncateSync(big, 100 * 1024 * 1024);
+      await refused(
+        big,
+        `${big}: the file is 104857600 bytes; the limit is 1048576 (fixed for config files)`,
+      );
+    });
+
+    it('a config nested 100,000 levels deep', async () => {
+      const config = path.join(tempDir(), 'sextant.yaml');
+      fs.writeFileSync(config, `adapters: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+      await refused(config, `${config}:1:${11 + 63}: the document is nested more than 64 levels deep`);
+    });
+
+    it('sextant validate reports a FIFO as the services file instead of waiting on it', async () => {
+      const dir = tempDir();
+      const config = path.join(dir, 'sextant.yaml');
+      fs.writeFileSync(config, 'adapters:\n  - type: file\n    path: services.yaml\n');
+      execFileSync('mkfifo', [path.join(dir, 'services.yaml')]);
+      const { code, stderr, timedOut } = await runCli(['validate', '--config', config], process.env, {
+        timeoutMs: 15_000,
+      });
+      expect({ code, timedOut }).toEqual({ code: 1, timedOut: false });
+      expect(stderr).toBe(
+        `${path.join(dir, 'services.yaml')}: adapter "file" (file): the file is a FIFO, not a regular file\n1 problem(s) found\n`,
+      );
+    });
   });
 });

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,8 +27,30 @@ export class TempFiles {
   }
 
   replace(text: string, file = this.file): void {
+    this.replaceWith((staging) => writeFileSync(staging, text), file);
+  }
+
+  /** Puts a FIFO where the file was: a read that opens it waits for a writer that never comes. */
+  replaceWithFifo(): void {
+    this.replaceWith((staging) => execFileSync('mkfifo', [staging]));
+  }
+
+  /** Puts a symlink to `target` (e.g. /dev/zero) where the file was. */
+  replaceWithSymlink(target: string): void {
+    this.replaceWith((staging) => symlinkSync(target, staging));
+  }
+
+  /** Puts a sparse file of `bytes` zeros where the file was: huge to read, no disk space taken. */
+  replaceWithSparse(bytes: number): void {
+    this.replaceWith((staging) => {
+      writeFileSync(staging, '');
+      truncateSync(staging, bytes);
+    });
+  }
+
+  private replaceWith(create: (staging: string) => void, file = this.file): void {
     const staging = join(this.root, `staging-${(this.staged += 1)}`);
-    writeFileSync(staging, text);
+    create(staging);
     renameSync(staging, file);
   }
 

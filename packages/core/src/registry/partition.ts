@@ -1,5 +1,6 @@
 import type { AdapterState, AdapterStatus, InstanceInput, ServiceInput } from '../adapter';
 import { canonicalJson } from '../hash';
+import { showValue } from '../schema/show-value';
 import type { ConfigResource, Service, ServiceInstance } from '../model';
 import { compareInstances, normalizeService } from './normalize';
 import { entryVersion, serviceShape } from './snapshot';
@@ -120,8 +121,7 @@ export class Partition {
         typeof resource.name === 'string' &&
         typeof resource.spec === 'object' &&
         resource.spec !== null;
-      if (!ok)
-        this.reject([`config resource ${JSON.stringify(resource)?.slice(0, 80)}: needs kind, name and spec`]);
+      if (!ok) this.reject([`config resource ${showValue(resource, 80)}: needs kind, name and spec`]);
       return ok;
     });
     if (canonicalJson(valid) === canonicalJson(this.config)) return false;

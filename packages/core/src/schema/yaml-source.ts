@@ -1,5 +1,18 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError, type Problem } from '../errors';
+import {
+  Composer,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+  type CST,
+  type Document,
+  type Node,
+} from 'yaml';
+import { ConfigError, DocumentLimitError, type Problem } from '../errors';
+import { DOCUMENT_LIMITS, measureDocument, tooDeep } from './document-limits';
 import { formatFieldPath, type FieldPath } from './path';
 
 /**
@@ -15,10 +28,36 @@ export class SourceDocument {
     private readonly lines: LineCounter,
   ) {}
 
-  /** Parses `text`; a syntax error throws a ConfigError naming the file, line and column. */
+  /**
+   * Parses `text`; anything that makes it unusable throws a ConfigError naming the file and,
+   * where there is one, the line and column: a DocumentLimitError for a document past
+   * DOCUMENT_LIMITS (nested too deeply, too many aliases, aliases expanding it too far).
+   */
   static parse(text: string, file: string): SourceDocument {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const problem = (message: string, offset?: number): Problem => {
+      const pos = offset === undefined ? undefined : lines.linePos(offset);
+      return { file, ...(pos && { line: pos.line, column: pos.col }), path: '', message };
+    };
+    const fail = (message: string, offset?: number): never => {
+      throw new ConfigError([problem(message, offset)], `cannot parse ${file}`);
+    };
+    const pastLimit = (message: string, offset?: number): never => {
+      throw new DocumentLimitError([problem(message, offset)], `cannot parse ${file}`);
+    };
+    const tokens = [...new Parser(lines.addNewLine).parse(text)];
+    // The composer recurses per level, and near the end of the stack V8 can abort the whole
+    // process (compiling a regular expression there fails as "out of memory"): the depth is
+    // checked on the parser's tokens, before anything recurses.
+    const shape = measureTokens(tokens);
+    if (shape.tooDeepAt !== undefined) pastLimit(tooDeep(), shape.tooDeepAt);
+    if (shape.aliases > DOCUMENT_LIMITS.maxAliases) {
+      pastLimit(
+        `the document has more than ${DOCUMENT_LIMITS.maxAliases} aliases (*name)`,
+        shape.firstAliasPast,
+      );
+    }
+    const doc = composeOne(tokens, text.length);
     const [first] = doc.errors;
     if (first) {
       // After one syntax error the parser reports every token it can no longer place:
@@ -30,13 +69,21 @@ export class SourceDocument {
         : '';
       const more =
         doc.errors.length > 1 ? ` (${doc.errors.length - 1} further syntax error(s) follow from it)` : '';
-      const message = `${firstLine(first.message)}${hint}${more}`;
-      throw new ConfigError(
-        [{ file, line: pos.line, column: pos.col, path: '', message }],
-        `cannot parse ${file}`,
-      );
+      fail(`${firstLine(first.message)}${hint}${more}`, first.pos[0]);
     }
-    return new SourceDocument(file, doc.toJS({ maxAliasCount: 1000 }) as unknown, doc, lines);
+    let value: unknown;
+    try {
+      // Aliases come out as shared references, so this is linear; measureDocument below is what
+      // bounds their expansion, the same way for every parser (yaml's own count would refuse
+      // documents the plain parse accepts).
+      value = doc.toJS({ maxAliasCount: -1 });
+    } catch (error) {
+      // An alias to an anchor defined later, for one.
+      fail((error as Error).message);
+    }
+    const measure = measureDocument(value, text.length);
+    if (!measure.ok) pastLimit(measure.message);
+    return new SourceDocument(file, value, doc, lines);
   }
 
   /** A problem at `path`, located at the deepest part of the path that exists in the source. */
@@ -94,4 +141,66 @@ function rangeStart(node: unknown): number | undefined {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/** Composes the parser's tokens into one document, as yaml's parseDocument does. */
+function composeOne(tokens: readonly CST.Token[], length: number): Document {
+  const composer = new Composer({ uniqueKeys: true });
+  let doc: Document | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) yields a document even for empty text.
+  return doc as Document;
+}
+
+/**
+ * The nesting depth and aliases of a token tree, walked without recursion: the offset of the
+ * first collection nested past the limit, and how many aliases there are (with the offset of the
+ * first one past the limit).
+ */
+function measureTokens(tokens: readonly CST.Token[]): {
+  tooDeepAt?: number;
+  aliases: number;
+  firstAliasPast?: number;
+} {
+  let aliases = 0;
+  let firstAliasPast: number | undefined;
+  // A stack, filled in reverse so that tokens come off it in document order.
+  const pending: [CST.Token, number][] = tokens.map((token): [CST.Token, number] => [token, 0]).reverse();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [token, depth] = next;
+    switch (token.type) {
+      case 'document':
+        if (token.value) pending.push([token.value, depth]);
+        break;
+      case 'alias':
+        aliases += 1;
+        if (aliases === DOCUMENT_LIMITS.maxAliases + 1) firstAliasPast = token.offset;
+        break;
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection':
+        if (depth + 1 > DOCUMENT_LIMITS.maxDepth) return { tooDeepAt: token.offset, aliases };
+        for (const item of [...(token.items as CST.CollectionItem[])].reverse()) {
+          if (item.value) pending.push([item.value, depth + 1]);
+          if (item.key) pending.push([item.key, depth + 1]);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return { aliases, ...(firstAliasPast !== undefined && { firstAliasPast }) };
 }

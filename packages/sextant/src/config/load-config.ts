@@ -1,10 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   AdapterLoadError,
   compileValidator,
   ConfigError,
   daemonConfigSchema,
+  FileReadError,
+  readRegularFile,
   SourceDocument,
   validateAdapterOptions,
   type AdapterConfig,
@@ -44,21 +45,27 @@ export interface LoadOptions {
 const validateDaemonConfig = compileValidator<DaemonConfig>(daemonConfigSchema);
 
 /**
+ * 1 MiB: a config names adapters and their options, a few KB at most. Fixed, so that no setting
+ * is needed before the file that holds the settings can be read.
+ */
+export const CONFIG_SIZE_LIMIT = { maxBytes: 1024 * 1024, setting: 'fixed for config files' } as const;
+
+/**
  * Reads, interpolates and validates a config file and every adapter it names. All problems are
  * collected (file:line:column, field path, what was expected) and thrown together as one
- * ConfigError, so a user fixes them in one pass.
+ * ConfigError, so a user fixes them in one pass. Whatever is wrong with the input, a ConfigError
+ * is all it throws: a file that is no regular file, over CONFIG_SIZE_LIMIT, or past the
+ * DOCUMENT_LIMITS (an alias bomb, say) included.
  */
 export async function loadConfig(file: string, options: LoadOptions): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   const baseDir = path.dirname(absolute);
   let text: string;
   try {
-    text = fs.readFileSync(absolute, 'utf8');
+    text = (await readRegularFile(absolute, CONFIG_SIZE_LIMIT)).toString('utf8');
   } catch (error) {
-    throw new ConfigError(
-      [{ file, path: '', message: `cannot read: ${(error as Error).message}` }],
-      'invalid configuration',
-    );
+    if (!(error instanceof FileReadError)) throw error;
+    throw new ConfigError([{ file, path: '', message: `the file ${error.reason}` }], 'invalid configuration');
   }
   const document = SourceDocument.parse(text, file);
   const problems: Problem[] = [];

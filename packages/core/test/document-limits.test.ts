@@ -1,0 +1,113 @@
+import { ConfigError, DOCUMENT_LIMITS, formatProblem, parsePlainly, SourceDocument } from '../src';
+
+/** The billion laughs: each level an array holding the level below nine times; 9^levels strings in all. */
+function aliasBomb(levels: number): string {
+  const lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i <= levels; i += 1)
+    lines.push(
+      `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(',')}]`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+const nestedFlow = (depth: number): string => `a: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+
+/** What SourceDocument.parse says about `text`, as a user reads it. */
+function refusal(text: string): string[] {
+  try {
+    SourceDocument.parse(text, 'doc.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  throw new Error('expected the document to be refused');
+}
+
+const plainRefusal = (text: string): string => {
+  const result = parsePlainly(text);
+  return result.ok ? 'accepted' : result.message;
+};
+
+describe('document limits: SourceDocument.parse (positions kept)', () => {
+  it('refuses an alias bomb at once, as a ConfigError', () => {
+    const text = aliasBomb(9);
+    expect(refusal(text)).toEqual([
+      `doc.yaml: aliases expand the document to more than ${2 * text.length + 1000} values, the limit for ${text.length} characters: write the repeated parts out instead`,
+    ]);
+  });
+
+  it('accepts aliases that repeat parts of a document', () => {
+    const text = [
+      'common: &common { team: payments, tier: "1" }',
+      ...Array.from({ length: 100 }, (_, i) => `s${i}: { labels: *common }`),
+    ].join('\n');
+    const value = SourceDocument.parse(text, 'doc.yaml').value as Record<string, { labels: object }>;
+    expect(value.s99?.labels).toEqual({ team: 'payments', tier: '1' });
+  });
+
+  it(`refuses more than ${DOCUMENT_LIMITS.maxAliases} aliases, pointing at the first one too many`, () => {
+    const aliases = (n: number) => `x: &x 1\ny: [${Array(n).fill('*x').join(', ')}]\n`;
+    expect(() => SourceDocument.parse(aliases(1000), 'doc.yaml')).not.toThrow();
+    expect(refusal(aliases(1001))).toEqual([
+      `doc.yaml:2:${5 + 1000 * 4}: the document has more than 1000 aliases (*name)`,
+    ]);
+  });
+
+  it('refuses collections nested more than 64 levels deep, however deep, before parsing recursively', () => {
+    expect(() => SourceDocument.parse(nestedFlow(63), 'doc.yaml')).not.toThrow();
+    expect(refusal(nestedFlow(64))).toEqual([
+      'doc.yaml:1:67: the document is nested more than 64 levels deep',
+    ]);
+    expect(refusal(nestedFlow(20_000))).toEqual([
+      'doc.yaml:1:67: the document is nested more than 64 levels deep',
+    ]);
+    expect(refusal(`a:\n  ${'- '.repeat(20_000)}x\n`)).toEqual([
+      'doc.yaml:2:129: the document is nested more than 64 levels deep',
+    ]);
+    expect(refusal(`{"a":${'{"b":'.repeat(20_000)}1${'}'.repeat(20_000)}}`)).toEqual([
+      'doc.yaml:1:321: the document is nested more than 64 levels deep',
+    ]);
+  });
+
+  it('refuses a document that contains itself and an alias to nothing, as ConfigErrors', () => {
+    expect(refusal('a: &a [*a]\n')).toEqual(['doc.yaml: the document is nested more than 64 levels deep']);
+    expect(refusal('a: *nowhere\n')).toEqual([
+      'doc.yaml: Unresolved alias (the anchor must be set before the alias): nowhere',
+    ]);
+  });
+});
+
+describe('document limits: parsePlainly (no positions)', () => {
+  it('reads YAML and JSON', () => {
+    expect(parsePlainly('a: [1, b]\n')).toEqual({ ok: true, value: { a: [1, 'b'] } });
+    expect(parsePlainly('{"a": [1, "b"]}')).toEqual({ ok: true, value: { a: [1, 'b'] } });
+  });
+
+  it('refuses duplicate keys in JSON as in YAML, saying where', () => {
+    expect(parsePlainly('{"a": 1, "b": {"c": 2, "c": 3}}')).toEqual({
+      ok: false,
+      failure: 'syntax',
+      message: 'duplicated mapping key',
+      line: 1,
+      column: 24,
+    });
+    expect(parsePlainly('{"a:": "x\\":", "b": {"c": "\\\\"}}')).toEqual({
+      ok: true,
+      value: { 'a:': 'x":', b: { c: '\\' } },
+    });
+  });
+
+  it('holds a document to the same limits as the located parse', () => {
+    expect(plainRefusal(aliasBomb(9))).toMatch(/^aliases expand the document to more than \d+ values/);
+    expect(parsePlainly(nestedFlow(63)).ok).toBe(true);
+    expect(plainRefusal(nestedFlow(64))).toBe('the document is nested more than 64 levels deep');
+    expect(plainRefusal(`a:\n  ${'- '.repeat(100_000)}x\n`)).toBe(
+      'the document is nested more than 64 levels deep',
+    );
+    expect(plainRefusal(`{"a":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`)).toBe(
+      'the document is nested more than 64 levels deep',
+    );
+  });
+});
