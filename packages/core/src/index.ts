@@ -16,3 +16,4 @@ export * from './schema/plain-parse';
 export * from './schema/validate';
 export * from './schema/yaml-source';
 export * from './config/schema';
+export * from './rules';
