@@ -1,6 +1,6 @@
 import type { Problem } from './errors';
 import type { Logger } from './logger';
-import type { ConfigResource, Health, Labels, Locality, Protocol, ServicePort } from './model';
+import type { Health, Labels, Locality, Protocol, ServicePort } from './model';
 
 /**
  * The adapter plugin contract (DESIGN §4). An adapter package's main export is an
@@ -81,8 +81,22 @@ export interface HostedInstanceInput extends InstanceInput {
 export interface AdapterState {
   readonly services: readonly ServiceInput[];
   readonly instances: readonly HostedInstanceInput[];
-  /** Traffic rules stored on the platform, if the adapter reads any. */
-  readonly config?: readonly ConfigResource[];
+  /** Traffic rules stored on the platform, if the adapter reads any (Kubernetes custom resources, Consul KV). */
+  readonly config?: readonly RuleResource[];
+}
+
+/**
+ * A traffic rule as the platform stores it: a resource in Istio's (or Pilot's, or the Gateway
+ * API's) language. The registry parses and validates it like a rule from a file; a bad version
+ * keeps the last good one in force and shows its errors on /debug/rules, naming `source`.
+ */
+export interface RuleResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec: unknown;
+  /** Where it is on the platform, for messages: `consul-kv:sextant/rules/reviews.yaml`. */
+  readonly source?: string;
 }
 
 /**

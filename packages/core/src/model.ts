@@ -56,17 +56,6 @@ export interface ServiceInstance {
   readonly origin: string;
 }
 
-/**
- * A traffic-management resource (routing rule, destination policy) reported by an adapter
- * that stores them. Kept and versioned with the snapshot; its schema belongs to the rules model.
- */
-export interface ConfigResource {
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
-  readonly spec: Readonly<Record<string, unknown>>;
-}
-
 export function isHttpProtocol(protocol: Protocol): boolean {
   return protocol !== 'tcp';
 }

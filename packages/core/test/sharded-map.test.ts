@@ -63,7 +63,7 @@ describe('snapshot versions kept up to date per shard', () => {
         ]);
       registry.flush();
       const snapshot = registry.current() as Snapshot;
-      expect(snapshot.version).toBe(snapshotVersion(snapshot.services, snapshot.config));
+      expect(snapshot.version).toBe(snapshotVersion(snapshot.services));
     }
     registry.close();
   });

@@ -1,7 +1,7 @@
-import type { AdapterState, AdapterStatus, InstanceInput, ServiceInput } from '../adapter';
+import type { AdapterState, AdapterStatus, InstanceInput, RuleResource, ServiceInput } from '../adapter';
 import { canonicalJson } from '../hash';
 import { showValue } from '../schema/show-value';
-import type { ConfigResource, Service, ServiceInstance } from '../model';
+import type { Service, ServiceInstance } from '../model';
 import { compareInstances, normalizeService } from './normalize';
 import { entryVersion, serviceShape } from './snapshot';
 
@@ -18,7 +18,7 @@ export interface PartitionService {
 /** What a report changed: hostnames to re-merge, and whether the rules changed. */
 export interface PartitionChange {
   readonly hostnames: readonly string[];
-  readonly config: boolean;
+  readonly rules: boolean;
 }
 
 const MAX_RECENT_REJECTIONS = 20;
@@ -29,7 +29,8 @@ const MAX_RECENT_REJECTIONS = 20;
  */
 export class Partition {
   readonly services = new Map<string, PartitionService>();
-  config: readonly ConfigResource[] = [];
+  /** Traffic rules the adapter reported (parsed and validated by the registry's RuleBook). */
+  rules: readonly RuleResource[] = [];
   status: AdapterStatus = 'syncing';
   detail: string | undefined;
   /** Whether the adapter has completed a first sync (reported `ready` at least once). */
@@ -77,16 +78,16 @@ export class Partition {
         changed.push(hostname);
       }
     }
-    const config = this.setConfig(state?.config ?? []);
-    return { hostnames: changed, config };
+    const rules = this.setRules(state?.config ?? []);
+    return { hostnames: changed, rules };
   }
 
   upsert(service: ServiceInput, instances: readonly InstanceInput[]): PartitionChange {
-    return { hostnames: this.put(service, instances) ? [service.hostname] : [], config: false };
+    return { hostnames: this.put(service, instances) ? [service.hostname] : [], rules: false };
   }
 
   remove(hostname: string): PartitionChange {
-    return { hostnames: this.services.delete(hostname) ? [hostname] : [], config: false };
+    return { hostnames: this.services.delete(hostname) ? [hostname] : [], rules: false };
   }
 
   setStatus(status: AdapterStatus, detail: string | undefined): void {
@@ -114,18 +115,20 @@ export class Partition {
     return true;
   }
 
-  private setConfig(config: readonly ConfigResource[]): boolean {
-    const valid = (Array.isArray(config) ? config : []).filter((resource) => {
+  private setRules(rules: readonly RuleResource[]): boolean {
+    const valid = (Array.isArray(rules) ? rules : []).filter((resource) => {
       const ok =
-        typeof resource?.kind === 'string' &&
-        typeof resource.name === 'string' &&
-        typeof resource.spec === 'object' &&
-        resource.spec !== null;
-      if (!ok) this.reject([`config resource ${showValue(resource, 80)}: needs kind, name and spec`]);
+        typeof resource?.apiVersion === 'string' &&
+        typeof resource.kind === 'string' &&
+        typeof resource.metadata?.name === 'string' &&
+        (resource.metadata.namespace === undefined || typeof resource.metadata.namespace === 'string');
+      if (!ok) {
+        this.reject([`rule ${showValue(resource, 80)}: needs apiVersion, kind and metadata.name`]);
+      }
       return ok;
     });
-    if (canonicalJson(valid) === canonicalJson(this.config)) return false;
-    this.config = valid;
+    if (canonicalJson(valid) === canonicalJson(this.rules)) return false;
+    this.rules = valid;
     return true;
   }
 

@@ -1,11 +1,14 @@
 import type { AdapterStatus, RegistrySink } from '../adapter';
 import { silentLogger, type Logger } from '../logger';
-import type { ConfigResource } from '../model';
+import { MeshRules } from '../rules/mesh-rules';
+import type { RuleProblem } from '../rules/problems';
+import type { RuleInput } from '../rules/resource';
+import type { RuleParser } from '../rules/rule-book';
 import { Debouncer } from './debouncer';
 import { mergeService, type MergeConflict } from './merge';
 import { Partition, type PartitionChange } from './partition';
 import { ShardedMap } from './sharded-map';
-import { SnapshotDigest, type ServiceEntry, type Snapshot } from './snapshot';
+import { SnapshotDigest, withPolicy, type ServiceEntry, type Snapshot } from './snapshot';
 
 export interface DebounceOptions {
   /** Publish once changes have been quiet this long. */
@@ -22,7 +25,22 @@ export interface RegistryOptions {
   readonly debounce?: DebounceOptions;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** Rule sources (rules files) in configured order; adapters that report rules come after them. */
+  readonly ruleSources?: readonly string[];
+  /** Parses a rule resource; without one, every rule is refused (see rules/parse). */
+  readonly parseRule?: RuleParser;
 }
+
+/** Where a rule source (a rules file, the Rules API's store) reports its whole set of rules. */
+export interface RuleSink {
+  /** The source's rules as of now, with problems of the source as a whole (a document that does not parse). */
+  replace(inputs: readonly RuleInput[], problems?: readonly RuleProblem[]): void;
+  /** The source could not be read: its rules in force stay as they were. */
+  fail(problems: readonly RuleProblem[]): void;
+}
+
+/** The partition ServiceEntries report into: after every adapter, so adapters' attributes win. */
+const RULES_PARTITION = 'rules';
 
 /** An adapter's health as /debug/registry and /readyz show it. */
 export interface AdapterStatusView {
@@ -55,7 +73,9 @@ export class Registry {
   private readonly listeners = new Set<SnapshotListener>();
   private readonly conflictsByHost = new Map<string, MergeConflict>();
   private readonly dirty = new Set<string>();
-  private configDirty = false;
+  private readonly rules: MeshRules;
+  /** Services ServiceEntries add, merged after every adapter's. */
+  private readonly rulesPartition: Partition;
   private snapshot: Snapshot | undefined;
   private readonly digest = new SnapshotDigest();
   private closed = false;
@@ -68,8 +88,12 @@ export class Registry {
     this.logger = options.logger ?? silentLogger;
     for (const name of this.order) {
       if (this.partitions.has(name)) throw new Error(`adapter name "${name}" is used twice`);
+      if (name === RULES_PARTITION)
+        throw new Error(`"${RULES_PARTITION}" is reserved for the rules' services`);
       this.partitions.set(name, new Partition(name, this.now));
     }
+    this.rulesPartition = new Partition(RULES_PARTITION, this.now);
+    this.rules = new MeshRules(options.parseRule ?? refuseRules, options.ruleSources ?? []);
     const debounce = options.debounce ?? DEFAULT_DEBOUNCE;
     this.debouncer = new Debouncer(debounce.afterMs, debounce.maxMs, () => this.publish(), this.now);
   }
@@ -85,6 +109,19 @@ export class Registry {
       removeService: (hostname) => this.apply(partition, () => partition.remove(hostname)),
       setStatus: (status, detail) => this.setStatus(partition, status, detail),
     };
+  }
+
+  /** The sink a rule source reports into. */
+  ruleSink(source: string): RuleSink {
+    return {
+      replace: (inputs, problems = []) => this.applyRules(source, inputs, problems),
+      fail: (problems) => this.rules.fail(source, problems),
+    };
+  }
+
+  /** Every rule resource with its state and problems, and the problems of each rule source. */
+  ruleStatuses(): ReturnType<MeshRules['statuses']> {
+    return this.rules.statuses();
   }
 
   /** The latest published snapshot; undefined until every adapter has synced once. */
@@ -151,9 +188,41 @@ export class Registry {
       return;
     }
     partition.lastReportAt = this.now();
-    for (const hostname of change.hostnames) this.dirty.add(hostname);
-    if (change.config) this.configDirty = true;
-    if (change.hostnames.length > 0 || change.config) this.debouncer.poke();
+    for (const hostname of change.hostnames) this.markDirty(hostname);
+    if (change.rules) this.applyRules(`adapter ${partition.name}`, adapterRules(partition), []);
+    if (change.hostnames.length > 0) this.debouncer.poke();
+  }
+
+  /** A rule source's new set: the hosts whose policy (or ServiceEntry services) it may change are re-merged. */
+  private applyRules(source: string, inputs: readonly RuleInput[], problems: readonly RuleProblem[]): void {
+    if (this.closed) return;
+    const { hostnames, entriesChanged } = this.rules.replace(source, inputs, problems, () =>
+      this.knownHostnames(),
+    );
+    for (const hostname of hostnames) this.dirty.add(hostname);
+    if (entriesChanged) {
+      for (const hostname of this.rulesPartition.replaceAll(this.rules.serviceEntries()).hostnames)
+        this.markDirty(hostname);
+    }
+    if (this.dirty.size > 0) this.debouncer.poke();
+  }
+
+  /** A hostname whose services changed; if it appeared or went, its policy is computed afresh. */
+  private markDirty(hostname: string): void {
+    this.dirty.add(hostname);
+    this.rules.hostChanged(hostname);
+  }
+
+  private *knownHostnames(): Iterable<string> {
+    const seen = new Set<string>();
+    for (const partition of [...this.partitions.values(), this.rulesPartition]) {
+      for (const hostname of partition.services.keys()) {
+        if (!seen.has(hostname)) {
+          seen.add(hostname);
+          yield hostname;
+        }
+      }
+    }
   }
 
   private setStatus(partition: Partition, status: AdapterStatus, detail: string | undefined): void {
@@ -180,8 +249,9 @@ export class Registry {
     const updates: [string, ServiceEntry | undefined][] = [];
     const changed = new Set<string>();
     for (const hostname of this.dirty) {
-      const holders = this.order.flatMap((adapter) => {
-        const reported = this.partitions.get(adapter)?.services.get(hostname);
+      const holders = [...this.order, RULES_PARTITION].flatMap((adapter) => {
+        const partition = adapter === RULES_PARTITION ? this.rulesPartition : this.partitions.get(adapter);
+        const reported = partition?.services.get(hostname);
         return reported ? [{ adapter, reported }] : [];
       });
       const merged = mergeService(holders);
@@ -193,28 +263,27 @@ export class Registry {
           updates.push([hostname, undefined]);
           changed.add(hostname);
         }
-      } else if (was?.version !== merged.entry.version) {
-        updates.push([hostname, merged.entry]);
-        changed.add(hostname);
+      } else {
+        const entry = withPolicy(merged.entry, this.rules.policyFor(hostname));
+        if (was?.version !== entry.version) {
+          updates.push([hostname, entry]);
+          changed.add(hostname);
+        }
       }
     }
     this.dirty.clear();
-    const config = this.configDirty || !previous ? this.collectConfig() : previous.config;
-    const configChanged = this.configDirty;
-    this.configDirty = false;
-    if (previous && changed.size === 0 && !configChanged) return;
+    if (previous && changed.size === 0) return;
 
     // Only the shards holding a changed hostname are copied and re-digested.
     const services = before.with(updates);
     this.digest.update(services, new Set([...changed].map((hostname) => services.shardOf(hostname))));
-    const version = this.digest.version(config);
+    const version = this.digest.version();
     if (previous && version === previous.version) return;
     const snapshot: Snapshot = {
       version,
       services,
       changed,
       previousVersion: previous?.version,
-      config,
       createdAt: this.now(),
     };
     this.snapshot = snapshot;
@@ -227,8 +296,33 @@ export class Registry {
       }
     }
   }
-
-  private collectConfig(): ConfigResource[] {
-    return this.order.flatMap((name) => this.partitions.get(name)?.config ?? []);
-  }
 }
+
+/** An adapter's rules as rule inputs, located by the adapter and the object. */
+function adapterRules(partition: Partition): RuleInput[] {
+  return partition.rules.map((resource) => ({
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    metadata: resource.metadata,
+    spec: resource.spec,
+    location: {
+      source:
+        resource.source ??
+        `adapter ${partition.name}: ${resource.kind} ${resource.metadata.namespace ?? 'default'}/${resource.metadata.name}`,
+      at: [],
+    },
+  }));
+}
+
+/** Until a parser is given, rules are refused with a reason rather than ignored. */
+const refuseRules: RuleParser = (input) => ({
+  problems: [
+    {
+      severity: 'error',
+      code: 'rules-unsupported',
+      path: '',
+      file: input.location.source,
+      message: 'this registry was created without a rule parser',
+    },
+  ],
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../hash';
-import type { ConfigResource, Service, ServiceInstance } from '../model';
+import type { Service, ServiceInstance } from '../model';
+import type { HostPolicy } from '../rules/host-policy';
 import type { ShardedMap } from './sharded-map';
 
 /** One service as the mesh sees it: merged across adapters, with its instances. */
@@ -8,13 +8,15 @@ export interface ServiceEntry {
   readonly service: Service;
   /** Every instance of every port, in canonical order. */
   readonly instances: readonly ServiceInstance[];
-  /** Digest of the entry's content; equal content, equal version, in any process. */
+  /** Digest of the entry's content (its policy included); equal content, equal version, in any process. */
   readonly version: string;
   /**
    * Digest of what route tables and listeners are built from: the service's hostname, ports and
    * VIPs, not its instances or labels. Equal shapes, equal routes.
    */
   readonly shape: string;
+  /** What the traffic rules say about this host (routes, subsets, traffic policy); absent when none do. */
+  readonly policy?: HostPolicy;
 }
 
 /**
@@ -33,10 +35,19 @@ export interface Snapshot {
    * that version can be brought up to date by applying `changed` alone.
    */
   readonly previousVersion?: string;
-  /** Traffic rules reported by adapters, in adapter order. */
-  readonly config: readonly ConfigResource[];
   /** When it was published (ms since epoch); not part of the version. */
   readonly createdAt: number;
+}
+
+/**
+ * An entry with the policy the rules give its host: its version and shape then cover the policy,
+ * so renderers keyed on them see a rule change as a change of that host.
+ */
+export function withPolicy(entry: ServiceEntry, policy: HostPolicy | undefined): ServiceEntry {
+  if (!policy) return entry;
+  const mix = (digest: string) =>
+    createHash('sha256').update(`${digest} ${policy.version}`).digest('hex').slice(0, 16);
+  return { ...entry, policy, version: mix(entry.version), shape: mix(entry.shape) };
 }
 
 /**
@@ -84,7 +95,7 @@ function sortedLabels(labels: Readonly<Record<string, string>>): string[] {
 
 /**
  * The snapshot version: a digest over the digests of the service map's shards (each a digest of
- * its `hostname entry-version` lines in name order) and the rules. Content-derived (the same in
+ * its `hostname entry-version` lines in name order; entry versions cover each host's policy). Content-derived (the same in
  * every process for the same content), and kept up to date per shard: a publish re-digests the
  * shards that changed, not the mesh.
  */
@@ -100,22 +111,18 @@ export class SnapshotDigest {
     for (const index of shards) this.shardDigests[index] = shardDigest(services, index);
   }
 
-  version(config: readonly ConfigResource[]): string {
+  version(): string {
     const hash = createHash('sha256');
     for (const digest of this.shardDigests) hash.update(digest);
-    hash.update(`config ${canonicalJson(config)}`);
     return hash.digest('hex').slice(0, 16);
   }
 }
 
 /** The version of a snapshot's content computed from scratch (what SnapshotDigest keeps up to date). */
-export function snapshotVersion(
-  services: ShardedMap<ServiceEntry>,
-  config: readonly ConfigResource[],
-): string {
+export function snapshotVersion(services: ShardedMap<ServiceEntry>): string {
   const digest = new SnapshotDigest();
   digest.update(services, []);
-  return digest.version(config);
+  return digest.version();
 }
 
 function shardDigest(services: ShardedMap<ServiceEntry>, index: number): string {

@@ -1,3 +1,7 @@
 export * from './resource';
 export * from './model';
 export * from './problems';
+export * from './host-policy';
+export { HostPolicies, wildcardMatches } from './host-policies';
+export { MeshRules } from './mesh-rules';
+export { RuleBook, type ActiveRule, type RuleChange, type RuleParser, type RuleStatus } from './rule-book';

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../hash';
+import type { ParsedRule } from './model';
+import type { RuleProblem } from './problems';
+import { DEFAULT_RULE_NAMESPACE, ruleKey, type RuleIdentity, type RuleInput } from './resource';
+
+/** Parses one rule resource (packages/core/src/rules/parse): the rule, or why it cannot be used. */
+export type RuleParser = (input: RuleInput) => {
+  readonly rule?: ParsedRule;
+  readonly problems: readonly RuleProblem[];
+};
+
+/** A rule in force: the last valid version of a resource, from the first source that has it. */
+export interface ActiveRule {
+  readonly key: string;
+  readonly rule: ParsedRule;
+  readonly source: string;
+}
+
+/** A resource as /debug/rules shows it. */
+export interface RuleStatus {
+  readonly identity: RuleIdentity;
+  readonly source: string;
+  /**
+   * `applied`: its current version is in force. `stale`: its current version is invalid and the
+   * last valid one is in force. `rejected`: invalid and never valid. `conflict`: an earlier source
+   * has the same identity, whose version is in force.
+   */
+  readonly state: 'applied' | 'stale' | 'rejected' | 'conflict';
+  /** Problems of the current version (errors when rejected or stale; warnings otherwise). */
+  readonly problems: readonly RuleProblem[];
+}
+
+/** What a replace changed: identities whose rule in force is new, changed or gone. */
+export interface RuleChange {
+  readonly changed: readonly string[];
+  /** The rules in force before the change, for what they touched. */
+  readonly before: ReadonlyMap<string, ActiveRule>;
+}
+
+interface Held {
+  readonly identity: RuleIdentity;
+  /** Digest of the current version's content: an unchanged resource is not parsed again. */
+  readonly digest: string;
+  /** The last valid version, in force unless an earlier source has the identity. */
+  readonly valid?: ParsedRule;
+  readonly problems: readonly RuleProblem[];
+  /** The current version is invalid (`valid`, if any, is an earlier version). */
+  readonly invalid: boolean;
+}
+
+/**
+ * Every rule resource every source reported, and which version of each is in force. A bad
+ * version of a resource never replaces a good one: the last valid version stays in force (per
+ * resource, not per file) and the errors are kept beside it for /debug/rules. The same identity
+ * from two sources: the first source in the configured order wins, the other is a conflict.
+ *
+ * Owned by the registry; sources report whole sets (a rules file re-read, an adapter's resync),
+ * and only resources whose content changed are parsed again.
+ */
+export class RuleBook {
+  private readonly sources = new Map<string, Map<string, Held>>();
+  private readonly sourceProblems = new Map<string, readonly RuleProblem[]>();
+  private activeRules = new Map<string, ActiveRule>();
+
+  constructor(
+    private readonly parse: RuleParser,
+    /** Sources in configured order: the first wins an identity two of them hold. */
+    private readonly order: readonly string[],
+  ) {
+    for (const source of order) this.sources.set(source, new Map());
+  }
+
+  /**
+   * A source's whole set of resources (as of now), with problems of the source as a whole (a
+   * document that did not parse, a duplicate identity). Resources missing from `inputs` are gone.
+   */
+  replace(source: string, inputs: readonly RuleInput[], problems: readonly RuleProblem[] = []): RuleChange {
+    const held = this.sourceOf(source);
+    const next = new Map<string, Held>();
+    for (const input of inputs) {
+      const identity = identityOf(input);
+      const key = ruleKey(identity);
+      const digest = digestOf(input);
+      const before = held.get(key);
+      if (before && before.digest === digest && before.problems.length === 0) {
+        next.set(key, before);
+        continue;
+      }
+      const result = this.parse(input);
+      const fatal = result.problems.some((p) => p.severity === 'error' && p.target === undefined);
+      const valid = !fatal && result.rule ? result.rule : undefined;
+      next.set(key, {
+        identity,
+        digest,
+        valid: valid ?? before?.valid,
+        problems: result.problems,
+        invalid: valid === undefined,
+      });
+    }
+    this.sources.set(source, next);
+    this.sourceProblems.set(source, problems);
+    return this.recompute();
+  }
+
+  /** A source that could not be read at all: what it reported before stays in force. */
+  fail(source: string, problems: readonly RuleProblem[]): void {
+    this.sourceOf(source);
+    this.sourceProblems.set(source, problems);
+  }
+
+  /** The rules in force, by rule key. */
+  active(): ReadonlyMap<string, ActiveRule> {
+    return this.activeRules;
+  }
+
+  /** Every resource of every source, and the problems of sources as a whole. */
+  statuses(): { rules: RuleStatus[]; sources: { source: string; problems: readonly RuleProblem[] }[] } {
+    const rules: RuleStatus[] = [];
+    for (const [source, held] of this.sources) {
+      for (const [key, h] of held) {
+        const winner = this.activeRules.get(key);
+        const state =
+          winner && winner.source !== source
+            ? 'conflict'
+            : h.invalid
+              ? h.valid
+                ? 'stale'
+                : 'rejected'
+              : 'applied';
+        rules.push({ identity: h.identity, source, state, problems: h.problems });
+      }
+    }
+    const sources = [...this.sourceProblems].map(([source, problems]) => ({ source, problems }));
+    return { rules, sources };
+  }
+
+  private sourceOf(source: string): Map<string, Held> {
+    let held = this.sources.get(source);
+    if (!held) {
+      // A source not configured up front (an adapter's rules): it comes after the configured ones.
+      held = new Map();
+      this.sources.set(source, held);
+    }
+    return held;
+  }
+
+  private recompute(): RuleChange {
+    const before = this.activeRules;
+    const next = new Map<string, ActiveRule>();
+    for (const [source, held] of this.sources) {
+      for (const [key, h] of held) {
+        if (!next.has(key) && h.valid) next.set(key, { key, rule: h.valid, source });
+      }
+    }
+    const changed: string[] = [];
+    for (const [key, rule] of next) if (before.get(key)?.rule !== rule.rule) changed.push(key);
+    for (const key of before.keys()) if (!next.has(key)) changed.push(key);
+    this.activeRules = next;
+    return { changed, before };
+  }
+}
+
+function identityOf(input: RuleInput): RuleIdentity {
+  return {
+    kind: input.kind,
+    namespace: input.metadata.namespace ?? DEFAULT_RULE_NAMESPACE,
+    name: input.metadata.name,
+  };
+}
+
+function digestOf(input: RuleInput): string {
+  const content = canonicalJson([input.apiVersion, input.kind, input.metadata, input.spec]);
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
+}
