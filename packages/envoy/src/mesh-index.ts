@@ -56,6 +56,16 @@ export class MeshIndexes {
     return this.indexOf(snapshot).httpByPort.get(port)?.version ?? 'none';
   }
 
+  /** Whether any host's routes apply only to some clients (then route tables are keyed by the client too). */
+  hasSourceSelectors(snapshot: Snapshot): boolean {
+    return this.indexOf(snapshot).selective.size > 0;
+  }
+
+  /** Whether some source selector names this namespace (otherwise a client's namespace decides nothing). */
+  isSelectorNamespace(snapshot: Snapshot, namespace: string): boolean {
+    return this.indexOf(snapshot).selectorNamespaces.has(namespace);
+  }
+
   /** Entries with a TCP port and at least one VIP, in hostname order. */
   tcpEntriesWithVip(snapshot: Snapshot): readonly ServiceEntry[] {
     return this.indexOf(snapshot).tcpWithVip;
@@ -139,6 +149,12 @@ interface MeshIndex {
   tcpWithVip: readonly ServiceEntry[];
   /** Proper suffixes of every hostname (`svc.cluster.local`, `cluster.local`, `local`…), counted. */
   readonly suffixes: Map<string, number>;
+  /** For each host, the hosts whose routes send traffic to it: their route tables name its clusters. */
+  readonly referrers: Map<string, Set<string>>;
+  /** Hosts whose routes apply only to some clients (a source selector): route tables then differ by client. */
+  readonly selective: Set<string>;
+  /** Namespaces source selectors name, counted: a client's namespace matters only if one is. */
+  readonly selectorNamespaces: Map<string, number>;
 }
 
 function build(snapshot: Snapshot): MeshIndex {
@@ -165,7 +181,19 @@ function build(snapshot: Snapshot): MeshIndex {
   }
   const httpByPort = new Map<number, PortIndex>();
   for (const [port, list] of byPort) httpByPort.set(port, { entries: list, version: snapshot.version });
-  return { snapshot, entries, byAddress, httpByPort, tcpWithVip: tcp, suffixes };
+  const index = {
+    snapshot,
+    entries,
+    byAddress,
+    httpByPort,
+    tcpWithVip: tcp,
+    suffixes,
+    referrers: new Map(),
+    selective: new Set<string>(),
+    selectorNamespaces: new Map<string, number>(),
+  };
+  for (const entry of entries) linkRoutes(index, entry.service.hostname, undefined, entry);
+  return index;
 }
 
 function advance(index: MeshIndex, next: Snapshot): void {
@@ -190,6 +218,7 @@ function advance(index: MeshIndex, next: Snapshot): void {
         list.sort((a, b) => compareHost(a.hostname, b.hostname) || a.port - b.port),
       );
     }
+    linkRoutes(index, hostname, before, after);
     const ports = new Set([
       ...(before ? httpPortNumbers(before) : []),
       ...(after ? httpPortNumbers(after) : []),
@@ -205,9 +234,73 @@ function advance(index: MeshIndex, next: Snapshot): void {
       else index.httpByPort.delete(port);
     }
   }
+  // A host whose shape changed (ports, subsets, policy) or that came or went changes the route
+  // tables of every host routing to it: their ports' tables are re-rendered.
+  for (const hostname of next.changed) {
+    const before = index.snapshot.services.get(hostname);
+    const after = next.services.get(hostname);
+    if (before?.shape === after?.shape) continue;
+    for (const referrer of index.referrers.get(hostname) ?? []) {
+      const entry = next.services.get(referrer);
+      for (const port of entry ? httpPortNumbers(entry) : []) {
+        const current = index.httpByPort.get(port);
+        if (current) index.httpByPort.set(port, { entries: current.entries, version: next.version });
+      }
+    }
+  }
   index.entries = entries;
   index.tcpWithVip = tcp;
   index.snapshot = next;
+}
+
+/** Records which hosts `hostname`'s routes send traffic to, and whether they select clients. */
+function linkRoutes(
+  index: Pick<MeshIndex, 'referrers' | 'selective' | 'selectorNamespaces'>,
+  hostname: string,
+  before: ServiceEntry | undefined,
+  after: ServiceEntry | undefined,
+): void {
+  if (before?.policy === after?.policy) return;
+  for (const target of routeTargets(before)) {
+    const referrers = index.referrers.get(target);
+    referrers?.delete(hostname);
+    if (referrers?.size === 0) index.referrers.delete(target);
+  }
+  for (const target of routeTargets(after)) {
+    let referrers = index.referrers.get(target);
+    if (!referrers) index.referrers.set(target, (referrers = new Set()));
+    referrers.add(hostname);
+  }
+  for (const namespace of selectorNamespaces(before)) count(index.selectorNamespaces, namespace, -1);
+  for (const namespace of selectorNamespaces(after)) count(index.selectorNamespaces, namespace, 1);
+  if (after?.policy?.http?.some((route) => route.matches.some((m) => m.source !== undefined))) {
+    index.selective.add(hostname);
+  } else {
+    index.selective.delete(hostname);
+  }
+}
+
+function selectorNamespaces(entry: ServiceEntry | undefined): string[] {
+  return (entry?.policy?.http ?? []).flatMap((route) =>
+    route.matches.flatMap((m) => (m.source?.namespace === undefined ? [] : [m.source.namespace])),
+  );
+}
+
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
+}
+
+/** The hosts an entry's HTTP routes forward or mirror to, other than itself. */
+function routeTargets(entry: ServiceEntry | undefined): Set<string> {
+  const targets = new Set<string>();
+  for (const route of entry?.policy?.http ?? []) {
+    if (route.action.kind === 'route') for (const d of route.action.destinations) targets.add(d.host);
+    for (const mirror of route.mirrors) targets.add(mirror.destination.host);
+  }
+  targets.delete(entry?.service.hostname ?? '');
+  return targets;
 }
 
 /** Adds `delta` to the count of every proper suffix of `hostname` (`b.c` and `c` of `a.b.c`). */

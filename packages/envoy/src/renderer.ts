@@ -1,4 +1,5 @@
 import { MeshIndexes } from './mesh-index';
+import type { RouteDefaults } from './plan/route-plan';
 import { DEFAULT_RENDER_CACHE_BYTES, RenderCache } from './render-cache';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './v1/options';
 import { V1Renderer } from './v1/v1-renderer';
@@ -10,6 +11,8 @@ export interface RendererOptions {
   readonly cacheBytes?: number;
   readonly v1?: V1RenderOptions;
   readonly v3?: V3RenderOptions;
+  /** What routes that do not say get: the default retry policy (`defaults.retries` in sextant.yaml). */
+  readonly defaults?: RouteDefaults;
   /** Keep every v3 resource's rendered object beside its bytes (for tests). */
   readonly keepRendered?: boolean;
 }
@@ -33,6 +36,7 @@ export class Renderer {
       cache: this.cache,
       mesh: this.mesh,
       options: options.v3 ?? DEFAULT_V3_OPTIONS,
+      defaults: options.defaults ?? {},
       keepRendered: options.keepRendered,
     });
   }

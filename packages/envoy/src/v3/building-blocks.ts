@@ -11,6 +11,9 @@ export const ROUTER_TYPE = typeUrlOf('envoy.extensions.filters.http.router.v3.Ro
 export const TCP_PROXY_TYPE = typeUrlOf('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy');
 export const ORIGINAL_DST_TYPE = typeUrlOf('envoy.extensions.filters.listener.original_dst.v3.OriginalDst');
 export const HTTP_PROTOCOL_OPTIONS_TYPE = typeUrlOf('envoy.extensions.upstreams.http.v3.HttpProtocolOptions');
+export const FAULT_TYPE = typeUrlOf('envoy.extensions.filters.http.fault.v3.HTTPFault');
+/** The fault filter's name: its per-route configuration is keyed by it. */
+export const FAULT_FILTER_NAME = 'envoy.filters.http.fault';
 
 /** An Any in the form protobufjs encodes: the message's fields beside its `@type`. */
 export function typedConfig(typeUrl: string, fields: object = {}): Any {

@@ -1,19 +1,8 @@
-import {
-  formatServiceKey,
-  isHttp2Protocol,
-  v3InboundClusterName,
-  v3OutboundClusterName,
-  type ServiceEntry,
-  type ServicePort,
-} from '@sextant/core';
-import {
-  configSource,
-  duration,
-  HTTP_PROTOCOL_OPTIONS_TYPE,
-  socketAddress,
-  typedConfig,
-} from './building-blocks';
+import { isHttp2Protocol, v3InboundClusterName, type ServiceEntry, type ServicePort } from '@sextant/core';
+import { duration, HTTP_PROTOCOL_OPTIONS_TYPE, socketAddress, typedConfig } from './building-blocks';
 import type { EncodedResource } from './encoded-resource';
+import { clusterPlans } from '../plan/cluster-plan';
+import { encodeCluster } from './cluster-encoding';
 import type { ConfigSourceKind } from './options';
 import { cachedResource, cachedResources, encode, type V3Scope } from './render-scope';
 import { CLUSTER_TYPE } from './type-urls';
@@ -38,39 +27,25 @@ function protocolOptions(port: ServicePort): Pick<Cluster, 'typed_extension_prot
 
 /**
  * The outbound clusters of one service: an EDS cluster per port, `outbound|<port>||<hostname>`,
- * whose endpoints are the ClusterLoadAssignment named by the service key. They depend on the
- * service's shape and the config source kind only, so an endpoint change keeps them.
+ * and one per subset of its policy, `outbound|<port>|<subset>|<hostname>`, whose endpoints are the
+ * ClusterLoadAssignment named by the (subset's) service key, with the policy for traffic to it.
+ * They depend on the service's shape (its policy included), the config source kind and the kind
+ * of client, so an endpoint change keeps them.
  */
 export function outboundClusters(
   scope: V3Scope,
   entry: ServiceEntry,
   kind: ConfigSourceKind,
+  target: 'v3' | 'grpc' = 'v3',
 ): readonly EncodedResource[] {
-  return cachedResources(scope, `cds out ${kind} ${entry.shape}`, () =>
-    entry.service.ports.map((port) => outboundCluster(scope, entry, port, kind)),
+  return cachedResources(scope, `cds out ${kind} ${target} ${entry.shape}`, () =>
+    entry.service.ports.flatMap((port) =>
+      clusterPlans(entry, port).map((plan) => {
+        const cluster = encodeCluster(plan, kind, target, scope.options);
+        return encode(scope, CLUSTER_TYPE, cluster.name ?? '', cluster);
+      }),
+    ),
   );
-}
-
-function outboundCluster(
-  scope: V3Scope,
-  entry: ServiceEntry,
-  port: ServicePort,
-  kind: ConfigSourceKind,
-): EncodedResource {
-  const { hostname } = entry.service;
-  const name = v3OutboundClusterName(port.port, hostname);
-  const cluster: Cluster = {
-    name,
-    type: 'EDS',
-    eds_cluster_config: {
-      eds_config: configSource(kind, scope.options),
-      service_name: formatServiceKey({ hostname, portName: port.name, labels: {} }),
-    },
-    connect_timeout: duration(scope.options.connectTimeoutMs),
-    lb_policy: 'ROUND_ROBIN',
-    ...protocolOptions(port),
-  };
-  return encode(scope, CLUSTER_TYPE, name, cluster);
 }
 
 /**

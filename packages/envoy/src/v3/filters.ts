@@ -1,4 +1,11 @@
-import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_TYPE, TCP_PROXY_TYPE, typedConfig } from './building-blocks';
+import {
+  FAULT_FILTER_NAME,
+  FAULT_TYPE,
+  HTTP_CONNECTION_MANAGER_TYPE,
+  ROUTER_TYPE,
+  TCP_PROXY_TYPE,
+  typedConfig,
+} from './building-blocks';
 import type { Filter, HttpConnectionManager, RouteConfiguration } from './wire-types';
 
 /**
@@ -7,22 +14,42 @@ import type { Filter, HttpConnectionManager, RouteConfiguration } from './wire-t
  */
 const ROUTER_FILTER = { name: 'envoy.filters.http.router', typed_config: typedConfig(ROUTER_TYPE) };
 
+/**
+ * The fault filter, before the router, with no configuration of its own: routes that inject
+ * faults say so in their `typed_per_filter_config`; others pass through it untouched.
+ */
+const FAULT_FILTER = { name: FAULT_FILTER_NAME, typed_config: typedConfig(FAULT_TYPE) };
+
 export type RouteSpecifier = Pick<HttpConnectionManager, 'rds'> | Pick<HttpConnectionManager, 'route_config'>;
 
-/** An HTTP connection manager with routes from RDS or inline, and the router filter. */
-export function httpConnectionManager(statPrefix: string, routes: RouteSpecifier): HttpConnectionManager {
+/**
+ * An HTTP connection manager with routes from RDS or inline, and the router filter; outbound ones
+ * (`faults`) have the fault filter before the router, for routes that inject faults.
+ */
+export function httpConnectionManager(
+  statPrefix: string,
+  routes: RouteSpecifier,
+  faults = false,
+): HttpConnectionManager {
   return {
     stat_prefix: statPrefix,
     codec_type: 'AUTO',
     ...routes,
-    http_filters: [ROUTER_FILTER],
+    http_filters: faults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER],
   };
 }
 
-export function httpConnectionManagerFilter(statPrefix: string, routes: RouteSpecifier): Filter {
+export function httpConnectionManagerFilter(
+  statPrefix: string,
+  routes: RouteSpecifier,
+  faults = false,
+): Filter {
   return {
     name: 'envoy.filters.network.http_connection_manager',
-    typed_config: typedConfig(HTTP_CONNECTION_MANAGER_TYPE, httpConnectionManager(statPrefix, routes)),
+    typed_config: typedConfig(
+      HTTP_CONNECTION_MANAGER_TYPE,
+      httpConnectionManager(statPrefix, routes, faults),
+    ),
   };
 }
 

@@ -98,9 +98,11 @@ export function outboundHttpListener(
       filter_chains: [
         {
           filters: [
-            httpConnectionManagerFilter(`outbound_${port}`, {
-              rds: { route_config_name: String(port), config_source: configSource(kind, scope.options) },
-            }),
+            httpConnectionManagerFilter(
+              `outbound_${port}`,
+              { rds: { route_config_name: String(port), config_source: configSource(kind, scope.options) } },
+              true,
+            ),
           ],
         },
       ],

@@ -1,4 +1,5 @@
 import type { MeshIndexes } from '../mesh-index';
+import type { RouteDefaults } from '../plan/route-plan';
 import type { RenderCache } from '../render-cache';
 import { EncodedResource } from './encoded-resource';
 import { ResourceGroup } from './resource-group';
@@ -10,6 +11,8 @@ export interface V3Scope {
   readonly cache: RenderCache;
   readonly mesh: MeshIndexes;
   readonly options: V3RenderOptions;
+  /** What routes that do not say get (the default retry policy). */
+  readonly defaults: RouteDefaults;
   /** Keep each resource's rendered object beside its bytes (tests check it against the protos). */
   readonly keepRendered?: boolean;
 }

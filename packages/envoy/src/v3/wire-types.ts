@@ -12,6 +12,7 @@ export type { Listener } from '@grpc/grpc-js-xds/build/src/generated/envoy/confi
 export type { Filter } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/listener/v3/Filter';
 export type { RouteConfiguration } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/route/v3/RouteConfiguration';
 export type { VirtualHost } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/route/v3/VirtualHost';
+export type { Route } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/route/v3/Route';
 export type { HttpConnectionManager } from '@grpc/grpc-js-xds/build/src/generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager';
 export type { ConfigSource } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/core/v3/ConfigSource';
 export type { Address } from '@grpc/grpc-js-xds/build/src/generated/envoy/config/core/v3/Address';

@@ -164,7 +164,11 @@ export abstract class XdsStream<
   /** Who is asking, as the renderers need it: the proxy, and whether its config sources must name ADS. */
   protected requester(): ResourceRequester {
     if (!this.client) throw new Error('no node yet');
-    return { proxy: this.client.proxy, kind: this.method.typeUrl ? 'grpc' : 'ads' };
+    return {
+      proxy: this.client.proxy,
+      kind: this.method.typeUrl ? 'grpc' : 'ads',
+      target: this.client.kind === 'grpc' ? 'grpc' : 'v3',
+    };
   }
 
   /** Every resource of a type this client may have from a snapshot. */

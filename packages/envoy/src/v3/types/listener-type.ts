@@ -43,13 +43,13 @@ export const listenerType: ResourceType = {
       return firstPerName([...http, ...tcp]);
     }),
   own: (scope, snapshot, requester) => ownListeners(scope, snapshot, requester),
-  find: (scope, snapshot, _requester, name, parts) => {
+  find: (scope, snapshot, { proxy }, name, parts) => {
     const mine = parts.own().find((l) => l.name === name);
     if (mine) return mine;
     const shared = parts.shared().get(name);
     if (shared) return shared;
     const target = apiListenerTarget(snapshot, name);
-    return target ? apiListener(scope, target.entry, target.port, name) : undefined;
+    return target ? apiListener(scope, snapshot, target.entry, target.port, name, proxy) : undefined;
   },
   dependency: (name) => {
     if (name === VIRTUAL_OUTBOUND_LISTENER) return 'static';

@@ -10,6 +10,8 @@ export interface ResourceRequester {
   readonly proxy: ProxyIdentity;
   /** How the client fetches the resources these resources point at. */
   readonly kind: ConfigSourceKind;
+  /** An Envoy (`v3`) or a proxyless gRPC client (`grpc`): what each accepts differs (spec §5). Default `v3`. */
+  readonly target?: 'v3' | 'grpc';
 }
 
 /**

@@ -1,0 +1,237 @@
+import { v3OutboundClusterName, type HeaderCondition, type StringMatch } from '@sextant/core';
+import type { ClusterRef, PlannedRoute } from '../plan/plan-types';
+import { duration, FAULT_FILTER_NAME, FAULT_TYPE, typedConfig } from './building-blocks';
+import type { Route } from './wire-types';
+
+/**
+ * Planned routes as Envoy v3 `Route` messages, for one of two kinds of client:
+ * - `v3`: Envoy, as istiod renders (spec §4): `string_match` header matchers, raw weights,
+ *   `timeout`, `retry_policy`, per-route fault configuration;
+ * - `grpc`: proxyless gRPC clients, as they accept it (spec §5.4): legacy header matcher fields
+ *   (C-core before 1.56 NACKs `string_match`), weights summing to 100 with `total_weight`, the
+ *   timeout as `max_stream_duration`, retries on gRPC codes only, faults with explicit percentages.
+ *   Routes a gRPC client would NACK or misread (redirects, direct responses, query parameter
+ *   conditions) are not sent to it; validation reports them for the `grpc` target.
+ */
+export type RouteFlavor = 'v3' | 'grpc';
+
+/** The retry_on tokens gRPC clients honour (gRFC A44). */
+const GRPC_RETRY_CODES = new Set([
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+]);
+/** gRPC allows 5 attempts in all (gRFC A44): 4 retries after the first. */
+const GRPC_MAX_RETRIES = 4;
+
+const GRPC_STATUS_CODES: Readonly<Record<string, number>> = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+};
+
+const REDIRECT_CODES: Readonly<Record<number, string>> = {
+  301: 'MOVED_PERMANENTLY',
+  302: 'FOUND',
+  303: 'SEE_OTHER',
+  307: 'TEMPORARY_REDIRECT',
+  308: 'PERMANENT_REDIRECT',
+};
+
+/** The v3 route for a planned route; undefined when this kind of client must not be sent it. */
+export function encodeRoute(route: PlannedRoute, flavor: RouteFlavor): Route | undefined {
+  if (flavor === 'grpc' && (route.action.kind !== 'forward' || route.match.queryParams.length > 0))
+    return undefined;
+  const encoded: Route = { name: route.name, match: encodeMatch(route, flavor) };
+  const action = route.action;
+  if (action.kind === 'redirect') {
+    const { redirect } = action;
+    const code = REDIRECT_CODES[redirect.code];
+    if (!code) return undefined;
+    encoded.redirect = {
+      ...(redirect.authority !== undefined && { host_redirect: redirect.authority }),
+      ...(redirect.uri !== undefined && { path_redirect: redirect.uri }),
+      ...(redirect.scheme !== undefined && { scheme_redirect: redirect.scheme }),
+      ...(redirect.port !== undefined && { port_redirect: redirect.port }),
+      response_code: code as 'MOVED_PERMANENTLY',
+    };
+  } else if (action.kind === 'direct') {
+    encoded.direct_response = {
+      status: action.status,
+      ...(action.body !== undefined && { body: { inline_string: action.body } }),
+    };
+  } else {
+    encoded.route = routeAction(route, action.clusters, flavor);
+  }
+  if (route.fault) {
+    const fault = faultConfig(route);
+    if (fault) encoded.typed_per_filter_config = { [FAULT_FILTER_NAME]: fault };
+  }
+  const headers = route.headers?.request;
+  if (headers && flavor === 'v3') {
+    encoded.request_headers_to_add = [
+      ...Object.entries(headers.set).map(([key, value]) => ({
+        header: { key, value },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' as const,
+      })),
+      ...Object.entries(headers.add).map(([key, value]) => ({
+        header: { key, value },
+        append_action: 'APPEND_IF_EXISTS_OR_ADD' as const,
+      })),
+    ];
+    encoded.request_headers_to_remove = [...headers.remove];
+  }
+  return encoded;
+}
+
+export function clusterName(ref: ClusterRef): string {
+  return v3OutboundClusterName(ref.port, ref.host, ref.subset ?? '');
+}
+
+function routeAction(
+  route: PlannedRoute,
+  clusters: readonly { ref: ClusterRef; weight: number }[],
+  flavor: RouteFlavor,
+): NonNullable<Route['route']> {
+  const [only] = clusters;
+  const specifier =
+    clusters.length === 1 && only
+      ? { cluster: clusterName(only.ref) }
+      : {
+          weighted_clusters: {
+            clusters: clusters.map((c) => ({ name: clusterName(c.ref), weight: { value: c.weight } })),
+            // gRPC clients of 2021–2023 read an absent total as 100 or NACK another sum: say it.
+            ...(flavor === 'grpc' && { total_weight: { value: 100 } }),
+          },
+        };
+  const retry = route.retry && retryPolicy(route.retry, flavor);
+  const rewrite = route.rewrite;
+  return {
+    ...specifier,
+    ...(flavor === 'v3'
+      ? { timeout: duration(route.timeoutMs) }
+      : route.timeoutMs > 0 && { max_stream_duration: { max_stream_duration: duration(route.timeoutMs) } }),
+    ...(retry && { retry_policy: retry }),
+    ...(rewrite?.uri !== undefined && { prefix_rewrite: rewrite.uri }),
+    ...(rewrite?.authority !== undefined && { host_rewrite_literal: rewrite.authority }),
+    ...(rewrite?.uriRegex && {
+      regex_rewrite: { pattern: { regex: rewrite.uriRegex.match }, substitution: rewrite.uriRegex.rewrite },
+    }),
+    ...(route.mirrors.length > 0 &&
+      flavor === 'v3' && {
+        request_mirror_policies: route.mirrors.map((m) => ({
+          cluster: clusterName(m.ref),
+          runtime_fraction: { default_value: fraction(m.percent) },
+        })),
+      }),
+  };
+}
+
+function retryPolicy(retry: NonNullable<PlannedRoute['retry']>, flavor: RouteFlavor) {
+  if (flavor === 'grpc') {
+    const codes = retry.retryOn.filter((token) => GRPC_RETRY_CODES.has(token));
+    if (codes.length === 0) return undefined;
+    return {
+      retry_on: codes.join(','),
+      num_retries: { value: Math.min(retry.attempts, GRPC_MAX_RETRIES) },
+      ...(retry.backoffMs !== undefined && { retry_back_off: { base_interval: duration(retry.backoffMs) } }),
+    };
+  }
+  const statuses = retry.retryOn.filter((token) => /^\d{3}$/.test(token)).map(Number);
+  const tokens = retry.retryOn.filter((token) => !/^\d{3}$/.test(token));
+  if (statuses.length > 0 && !tokens.includes('retriable-status-codes'))
+    tokens.push('retriable-status-codes');
+  return {
+    retry_on: tokens.join(','),
+    num_retries: { value: retry.attempts },
+    ...(statuses.length > 0 && { retriable_status_codes: statuses }),
+    ...(retry.perTryTimeoutMs !== undefined && { per_try_timeout: duration(retry.perTryTimeoutMs) }),
+    ...(retry.backoffMs !== undefined && { retry_back_off: { base_interval: duration(retry.backoffMs) } }),
+  };
+}
+
+/** HTTPFault for a route, always with explicit percentages (a gRPC client NACKs a fault without one). */
+function faultConfig(route: PlannedRoute) {
+  const fault = route.fault;
+  if (!fault) return undefined;
+  const abort = fault.abort;
+  const grpcCode = abort?.grpcStatus !== undefined ? GRPC_STATUS_CODES[abort.grpcStatus] : undefined;
+  return typedConfig(FAULT_TYPE, {
+    ...(fault.delay && {
+      delay: { fixed_delay: duration(fault.delay.fixedDelayMs), percentage: fraction(fault.delay.percent) },
+    }),
+    ...(abort && {
+      abort: {
+        ...(grpcCode !== undefined ? { grpc_status: grpcCode } : { http_status: abort.httpStatus ?? 503 }),
+        percentage: fraction(abort.percent),
+      },
+    }),
+  });
+}
+
+/** A percentage (fractions allowed) as a FractionalPercent per million, as istiod writes it. */
+function fraction(percent: number) {
+  return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' as const };
+}
+
+function encodeMatch(route: PlannedRoute, flavor: RouteFlavor): NonNullable<Route['match']> {
+  const { uri, ignoreUriCase, headers, queryParams } = route.match;
+  const path =
+    uri === undefined
+      ? { prefix: '/' }
+      : 'exact' in uri
+        ? { path: uri.exact }
+        : 'prefix' in uri
+          ? { prefix: uri.prefix }
+          : { safe_regex: { regex: uri.regex } };
+  return {
+    ...path,
+    ...(uri !== undefined && { case_sensitive: { value: !ignoreUriCase } }),
+    ...(headers.length > 0 && { headers: headers.map((h) => headerMatcher(h, flavor)) }),
+    ...(queryParams.length > 0 && {
+      query_parameters: queryParams.map((q) =>
+        q.match
+          ? { name: q.name, string_match: stringMatcher(q.match) }
+          : { name: q.name, present_match: true },
+      ),
+    }),
+  };
+}
+
+function headerMatcher(condition: HeaderCondition, flavor: RouteFlavor) {
+  const invert = condition.invert ? { invert_match: true } : {};
+  const match = condition.match;
+  if (!match) return { name: condition.name, present_match: true, ...invert };
+  if (flavor === 'grpc') {
+    const legacy =
+      'exact' in match
+        ? { exact_match: match.exact }
+        : 'prefix' in match
+          ? { prefix_match: match.prefix }
+          : { safe_regex_match: { regex: match.regex } };
+    return { name: condition.name, ...legacy, ...invert };
+  }
+  return { name: condition.name, string_match: stringMatcher(match), ...invert };
+}
+
+function stringMatcher(match: StringMatch) {
+  if ('exact' in match) return { exact: match.exact };
+  if ('prefix' in match) return { prefix: match.prefix };
+  return { safe_regex: { regex: match.regex } };
+}
