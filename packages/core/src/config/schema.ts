@@ -37,8 +37,20 @@ export interface LimitsConfig {
   };
 }
 
+/** The retry policy of routes that do not say (`defaults.retries`). */
+export interface DefaultRetries {
+  /** 0: no retries unless a rule asks. */
+  readonly attempts: number;
+  /** Envoy `retry_on` tokens. */
+  readonly retryOn: readonly string[];
+  readonly perTryTimeout?: string;
+}
+
 export interface DaemonConfig {
   readonly listen: ListenConfig;
+  /** Traffic rules files: files, directories (their .yaml, .yml, .json files) and globs (`rules/*.yaml`). */
+  readonly rules: readonly string[];
+  readonly defaults: { readonly retries: DefaultRetries };
   readonly limits: LimitsConfig;
   readonly debounce: { readonly after: string; readonly max: string };
   readonly log: { readonly level: LogLevel };
@@ -60,6 +72,34 @@ export const daemonConfigSchema = {
         discovery: { type: 'string', format: 'host-port', default: '127.0.0.1:15003' },
         admin: { type: 'string', format: 'host-port', default: '127.0.0.1:15000' },
         xds: { type: 'string', format: 'host-port', default: '127.0.0.1:15010' },
+      },
+    },
+    rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    defaults: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        retries: {
+          type: 'object',
+          additionalProperties: false,
+          // Only failures where the request never reached the upstream: safe for non-idempotent methods.
+          default: { attempts: 2, retryOn: ['connect-failure', 'refused-stream', 'reset-before-request'] },
+          required: ['attempts'],
+          properties: {
+            attempts: { type: 'integer', minimum: 0, maximum: 10 },
+            retryOn: {
+              type: 'array',
+              default: ['connect-failure', 'refused-stream', 'reset-before-request'],
+              items: {
+                type: 'string',
+                pattern: '^([a-z0-9-]+|[1-5][0-9][0-9])$',
+                patternDescription: 'an Envoy retry_on token (connect-failure, 5xx, …) or an HTTP status',
+              },
+            },
+            perTryTimeout: { type: 'string', format: 'duration' },
+          },
+        },
       },
     },
     limits: {

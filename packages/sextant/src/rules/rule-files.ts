@@ -1,0 +1,110 @@
+import { watchFile, type FileObservation } from '@sextant/adapter-file';
+import { sleep } from '@sextant/adapter-kit';
+import {
+  formatProblem,
+  type FileSizeLimit,
+  type Logger,
+  type RuleInput,
+  type RuleProblem,
+  type RuleSink,
+} from '@sextant/core';
+import { resolveRulePattern } from './rule-file-patterns';
+
+/** Reads the rule resources in a file's text (core's readRuleDocuments). */
+export type RuleDocumentReader = (
+  text: string,
+  source: string,
+) => { readonly inputs: readonly RuleInput[]; readonly problems: readonly RuleProblem[] };
+
+export interface RuleFilesOptions {
+  /** `rules:` entries of sextant.yaml: files, directories and globs. */
+  readonly patterns: readonly string[];
+  readonly baseDir: string;
+  /** How often files are re-read whatever change notifications say, and globs re-resolved. */
+  readonly pollIntervalMs: number;
+  readonly sizeLimit: FileSizeLimit;
+  readonly read: RuleDocumentReader;
+  readonly logger: Logger;
+}
+
+/**
+ * The rules files of sextant.yaml, watched like the services file (edits, renames, a file deleted
+ * and created again), each file a rule source of its own: a file that cannot be read or parsed
+ * keeps its rules in force and says why; a bad resource in a good file keeps its last valid
+ * version (the registry's RuleBook). Globs and directories are resolved again at every poll, so
+ * a new file is picked up and a file that left the pattern has its rules removed.
+ */
+export class RuleFiles {
+  private readonly watched = new Map<string, AbortController>();
+  private readonly done: Promise<void>[] = [];
+
+  constructor(
+    private readonly sinkFor: (file: string) => RuleSink,
+    private readonly options: RuleFilesOptions,
+  ) {}
+
+  /** Watches until `signal` aborts; resolves once every watch and timer has stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.resolve(signal);
+      await sleep(this.options.pollIntervalMs, signal);
+    }
+    for (const controller of this.watched.values()) controller.abort();
+    await Promise.all(this.done);
+  }
+
+  private async resolve(signal: AbortSignal): Promise<void> {
+    const wanted = new Set<string>();
+    for (const pattern of this.options.patterns) {
+      const { files } = await resolveRulePattern(pattern, this.options.baseDir);
+      for (const file of files) wanted.add(file);
+    }
+    for (const [file, controller] of this.watched) {
+      if (wanted.has(file)) continue;
+      controller.abort();
+      this.watched.delete(file);
+      this.sinkFor(file).replace([]);
+      this.options.logger.info(
+        { file },
+        'rules file no longer matches a rules pattern; its rules are removed',
+      );
+    }
+    for (const file of wanted) {
+      if (this.watched.has(file) || signal.aborted) continue;
+      const controller = new AbortController();
+      signal.addEventListener('abort', () => controller.abort(), { once: true });
+      this.watched.set(file, controller);
+      this.done.push(
+        watchFile(file, (observation) => this.report(file, observation), controller.signal, {
+          pollIntervalMs: this.options.pollIntervalMs,
+          sizeLimit: this.options.sizeLimit,
+          logger: this.options.logger,
+        }),
+      );
+    }
+  }
+
+  private report(file: string, observation: FileObservation): void {
+    const sink = this.sinkFor(file);
+    if (observation.kind === 'unreadable') {
+      const problem: RuleProblem = {
+        severity: 'error',
+        code: 'unreadable-file',
+        file,
+        path: '',
+        message: `cannot read the rules file: it ${observation.reason}; its rules in force stay`,
+      };
+      sink.fail([problem]);
+      this.options.logger.warn({ file, problem: formatProblem(problem) }, 'rules file cannot be read');
+      return;
+    }
+    const { inputs, problems } = this.options.read(observation.bytes.toString('utf8'), file);
+    sink.replace(inputs, problems);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      this.options.logger.warn({ file, problems: errors.map(formatProblem) }, 'rules file has problems');
+    } else {
+      this.options.logger.info({ file, rules: inputs.length }, 'rules file loaded');
+    }
+  }
+}
