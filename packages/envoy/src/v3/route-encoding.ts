@@ -1,4 +1,10 @@
-import { v3OutboundClusterName, type HeaderCondition, type StringMatch } from '@sextant/core';
+import {
+  formatRuleIdentity,
+  v3OutboundClusterName,
+  type HeaderCondition,
+  type Origin,
+  type StringMatch,
+} from '@sextant/core';
 import type { ClusterRef, PlannedRoute } from '../plan/plan-types';
 import { duration, FAULT_FILTER_NAME, FAULT_TYPE, typedConfig } from './building-blocks';
 import type { Route } from './wire-types';
@@ -58,7 +64,11 @@ const REDIRECT_CODES: Readonly<Record<number, string>> = {
 export function encodeRoute(route: PlannedRoute, flavor: RouteFlavor): Route | undefined {
   if (flavor === 'grpc' && (route.action.kind !== 'forward' || route.match.queryParams.length > 0))
     return undefined;
-  const encoded: Route = { name: route.name, match: encodeMatch(route, flavor) };
+  const encoded: Route = {
+    name: route.name,
+    match: encodeMatch(route, flavor),
+    ...(flavor === 'v3' && route.origin && { metadata: provenance(route.origin) }),
+  };
   const action = route.action;
   if (action.kind === 'redirect') {
     const { redirect } = action;
@@ -98,6 +108,21 @@ export function encodeRoute(route: PlannedRoute, flavor: RouteFlavor): Route | u
     encoded.request_headers_to_remove = [...headers.remove];
   }
   return encoded;
+}
+
+/**
+ * Which rule and field a route came from, in the route's metadata (as istiod does): Envoy's
+ * config dump and /debug/config show it beside the route.
+ */
+function provenance(origin: Origin): Route['metadata'] {
+  // google.protobuf fields by their .proto names, as the descriptor is loaded (the generated type says camelCase).
+  const text = (value: string) => ({ string_value: value });
+  const metadata = {
+    filter_metadata: {
+      sextant: { fields: { rule: text(formatRuleIdentity(origin.rule)), path: text(origin.path) } },
+    },
+  };
+  return metadata as unknown as Route['metadata'];
 }
 
 export function clusterName(ref: ClusterRef): string {
