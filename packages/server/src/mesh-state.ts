@@ -1,4 +1,4 @@
-import type { AdapterStatusView, MergeConflict, Snapshot, SnapshotListener } from '@sextant/core';
+import type { AdapterStatusView, MergeConflict, Registry, Snapshot, SnapshotListener } from '@sextant/core';
 
 /** What the servers read: the registry, seen only through its published state. */
 export interface MeshState {
@@ -8,4 +8,6 @@ export interface MeshState {
   adapterStatuses(): AdapterStatusView[];
   conflicts(): MergeConflict[];
   onSnapshot(listener: SnapshotListener): () => void;
+  /** Every rule resource with its state and problems, and the problems of each rule source. */
+  ruleStatuses(): ReturnType<Registry['ruleStatuses']>;
 }

@@ -5,7 +5,7 @@ import type { MeshState } from '../mesh-state';
 import type { ServerMetrics } from '../metrics';
 import { respondWithError } from '../respond';
 import { parseProxy } from '../v1/v1-responder';
-import { registryView, v1ProxyConfig } from './debug-views';
+import { registryView, rulesView, v1ProxyConfig } from './debug-views';
 
 /** Contributes a section to /debug/config/:proxyId (the v3 server adds its resources this way). */
 export type ProxyConfigSection = (proxyId: string) => Record<string, unknown>;
@@ -48,6 +48,8 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
     const { hostname } = request.query as { hostname?: string };
     return reply.send(registryView(mesh, renderer.mesh, Date.now(), hostname));
   });
+
+  app.get('/debug/rules', async (_request, reply) => reply.send(rulesView(mesh)));
 
   // Every connected xDS stream; `?node=<id>` narrows to one node and lists subscribed names.
   app.get('/debug/proxies', async (request, reply) => {

@@ -1,4 +1,11 @@
-import { formatServiceKey, type ProxyIdentity, type Snapshot } from '@sextant/core';
+import {
+  formatProblem,
+  formatRuleIdentity,
+  formatServiceKey,
+  type ProxyIdentity,
+  type RuleProblem,
+  type Snapshot,
+} from '@sextant/core';
 import {
   renderCds,
   renderLds,
@@ -77,4 +84,50 @@ export function v1ProxyConfig(
     ),
   );
   return { listeners, routes, clusters, endpoints };
+}
+
+/**
+ * /debug/rules: every rule resource with its source, state (applied; stale: its current version
+ * is invalid and the last valid one is in force; rejected; conflict: another source's version is
+ * in force) and problems, the hosts each rule in force gives a policy to, and the problems of
+ * each source as a whole.
+ */
+export function rulesView(mesh: MeshState) {
+  const { rules, sources } = mesh.ruleStatuses();
+  const hosts = new Map<string, string[]>();
+  for (const entry of mesh.current()?.services.values() ?? []) {
+    for (const rule of entry.policy?.rules ?? []) {
+      const key = formatRuleIdentity(rule);
+      const list = hosts.get(key) ?? [];
+      list.push(entry.service.hostname);
+      hosts.set(key, list);
+    }
+  }
+  return {
+    rules: rules
+      .map((status) => ({
+        rule: formatRuleIdentity(status.identity),
+        ...status.identity,
+        source: status.source,
+        state: status.state,
+        hosts: (status.state === 'conflict'
+          ? []
+          : (hosts.get(formatRuleIdentity(status.identity)) ?? [])
+        ).sort(),
+        errors: status.problems.filter((p) => p.severity === 'error').map(problemView),
+        warnings: status.problems.filter((p) => p.severity === 'warning').map(problemView),
+      }))
+      .sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.source < b.source ? -1 : 1)),
+    sources: sources
+      .filter((s) => s.problems.length > 0)
+      .map((s) => ({ source: s.source, problems: s.problems.map(problemView) })),
+  };
+}
+
+function problemView(problem: RuleProblem) {
+  return {
+    message: formatProblem(problem),
+    code: problem.code,
+    ...(problem.target && { target: problem.target }),
+  };
 }
