@@ -11,3 +11,4 @@ export * from './schema/path';
 export * from './schema/validate';
 export * from './schema/yaml-source';
 export * from './config/schema';
+export * from './client-text';
