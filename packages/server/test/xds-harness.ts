@@ -1,6 +1,6 @@
 import { Registry, type RegistrySink } from '@sextant/core';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger as PinoLogger } from 'pino';
 import {
   createAdminServer,
   createXdsServer,
@@ -8,6 +8,7 @@ import {
   ServerMetrics,
   v3ConfigSection,
   type XdsServer,
+  type XdsServerOptions,
 } from '../src';
 import { seedBookinfo } from './harness';
 import { XdsTestStream } from './xds-test-client';
@@ -25,12 +26,18 @@ export interface XdsHarness {
   close(): Promise<void>;
 }
 
+export interface XdsHarnessOptions {
+  /** Where the servers log; silent by default. */
+  readonly logger?: PinoLogger;
+  readonly xds?: XdsServerOptions;
+}
+
 /** A registry with one adapter partition, the xDS server and the admin listener on loopback. */
-export async function startXdsHarness(): Promise<XdsHarness> {
+export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<XdsHarness> {
   const registry = new Registry({ adapters: ['files'], debounce: { afterMs: 1_000_000, maxMs: 1_000_000 } });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = new ServerMetrics(registry);
-  const xds = createXdsServer(registry, metrics, logger, { shutdownGraceMs: 500 });
+  const xds = createXdsServer(registry, metrics, logger, { shutdownGraceMs: 500, ...options.xds });
   const admin: FastifyInstance = createAdminServer(
     registry,
     metrics,

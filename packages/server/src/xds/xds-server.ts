@@ -18,6 +18,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { formatHostPort, parseListenAddress } from '../listen-address';
 import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
+import { RepeatedEvents } from '../repeated-events';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
 import { SotwStream } from './sotw-stream';
 import type { Concern } from './subscription-index';
@@ -62,6 +63,7 @@ export class XdsServer {
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
+      repeats: new RepeatedEvents({ now }),
       now,
     };
     this.grpc = new Server({

@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { Snapshot } from '@sextant/core';
+import { clientText, type Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
   resourceSet,
@@ -11,11 +11,12 @@ import {
   type V3RenderOptions,
 } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
+import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { Subscription } from './subscription';
 import type { Concern, SubscriptionIndex } from './subscription-index';
 import type { TypeStatus } from './type-status';
-import type { EncodedResponse, XdsMethod } from './wire';
+import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
 import type { XdsMetrics } from './xds-metrics';
 
 /** What every stream shares: the server's state, seen through what streams need of it. */
@@ -26,6 +27,8 @@ export interface XdsContext {
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
+  /** Rate-limits log lines that every client of a fleet may cause at once (NACKs). */
+  readonly repeats: RepeatedEvents;
   now(): number;
 }
 
@@ -80,7 +83,7 @@ export abstract class XdsStream<
   ) {
     this.connectedSince = context.now();
     this.peer = call.getPeer();
-    call.on('data', (request: Request) => this.receive(request));
+    call.on('data', (request: Request | UndecodableRequest) => this.receive(request));
     call.on('end', () => this.end());
     call.on('error', () => this.cleanUp());
     call.on('cancelled', () => this.cleanUp());
@@ -129,16 +132,22 @@ export abstract class XdsStream<
   }
 
   protected recordNack(typeUrl: ResourceTypeUrl, message: string): void {
-    this.context.metrics.nacks.inc({ type: TYPE_SHORT_NAMES[typeUrl] });
+    const type = TYPE_SHORT_NAMES[typeUrl];
+    this.context.metrics.nacks.inc({ type });
+    const error = clientText(message);
+    const leftOut = this.context.repeats.admit(`NACK ${type} ${error}`);
+    if (leftOut === undefined) return;
+    const node = clientText(this.client?.id ?? 'a client');
     this.context.logger.warn(
-      { node: this.client?.id, type: TYPE_SHORT_NAMES[typeUrl], error: message },
-      `${this.client?.id ?? 'a client'} rejected ${TYPE_SHORT_NAMES[typeUrl]} (NACK)`,
+      { node, type, error, ...leftOutFields(leftOut) },
+      `${node} rejected ${type} (NACK)`,
     );
   }
 
-  private receive(request: Request): void {
+  private receive(request: Request | UndecodableRequest): void {
     if (this.closed) return;
     try {
+      if (request instanceof UndecodableRequest) throw new ProtocolError(request.reason);
       if (!this.client) this.client = readClientNode(request.node);
       const typeUrl = this.typeOf(request);
       if (!isResourceTypeUrl(typeUrl)) {
@@ -150,7 +159,11 @@ export abstract class XdsStream<
       if (error instanceof ClientNodeError || error instanceof ProtocolError) {
         this.fail(GrpcStatus.INVALID_ARGUMENT, error.message);
       } else {
-        this.context.logger.error({ err: error, node: this.client?.id }, 'xDS request failed');
+        const leftOut = this.context.repeats.admit(`failed ${clientText(String(error))}`);
+        if (leftOut !== undefined) {
+          const node = clientText(this.client?.id ?? '');
+          this.context.logger.error({ err: error, node, ...leftOutFields(leftOut) }, 'xDS request failed');
+        }
         this.fail(GrpcStatus.INTERNAL, 'internal error; see the sextant log');
       }
     }
@@ -172,7 +185,10 @@ export abstract class XdsStream<
 
   private fail(code: GrpcStatus, details: string): void {
     if (this.closed) return;
-    this.context.logger.info({ node: this.client?.id, peer: this.peer, details }, 'xDS stream refused');
+    this.context.logger.info(
+      { node: clientText(this.client?.id ?? ''), peer: this.peer, details: clientText(details) },
+      'xDS stream refused',
+    );
     this.cleanUp();
     this.call.emit('error', { code, details });
   }
