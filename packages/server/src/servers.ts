@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
+import { allowOnlyLocalHosts } from './admin/host-guard';
+import type { HttpLimits } from './http-limits';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
 import type { ServerMetrics } from './metrics';
@@ -14,8 +16,9 @@ export function createDiscoveryServer(
   mesh: MeshState,
   metrics: ServerMetrics,
   logger: PinoLogger,
+  limits?: HttpLimits,
 ): FastifyInstance {
-  const app = createHttpServer(logger.child({ listener: 'discovery' }));
+  const app = createHttpServer(logger.child({ listener: 'discovery' }), limits);
   registerV1Routes(app, new V1Responder(mesh), metrics);
   registerV3RestRoutes(app, mesh, metrics);
   return app;
@@ -31,6 +34,15 @@ export function createXdsServer(
   return new XdsServer(mesh, metrics.registry, logger, options);
 }
 
+export interface AdminServerOptions {
+  readonly limits?: HttpLimits;
+  /**
+   * Answer only requests whose Host names this machine, or one of these names (for an admin
+   * listener on loopback, against DNS rebinding; see allowOnlyLocalHosts). Unset: any Host.
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
 export function createAdminServer(
   mesh: MeshState,
@@ -38,8 +50,10 @@ export function createAdminServer(
   logger: PinoLogger,
   proxyConfigSections: readonly ProxyConfigSection[] = [],
   proxyStreams?: ProxyStreamsSource,
+  options: AdminServerOptions = {},
 ): FastifyInstance {
-  const app = createHttpServer(logger.child({ listener: 'admin' }));
+  const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits);
+  if (options.allowedHosts !== undefined) allowOnlyLocalHosts(app, options.allowedHosts);
   registerAdminRoutes(app, { mesh, metrics, proxyConfigSections, proxyStreams });
   return app;
 }

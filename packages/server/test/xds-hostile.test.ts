@@ -24,8 +24,8 @@ function field(number: number, value: Buffer | string): Buffer {
 
 /** A google.protobuf.Struct nested `levels` deep: {"a": {"a": … "leaf"}}, a Struct and a Value per level. */
 function deepStruct(levels: number): Buffer {
-  let value = field(3, 'leaf'); // Value.string_value
-  let struct = Buffer.alloc(0);
+  let value: Buffer = field(3, 'leaf'); // Value.string_value
+  let struct: Buffer = Buffer.alloc(0);
   for (let i = 0; i < levels; i += 1) {
     struct = field(1, Buffer.concat([field(1, 'a'), field(2, value)])); // Struct.fields entry a → value
     value = field(5, struct); // Value.struct_value
