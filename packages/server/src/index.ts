@@ -19,6 +19,7 @@ export { RepeatedEvents } from './repeated-events';
 export { parseListenAddress, formatHostPort, ListenAddressError } from './listen-address';
 export { respondWithError, sendLine } from './respond';
 export { XdsServer, type XdsServerOptions } from './xds/xds-server';
+export { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds/xds-limits';
 export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
