@@ -21,14 +21,24 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-e2e-'));
 }
 
+export interface StartOptions {
+  /** A file descriptor for the daemon's stdout (e.g. /dev/full opened for writing) instead of a pipe to the test. */
+  readonly stdout?: number;
+}
+
 /** Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}). */
-export async function startDaemon(dir: string, config: string, args: string[] = []): Promise<DaemonProcess> {
+export async function startDaemon(
+  dir: string,
+  config: string,
+  args: string[] = [],
+  options: StartOptions = {},
+): Promise<DaemonProcess> {
   const [discoveryPort, adminPort] = [await freePort(), await freePort()];
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
   const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], {
     env: { ...process.env, DISCOVERY: `127.0.0.1:${discoveryPort}`, ADMIN: `127.0.0.1:${adminPort}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

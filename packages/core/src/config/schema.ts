@@ -15,6 +15,35 @@ export interface ListenConfig {
   readonly xds: string;
 }
 
+/** What one HTTP listener bounds. Durations as written in the file (`30s`). */
+export interface HttpLimitsConfig {
+  readonly maxConnections: number;
+  readonly requestTimeout: string;
+  readonly headersTimeout: string;
+  readonly idleTimeout: string;
+}
+
+/** What the xDS gRPC listener bounds. */
+export interface XdsLimitsConfig {
+  readonly maxConnections: number;
+  readonly maxStreamsPerConnection: number;
+  readonly idleTimeout: string;
+  /** `0s`: never. */
+  readonly maxConnectionAge: string;
+  readonly maxConnectionAgeGrace: string;
+}
+
+export interface LimitsConfig {
+  readonly discovery: HttpLimitsConfig;
+  readonly admin: HttpLimitsConfig;
+  readonly xds: XdsLimitsConfig;
+}
+
+export interface AdminConfig {
+  /** Host names (besides localhost and loopback addresses) an admin listener on loopback answers to. */
+  readonly allowedHosts: readonly string[];
+}
+
 export interface AdapterConfig {
   /** Unique instance name; defaults to `type` when only one adapter has that type. */
   readonly name?: string;
@@ -27,10 +56,29 @@ export interface DaemonConfig {
   readonly listen: ListenConfig;
   readonly debounce: { readonly after: string; readonly max: string };
   readonly log: { readonly level: LogLevel };
+  readonly limits: LimitsConfig;
+  readonly admin: AdminConfig;
   readonly adapters: readonly AdapterConfig[];
 }
 
 export const ADAPTER_NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$';
+
+const connectionCap = (byDefault: number) =>
+  ({ type: 'integer', minimum: 1, maximum: 1_000_000, default: byDefault }) as const;
+
+function httpLimitsSchema(maxConnections: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      maxConnections: connectionCap(maxConnections),
+      requestTimeout: { type: 'string', format: 'duration', default: '30s' },
+      headersTimeout: { type: 'string', format: 'duration', default: '10s' },
+      idleTimeout: { type: 'string', format: 'duration', default: '75s' },
+    },
+  } as const;
+}
 
 export const daemonConfigSchema = {
   type: 'object',
@@ -61,6 +109,43 @@ export const daemonConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        discovery: httpLimitsSchema(20_000),
+        admin: httpLimitsSchema(256),
+        xds: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxConnections: connectionCap(20_000),
+            maxStreamsPerConnection: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100 },
+            idleTimeout: { type: 'string', format: 'duration', default: '5m' },
+            maxConnectionAge: { type: 'string', format: 'duration', default: '30m' },
+            maxConnectionAgeGrace: { type: 'string', format: 'duration', default: '10s' },
+          },
+        },
+      },
+    },
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        allowedHosts: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\\.?$',
+            patternDescription: 'a host name (no port, no scheme), e.g. sextant.internal',
+          },
+        },
+      },
     },
     adapters: {
       type: 'array',

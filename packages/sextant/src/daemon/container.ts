@@ -4,6 +4,8 @@ import {
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
+  isLoopbackHost,
+  parseListenAddress,
   ServerMetrics,
   v3ConfigSection,
 } from '@sextant/server';
@@ -12,6 +14,7 @@ import { container, instanceCachingFactory, type DependencyContainer } from 'tsy
 import { adapterContext, type LoadedConfig } from '../config/load-config';
 import { AdapterSupervisor } from './adapter-supervisor';
 import { Daemon } from './daemon';
+import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
@@ -45,12 +48,23 @@ export function createContainer(
     useFactory: instanceCachingFactory((r): Listener[] => {
       const registry = r.resolve(Registry);
       const metrics = r.resolve(ServerMetrics);
-      const xds = createXdsServer(registry, metrics, logger);
-      const admin = createAdminServer(registry, metrics, logger, [v3ConfigSection(registry)], (node) =>
-        xds.proxies(node),
+      const xds = createXdsServer(registry, metrics, logger, { limits: xdsLimits(config.limits.xds) });
+      // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
+      const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
+      const admin = createAdminServer(
+        registry,
+        metrics,
+        logger,
+        [v3ConfigSection(registry)],
+        (node) => xds.proxies(node),
+        {
+          limits: httpLimits(config.limits.admin),
+          allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+        },
       );
+      const discovery = createDiscoveryServer(registry, metrics, logger, httpLimits(config.limits.discovery));
       return [
-        httpListener('discovery', createDiscoveryServer(registry, metrics, logger), config.listen.discovery),
+        httpListener('discovery', discovery, config.listen.discovery),
         httpListener('admin', admin, config.listen.admin),
         // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
         // grace time (shorter than the daemon's shutdown deadline).
