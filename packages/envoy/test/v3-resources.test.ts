@@ -1,4 +1,4 @@
-import { parseProxyIdentity, Registry, type ProxyIdentity, type ServiceInstance } from '@sextant/core';
+import { parseProxyIdentity, Registry, type InstanceInput, type ProxyIdentity } from '@sextant/core';
 import {
   CLUSTER_TYPE,
   ENDPOINT_TYPE,
@@ -87,15 +87,11 @@ describe('v3 resources for a sidecar (the v1 layout)', () => {
   it('endpoints: a locality weighs what its endpoints that take traffic weigh', () => {
     const registry = new Registry({ adapters: ['k8s'] });
     const zone = (z: string) => ({ region: 'r', zone: z });
-    const at = (address: string, z: string, more: Partial<ServiceInstance> = {}): ServiceInstance => ({
+    const at = (address: string, z: string, more: Partial<InstanceInput> = {}): InstanceInput => ({
       address,
       port: 80,
       portName: 'http',
-      labels: {},
       locality: zone(z),
-      weight: 1,
-      health: 'healthy',
-      origin: 'k8s',
       ...more,
     });
     registry
