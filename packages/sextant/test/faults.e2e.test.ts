@@ -43,12 +43,12 @@ async function start(extra = '', options: { stdout?: number } = {}): Promise<Dae
   return daemon;
 }
 
-/** GET with a Host header of our choosing (fetch does not let one set it). */
+/** GET with a Host header of our choosing (fetch does not let one set it), on a connection of its own. */
 function getWithHost(base: string, pathname: string, host: string): Promise<number> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const request = http.get(
-      { host: url.hostname, port: url.port, path: pathname, headers: { host } },
+      { host: url.hostname, port: url.port, path: pathname, headers: { host }, agent: false },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
