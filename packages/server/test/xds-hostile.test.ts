@@ -96,6 +96,17 @@ describe('xDS streams given hostile input', () => {
     expect((await ads.next()).type_url).toBe(CLUSTER);
   });
 
+  it('logs the same refusal from many streams once', async () => {
+    const refused = Array.from({ length: 8 }, () => h.sotw());
+    for (const stream of refused) stream.send({ node: { id: '' }, type_url: CLUSTER });
+    for (const stream of refused) {
+      expect(await stream.ended).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT });
+    }
+    const refusals = lines.filter((line) => line.msg === 'xDS stream refused');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.details).toBe('node.id is empty; set it in the bootstrap (node.id)');
+  });
+
   it('logs the same NACK from many clients once, cut to size, and counts every one', async () => {
     const huge = `cluster outbound|80||web.example: bad\r\nforged line ${'x'.repeat(1024 * 1024)}`;
     const clients = Array.from({ length: 12 }, () => h.sotw());

@@ -27,7 +27,7 @@ export interface XdsContext {
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
-  /** Rate-limits log lines that every client of a fleet may cause at once (NACKs). */
+  /** Rate-limits log lines that every client of a fleet may cause at once (NACKs, refusals). */
   readonly repeats: RepeatedEvents;
   now(): number;
 }
@@ -185,10 +185,19 @@ export abstract class XdsStream<
 
   private fail(code: GrpcStatus, details: string): void {
     if (this.closed) return;
-    this.context.logger.info(
-      { node: clientText(this.client?.id ?? ''), peer: this.peer, details: clientText(details) },
-      'xDS stream refused',
-    );
+    const shown = clientText(details);
+    const leftOut = this.context.repeats.admit(`refused ${shown}`);
+    if (leftOut !== undefined) {
+      this.context.logger.info(
+        {
+          node: clientText(this.client?.id ?? ''),
+          peer: this.peer,
+          details: shown,
+          ...leftOutFields(leftOut),
+        },
+        'xDS stream refused',
+      );
+    }
     this.cleanUp();
     this.call.emit('error', { code, details });
   }
