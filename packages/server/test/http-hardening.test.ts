@@ -46,6 +46,15 @@ function connect(base: string): Promise<RawConnection> {
   });
 }
 
+/** How long the connection stayed open; rejects if the server keeps it open past `ms`. */
+function closedWithin(connection: RawConnection, ms = 15_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms);
+  });
+  return Promise.race([connection.closed, late]).finally(() => clearTimeout(timer));
+}
+
 /** Sends `request` as written and resolves with the whole answer once the server closes. */
 async function exchange(base: string, request: string): Promise<string> {
   const connection = await connect(base);
@@ -209,12 +218,7 @@ describe('HTTP listener limits', () => {
     );
     const trickle = setInterval(() => slow.socket.write('{'), 200);
     try {
-      const ms = await Promise.race([
-        slow.closed,
-        new Promise<number>((_, reject) =>
-          setTimeout(() => reject(new Error('still open after 15 s')), 15_000),
-        ),
-      ]);
+      const ms = await closedWithin(slow);
       expect(ms).toBeGreaterThanOrEqual(500);
       expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
       expect(bodyOf(slow.received())).toBe('the request did not arrive in time\n');
@@ -230,11 +234,8 @@ describe('HTTP listener limits', () => {
     const kept = await connect(base);
     kept.socket.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor(() => kept.received().includes('no such endpoint'), { message: 'no answer' });
-    const deadline = new Promise<number>((_, reject) =>
-      setTimeout(() => reject(new Error('still open after 15 s')), 15_000),
-    );
-    expect(await Promise.race([silent.closed, deadline])).toBeGreaterThanOrEqual(200);
-    await Promise.race([kept.closed, deadline]);
+    expect(await closedWithin(silent)).toBeGreaterThanOrEqual(200);
+    await closedWithin(kept);
     expect(silent.received()).toBe('');
   });
 

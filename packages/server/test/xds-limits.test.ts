@@ -47,11 +47,14 @@ describe('xDS listener limits', () => {
     });
   }
 
-  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-    Promise.race([
-      promise,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)),
-    ]);
+  /** `promise`'s value; rejects saying `what` did not happen if it takes over `ms`. */
+  function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  }
 
   it('refuses connections past the cap as they arrive, and takes new ones once others closed', async () => {
     const { address } = await start({ maxConnections: 2 });

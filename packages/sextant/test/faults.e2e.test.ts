@@ -124,14 +124,9 @@ admin:
     const admin = new URL(daemon.admin);
     const idle = net.connect({ host: admin.hostname, port: Number(admin.port) });
     idle.on('error', () => undefined);
-    await new Promise((resolve, reject) =>
-      Promise.race([
-        new Promise((done) => idle.on('close', done)),
-        new Promise((_, fail) =>
-          setTimeout(() => fail(new Error('idle admin connection not closed')), 15_000),
-        ),
-      ]).then(resolve, reject),
-    );
+    let idleClosed = false;
+    idle.on('close', () => (idleClosed = true));
+    await waitFor(() => idleClosed, { timeoutMs: 15_000, message: 'the idle admin connection to close' });
 
     // discovery takes one connection at a time.
     const discovery = new URL(daemon.discovery);
