@@ -1,3 +1,5 @@
+import { clientText } from './client-text';
+
 /**
  * Errors a user can cause. Each carries the offending input and says, once and clearly,
  * what was wrong and where.
@@ -61,7 +63,7 @@ export class ProxyIdentityError extends Error {
     readonly part: ProxyIdentityPart,
     reason: string,
   ) {
-    super(`invalid proxy identity "${input}": ${part}: ${reason}`);
+    super(`invalid proxy identity "${clientText(input)}": ${part}: ${reason}`);
   }
 }
 
@@ -72,6 +74,6 @@ export class ServiceKeyError extends Error {
     readonly input: string,
     reason: string,
   ) {
-    super(`invalid service key "${input}": ${reason}`);
+    super(`invalid service key "${clientText(input)}": ${reason}`);
   }
 }

@@ -17,3 +17,4 @@ export * from './schema/validate';
 export * from './schema/yaml-source';
 export * from './config/schema';
 export * from './rules';
+export * from './client-text';

@@ -22,13 +22,44 @@ describe('located schema problems', () => {
       defaults: {
         retries: { attempts: 2, retryOn: ['connect-failure', 'refused-stream', 'reset-before-request'] },
       },
+      log: { level: 'info' },
       limits: {
         renderCache: '128MiB',
-        xds: { maxNamesPerType: 100_000, maxUnservedTypes: 16, maxResponsesInFlight: 8 },
+        discovery: {
+          maxConnections: 20_000,
+          requestTimeout: '30s',
+          headersTimeout: '10s',
+          idleTimeout: '75s',
+        },
+        admin: { maxConnections: 256, requestTimeout: '30s', headersTimeout: '10s', idleTimeout: '75s' },
+        xds: {
+          maxConnections: 20_000,
+          maxStreamsPerConnection: 100,
+          idleTimeout: '5m',
+          maxConnectionAge: '30m',
+          maxConnectionAgeGrace: '10s',
+          maxNamesPerType: 100_000,
+          maxUnservedTypes: 16,
+          maxResponsesInFlight: 8,
+        },
       },
-      log: { level: 'info' },
+      admin: { allowedHosts: [] },
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });
+  });
+
+  it('says what is wrong with limits and admin host names', () => {
+    const result = validate({
+      limits: { discovery: { maxConnections: 0, idleTimeout: 'soon' }, xds: { maxStreams: 5 } },
+      admin: { allowedHosts: ['http://sextant.internal:15000'] },
+      adapters: [{ type: 'file', path: 'x.yaml' }],
+    });
+    expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
+      'limits.discovery.maxConnections: must be >= 1 (0)',
+      'limits.discovery.idleTimeout: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")',
+      'limits.xds.maxStreams: unknown field (expected one of: maxConnections, maxStreamsPerConnection, idleTimeout, maxConnectionAge, maxConnectionAgeGrace, maxNamesPerType, maxUnservedTypes, maxResponsesInFlight)',
+      'admin.allowedHosts[0]: "http://sextant.internal:15000" is not a host name (no port, no scheme), e.g. sextant.internal',
+    ]);
   });
 
   it('names file, line, column, field path and what was expected', () => {

@@ -64,4 +64,42 @@ describe('service key', () => {
     expect(labelsMatch({ version: 'v1' }, {})).toBe(false);
     expect(labelsMatch({}, { anything: 'x' })).toBe(true);
   });
+
+  it.each([
+    'svc|http|constructor=a',
+    'svc|http|toString',
+    'svc|http|__proto__=x',
+    'svc|http|__proto__=x,constructor=y,hasOwnProperty=z,toString,valueOf=w',
+  ])('takes label names that are also object member names as plain labels: %s', (text) => {
+    const key = parseServiceKey(text);
+    expect(Object.getPrototypeOf(key.labels)).toBe(Object.prototype);
+    expect(formatServiceKey(key)).toBe(text);
+    expect(formatServiceKey(parseServiceKey(formatServiceKey(key)))).toBe(text);
+  });
+
+  it('still refuses a member-named label given twice', () => {
+    expect(() => parseServiceKey('svc|http|constructor=a,constructor=b')).toThrow('appears twice');
+  });
+
+  it('matches subsets on own labels only', () => {
+    expect(labelsMatch(parseServiceKey('svc|http|constructor=a').labels, { constructor: 'a' } as never)).toBe(
+      true,
+    );
+    expect(labelsMatch(parseServiceKey('svc|http|toString').labels, { version: 'v1' })).toBe(false);
+    expect(labelsMatch(parseServiceKey('svc|http|__proto__').labels, {})).toBe(false);
+  });
+
+  it('keeps a long or multi-line key out of its own error message', () => {
+    const input = `${'a'.repeat(20_000)}\r\nX-Injected: 1|http`;
+    let message = '';
+    try {
+      parseServiceKey(input);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(
+      /^invalid service key "a+… \(\d+ more characters\)": hostname "a+… \(\d+ more characters\)" is not a valid name$/,
+    );
+    expect(message.length).toBeLessThan(1000);
+  });
 });

@@ -1,4 +1,4 @@
-import { envoyProtos, parseMessage, printMessage, ProtoJsonError } from '../src';
+import { envoyProtos, MAX_MESSAGE_DEPTH, parseMessage, printMessage, ProtoJsonError } from '../src';
 
 const protos = envoyProtos();
 const request = protos.discoveryRequest;
@@ -108,6 +108,66 @@ describe('proto3 JSON', () => {
     expect(parseError({ error_detail: { details: [{ '@type': 'type.googleapis.com/nope.Nope' }] } })).toBe(
       'error_detail.details[0].@type: unknown message type "type.googleapis.com/nope.Nope"',
     );
+  });
+
+  describe('nesting', () => {
+    /** A JSON object nested `levels` deep: {"a":{"a":…{"a":"leaf"}}}. */
+    const nested = (levels: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i += 1) value = { a: value };
+      return value;
+    };
+    /** An Any packing an Any… `levels` times, around a Duration. */
+    const anyChain = (levels: number): unknown => {
+      let value: unknown = { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '1s' };
+      for (let i = 0; i < levels; i += 1)
+        value = { '@type': 'type.googleapis.com/google.protobuf.Any', value };
+      return value;
+    };
+
+    it('refuses node.metadata nested past the limit with a ProtoJsonError naming where, however deep', () => {
+      for (const levels of [50, 60, 1000, 200_000]) {
+        const message = parseError({ node: { id: 'n', metadata: nested(levels) } });
+        expect(message).toMatch(
+          /^node\.metadata(\.a)+.*: nested too deeply \(more than 100 levels of messages\)$/,
+        );
+        expect(message.length).toBeLessThan(1000);
+      }
+    });
+
+    it('refuses a deep chain of Anys', () => {
+      for (const levels of [120, 100_000]) {
+        const message = parseError({ error_detail: { message: 'x', details: [anyChain(levels)] } });
+        expect(message).toMatch(/^error_detail\.details\[0\](\.value)+.*: nested too deeply/);
+      }
+    });
+
+    it('accepts what protobufjs can encode, decode and convert: the limit is reached in our parser first', () => {
+      let deepest = 0;
+      for (let levels = 1; levels < MAX_MESSAGE_DEPTH; levels += 1) {
+        try {
+          parseMessage(request, { node: { id: 'n', metadata: nested(levels) } });
+          deepest = levels;
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProtoJsonError);
+          break;
+        }
+      }
+      // DiscoveryRequest, Node, then a Struct and a Value per level of JSON.
+      expect(deepest).toBe((MAX_MESSAGE_DEPTH - 2) / 2);
+      const parsed = parseMessage(request, { node: { id: 'n', metadata: nested(deepest) } });
+      const options = {
+        longs: String,
+        enums: String,
+        defaults: true,
+        arrays: true,
+        objects: true,
+        oneofs: true,
+      };
+      const decoded = request.decode(request.encode(request.fromObject(parsed)).finish());
+      expect(() => request.toObject(decoded, options)).not.toThrow();
+      expect(() => request.toObject(request.fromObject(parsed), options)).not.toThrow();
+    });
   });
 
   it('ignores fields it does not know (a newer client may send them), and nulls as unset', () => {

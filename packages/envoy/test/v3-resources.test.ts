@@ -1,4 +1,4 @@
-import { parseProxyIdentity, type ProxyIdentity } from '@sextant/core';
+import { parseProxyIdentity, Registry, type InstanceInput, type ProxyIdentity } from '@sextant/core';
 import {
   CLUSTER_TYPE,
   ENDPOINT_TYPE,
@@ -84,6 +84,44 @@ describe('v3 resources for a sidecar (the v1 layout)', () => {
     });
   });
 
+  it('endpoints: a locality weighs what its endpoints that take traffic weigh', () => {
+    const registry = new Registry({ adapters: ['k8s'] });
+    const zone = (z: string) => ({ region: 'r', zone: z });
+    const at = (address: string, z: string, more: Partial<InstanceInput> = {}): InstanceInput => ({
+      address,
+      port: 80,
+      portName: 'http',
+      locality: zone(z),
+      ...more,
+    });
+    registry
+      .sink('k8s')
+      .upsertService({ hostname: 'web.default', ports: [{ name: 'http', port: 80, protocol: 'http' }] }, [
+        at('10.0.0.1', 'a'),
+        at('10.0.0.2', 'a', { health: 'unhealthy' }),
+        at('10.0.0.3', 'b', { weight: 3 }),
+        at('10.0.0.4', 'c', { health: 'draining', weight: 5 }),
+        at('10.0.0.5', 'c', { health: 'unhealthy', weight: 2 }),
+      ]);
+    registry.sink('k8s').setStatus('ready');
+    registry.flush();
+    const snapshot = registry.current();
+    if (!snapshot) throw new Error('no snapshot');
+    const resource = v3
+      .resourceSet(snapshot, ENDPOINT_TYPE, { proxy: sidecar, kind: 'ads' })
+      .get('web.default|http');
+    const groups = (
+      JSON.parse(resource?.json() ?? '{}') as {
+        endpoints: { locality: { zone: string }; load_balancing_weight: number }[];
+      }
+    ).endpoints;
+    const weights = Object.fromEntries(groups.map((g) => [g.locality.zone, g.load_balancing_weight]));
+    // Zone a's share is 1 of 4 (25 %), as its one healthy endpoint beside zone b's weight 3;
+    // counting the unhealthy one would make it 2 of 5 (40 %).
+    expect(weights).toEqual({ a: 1, b: 3, c: 1 });
+    registry.close();
+  });
+
   it('endpoints: grouped by locality with weights, health reported (draining, unhealthy), merged across adapters', () => {
     const reviews = named(ENDPOINT_TYPE, 'reviews.default.svc.cluster.local|http');
     expect(reviews?.endpoints).toEqual([
@@ -101,7 +139,8 @@ describe('v3 resources for a sidecar (the v1 layout)', () => {
             load_balancing_weight: 1,
           },
         ],
-        load_balancing_weight: 4,
+        // Neither endpoint takes traffic: the smallest valid weight (see localityGroups).
+        load_balancing_weight: 1,
       },
       {
         locality: { zone: 'us-east1-c' },

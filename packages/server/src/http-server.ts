@@ -1,7 +1,20 @@
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { clientText } from '@sextant/core';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { HttpError } from './http-errors';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 import { formatHostPort, parseListenAddress } from './listen-address';
+import { leftOutFields, RepeatedEvents } from './repeated-events';
+import { respondWithError, sendLine } from './respond';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Rate-limits the log lines of the listener's repeated failures (see respondWithError). */
+    readonly repeatedErrors: RepeatedEvents;
+  }
+}
 
 /** Answers a request before fastify sees it, or returns false to let fastify have it. */
 export type FastPath = (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
@@ -9,28 +22,96 @@ export type FastPath = (request: http.IncomingMessage, response: http.ServerResp
 /**
  * A fastify instance as every Sextant listener wants it: the daemon's pino logger, no
  * per-request log lines (a fleet polls every second), room for long node ids and service keys
- * in path segments, and plain-text 404s.
+ * in path segments, bounded connections and timeouts, and every error (ours, fastify's, Node's
+ * for a malformed or late request) answered as one line of plain text, with
+ * `X-Content-Type-Options: nosniff` on every response so no browser takes one for a page.
+ * A `fastPath` answers what it can before fastify's routing and hooks (the v1 discovery routes).
  */
-export function createHttpServer(logger: PinoLogger, fastPath?: FastPath): FastifyInstance {
+export function createHttpServer(
+  logger: PinoLogger,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+  fastPath?: FastPath,
+): FastifyInstance {
+  const httpOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Node looks for late requests this often (30 s by default, longer than the timeouts).
+    connectionsCheckingInterval: Math.max(
+      10,
+      Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+    ),
+  };
   const app = Fastify({
-    ...(fastPath && {
-      serverFactory: (handler: http.RequestListener) =>
-        http.createServer((request, response) => {
-          if (!fastPath(request, response)) handler(request, response);
-        }),
-    }),
+    // Our own server, so the fast path sees each request first; set up as fastify sets up its own.
+    serverFactory: (handler: http.RequestListener) => {
+      const server = http.createServer(
+        httpOptions,
+        fastPath ? (request, response) => fastPath(request, response) || handler(request, response) : handler,
+      );
+      server.keepAliveTimeout = limits.idleTimeoutMs;
+      server.requestTimeout = limits.requestTimeoutMs;
+      server.setTimeout(limits.idleTimeoutMs);
+      return server;
+    },
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    clientErrorHandler: answerClientError,
+  }) as unknown as FastifyInstance;
+
+  app.decorate('repeatedErrors', new RepeatedEvents());
+  app.server.maxConnections = limits.maxConnections;
+  app.server.on('drop', () => {
+    const leftOut = app.repeatedErrors.admit('connection refused');
+    if (leftOut === undefined) return;
+    app.log.warn(
+      { maxConnections: limits.maxConnections, ...leftOutFields(leftOut) },
+      `refused a connection: ${limits.maxConnections} are open, the most this listener takes`,
+    );
+  });
+
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    done();
   });
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .type('text/plain; charset=utf-8')
-      .send(`no such endpoint: ${request.method} ${request.url}\n`);
+    sendLine(reply, 404, `no such endpoint: ${request.method} ${clientText(request.url)}`);
   });
-  return app as unknown as FastifyInstance;
+  // fastify's own errors (a body too large, a content type it cannot parse) are the client's:
+  // they carry a 4xx status. Anything else is ours.
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    const clients = typeof status === 'number' && status >= 400 && status < 500;
+    respondWithError(reply, clients ? new HttpError(status, (error as Error).message) : error, request);
+  });
+  return app;
+}
+
+/**
+ * What Node cannot hand to fastify as a request: a malformed one (400), headers too large (431),
+ * one that did not arrive within the request or headers timeout (408). One line, then close.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'not a well-formed HTTP request'];
+  const body = `${reason}\n`;
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+        `Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** Listens on `host:port` and returns the bound address (the port is real when 0 was asked for). */

@@ -5,10 +5,19 @@ export { V1Responder, parseProxy } from './v1/v1-responder';
 export { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 export { registryView, v1ProxyConfig } from './admin/debug-views';
 export { createHttpServer, listenOn } from './http-server';
-export { createAdminServer, createDiscoveryServer, createXdsServer } from './servers';
-export { parseListenAddress, formatHostPort } from './listen-address';
-export { respondWithError } from './respond';
+export {
+  createAdminServer,
+  createDiscoveryServer,
+  createXdsServer,
+  type AdminServerOptions,
+} from './servers';
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
+export { isLoopbackHost } from './admin/host-guard';
+export { RepeatedEvents } from './repeated-events';
+export { parseListenAddress, formatHostPort, ListenAddressError } from './listen-address';
+export { respondWithError, sendLine } from './respond';
 export { XdsServer, type XdsServerOptions } from './xds/xds-server';
+export { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds/xds-limits';
 export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';

@@ -2,6 +2,8 @@ import type { Renderer } from '@sextant/envoy';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
+import { allowOnlyLocalHosts } from './admin/host-guard';
+import type { HttpLimits } from './http-limits';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
 import type { ServerMetrics } from './metrics';
@@ -16,10 +18,11 @@ export function createDiscoveryServer(
   renderer: Renderer,
   metrics: ServerMetrics,
   logger: PinoLogger,
+  limits?: HttpLimits,
 ): FastifyInstance {
   const log = logger.child({ listener: 'discovery' });
   const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log);
-  const app = createHttpServer(log, (request, response) => v1.handle(request, response));
+  const app = createHttpServer(log, limits, (request, response) => v1.handle(request, response));
   registerV3RestRoutes(app, mesh, renderer.v3, metrics);
   return app;
 }
@@ -35,6 +38,15 @@ export function createXdsServer(
   return new XdsServer(mesh, renderer, metrics.registry, logger, options);
 }
 
+export interface AdminServerOptions {
+  readonly limits?: HttpLimits;
+  /**
+   * Answer only requests whose Host names this machine, or one of these names (for an admin
+   * listener on loopback, against DNS rebinding; see allowOnlyLocalHosts). Unset: any Host.
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
 export function createAdminServer(
   mesh: MeshState,
@@ -43,8 +55,10 @@ export function createAdminServer(
   logger: PinoLogger,
   proxyConfigSections: readonly ProxyConfigSection[] = [],
   proxyStreams?: ProxyStreamsSource,
+  options: AdminServerOptions = {},
 ): FastifyInstance {
-  const app = createHttpServer(logger.child({ listener: 'admin' }));
+  const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits);
+  if (options.allowedHosts !== undefined) allowOnlyLocalHosts(app, options.allowedHosts);
   registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
   return app;
 }

@@ -1,7 +1,7 @@
 import { Registry, type RegistrySink } from '@sextant/core';
 import type { FastifyInstance } from 'fastify';
 import { Renderer } from '@sextant/envoy';
-import pino from 'pino';
+import pino, { type Logger as PinoLogger } from 'pino';
 import {
   createAdminServer,
   createXdsServer,
@@ -27,13 +27,19 @@ export interface XdsHarness {
   close(): Promise<void>;
 }
 
+export interface XdsHarnessOptions {
+  /** Where the servers log; silent by default. */
+  readonly logger?: PinoLogger;
+  readonly xds?: XdsServerOptions;
+}
+
 /** A registry with one adapter partition, the xDS server and the admin listener on loopback. */
-export async function startXdsHarness(options: XdsServerOptions = {}): Promise<XdsHarness> {
+export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<XdsHarness> {
   const registry = new Registry({ adapters: ['files'], debounce: { afterMs: 1_000_000, maxMs: 1_000_000 } });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const renderer = new Renderer();
   const metrics = new ServerMetrics(registry, () => renderer.cache.stats());
-  const xds = createXdsServer(registry, renderer, metrics, logger, { shutdownGraceMs: 500, ...options });
+  const xds = createXdsServer(registry, renderer, metrics, logger, { shutdownGraceMs: 500, ...options.xds });
   const admin: FastifyInstance = createAdminServer(
     registry,
     renderer,

@@ -32,7 +32,7 @@ const OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, def
 
 export class XdsTestStream<P extends Protocol> {
   private readonly client: Client;
-  private readonly call: ClientDuplexStream<Record<string, unknown>, Buffer>;
+  private readonly call: ClientDuplexStream<Record<string, unknown> | Buffer, Buffer>;
   private readonly queue: Buffer[] = [];
   private waiting: ((message: Buffer) => void) | undefined;
   private failure: ServiceError | undefined;
@@ -51,8 +51,10 @@ export class XdsTestStream<P extends Protocol> {
     const requestType = protocol === 'sotw' ? protos.discoveryRequest : protos.deltaDiscoveryRequest;
     this.call = this.client.makeBidiStreamRequest(
       path,
-      (request: Record<string, unknown>) =>
-        Buffer.from(requestType.encode(requestType.fromObject(request)).finish()),
+      (request: Record<string, unknown> | Buffer) =>
+        Buffer.isBuffer(request)
+          ? request
+          : Buffer.from(requestType.encode(requestType.fromObject(request)).finish()),
       (bytes: Buffer) => bytes,
       new Metadata(),
     );
@@ -74,6 +76,11 @@ export class XdsTestStream<P extends Protocol> {
 
   send(request: Record<string, unknown>): void {
     this.call.write(request);
+  }
+
+  /** Sends bytes as they are: what the protos' own encoder would refuse to write. */
+  sendBytes(bytes: Buffer): void {
+    this.call.write(bytes);
   }
 
   /** The next response, decoded; rejects after `timeoutMs` or if the stream fails. */

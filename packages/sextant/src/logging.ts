@@ -1,24 +1,29 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import type { LogOutput } from './log-output';
 
 /**
- * The daemon's logger: JSON lines for machines; human-readable when stdout is a terminal.
- * pino-pretty runs in-process as a stream (not a worker transport), which also works inside a
- * single-file build.
+ * The daemon's logger: JSON lines for machines; human-readable when `pretty` (stdout is a
+ * terminal). Lines go to a LogOutput, so a failed write never throws into the code that logs;
+ * lines lost that way are reported by the first line that gets through.
  */
-export function createLogger(level: LevelWithSilent, stream: NodeJS.WritableStream = process.stdout): Logger {
-  const options = { level, base: { service: 'sextant' } };
-  if ((stream as NodeJS.WriteStream).isTTY) {
-    return pino(
-      options,
-      pretty({
-        destination: stream,
-        colorize: true,
-        translateTime: 'HH:MM:ss.l',
-        ignore: 'pid,hostname,service',
-        sync: true,
-      }),
-    );
-  }
-  return pino(options, stream);
+export function createLogger(level: LevelWithSilent, output: LogOutput, pretty = false): Logger {
+  const format = pretty
+    ? prettyFactory({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    : (line: string) => line;
+  const logger: Logger = pino(
+    { level, base: { service: 'sextant' } },
+    {
+      write(line: string) {
+        const lost = output.write(format(line));
+        if (lost) {
+          logger.warn(
+            { lostLines: lost.count, reason: lost.reason },
+            `${lost.count} log line(s) could not be written (${lost.reason}); writing works again`,
+          );
+        }
+      },
+    },
+  );
+  return logger;
 }

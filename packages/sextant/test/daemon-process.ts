@@ -21,22 +21,26 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-e2e-'));
 }
 
-/**
- * Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}),
- * with extra CLI `args` and `nodeArgs` for Node itself (a heap limit, say).
- */
+export interface StartOptions {
+  /** A file descriptor for the daemon's stdout (e.g. /dev/full opened for writing) instead of a pipe to the test. */
+  readonly stdout?: number;
+  /** Arguments for Node itself (a heap limit, say). */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}). */
 export async function startDaemon(
   dir: string,
   config: string,
   args: string[] = [],
-  nodeArgs: string[] = [],
+  options: StartOptions = {},
 ): Promise<DaemonProcess> {
   const [discoveryPort, adminPort] = [await freePort(), await freePort()];
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, '--config', configFile, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, '--config', configFile, ...args], {
     env: { ...process.env, DISCOVERY: `127.0.0.1:${discoveryPort}`, ADMIN: `127.0.0.1:${adminPort}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

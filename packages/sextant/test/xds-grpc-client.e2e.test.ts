@@ -132,7 +132,17 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
 
   afterAll(async () => {
     client?.close();
-    if (daemon && daemon.child.exitCode === null) await daemon.terminate();
+    // grpc-js-xds ends its ADS stream once the channel's last watch is cancelled. Stopping the
+    // daemon first would leave that stream retrying a server that is gone, and jest waiting on it.
+    if (daemon) {
+      await waitFor(
+        async () =>
+          ((await (await fetch(`${daemon.admin}/debug/proxies`)).json()) as { streams: unknown[] }).streams
+            .length === 0,
+        { timeoutMs: 10_000, message: 'the gRPC client to end its ADS stream' },
+      ).catch(() => undefined);
+      if (daemon.child.exitCode === null) await daemon.terminate();
+    }
     await Promise.all(backends.map((b) => b.stop()));
   });
 

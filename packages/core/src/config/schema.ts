@@ -15,26 +15,50 @@ export interface ListenConfig {
   readonly xds: string;
 }
 
-export interface AdapterConfig {
-  /** Unique instance name; defaults to `type` when only one adapter has that type. */
-  readonly name?: string;
-  /** Built-in (`file`, `consul`, `kubernetes`, `nomad`), an npm package name, or a path. */
-  readonly type: string;
-  readonly [option: string]: unknown;
+/** What one HTTP listener bounds. Durations as written in the file (`30s`). */
+export interface HttpLimitsConfig {
+  readonly maxConnections: number;
+  readonly requestTimeout: string;
+  readonly headersTimeout: string;
+  readonly idleTimeout: string;
+}
+
+/** What the xDS gRPC listener bounds, and what each of its streams may hold. */
+export interface XdsLimitsConfig {
+  readonly maxConnections: number;
+  readonly maxStreamsPerConnection: number;
+  readonly idleTimeout: string;
+  /** `0s`: never. */
+  readonly maxConnectionAge: string;
+  readonly maxConnectionAgeGrace: string;
+  /** Resource names one stream may subscribe to, per type. */
+  readonly maxNamesPerType: number;
+  /** Distinct unserved type URLs one stream may ask for. */
+  readonly maxUnservedTypes: number;
+  /** Responses written to a stream and not yet taken by its connection, before newer state waits. */
+  readonly maxResponsesInFlight: number;
 }
 
 /** Bounds on what clients can make the daemon hold (docs/operations.md, "Limits and hardening"). */
 export interface LimitsConfig {
   /** Budget of the render caches (rendered resources and response bodies), e.g. `128MiB`. */
   readonly renderCache: string;
-  readonly xds: {
-    /** Resource names one xDS stream may subscribe to, per type. */
-    readonly maxNamesPerType: number;
-    /** Distinct unserved type URLs one stream may ask for. */
-    readonly maxUnservedTypes: number;
-    /** Responses written to a stream and not yet taken by its connection, before newer state waits. */
-    readonly maxResponsesInFlight: number;
-  };
+  readonly discovery: HttpLimitsConfig;
+  readonly admin: HttpLimitsConfig;
+  readonly xds: XdsLimitsConfig;
+}
+
+export interface AdminConfig {
+  /** Host names (besides localhost and loopback addresses) an admin listener on loopback answers to. */
+  readonly allowedHosts: readonly string[];
+}
+
+export interface AdapterConfig {
+  /** Unique instance name; defaults to `type` when only one adapter has that type. */
+  readonly name?: string;
+  /** Built-in (`file`, `consul`, `kubernetes`, `nomad`), an npm package name, or a path. */
+  readonly type: string;
+  readonly [option: string]: unknown;
 }
 
 /** The retry policy of routes that do not say (`defaults.retries`). */
@@ -51,13 +75,31 @@ export interface DaemonConfig {
   /** Traffic rules files: files, directories (their .yaml, .yml, .json files) and globs (`rules/*.yaml`). */
   readonly rules: readonly string[];
   readonly defaults: { readonly retries: DefaultRetries };
-  readonly limits: LimitsConfig;
   readonly debounce: { readonly after: string; readonly max: string };
   readonly log: { readonly level: LogLevel };
+  readonly limits: LimitsConfig;
+  readonly admin: AdminConfig;
   readonly adapters: readonly AdapterConfig[];
 }
 
 export const ADAPTER_NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$';
+
+const connectionCap = (byDefault: number) =>
+  ({ type: 'integer', minimum: 1, maximum: 1_000_000, default: byDefault }) as const;
+
+function httpLimitsSchema(maxConnections: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      maxConnections: connectionCap(maxConnections),
+      requestTimeout: { type: 'string', format: 'duration', default: '30s' },
+      headersTimeout: { type: 'string', format: 'duration', default: '10s' },
+      idleTimeout: { type: 'string', format: 'duration', default: '75s' },
+    },
+  } as const;
+}
 
 export const daemonConfigSchema = {
   type: 'object',
@@ -102,24 +144,6 @@ export const daemonConfigSchema = {
         },
       },
     },
-    limits: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        renderCache: { type: 'string', format: 'byte-size', default: '128MiB' },
-        xds: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            maxNamesPerType: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000 },
-            maxUnservedTypes: { type: 'integer', minimum: 0, maximum: 1000, default: 16 },
-            maxResponsesInFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 8 },
-          },
-        },
-      },
-    },
     debounce: {
       type: 'object',
       additionalProperties: false,
@@ -134,6 +158,47 @@ export const daemonConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        renderCache: { type: 'string', format: 'byte-size', default: '128MiB' },
+        discovery: httpLimitsSchema(20_000),
+        admin: httpLimitsSchema(256),
+        xds: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxConnections: connectionCap(20_000),
+            maxStreamsPerConnection: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100 },
+            idleTimeout: { type: 'string', format: 'duration', default: '5m' },
+            maxConnectionAge: { type: 'string', format: 'duration', default: '30m' },
+            maxConnectionAgeGrace: { type: 'string', format: 'duration', default: '10s' },
+            maxNamesPerType: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000 },
+            maxUnservedTypes: { type: 'integer', minimum: 0, maximum: 1000, default: 16 },
+            maxResponsesInFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 8 },
+          },
+        },
+      },
+    },
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        allowedHosts: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\\.?$',
+            patternDescription: 'a host name (no port, no scheme), e.g. sextant.internal',
+          },
+        },
+      },
     },
     adapters: {
       type: 'array',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { clientText } from '../client-text';
 import { ProxyIdentityError } from '../errors';
 
 export type ProxyType = 'sidecar' | 'router' | 'ingress';
@@ -38,11 +39,16 @@ export function parseProxyIdentity(input: string): ProxyIdentity {
   }
   const [type = '', ip = '', id = '', domain = ''] = parts;
   if (!(PROXY_TYPES as readonly string[]).includes(type)) {
-    throw new ProxyIdentityError(input, 'type', `expected one of ${PROXY_TYPES.join(', ')}, got "${type}"`);
+    throw new ProxyIdentityError(
+      input,
+      'type',
+      `expected one of ${PROXY_TYPES.join(', ')}, got "${clientText(type)}"`,
+    );
   }
-  if (isIP(ip) === 0) throw new ProxyIdentityError(input, 'ip', `"${ip}" is not an IP address`);
+  if (isIP(ip) === 0) throw new ProxyIdentityError(input, 'ip', `"${clientText(ip)}" is not an IP address`);
   if (id === '' || !SAFE.test(id)) throw new ProxyIdentityError(input, 'id', 'must be a non-empty name');
-  if (!SAFE.test(domain)) throw new ProxyIdentityError(input, 'domain', `"${domain}" is not a domain`);
+  if (!SAFE.test(domain))
+    throw new ProxyIdentityError(input, 'domain', `"${clientText(domain)}" is not a domain`);
   return { raw, type: type as ProxyType, ip, id, domain };
 }
 

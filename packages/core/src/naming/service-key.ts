@@ -1,3 +1,4 @@
+import { clientText } from '../client-text';
 import { ServiceKeyError } from '../errors';
 import type { Labels } from '../model';
 
@@ -66,24 +67,27 @@ export function parseServiceKey(input: string): ServiceKey {
   }
   const [hostname = '', portName = '', labelText] = parts;
   if (!isValidHostname(hostname))
-    throw new ServiceKeyError(input, `hostname "${hostname}" is not a valid name`);
+    throw new ServiceKeyError(input, `hostname "${clientText(hostname)}" is not a valid name`);
   if (!isValidPortName(portName))
-    throw new ServiceKeyError(input, `port name "${portName}" is not a valid name`);
+    throw new ServiceKeyError(input, `port name "${clientText(portName)}" is not a valid name`);
   return { hostname, portName, labels: labelText === undefined ? {} : parseLabels(input, labelText) };
 }
 
 function parseLabels(input: string, text: string): Labels {
-  const labels: Record<string, string> = {};
-  if (text === '') return labels;
+  // A Map, then own properties: label keys such as `constructor` or `__proto__` are ordinary
+  // keys here, not the names of members every object inherits.
+  const labels = new Map<string, string>();
+  if (text === '') return {};
   for (const pair of text.split(',')) {
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : pair.slice(eq + 1);
-    if (!isKeyableLabel(key, value)) throw new ServiceKeyError(input, `label "${pair}" is not k=v`);
-    if (key in labels) throw new ServiceKeyError(input, `label "${key}" appears twice`);
-    labels[key] = value;
+    if (!isKeyableLabel(key, value))
+      throw new ServiceKeyError(input, `label "${clientText(pair)}" is not k=v`);
+    if (labels.has(key)) throw new ServiceKeyError(input, `label "${key}" appears twice`);
+    labels.set(key, value);
   }
-  return labels;
+  return Object.fromEntries(labels);
 }
 
 function decode(input: string): string {
@@ -97,7 +101,7 @@ function decode(input: string): string {
 /** Whether an instance's labels include every label of a subset. */
 export function labelsMatch(subset: Labels, labels: Labels): boolean {
   for (const key of Object.keys(subset)) {
-    if (labels[key] !== subset[key]) return false;
+    if (!Object.hasOwn(labels, key) || labels[key] !== subset[key]) return false;
   }
   return true;
 }

@@ -48,10 +48,16 @@ export function clusterLoadAssignment(scope: V3Scope, entry: ServiceEntry, key: 
 
 /**
  * One LocalityLbEndpoints per locality, in locality order. Every group carries a `locality`
- * (gRPC clients reject a group without one, even an empty one) and a weight, the sum of its
- * endpoints' weights (gRPC ignores a locality without weight; Envoy uses it only with
- * locality-weighted balancing). Health is reported, not filtered: draining endpoints finish
- * their requests and unhealthy ones are skipped by the client.
+ * (gRPC clients reject a group without one, even an empty one) and a weight: the sum of the
+ * weights of its endpoints that take traffic (healthy ones; draining endpoints finish their
+ * requests but get no new ones). gRPC clients split traffic between localities by these weights
+ * as given, so counting endpoints that take none would send a half-unhealthy zone more than its
+ * share. Envoy uses them only with locality-weighted balancing. Health is reported, not filtered.
+ *
+ * A locality with no healthy endpoint gets weight 1, not 0: the field's validation rule is
+ * `uint32 >= 1` (Envoy NACKs 0), and gRPC treats a locality without a weight as absent. Weight 1
+ * sends it nothing anyway: gRPC drops a locality with no HEALTHY/UNKNOWN endpoint before
+ * weighting, and Envoy scales a locality's weight by the share of its hosts that are healthy.
  */
 function localityGroups(instances: readonly ServiceInstance[]): LocalityLbEndpoints[] {
   const weights = fitWeights(instances.map((i) => i.weight));
@@ -65,7 +71,7 @@ function localityGroups(instances: readonly ServiceInstance[]): LocalityLbEndpoi
       groups.set(id, group);
     }
     const weight = weights[index] ?? 1;
-    group.weight += weight;
+    if (instance.health === 'healthy') group.weight += weight;
     group.endpoints.push({
       endpoint: { address: socketAddress(instance.address, instance.port) },
       health_status: HEALTH_STATUS[instance.health],
@@ -77,7 +83,7 @@ function localityGroups(instances: readonly ServiceInstance[]): LocalityLbEndpoi
     .map(([, group]) => ({
       locality: localityOf(group.locality),
       lb_endpoints: group.endpoints,
-      load_balancing_weight: { value: group.weight },
+      load_balancing_weight: { value: Math.max(group.weight, 1) },
     }));
 }
 

@@ -1,3 +1,4 @@
+import { clientText } from '@sextant/core';
 import protobuf from 'protobufjs';
 
 /**
@@ -18,7 +19,7 @@ export class ProtoJsonError extends Error {
     readonly path: string,
     reason: string,
   ) {
-    super(path ? `${path}: ${reason}` : reason);
+    super(path ? `${clientText(path)}: ${reason}` : reason);
   }
 }
 
@@ -186,19 +187,33 @@ function valueFields(type: protobuf.Type) {
 // ---------------------------------------------------------------- parsing
 
 /**
+ * How deeply messages may nest in a parsed body, counting the body's own message as 1 (and each
+ * Struct, Value and ListValue of a JSON value as one). protoc and protobufjs stop at 100 (past it
+ * protobufjs throws a plain Error, and a recursive parser runs out of stack); a real
+ * DiscoveryRequest nests fewer than 10 deep.
+ */
+export const MAX_MESSAGE_DEPTH = 100;
+
+/**
  * A proto3 JSON value as the plain object protobufjs's `fromObject` takes (fields by .proto
  * name, enums by name, 64-bit integers as strings, Anys already encoded). Throws ProtoJsonError
- * naming the offending field.
+ * naming the offending field, also for messages nested deeper than MAX_MESSAGE_DEPTH.
  */
-export function parseMessage(type: protobuf.Type, json: unknown, path = ''): Record<string, unknown> {
+export function parseMessage(
+  type: protobuf.Type,
+  json: unknown,
+  path = '',
+  depth = 1,
+): Record<string, unknown> {
+  checkDepth(depth, path);
   const name = type.fullName;
-  if (name === '.google.protobuf.Any') return parseAny(type.root, json, path);
+  if (name === '.google.protobuf.Any') return parseAny(type.root, json, path, depth);
   if (name === '.google.protobuf.Duration') return parseDuration(json, path);
   if (name === '.google.protobuf.Timestamp') return parseTimestamp(json, path);
   if (WRAPPERS.has(name)) return { value: parseScalar(type.fields.value as protobuf.Field, json, path) };
-  if (name === '.google.protobuf.Struct') return parseStruct(type, json, path);
-  if (name === '.google.protobuf.ListValue') return parseList(type, json, path);
-  if (name === '.google.protobuf.Value') return parseValue(type, json, path);
+  if (name === '.google.protobuf.Struct') return parseStruct(type, json, path, depth);
+  if (name === '.google.protobuf.ListValue') return parseList(type, json, path, depth);
+  if (name === '.google.protobuf.Value') return parseValue(type, json, path, depth);
   if (name === '.google.protobuf.FieldMask') {
     if (typeof json !== 'string') throw new ProtoJsonError(path, `expected a string, got ${describe(json)}`);
     return { paths: json === '' ? [] : json.split(',').map(snakeCase) };
@@ -225,21 +240,25 @@ export function parseMessage(type: protobuf.Type, json: unknown, path = ''): Rec
     if (field instanceof protobuf.MapField) {
       const entries = Object.entries(expectObject(value, at));
       out[field.name] = Object.fromEntries(
-        entries.map(([k, v]) => [parseMapKey(field, k, `${at}.${k}`), parseElement(field, v, `${at}.${k}`)]),
+        entries.map(([k, v]) => [
+          parseMapKey(field, k, `${at}.${k}`),
+          parseElement(field, v, `${at}.${k}`, depth + 1),
+        ]),
       );
     } else if (field.repeated) {
       if (!Array.isArray(value)) throw new ProtoJsonError(at, `expected a list, got ${describe(value)}`);
-      out[field.name] = value.map((v, i) => parseElement(field, v, `${at}[${i}]`));
+      out[field.name] = value.map((v, i) => parseElement(field, v, `${at}[${i}]`, depth + 1));
     } else {
-      out[field.name] = parseElement(field, value, at);
+      out[field.name] = parseElement(field, value, at, depth + 1);
     }
   }
   return out;
 }
 
-function parseElement(field: protobuf.Field, value: unknown, path: string): unknown {
+/** A field's value; `depth` is what a message value of it would be at. */
+function parseElement(field: protobuf.Field, value: unknown, path: string, depth: number): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return parseMessage(resolved, value, path);
+  if (resolved instanceof protobuf.Type) return parseMessage(resolved, value, path, depth);
   return parseScalar(field, value, path);
 }
 
@@ -248,7 +267,10 @@ function parseScalar(field: protobuf.Field, value: unknown, path: string): unkno
   if (resolved instanceof protobuf.Enum) {
     if (typeof value === 'string') {
       if (!(value in resolved.values)) {
-        throw new ProtoJsonError(path, `"${value}" is not one of ${Object.keys(resolved.values).join(', ')}`);
+        throw new ProtoJsonError(
+          path,
+          `"${clientText(value, 60)}" is not one of ${Object.keys(resolved.values).join(', ')}`,
+        );
       }
       return value;
     }
@@ -309,7 +331,7 @@ function parseMapKey(field: protobuf.MapField, key: string, path: string): strin
   return String(parseInteger(field.keyType, key, path));
 }
 
-function parseAny(root: protobuf.Root, json: unknown, path: string): Record<string, unknown> {
+function parseAny(root: protobuf.Root, json: unknown, path: string, depth: number): Record<string, unknown> {
   const object = expectObject(json, path);
   const typeUrl = object['@type'];
   if (typeof typeUrl !== 'string' || !typeUrl.includes('/')) {
@@ -320,11 +342,16 @@ function parseAny(root: protobuf.Root, json: unknown, path: string): Record<stri
   }
   const type = root.lookup(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
   if (!(type instanceof protobuf.Type)) {
-    throw new ProtoJsonError(path ? `${path}.@type` : '@type', `unknown message type "${typeUrl}"`);
+    throw new ProtoJsonError(
+      path ? `${path}.@type` : '@type',
+      `unknown message type "${clientText(typeUrl, 200)}"`,
+    );
   }
+  // The packed message is one level deeper, although it is encoded on its own: a chain of Anys
+  // is as deep to parse as the messages it nests.
   const fields = isWellKnown(type)
-    ? parseMessage(type, object.value, `${path}.value`)
-    : parseMessage(type, object, path);
+    ? parseMessage(type, object.value, `${path}.value`, depth + 1)
+    : parseMessage(type, object, path, depth + 1);
   return { type_url: typeUrl, value: type.encode(type.fromObject(fields)).finish() };
 }
 
@@ -348,31 +375,53 @@ function parseTimestamp(json: unknown, path: string): Record<string, unknown> {
   return { seconds: String(Math.floor(ms / 1000)), nanos: Number((match[2] ?? '').padEnd(9, '0')) };
 }
 
-function parseStruct(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
+function parseStruct(
+  type: protobuf.Type,
+  json: unknown,
+  path: string,
+  depth: number,
+): Record<string, unknown> {
+  checkDepth(depth, path);
   const valueType = (type.fields.fields as protobuf.Field).resolvedType as protobuf.Type;
   const object = expectObject(json, path);
   return {
     fields: Object.fromEntries(
-      Object.entries(object).map(([k, v]) => [k, parseValue(valueType, v, path ? `${path}.${k}` : k)]),
+      Object.entries(object).map(([k, v]) => [
+        k,
+        parseValue(valueType, v, path ? `${path}.${k}` : k, depth + 1),
+      ]),
     ),
   };
 }
 
-function parseList(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
+function parseList(type: protobuf.Type, json: unknown, path: string, depth: number): Record<string, unknown> {
+  checkDepth(depth, path);
   if (!Array.isArray(json)) throw new ProtoJsonError(path, `expected a list, got ${describe(json)}`);
   const valueType = (type.fields.values as protobuf.Field).resolvedType as protobuf.Type;
-  return { values: json.map((v, i) => parseValue(valueType, v, `${path}[${i}]`)) };
+  return { values: json.map((v, i) => parseValue(valueType, v, `${path}[${i}]`, depth + 1)) };
 }
 
-function parseValue(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
+function parseValue(
+  type: protobuf.Type,
+  json: unknown,
+  path: string,
+  depth: number,
+): Record<string, unknown> {
+  checkDepth(depth, path);
   const f = valueFields(type);
   if (json === null) return { [f.null.name]: 'NULL_VALUE' };
   if (typeof json === 'number') return { [f.number.name]: json };
   if (typeof json === 'string') return { [f.string.name]: json };
   if (typeof json === 'boolean') return { [f.bool.name]: json };
   if (Array.isArray(json))
-    return { [f.list.name]: parseList(f.list.resolvedType as protobuf.Type, json, path) };
-  return { [f.struct.name]: parseStruct(f.struct.resolvedType as protobuf.Type, json, path) };
+    return { [f.list.name]: parseList(f.list.resolvedType as protobuf.Type, json, path, depth + 1) };
+  return { [f.struct.name]: parseStruct(f.struct.resolvedType as protobuf.Type, json, path, depth + 1) };
+}
+
+function checkDepth(depth: number, path: string): void {
+  if (depth > MAX_MESSAGE_DEPTH) {
+    throw new ProtoJsonError(path, `nested too deeply (more than ${MAX_MESSAGE_DEPTH} levels of messages)`);
+  }
 }
 
 // ---------------------------------------------------------------- shared

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientText } from '@sextant/core';
 import type { EncodedBody } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
 import { HttpError } from '../http-errors';
@@ -76,7 +77,8 @@ export class V1FastPath {
     } else {
       this.logger.error({ err: error }, 'v1 request failed');
     }
-    const body = `${text}\n`;
+    // One line, client text escaped and cut (as every error of every listener, see respond.ts).
+    const body = `${clientText(text, 1000)}\n`;
     response.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
@@ -103,9 +105,9 @@ interface Route {
 }
 
 /**
- * The route a v1 URL names. Path segments are handed over undecoded: service keys and node ids
- * are percent-decoded by their parsers, and a service key may hold `/` (a label key such as
- * `topology.istio.io/cluster`), which Envoy sends unescaped.
+ * The route a v1 URL names. Path segments are percent-decoded (as a router decodes parameters);
+ * a service key may hold `/` (a label key such as `topology.istio.io/cluster`), which Envoy sends
+ * unescaped, so everything after `/v1/registration/` is the key.
  */
 function routeOf(url: string): Route | undefined {
   const query = url.indexOf('?');
@@ -114,26 +116,35 @@ function routeOf(url: string): Route | undefined {
     return { api: 'registration', answer: (r) => r.registration() };
   }
   if (path.startsWith('/v1/registration/')) {
-    const key = path.slice('/v1/registration/'.length);
+    const key = decodeSegment(path.slice('/v1/registration/'.length));
     return { api: 'sds', answer: (r) => r.sds(key) };
   }
   const segments = path.split('/');
   // ['', 'v1', noun, …]
   switch (segments[2]) {
     case 'clusters':
-      return segments.length === 5 ? { api: 'cds', answer: (r) => r.cds(segments[4] ?? '') } : undefined;
+      return segments.length === 5
+        ? { api: 'cds', answer: (r) => r.cds(decodeSegment(segments[4] ?? '')) }
+        : undefined;
     case 'listeners':
-      return segments.length === 5 ? { api: 'lds', answer: (r) => r.lds(segments[4] ?? '') } : undefined;
+      return segments.length === 5
+        ? { api: 'lds', answer: (r) => r.lds(decodeSegment(segments[4] ?? '')) }
+        : undefined;
     case 'routes':
       return segments.length === 6
-        ? { api: 'rds', answer: (r) => r.rds(decodeSegment(segments[3] ?? ''), segments[5] ?? '') }
+        ? {
+            api: 'rds',
+            answer: (r) => r.rds(decodeSegment(segments[3] ?? ''), decodeSegment(segments[5] ?? '')),
+          }
         : undefined;
     default:
       return undefined;
   }
 }
 
+/** A percent-decoded segment; a malformed one is left as it is, for its parser to reject by name. */
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -72,14 +72,31 @@ const DECODE_OPTIONS: protobuf.IConversionOptions = {
   oneofs: true,
 };
 
-export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest {
-  const type = envoyProtos().discoveryRequest;
-  return type.toObject(type.decode(bytes), DECODE_OPTIONS) as DiscoveryRequest;
+/**
+ * A request whose bytes are not a message of its type (malformed, or nested past protobufjs's
+ * limit of 100 levels). Decoding never throws: grpc-js would answer a throwing deserializer with
+ * INTERNAL, as if the fault were ours; the stream refuses this with INVALID_ARGUMENT instead.
+ */
+export class UndecodableRequest {
+  constructor(readonly reason: string) {}
 }
 
-export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest {
-  const type = envoyProtos().deltaDiscoveryRequest;
-  return type.toObject(type.decode(bytes), DECODE_OPTIONS) as DeltaDiscoveryRequest;
+export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest | UndecodableRequest {
+  return decode(envoyProtos().discoveryRequest, bytes);
+}
+
+export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest | UndecodableRequest {
+  return decode(envoyProtos().deltaDiscoveryRequest, bytes);
+}
+
+function decode<T>(type: protobuf.Type, bytes: Buffer): T | UndecodableRequest {
+  try {
+    return type.toObject(type.decode(bytes), DECODE_OPTIONS) as T;
+  } catch (error) {
+    return new UndecodableRequest(
+      `the request is not a valid ${type.name}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
 }
 
 /** A DiscoveryRequest from plain fields (a REST body parsed from JSON), normalised like a decoded one. */

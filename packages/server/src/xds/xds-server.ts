@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import {
   Server,
   ServerCredentials,
@@ -17,25 +18,21 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { formatHostPort, parseListenAddress } from '../listen-address';
 import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
+import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
 import { SotwStream } from './sotw-stream';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
+import { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds-limits';
 import { XdsMetrics } from './xds-metrics';
-import {
-  DEFAULT_XDS_STREAM_LIMITS,
-  type SnapshotFollower,
-  type TypeSubscriber,
-  type XdsContext,
-  type XdsStreamLimits,
-} from './xds-stream';
+import type { SnapshotFollower, TypeSubscriber, XdsContext } from './xds-stream';
 
 export interface XdsServerOptions {
-  readonly limits?: XdsStreamLimits;
   /** Streams brought up to date per turn of the event loop during a push (others' requests go between). */
   readonly pushBatch?: number;
   /** How long shutdown waits for streams to close before cutting connections. */
   readonly shutdownGraceMs?: number;
+  readonly limits?: XdsLimits;
   readonly now?: () => number;
 }
 
@@ -54,6 +51,9 @@ export class XdsServer {
   private readonly context: XdsContext;
   private readonly unsubscribe: () => void;
   private readonly graceMs: number;
+  private readonly limits: XdsLimits;
+  /** Accepts connections (and refuses those past the cap), handing them to grpc-js. */
+  private listener: net.Server | undefined;
   private processed: Snapshot | undefined;
   private nextId = 0;
   /** Streams a snapshot concerns that have not been brought up to date yet, with the types concerned. */
@@ -72,6 +72,7 @@ export class XdsServer {
     const now = options.now ?? Date.now;
     this.graceMs = options.shutdownGraceMs ?? 3000;
     this.pushBatch = options.pushBatch ?? 200;
+    this.limits = options.limits ?? DEFAULT_XDS_LIMITS;
     this.metrics = new XdsMetrics(prometheus, () => this.streamCounts());
     this.context = {
       current: () => this.processed,
@@ -79,9 +80,11 @@ export class XdsServer {
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
-      limits: options.limits ?? DEFAULT_XDS_STREAM_LIMITS,
+      limits: this.limits,
+      repeats: new RepeatedEvents({ now }),
       now,
     };
+    const limits = this.limits;
     this.grpc = new Server({
       // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
       'grpc.keepalive_time_ms': 30_000,
@@ -89,6 +92,16 @@ export class XdsServer {
       // …and let clients probe us as often as Envoy's and gRPC's keepalive defaults do.
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_concurrent_streams': limits.maxStreamsPerConnection,
+      'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
+      ...(limits.maxConnectionAgeMs > 0
+        ? {
+            'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
+            'grpc.max_connection_age_grace_ms': limits.maxConnectionAgeGraceMs,
+          }
+        : {}),
+      // grpc-node.max_session_memory is left unbounded, as grpc-js leaves it: Node counts a
+      // session's outbound buffers against it, and a large push to a slow client would trip it.
     });
     const byService = new Map<string, XdsMethod[]>();
     for (const method of XDS_METHODS)
@@ -105,13 +118,30 @@ export class XdsServer {
     this.unsubscribe = mesh.onSnapshot((snapshot) => this.onSnapshot(snapshot));
   }
 
-  /** Starts listening on `host:port`; resolves with the bound address. */
+  /**
+   * Starts listening on `host:port`; resolves with the bound address. The socket is Sextant's
+   * own (grpc-js has no connection cap): it refuses connections past `limits.maxConnections` as
+   * they arrive and hands the others to grpc-js.
+   */
   listen(address: string): Promise<string> {
     const { host, port } = parseListenAddress(address);
+    const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    const listener = net.createServer((socket) => injector.injectConnection(socket));
+    listener.maxConnections = this.limits.maxConnections;
+    listener.on('drop', () => {
+      const leftOut = this.context.repeats.admit('connection refused');
+      if (leftOut === undefined) return;
+      this.context.logger.warn(
+        { maxConnections: this.limits.maxConnections, ...leftOutFields(leftOut) },
+        `refused a connection: ${this.limits.maxConnections} are open, the most this listener takes`,
+      );
+    });
+    this.listener = listener;
     return new Promise((resolve, reject) => {
-      this.grpc.bindAsync(formatHostPort(host, port), ServerCredentials.createInsecure(), (error, bound) => {
-        if (error) reject(error);
-        else resolve(formatHostPort(host, bound));
+      listener.once('error', reject);
+      listener.listen({ host, port }, () => {
+        listener.off('error', reject);
+        resolve(formatHostPort(host, (listener.address() as AddressInfo).port));
       });
     });
   }
@@ -123,6 +153,8 @@ export class XdsServer {
   close(): Promise<void> {
     this.unsubscribe();
     this.pushQueue.clear();
+    // Stop accepting; the connections already open are grpc-js's to close, below.
+    this.listener?.close();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.grpc.forceShutdown();

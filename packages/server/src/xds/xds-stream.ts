@@ -1,5 +1,5 @@
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-import type { Snapshot } from '@sextant/core';
+import { clientText, type Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
   RESOURCE_TYPES,
@@ -11,32 +11,14 @@ import {
   type V3Renderer,
 } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
+import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
 import type { TypeStatus } from './type-status';
-import type { EncodedResponse, XdsMethod } from './wire';
+import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
+import type { XdsLimits } from './xds-limits';
 import type { XdsMetrics } from './xds-metrics';
-
-/** What one stream may hold; a stream that exceeds a bound is closed with RESOURCE_EXHAUSTED. */
-export interface XdsStreamLimits {
-  /** Names one stream may subscribe to, per resource type. */
-  readonly maxNamesPerType: number;
-  /** Distinct type URLs Sextant does not serve that one stream may ask for. */
-  readonly maxUnservedTypes: number;
-  /**
-   * Responses written to a stream and not yet taken by its connection. Beyond it, newer state
-   * waits (as "this type changed", never as queued bytes) until the client reads: a client that
-   * stops reading costs one pending state per type, not one response per change.
-   */
-  readonly maxResponsesInFlight: number;
-}
-
-export const DEFAULT_XDS_STREAM_LIMITS: XdsStreamLimits = {
-  maxNamesPerType: 100_000,
-  maxUnservedTypes: 16,
-  maxResponsesInFlight: 8,
-};
 
 /** What every stream shares: the server's state, seen through what streams need of it. */
 export interface XdsContext {
@@ -46,7 +28,9 @@ export interface XdsContext {
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
-  readonly limits: XdsStreamLimits;
+  readonly limits: XdsLimits;
+  /** Rate-limits log lines that every client of a fleet may cause at once (NACKs, refusals). */
+  readonly repeats: RepeatedEvents;
   now(): number;
 }
 
@@ -107,7 +91,7 @@ export abstract class XdsStream<
   ) {
     this.connectedSince = context.now();
     this.peer = call.getPeer();
-    call.on('data', (request: Request) => this.receive(request));
+    call.on('data', (request: Request | UndecodableRequest) => this.receive(request));
     call.on('end', () => this.end());
     call.on('error', () => this.cleanUp());
     call.on('cancelled', () => this.cleanUp());
@@ -192,10 +176,15 @@ export abstract class XdsStream<
   }
 
   protected recordNack(typeUrl: ResourceTypeUrl, message: string): void {
-    this.context.metrics.nacks.inc({ type: TYPE_SHORT_NAMES[typeUrl] });
+    const type = TYPE_SHORT_NAMES[typeUrl];
+    this.context.metrics.nacks.inc({ type });
+    const error = clientText(message);
+    const leftOut = this.context.repeats.admit(`NACK ${type} ${error}`);
+    if (leftOut === undefined) return;
+    const node = clientText(this.client?.id ?? 'a client');
     this.context.logger.warn(
-      { node: this.client?.id, type: TYPE_SHORT_NAMES[typeUrl], error: message },
-      `${this.client?.id ?? 'a client'} rejected ${TYPE_SHORT_NAMES[typeUrl]} (NACK)`,
+      { node, type, error, ...leftOutFields(leftOut) },
+      `${node} rejected ${type} (NACK)`,
     );
   }
 
@@ -213,9 +202,10 @@ export abstract class XdsStream<
     }
   }
 
-  private receive(request: Request): void {
+  private receive(request: Request | UndecodableRequest): void {
     if (this.closed) return;
     try {
+      if (request instanceof UndecodableRequest) throw new ProtocolError(request.reason);
       if (!this.client) this.client = readClientNode(request.node);
       const typeUrl = this.typeOf(request);
       if (!isResourceTypeUrl(typeUrl)) {
@@ -229,7 +219,11 @@ export abstract class XdsStream<
       } else if (error instanceof StreamLimitError) {
         this.fail(GrpcStatus.RESOURCE_EXHAUSTED, error.message);
       } else {
-        this.context.logger.error({ err: error, node: this.client?.id }, 'xDS request failed');
+        const leftOut = this.context.repeats.admit(`failed ${clientText(String(error))}`);
+        if (leftOut !== undefined) {
+          const node = clientText(this.client?.id ?? '');
+          this.context.logger.error({ err: error, node, ...leftOutFields(leftOut) }, 'xDS request failed');
+        }
         this.fail(GrpcStatus.INTERNAL, 'internal error; see the sextant log');
       }
     }
@@ -263,8 +257,23 @@ export abstract class XdsStream<
 
   private fail(code: GrpcStatus, details: string): void {
     if (this.closed) return;
-    const log = code === GrpcStatus.RESOURCE_EXHAUSTED ? this.context.logger.warn : this.context.logger.info;
-    log.call(this.context.logger, { node: this.client?.id, peer: this.peer, details }, 'xDS stream refused');
+    const shown = clientText(details);
+    const leftOut = this.context.repeats.admit(`refused ${shown}`);
+    if (leftOut !== undefined) {
+      // A stream past its bounds is worth a warning: a client asking for that much is broken or hostile.
+      const log =
+        code === GrpcStatus.RESOURCE_EXHAUSTED ? this.context.logger.warn : this.context.logger.info;
+      log.call(
+        this.context.logger,
+        {
+          node: clientText(this.client?.id ?? ''),
+          peer: this.peer,
+          details: shown,
+          ...leftOutFields(leftOut),
+        },
+        'xDS stream refused',
+      );
+    }
     this.cleanUp();
     this.call.emit('error', { code, details });
   }

@@ -1,7 +1,9 @@
 import { ConfigError, formatProblem, silentLogger, type LogLevel } from '@sextant/core';
-import { loadConfig } from '../config/load-config';
+import type { Logger } from 'pino';
+import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { createContainer } from '../daemon/container';
 import { Daemon, ListenError } from '../daemon/daemon';
+import { LogOutput } from '../log-output';
 import { createLogger } from '../logging';
 import { quickstartBanner, quickstartConfigPath } from '../quickstart';
 
@@ -9,7 +11,8 @@ export interface RunOptions {
   readonly configFile?: string;
   readonly logLevel?: LogLevel;
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: NodeJS.WritableStream;
+  /** Where logs go: written through its file descriptor (see LogOutput), never as a stream. */
+  readonly stdout: { readonly fd: number; readonly isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
 }
 
@@ -18,6 +21,9 @@ const SHUTDOWN_DEADLINE_MS = 4500;
 /**
  * Runs the daemon until SIGTERM or SIGINT. Exit codes: 0 after a clean stop; 2 for a config that
  * cannot be used (every problem printed, no stack trace); 1 when a listener cannot be opened.
+ * SIGHUP is logged and ignored: Node's default would end the process at once, silently, and by
+ * a signal systemd's `Restart=on-failure` does not restart after. (When the configuration can be
+ * reloaded, SIGHUP will reload it.)
  */
 export async function run(options: RunOptions): Promise<number> {
   const configFile = options.configFile ?? quickstartConfigPath();
@@ -32,12 +38,33 @@ export async function run(options: RunOptions): Promise<number> {
     return 2;
   }
 
+  const output = new LogOutput(options.stdout.fd);
+  const logger = createLogger(options.logLevel ?? loaded.config.log.level, output, options.stdout.isTTY);
   // Listen for signals before anything opens, so a stop during start-up is still graceful.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const logger = createLogger(options.logLevel ?? loaded.config.log.level, options.stdout);
+  const onHangUp = () =>
+    logger.warn(
+      { signal: 'SIGHUP' },
+      'SIGHUP ignored: sextant cannot reload its configuration yet; restart it to apply changes',
+    );
+  process.on('SIGHUP', onHangUp);
+  try {
+    return await runUntilStopped(options, loaded, logger, output, stopSignal);
+  } finally {
+    process.off('SIGHUP', onHangUp);
+  }
+}
+
+async function runUntilStopped(
+  options: RunOptions,
+  loaded: LoadedConfig,
+  logger: Logger,
+  output: LogOutput,
+  stopSignal: Promise<NodeJS.Signals>,
+): Promise<number> {
   const daemon = createContainer(loaded, logger, options.env).resolve(Daemon);
   let bound: Record<string, string>;
   try {
@@ -52,7 +79,7 @@ export async function run(options: RunOptions): Promise<number> {
     { config: loaded.file, adapters: loaded.adapters.map((a) => `${a.name} (${a.type})`) },
     'sextant started',
   );
-  if (options.configFile === undefined) options.stdout.write(quickstartBanner(loaded.file, bound));
+  if (options.configFile === undefined) output.write(quickstartBanner(loaded.file, bound));
 
   const signal = await stopSignal;
   logger.info({ signal }, 'shutting down');

@@ -16,6 +16,7 @@ import {
   type Problem,
 } from '@sextant/core';
 import { interpolateEnv } from './interpolate';
+import { listenerProblems } from './listener-checks';
 import { loadAdapterFactory } from './load-adapter';
 
 /** One configured adapter, ready to be created. */
@@ -72,6 +73,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const raw = interpolateEnv(document.value ?? {}, options.env, document, problems);
   const result = validateDaemonConfig(raw, { document });
   if (!result.valid) problems.push(...result.problems);
+  else problems.push(...listenerProblems(result.value, document));
   // Go on to the adapters even when other keys are wrong, so every problem is reported at once.
   const entries = wellFormedAdapters(raw);
 

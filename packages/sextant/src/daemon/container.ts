@@ -5,6 +5,8 @@ import {
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
+  isLoopbackHost,
+  parseListenAddress,
   ServerMetrics,
   v3ConfigSection,
 } from '@sextant/server';
@@ -13,6 +15,7 @@ import { container, instanceCachingFactory, type DependencyContainer } from 'tsy
 import { adapterContext, type LoadedConfig } from '../config/load-config';
 import { AdapterSupervisor } from './adapter-supervisor';
 import { Daemon } from './daemon';
+import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
@@ -56,7 +59,11 @@ export function createContainer(
       const registry = r.resolve(Registry);
       const renderer = r.resolve(Renderer);
       const metrics = r.resolve(ServerMetrics);
-      const xds = createXdsServer(registry, renderer, metrics, logger, { limits: config.limits.xds });
+      const xds = createXdsServer(registry, renderer, metrics, logger, {
+        limits: xdsLimits(config.limits.xds),
+      });
+      // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
+      const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
       const admin = createAdminServer(
         registry,
         renderer,
@@ -64,13 +71,20 @@ export function createContainer(
         logger,
         [v3ConfigSection(registry, renderer.v3)],
         (node) => xds.proxies(node),
+        {
+          limits: httpLimits(config.limits.admin),
+          allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+        },
+      );
+      const discovery = createDiscoveryServer(
+        registry,
+        renderer,
+        metrics,
+        logger,
+        httpLimits(config.limits.discovery),
       );
       return [
-        httpListener(
-          'discovery',
-          createDiscoveryServer(registry, renderer, metrics, logger),
-          config.listen.discovery,
-        ),
+        httpListener('discovery', discovery, config.listen.discovery),
         httpListener('admin', admin, config.listen.admin),
         // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
         // grace time (shorter than the daemon's shutdown deadline).

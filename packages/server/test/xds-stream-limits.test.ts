@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { waitFor } from '@sextant/testkit';
-import type { ProxyStatus } from '../src';
+import { DEFAULT_XDS_LIMITS, type ProxyStatus } from '../src';
 import { envoyProtos } from '@sextant/envoy';
 import { RawGrpcStream } from '@sextant/testkit/grpc';
 import {
@@ -41,7 +41,9 @@ describe('xDS per-stream bounds', () => {
 
   it('closes a stream whose subscription grows past the limit with RESOURCE_EXHAUSTED', async () => {
     h = await startXdsHarness({
-      limits: { maxNamesPerType: 50, maxUnservedTypes: 4, maxResponsesInFlight: 8 },
+      xds: {
+        limits: { ...DEFAULT_XDS_LIMITS, maxNamesPerType: 50, maxUnservedTypes: 4, maxResponsesInFlight: 8 },
+      },
     });
     seedMesh(h.sink);
     h.sink.setStatus('ready');
@@ -64,7 +66,9 @@ describe('xDS per-stream bounds', () => {
 
   it('closes a stream asking for too many types it does not serve, and keeps at most that many', async () => {
     h = await startXdsHarness({
-      limits: { maxNamesPerType: 50, maxUnservedTypes: 4, maxResponsesInFlight: 8 },
+      xds: {
+        limits: { ...DEFAULT_XDS_LIMITS, maxNamesPerType: 50, maxUnservedTypes: 4, maxResponsesInFlight: 8 },
+      },
     });
     seedMesh(h.sink);
     h.sink.setStatus('ready');
@@ -87,7 +91,14 @@ describe('xDS per-stream bounds', () => {
 
   it('costs a client that stops reading one pending state per type, not one response per change', async () => {
     h = await startXdsHarness({
-      limits: { maxNamesPerType: 1000, maxUnservedTypes: 4, maxResponsesInFlight: 2 },
+      xds: {
+        limits: {
+          ...DEFAULT_XDS_LIMITS,
+          maxNamesPerType: 1000,
+          maxUnservedTypes: 4,
+          maxResponsesInFlight: 2,
+        },
+      },
     });
     seedMesh(h.sink);
     h.sink.setStatus('ready');
