@@ -4,3 +4,4 @@ export { MeshIndexes, type LocalPort } from './mesh-index';
 export { RenderCache, DEFAULT_RENDER_CACHE_BYTES, type RenderCacheStats } from './render-cache';
 export { Renderer, type RendererOptions } from './renderer';
 export { ownedBuffer } from './owned-buffer';
+export * from './plan';

@@ -31,7 +31,7 @@ export class Renderer {
 
   constructor(options: RendererOptions = {}) {
     this.cache = new RenderCache(options.cacheBytes ?? DEFAULT_RENDER_CACHE_BYTES);
-    this.v1 = new V1Renderer(this.cache, this.mesh, options.v1 ?? DEFAULT_V1_OPTIONS);
+    this.v1 = new V1Renderer(this.cache, this.mesh, options.v1 ?? DEFAULT_V1_OPTIONS, options.defaults ?? {});
     this.v3 = new V3Renderer({
       cache: this.cache,
       mesh: this.mesh,

@@ -8,6 +8,10 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import type { MeshIndexes } from '../mesh-index';
+import { portRoutePlans } from '../plan/port-routes';
+import { proxySource } from '../plan/proxy-source';
+import type { ProxySource } from '../plan/route-plan';
+import { faultFilters } from './route-encoding';
 import { hostCidr, hostPart, tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import type { HttpConnectionManagerConfig, LdsResponse, RouteConfiguration, V1Listener } from './types';
@@ -31,7 +35,7 @@ export function renderLds(
   proxy: ProxyIdentity,
   options = DEFAULT_V1_OPTIONS,
 ): LdsResponse {
-  const shared = sharedListeners(mesh, snapshot, proxy.type, options);
+  const shared = sharedListeners(mesh, snapshot, proxy.type, options, proxySource(mesh, snapshot, proxy));
   if (proxy.type !== 'sidecar') return { listeners: shared };
   const own = ownListeners(mesh, snapshot, proxy, options);
   const taken = new Set(own.map((l) => l.address));
@@ -58,9 +62,10 @@ export function sharedListeners(
   snapshot: Snapshot,
   type: ProxyType,
   options: V1RenderOptions,
+  source: ProxySource,
 ): V1Listener[] {
   const gateway = type !== 'sidecar';
-  const http = outboundHttpListeners(mesh, snapshot, type, options, gateway);
+  const http = outboundHttpListeners(mesh, snapshot, type, options, gateway, source);
   return firstPerAddress(gateway ? http : [...http, ...outboundTcpListeners(mesh, snapshot)]);
 }
 
@@ -80,6 +85,7 @@ function outboundHttpListeners(
   type: ProxyType,
   options: V1RenderOptions,
   bind: boolean,
+  source: ProxySource,
 ): V1Listener[] {
   const operation = type === 'ingress' ? 'ingress' : 'egress';
   return mesh.httpPorts(snapshot).map((port) =>
@@ -93,7 +99,11 @@ function outboundHttpListeners(
         route_config_name: String(port),
         refresh_delay_ms: options.rdsRefreshDelayMs,
       },
-      filters: [ROUTER],
+      // Faults of the routes on this port, before the router (Pilot's layout).
+      filters: [
+        ...portRoutePlans(mesh, snapshot, port, source, {}).flatMap(({ plan }) => faultFilters(plan.routes)),
+        ROUTER,
+      ],
     }),
   );
 }

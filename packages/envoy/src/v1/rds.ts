@@ -1,6 +1,9 @@
-import { v1ObjectName, v1OutboundClusterName, type ProxyIdentity, type Snapshot } from '@sextant/core';
+import { v1ObjectName, type ProxyIdentity, type Snapshot } from '@sextant/core';
+import { proxySource } from '../plan/proxy-source';
+import { routePlan, type ProxySource, type RouteDefaults } from '../plan/route-plan';
 import type { MeshIndexes } from '../mesh-index';
 import { routableHosts, routeConfigPort } from '../route-domains';
+import { encodeV1Route } from './route-encoding';
 import type { RouteConfiguration, V1VirtualHost } from './types';
 
 /** A route configuration name that names no port: Envoy asks only for names LDS gave it. */
@@ -23,10 +26,16 @@ export function renderRds(
   mesh: MeshIndexes,
   snapshot: Snapshot,
   routeConfigName: string,
-  proxy: Pick<ProxyIdentity, 'domain'>,
+  proxy: ProxyIdentity,
+  defaults: RouteDefaults = {},
+  domain: string = proxy.domain,
 ): RouteConfiguration {
   const port = routeConfigPortOf(routeConfigName);
-  return { validate_clusters: false, virtual_hosts: virtualHosts(mesh, snapshot, port, proxy.domain) };
+  const source = proxySource(mesh, snapshot, proxy);
+  return {
+    validate_clusters: false,
+    virtual_hosts: virtualHosts(mesh, snapshot, port, domain, source, defaults),
+  };
 }
 
 function virtualHosts(
@@ -34,22 +43,27 @@ function virtualHosts(
   snapshot: Snapshot,
   port: number,
   proxyDomain: string,
+  source: ProxySource,
+  defaults: RouteDefaults,
 ): V1VirtualHost[] {
-  const services = mesh.httpEntriesOnPort(snapshot, port).map((entry) => entry.service);
-  return routableHosts(services, port, proxyDomain).map(({ service, servicePort, domains }) => ({
-    name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
-    domains,
-    routes: [
+  const entries = mesh.httpEntriesOnPort(snapshot, port);
+  const byHost = new Map(entries.map((e) => [e.service.hostname, e]));
+  return routableHosts(
+    entries.map((e) => e.service),
+    port,
+    proxyDomain,
+  ).flatMap(({ service, servicePort, domains }) => {
+    const entry = byHost.get(service.hostname);
+    if (!entry) return [];
+    const plan = routePlan(snapshot, entry, servicePort, source, defaults);
+    return [
       {
-        prefix: '/',
-        cluster: v1OutboundClusterName({
-          hostname: service.hostname,
-          portName: servicePort.name,
-          labels: {},
-        }),
+        name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
+        domains,
+        routes: plan.routes.flatMap((route) => encodeV1Route(route) ?? []),
       },
-    ],
-  }));
+    ];
+  });
 }
 
 /** The port a route configuration name denotes; throws UnknownRouteConfigError for any other name. */

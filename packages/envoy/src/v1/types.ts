@@ -18,6 +18,22 @@ export interface SdsResponse {
   readonly hosts: readonly SdsHost[];
 }
 
+export interface V1CircuitBreakerThresholds {
+  readonly max_connections?: number;
+  readonly max_pending_requests?: number;
+  readonly max_requests?: number;
+  readonly max_retries?: number;
+}
+
+export interface V1OutlierDetection {
+  readonly consecutive_5xx?: number;
+  readonly consecutive_gateway_failure?: number;
+  readonly enforcing_consecutive_gateway_failure?: number;
+  readonly interval_ms?: number;
+  readonly base_ejection_time_ms?: number;
+  readonly max_ejection_percent?: number;
+}
+
 export interface V1Cluster {
   readonly name: string;
   readonly type: 'static' | 'strict_dns' | 'logical_dns' | 'sds' | 'original_dst';
@@ -26,15 +42,55 @@ export interface V1Cluster {
   readonly service_name?: string;
   readonly hosts?: readonly { readonly url: string }[];
   readonly features?: 'http2';
+  readonly max_requests_per_connection?: number;
+  readonly circuit_breakers?: { readonly default: V1CircuitBreakerThresholds };
+  readonly outlier_detection?: V1OutlierDetection;
 }
 
 export interface CdsResponse {
   readonly clusters: readonly V1Cluster[];
 }
 
+/** A v1 header matcher: `value` (a regex when `regex`), or presence without one. */
+export interface V1HeaderMatcher {
+  readonly name: string;
+  readonly value?: string;
+  readonly regex?: boolean;
+}
+
+/** A v1 route (Envoy ≤1.9 `route_config.virtual_hosts[].routes[]`), the fields Sextant writes. */
 export interface V1Route {
-  readonly prefix: string;
-  readonly cluster: string;
+  readonly prefix?: string;
+  readonly path?: string;
+  readonly regex?: string;
+  readonly case_sensitive?: boolean;
+  readonly headers?: readonly V1HeaderMatcher[];
+  readonly cluster?: string;
+  readonly weighted_clusters?: {
+    readonly clusters: readonly { readonly name: string; readonly weight: number }[];
+  };
+  readonly host_redirect?: string;
+  readonly path_redirect?: string;
+  readonly prefix_rewrite?: string;
+  readonly host_rewrite?: string;
+  /** Always written: Envoy v1's default is 15 s, Sextant's 0 (none). */
+  readonly timeout_ms?: number;
+  readonly retry_policy?: {
+    readonly retry_on: string;
+    readonly num_retries?: number;
+    readonly per_try_timeout_ms?: number;
+  };
+  readonly shadow?: { readonly cluster: string };
+  readonly request_headers_to_add?: readonly { readonly key: string; readonly value: string }[];
+  readonly cors?: {
+    readonly allow_origin?: readonly string[];
+    readonly allow_methods?: string;
+    readonly allow_headers?: string;
+    readonly expose_headers?: string;
+    readonly max_age?: string;
+    readonly allow_credentials?: boolean;
+  };
+  readonly decorator?: { readonly operation: string };
 }
 
 export interface V1VirtualHost {

@@ -7,6 +7,8 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import type { MeshIndexes } from '../mesh-index';
+import { proxySource, sourceKey } from '../plan/proxy-source';
+import type { RouteDefaults } from '../plan/route-plan';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
 import { inboundClusters, outboundClusters } from './cds';
@@ -46,6 +48,8 @@ export class V1Renderer {
     private readonly cache: RenderCache,
     private readonly mesh: MeshIndexes,
     readonly options: V1RenderOptions,
+    /** What routes that do not say get (the default retry policy). */
+    readonly defaults: RouteDefaults = {},
   ) {}
 
   sds(snapshot: Snapshot, key: ServiceKey): EncodedBody {
@@ -86,11 +90,12 @@ export class V1Renderer {
       ports.length === 0
         ? ''
         : `${proxy.ip ?? ''} ${ports.map((p) => `${p.port}/${p.servicePort.protocol}`)}`;
+    const source = proxySource(this.mesh, snapshot, proxy);
     return this.cache.get(
-      `v1 lds ${snapshot.version} ${proxy.type} ${ownKey}`,
+      `v1 lds ${snapshot.version} ${proxy.type} ${ownKey} ${sourceKey(this.mesh, snapshot, source)}`,
       () => {
         const own = ownListeners(this.mesh, snapshot, proxy, this.options);
-        const shared = sharedListeners(this.mesh, snapshot, proxy.type, this.options);
+        const shared = sharedListeners(this.mesh, snapshot, proxy.type, this.options, source);
         const taken = new Set(own.map((l) => l.address));
         // A VIP equal to the proxy's own IP: the proxy's own listener keeps the address.
         const listeners = [...own, ...shared.filter((l) => !taken.has(l.address))];
@@ -104,8 +109,9 @@ export class V1Renderer {
   rds(snapshot: Snapshot, routeConfigName: string, proxy: ProxyIdentity): EncodedBody {
     const port = routeConfigPortOf(routeConfigName);
     const domain = this.mesh.effectiveDomain(snapshot, proxy.domain);
-    return this.body(`v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain}`, () =>
-      JSON.stringify(renderRds(this.mesh, snapshot, routeConfigName, { domain })),
+    const source = sourceKey(this.mesh, snapshot, proxySource(this.mesh, snapshot, proxy));
+    return this.body(`v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain} ${source}`, () =>
+      JSON.stringify(renderRds(this.mesh, snapshot, routeConfigName, proxy, this.defaults, domain)),
     );
   }
 

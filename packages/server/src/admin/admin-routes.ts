@@ -69,7 +69,7 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
           {
             proxy,
             version: snapshot.version,
-            v1: v1ProxyConfig(renderer.mesh, snapshot, proxy, renderer.v1.options),
+            v1: v1ProxyConfig(renderer.mesh, snapshot, proxy, renderer.v1.options, renderer.v1.defaults),
           },
           ...sections,
         ),

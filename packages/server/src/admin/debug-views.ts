@@ -13,6 +13,7 @@ import {
   renderSds,
   type LdsResponse,
   type MeshIndexes,
+  type RouteDefaults,
   type V1RenderOptions,
 } from '@sextant/envoy';
 import type { MeshState } from '../mesh-state';
@@ -69,11 +70,12 @@ export function v1ProxyConfig(
   snapshot: Snapshot,
   proxy: ProxyIdentity,
   options: V1RenderOptions,
+  defaults: RouteDefaults = {},
 ) {
   const listeners = renderLds(indexes, snapshot, proxy, options);
   const clusters = renderCds(indexes, snapshot, proxy, options);
   const routes = Object.fromEntries(
-    rdsNames(listeners).map((name) => [name, renderRds(indexes, snapshot, name, proxy)]),
+    rdsNames(listeners).map((name) => [name, renderRds(indexes, snapshot, name, proxy, defaults)]),
   );
   const endpoints = Object.fromEntries(
     indexes.sortedEntries(snapshot).flatMap(({ service }) =>

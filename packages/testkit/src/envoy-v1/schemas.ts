@@ -342,6 +342,56 @@ const httpFilter = {
   },
   allOf: [
     {
+      // The v1 fault filter (spec: traffic-rules §3.3, Envoy 1.5 api-v1 http_filters/fault_filter).
+      if: { properties: { name: { const: 'fault' } } },
+      then: {
+        properties: {
+          type: { const: 'decoder' },
+          config: {
+            type: 'object',
+            additionalProperties: false,
+            anyOf: [{ required: ['abort'] }, { required: ['delay'] }],
+            properties: {
+              abort: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['abort_percent', 'http_status'],
+                properties: {
+                  abort_percent: { type: 'integer', minimum: 0, maximum: 100 },
+                  http_status: { type: 'integer', minimum: 200, maximum: 599 },
+                },
+              },
+              delay: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['type', 'fixed_delay_percent', 'fixed_duration_ms'],
+                properties: {
+                  type: { const: 'fixed' },
+                  fixed_delay_percent: { type: 'integer', minimum: 0, maximum: 100 },
+                  fixed_duration_ms: { type: 'integer', minimum: 1 },
+                },
+              },
+              upstream_cluster: { type: 'string' },
+              headers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name'],
+                  properties: {
+                    name: { type: 'string' },
+                    value: { type: 'string' },
+                    regex: { type: 'boolean' },
+                  },
+                },
+              },
+              downstream_nodes: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    {
       if: { properties: { name: { const: 'router' } } },
       then: {
         properties: {
