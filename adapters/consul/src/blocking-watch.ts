@@ -1,4 +1,4 @@
-import { Backoff, sleep, WatchPacer, type SharedTokenBucket } from '@sextant/adapter-kit';
+import { answeredEarly, Backoff, sleep, WatchPacer, type SharedTokenBucket } from '@sextant/adapter-kit';
 import { silentLogger, type Logger } from '@sextant/core';
 import { nextIndex, type IndexStep } from './blocking-index';
 import type { ConsulAnswer } from './consul-api';
@@ -31,13 +31,6 @@ export interface BlockingWatchOptions<T> {
   readonly rateLimit: SharedTokenBucket;
   readonly logger?: Logger;
 }
-
-/**
- * An answer that came back before this share of its wait had passed was early: something
- * changed (or Consul says so), and re-reading at once could become a tight loop. One that waited
- * longer paced itself. Not the whole wait: a timer may fire a little early by another clock.
- */
-export const EARLY_SHARE_OF_WAIT = 0.9;
 
 /**
  * One blocking query loop (platform-apis.md §1.5): read with the last index, hand on a body when
@@ -184,7 +177,7 @@ export class BlockingWatch<T> {
     this.options.gate.succeeded(ticket);
     this.recoverAlone();
     // A read from 0 answers at once by design; a blocking one that did is a wake-up.
-    this.early = index > 0n && performance.now() - sentAt < waitMs * EARLY_SHARE_OF_WAIT;
+    this.early = index > 0n && answeredEarly(performance.now() - sentAt, waitMs);
     // A resync asked during the request wins over the index this answer carries (the probe's own
     // answer, read from 0, is the resync its success asks for).
     const resyncAsked = this.resyncAsked && !ticket.probe;

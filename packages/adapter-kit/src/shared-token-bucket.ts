@@ -1,7 +1,12 @@
 import { systemClock, type Clock } from './clock';
 
-/** Where a request waits for its token: urgent requests are served before routine ones. */
-export type Lane = 'urgent' | 'routine';
+/**
+ * Where a request waits for its token, served in this order: `urgent` (known to carry a change),
+ * `quiet` (from a watch woken rarely), `busy` (from a watch woken often).
+ */
+export type Lane = 'urgent' | 'quiet' | 'busy';
+
+const LANES: readonly Lane[] = ['urgent', 'quiet', 'busy'];
 
 /** A request's place in a SharedTokenBucket's line. */
 export interface TokenRequest {
@@ -29,15 +34,15 @@ const REFUSED: TokenRequest = { granted: Promise.resolve(false), promote: () => 
  * those) keep listening: it draws on what the adapter as a whole has left, not on a small
  * allowance of its own that the wake-ups used up just before a real change arrives.
  *
- * Requests that find the bucket empty wait in two lanes, each first come first served, urgent
- * before routine. A watch has one request at a time, so each lane is round robin between
- * watches: none waits longer than the line ahead of it takes to drain.
+ * Requests that find the bucket empty wait in lanes, each first come first served, one lane
+ * after the other (see Lane). A watch has one request at a time, so each lane is round robin
+ * between watches: none waits longer than the line ahead of it takes to drain.
  */
 export class SharedTokenBucket {
   /** Tokens in the bucket, fractional while one is being earned. */
   private tokens: number;
   private updatedAt: number;
-  private readonly lanes: Record<Lane, Waiter[]> = { urgent: [], routine: [] };
+  private readonly lanes: Record<Lane, Waiter[]> = { urgent: [], quiet: [], busy: [] };
   /** Stops the loop that hands out tokens to waiters; set while there are any. */
   private dispatcher: AbortController | undefined;
 
@@ -52,14 +57,14 @@ export class SharedTokenBucket {
 
   /** Requests waiting for a token. */
   get waiting(): number {
-    return this.lanes.urgent.length + this.lanes.routine.length;
+    return LANES.reduce((sum, lane) => sum + this.lanes[lane].length, 0);
   }
 
   /**
    * Asks for a token: granted at once while the bucket has one and nobody waits, else when its
    * turn comes. A waiter whose signal aborts leaves the line (and takes no token).
    */
-  request(signal: AbortSignal, lane: Lane = 'routine'): TokenRequest {
+  request(signal: AbortSignal, lane: Lane = 'busy'): TokenRequest {
     if (signal.aborted) return REFUSED;
     if (this.waiting === 0 && this.takeNow()) return GRANTED;
     let waiter: Waiter | undefined;
@@ -108,7 +113,7 @@ export class SharedTokenBucket {
     const stop = new AbortController();
     this.dispatcher = stop;
     while (!stop.signal.aborted) {
-      const next = this.lanes.urgent[0] ?? this.lanes.routine[0];
+      const next = this.lanes.urgent[0] ?? this.lanes.quiet[0] ?? this.lanes.busy[0];
       if (!next) break;
       if (this.takeNow()) {
         this.leave(next);

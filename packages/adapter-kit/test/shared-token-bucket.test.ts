@@ -1,15 +1,11 @@
-import { SharedTokenBucket } from '../src';
+import { SharedTokenBucket, type Lane } from '../src';
 import { steppedClock } from './support/stepped-clock';
 
-/** Requests `names` in order, recording the time each is granted at. */
+/** Asks for tokens by name, recording the order and the time each is granted at. */
 function requester(bucket: SharedTokenBucket, time: ReturnType<typeof steppedClock>) {
   const granted: string[] = [];
   const at: Record<string, number> = {};
-  const ask = (
-    name: string,
-    lane: 'urgent' | 'routine' = 'routine',
-    signal = new AbortController().signal,
-  ) => {
+  const ask = (name: string, lane: Lane = 'busy', signal = new AbortController().signal) => {
     const request = bucket.request(signal, lane);
     void request.granted.then((ok) => {
       if (!ok) return;
@@ -50,18 +46,20 @@ describe('SharedTokenBucket', () => {
     expect(r.at.e).toBe(10_100);
   });
 
-  it('serves the urgent lane first, each lane in order, and promotes a waiting request', async () => {
+  it('serves urgent, then quiet, then busy requests, each lane in order, and promotes a waiting one', async () => {
     const time = steppedClock();
     const bucket = new SharedTokenBucket(1, 100, time.clock);
     const r = requester(bucket, time);
     r.ask('first');
-    r.ask('routine-1');
-    const late = r.ask('routine-2');
+    r.ask('busy-1');
+    const late = r.ask('busy-2');
+    r.ask('quiet-1', 'quiet');
+    const quiet = r.ask('quiet-2', 'quiet');
     r.ask('urgent-1', 'urgent');
-    r.ask('urgent-2', 'urgent');
     late.promote();
-    await time.advance(500);
-    expect(r.granted).toEqual(['first', 'urgent-1', 'urgent-2', 'routine-2', 'routine-1']);
+    quiet.promote();
+    await time.advance(600);
+    expect(r.granted).toEqual(['first', 'urgent-1', 'busy-2', 'quiet-2', 'quiet-1', 'busy-1']);
   });
 
   it('gives no token to a waiter whose signal aborts, and leaves no sleep behind once nobody waits', async () => {
@@ -70,7 +68,7 @@ describe('SharedTokenBucket', () => {
     const r = requester(bucket, time);
     r.ask('a');
     const controller = new AbortController();
-    const request = r.ask('b', 'routine', controller.signal);
+    const request = r.ask('b', 'busy', controller.signal);
     await time.advance(10);
     expect(time.pendingSleeps()).toBe(1);
     controller.abort();
@@ -80,7 +78,7 @@ describe('SharedTokenBucket', () => {
     r.ask('c');
     await time.advance(990);
     expect(r.granted).toEqual(['a', 'c']);
-    expect(bucket.request(controller.signal).granted).resolves.toBe(false);
+    await expect(bucket.request(controller.signal).granted).resolves.toBe(false);
   });
 
   it('does not limit with an interval of 0', async () => {
