@@ -18,4 +18,4 @@ export { tlsOptionsSchema, type TlsOptions, type TlsSetting } from './tls-option
 export { TokenBucket } from './token-bucket';
 export { tokenOptionsSchema, type TokenOptions, type TokenSetting } from './token-options';
 export { TokenFileError, TokenSource } from './token-source';
-export { answeredEarly, QUIET_WAKE_UPS, WatchPacer } from './watch-pacer';
+export { answeredEarly, WatchPacer } from './watch-pacer';

@@ -1,12 +1,7 @@
 import { systemClock, type Clock } from './clock';
 
-/**
- * Where a request waits for its token, served in this order: `urgent` (known to carry a change),
- * `quiet` (from a watch woken rarely), `busy` (from a watch woken often).
- */
-export type Lane = 'urgent' | 'quiet' | 'busy';
-
-const LANES: readonly Lane[] = ['urgent', 'quiet', 'busy'];
+/** Where a request waits for its token: `urgent` ones (known to carry a change) before `routine` ones. */
+export type Lane = 'urgent' | 'routine';
 
 /** A request's place in a SharedTokenBucket's line. */
 export interface TokenRequest {
@@ -34,15 +29,17 @@ const REFUSED: TokenRequest = { granted: Promise.resolve(false), promote: () => 
  * those) keep listening: it draws on what the adapter as a whole has left, not on a small
  * allowance of its own that the wake-ups used up just before a real change arrives.
  *
- * Requests that find the bucket empty wait in lanes, each first come first served, one lane
- * after the other (see Lane). A watch has one request at a time, so each lane is round robin
- * between watches: none waits longer than the line ahead of it takes to drain.
+ * Requests that find the bucket empty wait in line, first come first served. A watch has one
+ * request at a time, so the line is round robin between watches: a storm of wake-ups on k
+ * watches delays another watch's request by at most k tokens, and nobody starves. Urgent
+ * requests (a side channel says they carry a change) go before the line; they are as rare as
+ * real changes.
  */
 export class SharedTokenBucket {
   /** Tokens in the bucket, fractional while one is being earned. */
   private tokens: number;
   private updatedAt: number;
-  private readonly lanes: Record<Lane, Waiter[]> = { urgent: [], quiet: [], busy: [] };
+  private readonly lanes: Record<Lane, Waiter[]> = { urgent: [], routine: [] };
   /** Stops the loop that hands out tokens to waiters; set while there are any. */
   private dispatcher: AbortController | undefined;
 
@@ -57,14 +54,14 @@ export class SharedTokenBucket {
 
   /** Requests waiting for a token. */
   get waiting(): number {
-    return LANES.reduce((sum, lane) => sum + this.lanes[lane].length, 0);
+    return this.lanes.urgent.length + this.lanes.routine.length;
   }
 
   /**
    * Asks for a token: granted at once while the bucket has one and nobody waits, else when its
    * turn comes. A waiter whose signal aborts leaves the line (and takes no token).
    */
-  request(signal: AbortSignal, lane: Lane = 'busy'): TokenRequest {
+  request(signal: AbortSignal, lane: Lane = 'routine'): TokenRequest {
     if (signal.aborted) return REFUSED;
     if (this.waiting === 0 && this.takeNow()) return GRANTED;
     let waiter: Waiter | undefined;
@@ -113,7 +110,7 @@ export class SharedTokenBucket {
     const stop = new AbortController();
     this.dispatcher = stop;
     while (!stop.signal.aborted) {
-      const next = this.lanes.urgent[0] ?? this.lanes.quiet[0] ?? this.lanes.busy[0];
+      const next = this.lanes.urgent[0] ?? this.lanes.routine[0];
       if (!next) break;
       if (this.takeNow()) {
         this.leave(next);

@@ -39,13 +39,4 @@ export class TokenBucket {
     const wait = this.fullAt - this.burst * this.intervalMs - now;
     if (wait > 0) await this.clock.sleep(wait, signal);
   }
-
-  /** Takes a token if one is there now, without waiting; says whether it did. */
-  tryTake(): boolean {
-    const now = this.clock.now();
-    const fullAt = Math.max(this.fullAt, now) + this.intervalMs;
-    if (fullAt - this.burst * this.intervalMs > now) return false;
-    this.fullAt = fullAt;
-    return true;
-  }
 }

@@ -5,7 +5,7 @@ import { steppedClock } from './support/stepped-clock';
 function requester(bucket: SharedTokenBucket, time: ReturnType<typeof steppedClock>) {
   const granted: string[] = [];
   const at: Record<string, number> = {};
-  const ask = (name: string, lane: Lane = 'busy', signal = new AbortController().signal) => {
+  const ask = (name: string, lane: Lane = 'routine', signal = new AbortController().signal) => {
     const request = bucket.request(signal, lane);
     void request.granted.then((ok) => {
       if (!ok) return;
@@ -46,20 +46,18 @@ describe('SharedTokenBucket', () => {
     expect(r.at.e).toBe(10_100);
   });
 
-  it('serves urgent, then quiet, then busy requests, each lane in order, and promotes a waiting one', async () => {
+  it('serves waiters first come first served, urgent ones first, and promotes a waiting one', async () => {
     const time = steppedClock();
     const bucket = new SharedTokenBucket(1, 100, time.clock);
     const r = requester(bucket, time);
     r.ask('first');
-    r.ask('busy-1');
-    const late = r.ask('busy-2');
-    r.ask('quiet-1', 'quiet');
-    const quiet = r.ask('quiet-2', 'quiet');
+    r.ask('routine-1');
+    const late = r.ask('routine-2');
+    r.ask('routine-3');
     r.ask('urgent-1', 'urgent');
     late.promote();
-    quiet.promote();
-    await time.advance(600);
-    expect(r.granted).toEqual(['first', 'urgent-1', 'busy-2', 'quiet-2', 'quiet-1', 'busy-1']);
+    await time.advance(500);
+    expect(r.granted).toEqual(['first', 'urgent-1', 'routine-2', 'routine-1', 'routine-3']);
   });
 
   it('gives no token to a waiter whose signal aborts, and leaves no sleep behind once nobody waits', async () => {
@@ -68,7 +66,7 @@ describe('SharedTokenBucket', () => {
     const r = requester(bucket, time);
     r.ask('a');
     const controller = new AbortController();
-    const request = r.ask('b', 'busy', controller.signal);
+    const request = r.ask('b', 'routine', controller.signal);
     await time.advance(10);
     expect(time.pendingSleeps()).toBe(1);
     controller.abort();

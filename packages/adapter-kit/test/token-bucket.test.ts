@@ -54,17 +54,6 @@ describe('TokenBucket', () => {
     expect(time.sleeps).toEqual([100]);
   });
 
-  it('tryTake takes a token only when one is there, never waiting', () => {
-    const time = manualClock(false);
-    const bucket = new TokenBucket(2, 1000, time.clock);
-    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([true, true, false]);
-    time.advance(999);
-    expect(bucket.tryTake()).toBe(false);
-    time.advance(1);
-    expect([bucket.tryTake(), bucket.tryTake()]).toEqual([true, false]);
-    expect(time.sleeps).toEqual([]);
-  });
-
   it('does not limit with an interval of 0', async () => {
     const time = manualClock(false);
     const bucket = new TokenBucket(1, 0, time.clock);
