@@ -1,4 +1,5 @@
 import { Redactor, TokenSource } from '@sextant/adapter-kit';
+import { waitFor } from '@sextant/testkit';
 import { FakeNomad, testCertificates, TEST_SERVER_NAME, type FakeNomadOptions } from '@sextant/testkit/nomad';
 import {
   NomadClient,
@@ -195,7 +196,7 @@ describe('NomadClient', () => {
     it('hands on each line as it arrives', async () => {
       await startNomad();
       const { seen, done } = await lines(client(), (seen) => seen.length === 2);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => nomad.openStreams() === 1);
       nomad.register({ ServiceName: 'web', Address: '10.0.0.1', Port: 1, AllocID: 'a' });
       await expect(done).rejects.toBeDefined();
       expect(seen[0]).toBe('{}');
@@ -205,7 +206,7 @@ describe('NomadClient', () => {
     it('gives up on a line longer than the limit instead of buffering it', async () => {
       await startNomad();
       const { done } = await lines(client(), () => false, 500);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => nomad.openStreams() === 1);
       nomad.register({ ServiceName: 'web', Address: '10.0.0.1', Port: 1, Tags: ['x'.repeat(2000)] });
       const error = await failure(done);
       expect([error.kind, error.message]).toEqual([
