@@ -124,7 +124,8 @@ describe('nomad adapter: convergence under churn', () => {
     const deregistered = performance.now();
     nomad.deregister(leaving);
     await waitFor(() => endpoints(a.sink, WEB)?.length === 2, { timeoutMs: 15_000, intervalMs: 5 });
-    expect(performance.now() - deregistered).toBeLessThan(1500);
+    // One token (250 ms) and a read, where waiting its turn takes at least 20 × 250 ms.
+    expect(performance.now() - deregistered).toBeLessThan(3000);
   });
 
   describe('without the event stream', () => {
@@ -175,7 +176,7 @@ describe('nomad adapter: convergence under churn', () => {
     const written = row?.ModifyIndex as number;
     // The adapter has the event once the api service's watch starts (the list named it).
     await waitFor(() => a.sink.services.has('api.default.nomad'));
-    await delay(50);
+    await delay(200);
     nomad.closeStreams();
     await waitFor(() => nomad.requests.filter((r) => r.path === '/v1/event/stream').length === 2);
     const resumed = nomad.requests.filter((r) => r.path === '/v1/event/stream')[1];
