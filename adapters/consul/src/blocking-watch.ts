@@ -1,4 +1,4 @@
-import { Backoff, sleep, TokenBucket } from '@sextant/adapter-kit';
+import { answeredEarly, Backoff, sleep, WatchPacer, type SharedTokenBucket } from '@sextant/adapter-kit';
 import { silentLogger, type Logger } from '@sextant/core';
 import { nextIndex, type IndexStep } from './blocking-index';
 import type { ConsulAnswer } from './consul-api';
@@ -27,24 +27,23 @@ export interface BlockingWatchOptions<T> {
   readonly slots?: RequestSlots;
   /** The wait to ask for now (it shrinks when slots are scarce). */
   readonly waitMs: () => number;
-  /** Requests in a burst, then one per `rateIntervalMs`. */
-  readonly rateBurst?: number;
-  readonly rateIntervalMs?: number;
+  /** The adapter's budget for re-reads after early answers (the `rateLimit` option), shared by every watch. */
+  readonly rateLimit: SharedTokenBucket;
   readonly logger?: Logger;
 }
 
-export const DEFAULT_RATE_BURST = 3;
-export const DEFAULT_RATE_INTERVAL_MS = 1000;
-
 /**
  * One blocking query loop (platform-apis.md §1.5): read with the last index, hand on a body when
- * the index moves, follow Consul's index rules, space requests with a token bucket, and let the
- * datacenter's FaultGate hold it back while Consul fails. It never throws; `done` resolves once
- * its last request has settled after `cancel()` or the parent signal's abort.
+ * the index moves, follow Consul's index rules, re-read after an early answer only with a token
+ * of the adapter's shared budget, and let the datacenter's FaultGate hold it back while Consul
+ * fails. It never throws; `done` resolves once its last request has settled after `cancel()` or
+ * the parent signal's abort.
  */
 export class BlockingWatch<T> {
   private readonly controller = new AbortController();
-  private readonly bucket: TokenBucket;
+  private readonly pacer: WatchPacer;
+  /** The last answer came back early: the next request needs a token of the shared budget. */
+  private early = false;
   private readonly ownBackoff = new Backoff(30_000, 5 * 60_000);
   private readonly logger: Logger;
   private index = 0n;
@@ -61,10 +60,7 @@ export class BlockingWatch<T> {
     private readonly options: BlockingWatchOptions<T>,
     parent: AbortSignal,
   ) {
-    this.bucket = new TokenBucket(
-      options.rateBurst ?? DEFAULT_RATE_BURST,
-      options.rateIntervalMs ?? DEFAULT_RATE_INTERVAL_MS,
-    );
+    this.pacer = new WatchPacer(options.rateLimit);
     this.logger = options.logger ?? silentLogger;
     if (parent.aborted) this.controller.abort();
     else
@@ -91,19 +87,22 @@ export class BlockingWatch<T> {
     this.index = 0n;
     this.resyncAsked = true;
     this.priority = 'urgent';
+    this.pacer.hint();
     this.waitingForSlot?.promote();
     this.request?.abort();
   }
 
-  /** The service is known to have changed: if waiting for a slot, go first. */
+  /** The service is known to have changed: if waiting for a token or a slot, go first. */
   hint(): void {
+    this.pacer.hint();
     this.waitingForSlot?.promote();
   }
 
   private async loop(): Promise<void> {
     const signal = this.controller.signal;
     while (!signal.aborted) {
-      await this.bucket.take(signal);
+      if (this.early) await this.pacer.beforeReread(signal);
+      this.early = false;
       const ticket = await this.options.gate.enter(signal);
       if (!ticket) break;
       const release = await this.slot(signal);
@@ -142,10 +141,12 @@ export class BlockingWatch<T> {
     // for a whole wait though Consul is back. Its answer is a read from 0, a resync in itself.
     const index = ticket.probe ? 0n : this.index;
     this.resyncAsked = false;
+    const waitMs = this.options.waitMs();
+    const sentAt = performance.now();
     let answer: ConsulAnswer<T> | undefined;
     let failure: unknown;
     try {
-      answer = await this.options.fetch(index, this.options.waitMs(), request.signal);
+      answer = await this.options.fetch(index, waitMs, request.signal);
     } catch (error) {
       failure = error;
     } finally {
@@ -175,6 +176,8 @@ export class BlockingWatch<T> {
     }
     this.options.gate.succeeded(ticket);
     this.recoverAlone();
+    // A read from 0 answers at once by design; a blocking one that did is a wake-up.
+    this.early = index > 0n && answeredEarly(performance.now() - sentAt, waitMs);
     // A resync asked during the request wins over the index this answer carries (the probe's own
     // answer, read from 0, is the resync its success asks for).
     const resyncAsked = this.resyncAsked && !ticket.probe;

@@ -1,4 +1,12 @@
-import { Backoff, readTlsFiles, Redactor, sleep, TokenSource, type TlsMaterial } from '@sextant/adapter-kit';
+import {
+  Backoff,
+  readTlsFiles,
+  Redactor,
+  SharedTokenBucket,
+  sleep,
+  TokenSource,
+  type TlsMaterial,
+} from '@sextant/adapter-kit';
 import {
   formatProblem,
   type Adapter,
@@ -92,6 +100,7 @@ export class ConsulAdapter implements Adapter {
           },
           hostname: settings.hostname,
           waitMs: settings.waitMs,
+          rateLimit: new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs),
           logger,
           onDenied,
           ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),

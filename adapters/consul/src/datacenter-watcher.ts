@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { HostnameTemplate } from '@sextant/adapter-kit';
+import type { HostnameTemplate, SharedTokenBucket } from '@sextant/adapter-kit';
 import { isValidHostname, type Logger } from '@sextant/core';
 import type { AdapterStatusReporter } from './adapter-status';
 import { BlockingWatch } from './blocking-watch';
@@ -21,6 +21,8 @@ export interface WatcherContext {
   readonly hostname: HostnameTemplate;
   /** The full blocking wait, for the catalog and accelerator watches. */
   readonly waitMs: number;
+  /** The adapter's budget for re-reads after early answers, shared by every watch of every datacenter. */
+  readonly rateLimit: SharedTokenBucket;
   readonly logger: Logger;
   /** Consul refused the token: re-read a token file before the next try. */
   readonly onDenied: () => void;
@@ -95,6 +97,7 @@ export class DatacenterWatcher {
           context.status.setFault(`${name} catalog`, fault && `${name}: ${fault.message}`),
         gate: this.gate,
         waitMs: () => context.waitMs,
+        rateLimit: context.rateLimit,
         logger: this.logger,
       },
       this.controller.signal,
@@ -179,6 +182,7 @@ export class DatacenterWatcher {
         gate: this.gate,
         slots: this.context.budget.slots,
         waitMs: () => this.context.budget.healthWaitMs(),
+        rateLimit: this.context.rateLimit,
         logger: this.logger,
       },
       this.controller.signal,
@@ -269,6 +273,7 @@ export class DatacenterWatcher {
           gate: this.gate,
           health: this.context.rules.health,
           waitMs: this.context.waitMs,
+          rateLimit: this.context.rateLimit,
           logger: this.logger,
           onChanged: (checks) => this.hint(checks),
         },

@@ -1,11 +1,9 @@
+import type { SharedTokenBucket } from '@sextant/adapter-kit';
 import type { Logger } from '@sextant/core';
 import { BlockingWatch } from './blocking-watch';
 import type { ConsulApi } from './consul-api';
 import type { FaultGate } from './fault-gate';
 import type { HealthRule } from './options';
-
-export const ACCELERATOR_RATE_BURST = 5;
-export const ACCELERATOR_RATE_INTERVAL_MS = 200;
 
 /** Where a check that changed state belongs: its service, or (a node check) every service on the node. */
 export interface ChangedCheck {
@@ -20,6 +18,7 @@ export interface AcceleratorOptions {
   readonly gate: FaultGate;
   readonly health: HealthRule;
   readonly waitMs: number;
+  readonly rateLimit: SharedTokenBucket;
   readonly logger: Logger;
   /** Checks that entered or left a non-passing state since the last answer. */
   readonly onChanged: (checks: readonly ChangedCheck[]) => void;
@@ -57,9 +56,7 @@ export class HealthAccelerator {
           },
           gate: options.gate,
           waitMs: () => options.waitMs,
-          // One watch per datacenter whose answers are small: it may go faster than a service's watch.
-          rateBurst: ACCELERATOR_RATE_BURST,
-          rateIntervalMs: ACCELERATOR_RATE_INTERVAL_MS,
+          rateLimit: options.rateLimit,
           logger: options.logger,
         },
         parent,

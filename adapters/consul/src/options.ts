@@ -1,7 +1,9 @@
 import {
+  rateLimitOptionsSchema,
   serviceSelectionSchema,
   tlsOptionsSchema,
   tokenOptionsSchema,
+  type RateLimitOptions,
   type ServiceSelectionOptions,
   type TlsOptions,
 } from '@sextant/adapter-kit';
@@ -33,6 +35,11 @@ export interface ConsulAdapterOptions {
   readonly maxConcurrentRequests?: number;
   /** With more services than request slots, every service is re-read at least this often. */
   readonly maxStaleness?: string;
+  /**
+   * All watches together: re-reads after a blocking query answered early, `burst` back to back,
+   * then one per `interval`. Default 100 and `20ms` (50 a second).
+   */
+  readonly rateLimit?: RateLimitOptions;
   /** With `datacenters: ["*"]`, how often the list of datacenters is re-read. */
   readonly datacenterRefresh?: string;
 }
@@ -60,6 +67,9 @@ export const DEFAULTS = {
   maxStaleness: '30s',
   datacenterRefresh: '1m',
   exclude: ['consul'],
+  // Room for a write that wakes a hundred watches at once, and for a steady 50 wake-ups a
+  // second across the catalog; Consul's agents answer far more.
+  rateLimit: { burst: 100, interval: '20ms' },
 } as const;
 
 export const consulAdapterOptionsSchema = {
@@ -105,6 +115,7 @@ export const consulAdapterOptionsSchema = {
     maxConcurrentRequests: { type: 'integer', minimum: 4, default: DEFAULTS.maxConcurrentRequests },
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
     datacenterRefresh: { type: 'string', format: 'duration', default: DEFAULTS.datacenterRefresh },
+    rateLimit: rateLimitOptionsSchema(DEFAULTS.rateLimit),
   },
   // Services of several datacenters need {dc} in their hostname, or two would share one name.
   if: {

@@ -21,6 +21,8 @@ export interface ConsulSettings {
   readonly hostname: HostnameTemplate;
   readonly maxConcurrentRequests: number;
   readonly maxStalenessMs: number;
+  /** The budget of re-reads after early answers, for every watch together. */
+  readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
 }
 
 /** Consul caps a blocking wait at 10 minutes (max_query_time). */
@@ -55,6 +57,10 @@ export function resolveSettings(
       hostname: new HostnameTemplate(options.hostname ?? DEFAULTS.hostname),
       maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULTS.maxConcurrentRequests,
       maxStalenessMs: durationMs(options.maxStaleness ?? DEFAULTS.maxStaleness),
+      rateLimit: {
+        burst: options.rateLimit?.burst ?? DEFAULTS.rateLimit.burst,
+        intervalMs: durationMs(options.rateLimit?.interval ?? DEFAULTS.rateLimit.interval),
+      },
     },
   };
 }

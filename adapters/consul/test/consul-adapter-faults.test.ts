@@ -190,13 +190,13 @@ describe('consul adapter: faults', () => {
 
   it('treats X-Consul-Index 0 as 1 and does not loop tightly on it', async () => {
     fake.addInstance({ service: 'web', address: '10.0.0.1', port: 80 });
-    const a = start({ address: fake.url, wait: '5s' });
+    const a = start({ address: fake.url, wait: '5s', rateLimit: { burst: 3, interval: '1s' } });
     await ready(a);
     const before = fake.requestsTo('/v1/catalog/services').length;
     fake.faults.zeroIndex({ path: '/v1/catalog/services' });
     fake.touchService('web');
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    // Every answer comes back at once (index 1 < the catalog's), so the token bucket paces it: ~1/s.
+    // Every answer comes back at once (index 1 < the catalog's), so the rate limit paces it: ~1/s.
     const sent = fake.requestsTo('/v1/catalog/services').length - before;
     expect(sent).toBeGreaterThanOrEqual(2);
     expect(sent).toBeLessThanOrEqual(6);

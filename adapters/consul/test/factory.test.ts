@@ -44,6 +44,7 @@ describe('consul adapter factory and options', () => {
       maxConcurrentRequests: 100,
       maxStaleness: '30s',
       datacenterRefresh: '1m',
+      rateLimit: { burst: 100, interval: '20ms' },
     });
   });
 
@@ -57,6 +58,7 @@ describe('consul adapter factory and options', () => {
         datacenters: ['dc 1'],
         services: { include: 'web' },
         maxConcurrentRequests: 2,
+        rateLimit: { burst: 0, interval: 'often' },
         acl: true,
       },
       { at: ['adapters', 1] },
@@ -71,6 +73,8 @@ describe('consul adapter factory and options', () => {
       'adapters[1].health: expected one of "passing", "passing-or-warning", got "warning"',
       'adapters[1].wait: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',
       'adapters[1].maxConcurrentRequests: must be >= 4 (2)',
+      'adapters[1].rateLimit.burst: must be >= 1 (0)',
+      'adapters[1].rateLimit.interval: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("often")',
     ]);
   });
 

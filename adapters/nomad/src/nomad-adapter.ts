@@ -2,6 +2,7 @@ import {
   Backoff,
   readTlsFiles,
   Redactor,
+  SharedTokenBucket,
   sleep,
   TlsFileError,
   TokenSource,
@@ -36,7 +37,9 @@ export class NomadAdapter implements Adapter {
     const tls = await this.readTls(sink, logger, signal);
     if (signal.aborted) return;
     const { settings } = this;
-    const slots = new RequestSlots(settings.maxConcurrentRequests, settings.maxStalenessMs);
+    // The event stream holds one connection of the bound for itself.
+    const streams = settings.eventStream ? 1 : 0;
+    const slots = new RequestSlots(settings.maxConcurrentRequests - streams, settings.maxStalenessMs);
     const client = new NomadClient(
       {
         address: settings.address,
@@ -59,7 +62,8 @@ export class NomadAdapter implements Adapter {
         perPage: settings.perPage,
         blocking: new Gate(),
       };
-      await new NomadSync({ settings, reads, sink, logger }, signal).run();
+      const rateLimit = new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs);
+      await new NomadSync({ settings, reads, rateLimit, sink, logger }, signal).run();
     } finally {
       await client.close();
     }

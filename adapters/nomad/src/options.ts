@@ -1,7 +1,9 @@
 import {
+  rateLimitOptionsSchema,
   serviceSelectionSchema,
   tlsOptionsSchema,
   tokenOptionsSchema,
+  type RateLimitOptions,
   type ServiceSelectionOptions,
   type TlsOptions,
 } from '@sextant/adapter-kit';
@@ -37,8 +39,13 @@ export interface NomadAdapterOptions {
   readonly maxConcurrentRequests?: number;
   /** With more watches than request slots, every service is re-read at least this often. Default `30s`. */
   readonly maxStaleness?: string;
-  /** Per watch: `burst` requests back to back, then one per `interval`. Default 5 and `1s`. */
-  readonly rateLimit?: { readonly burst?: number; readonly interval?: string };
+  /**
+   * All watches together: re-reads after a blocking query answered early, `burst` back to back,
+   * then one per `interval`. Default 100 and `20ms` (50 a second).
+   */
+  readonly rateLimit?: RateLimitOptions;
+  /** Follow `/v1/event/stream?topic=Service` to learn which service changed. Default true. */
+  readonly eventStream?: boolean;
   /** Backoff after a failed request: `initial`, doubling (with jitter) up to `max`. Default `1s`, `30s`. */
   readonly retry?: { readonly initial?: string; readonly max?: string };
 }
@@ -66,9 +73,10 @@ export const DEFAULTS = {
   // Nomad refuses a client IP more than 100 connections by default (limits.http_max_conns_per_client).
   maxConcurrentRequests: 64,
   maxStaleness: '30s',
-  // A rollout step's few changes pass at once; a service changing without pause is read once a
-  // second, so Envoy stops sending to a deregistered allocation within about a second.
-  rateLimit: { burst: 5, interval: '1s' },
+  // Room for a write that wakes a hundred watches at once (Nomad's index is table-wide), and for
+  // a steady 50 wake-ups a second across the cluster.
+  rateLimit: { burst: 100, interval: '20ms' },
+  eventStream: true,
   retry: { initial: '1s', max: '30s' },
 } as const;
 
@@ -127,15 +135,8 @@ export const nomadAdapterOptionsSchema = {
     perPage: { type: 'integer', minimum: 1 },
     maxConcurrentRequests: { type: 'integer', minimum: 4, default: DEFAULTS.maxConcurrentRequests },
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
-    rateLimit: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        burst: { type: 'integer', minimum: 1, default: DEFAULTS.rateLimit.burst },
-        interval: { type: 'string', format: 'duration', default: DEFAULTS.rateLimit.interval },
-      },
-    },
+    rateLimit: rateLimitOptionsSchema(DEFAULTS.rateLimit),
+    eventStream: { type: 'boolean', default: DEFAULTS.eventStream },
     retry: {
       type: 'object',
       additionalProperties: false,

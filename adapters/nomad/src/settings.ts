@@ -31,7 +31,10 @@ export interface NomadSettings {
   readonly perPage: number | undefined;
   readonly maxConcurrentRequests: number;
   readonly maxStalenessMs: number;
+  /** The budget of re-reads after early answers, for every watch together. */
   readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
+  /** Follow the event stream for hints of which service changed. */
+  readonly eventStream: boolean;
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
   readonly mapping: MappingSettings;
 }
@@ -72,6 +75,7 @@ export function resolveSettings(
         burst: options.rateLimit?.burst ?? DEFAULTS.rateLimit.burst,
         intervalMs: durationMs(options.rateLimit?.interval ?? DEFAULTS.rateLimit.interval),
       },
+      eventStream: options.eventStream ?? DEFAULTS.eventStream,
       retry: {
         initialMs: Math.max(1, durationMs(options.retry?.initial ?? DEFAULTS.retry.initial)),
         maxMs: Math.max(1, durationMs(options.retry?.max ?? DEFAULTS.retry.max)),

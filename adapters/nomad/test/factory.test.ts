@@ -49,7 +49,8 @@ describe('nomad adapter factory and options', () => {
         servicePort: 80,
         maxConcurrentRequests: 64,
         maxStaleness: '30s',
-        rateLimit: { burst: 5, interval: '1s' },
+        rateLimit: { burst: 100, interval: '20ms' },
+        eventStream: true,
         retry: { initial: '1s', max: '30s' },
       },
     });

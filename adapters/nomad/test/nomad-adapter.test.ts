@@ -76,12 +76,13 @@ describe('nomad adapter against a fake Nomad', () => {
       });
     });
 
-    it('asks for namespace=* once, then each service in its namespace, blocking from the index it got', async () => {
+    it('asks for namespace=* once, then each service in its namespace, blocking from the index it got; then follows the event stream', async () => {
       await startNomad();
       nomad.restore(FIXTURE_INDEX, fixtureRegistrations);
       const a = start({ wait: '2m' });
       await a.waitForStatus('ready');
       await settled(4);
+      await waitFor(() => nomad.openStreams() === 1);
       const requests = nomad.requests.map((r) => `${r.path} ${new URLSearchParams(r.query).toString()}`);
       expect(requests.sort()).toEqual(
         [
@@ -93,6 +94,7 @@ describe('nomad adapter against a fake Nomad', () => {
           '/v1/service/api namespace=default&index=5107&wait=2m',
           '/v1/service/redis namespace=payments',
           '/v1/service/redis namespace=payments&index=5107&wait=2m',
+          '/v1/event/stream topic=Service&namespace=*',
         ].sort(),
       );
     });

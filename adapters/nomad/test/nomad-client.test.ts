@@ -1,4 +1,5 @@
 import { Redactor, TokenSource } from '@sextant/adapter-kit';
+import { waitFor } from '@sextant/testkit';
 import { FakeNomad, testCertificates, TEST_SERVER_NAME, type FakeNomadOptions } from '@sextant/testkit/nomad';
 import {
   NomadClient,
@@ -168,6 +169,74 @@ describe('NomadClient', () => {
         get(client({}, { ca: testCertificates.ca, servername: TEST_SERVER_NAME })),
       );
       expect(refused.kind).toBe('unreachable');
+    });
+  });
+
+  describe('streams', () => {
+    /** Lines of `/v1/event/stream` until `until` holds; then the stream is given up. */
+    async function lines(c: NomadClient, until: (lines: string[]) => boolean, maxLineLength = 1 << 20) {
+      const seen: string[] = [];
+      const controller = new AbortController();
+      const done = c.stream(
+        {
+          path: '/v1/event/stream',
+          query: { topic: 'Service' },
+          signal: controller.signal,
+          idleTimeoutMs: 5000,
+          maxLineLength,
+        },
+        (line) => {
+          seen.push(line);
+          if (until(seen)) controller.abort();
+        },
+      );
+      return { seen, done };
+    }
+
+    it('hands on each line as it arrives', async () => {
+      await startNomad();
+      const { seen, done } = await lines(client(), (seen) => seen.length === 2);
+      await waitFor(() => nomad.openStreams() === 1);
+      nomad.register({ ServiceName: 'web', Address: '10.0.0.1', Port: 1, AllocID: 'a' });
+      await expect(done).rejects.toBeDefined();
+      expect(seen[0]).toBe('{}');
+      expect(JSON.parse(seen[1] as string)).toMatchObject({ Index: nomad.index });
+    });
+
+    it('gives up on a line longer than the limit instead of buffering it', async () => {
+      await startNomad();
+      const { done } = await lines(client(), () => false, 500);
+      await waitFor(() => nomad.openStreams() === 1);
+      nomad.register({ ServiceName: 'web', Address: '10.0.0.1', Port: 1, Tags: ['x'.repeat(2000)] });
+      const error = await failure(done);
+      expect([error.kind, error.message]).toEqual([
+        'invalid',
+        'Nomad sent a line longer than 500 characters on /v1/event/stream',
+      ]);
+    });
+
+    it('gives up on a stream that falls silent, and fails a refusal as a request does', async () => {
+      await startNomad();
+      nomad.failNext({ path: '/v1/event/stream', hang: true });
+      const silent = await failure(
+        client().stream(
+          {
+            path: '/v1/event/stream',
+            query: {},
+            signal: new AbortController().signal,
+            idleTimeoutMs: 200,
+            maxLineLength: 1000,
+          },
+          () => undefined,
+        ),
+      );
+      expect([silent.kind, silent.message]).toEqual([
+        'timeout',
+        `Nomad at ${nomad.url} sent nothing on /v1/event/stream for 200ms`,
+      ]);
+      nomad.failNext({ path: '/v1/event/stream', status: 404 });
+      const { done } = await lines(client(), () => false);
+      expect((await failure(done)).message).toBe('Nomad answered 404');
     });
   });
 });

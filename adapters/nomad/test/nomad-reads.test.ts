@@ -69,7 +69,10 @@ describe('reading registrations page by page', () => {
       { index: 7, nextToken: 'default.b', body: [row('a')] },
       { index: 8, nextToken: undefined, body: [row('c')] },
     ]);
-    expect(await registrationsRead(context(client), 'default', 'web')(5, signal)).toEqual({ index: 7 });
+    expect(await registrationsRead(context(client), 'default', 'web')(5, signal)).toEqual({
+      index: 7,
+      early: true,
+    });
   });
 
   it('holds a blocking read until the gate opens, but not a first read', async () => {

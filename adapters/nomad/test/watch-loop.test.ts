@@ -1,3 +1,4 @@
+import { SharedTokenBucket } from '@sextant/adapter-kit';
 import { silentLogger } from '@sextant/core';
 import { waitFor } from '@sextant/testkit';
 import { NomadError } from '../src/nomad/nomad-error';
@@ -22,7 +23,7 @@ function scriptedRead(steps: Step[]) {
   return { read, asked };
 }
 
-const timing = { rateLimit: { burst: 100, intervalMs: 1 }, retry: { initialMs: 1, maxMs: 2 } };
+const timing = { rateLimit: new SharedTokenBucket(100, 1), retry: { initialMs: 1, maxMs: 2 } };
 
 describe('WatchLoop', () => {
   it('blocks from the last index, starts over from 0 when the index goes backwards, and never asks from 0 twice', async () => {

@@ -1,4 +1,4 @@
-import { RequestSlots } from '../src/watch/request-slots';
+import { RequestSlots, Standing } from '../src/watch/request-slots';
 import { FaultBook } from '../src/sync/fault-book';
 
 describe('RequestSlots', () => {
@@ -17,6 +17,27 @@ describe('RequestSlots', () => {
     (await d)?.();
     expect(order).toEqual(['c', 'd']);
     expect(slots.inUse()).toBe(0);
+  });
+
+  it('serves a hinted watch before the rotation, even once it waits in line', async () => {
+    const slots = new RequestSlots(1, 30_000);
+    const signal = new AbortController().signal;
+    const held = await slots.acquire(signal);
+    const order: string[] = [];
+    const wait = (name: string, standing?: Standing) =>
+      slots.acquire(signal, standing).then((release) => {
+        order.push(name);
+        release?.();
+      });
+    const changed = new Standing();
+    const waits = [wait('a'), wait('b', new Standing()), wait('changed', changed), wait('c')];
+    changed.hint();
+    held?.();
+    await Promise.all(waits);
+    expect(order).toEqual(['changed', 'a', 'b', 'c']);
+    // Served: the hint is spent once the read is done.
+    changed.served();
+    expect(changed.urgent).toBe(false);
   });
 
   it('gives up a queued request when its signal aborts, without losing a slot', async () => {

@@ -1,6 +1,6 @@
 import { fixtureRegistrations } from '@sextant/testkit/nomad';
 import { NomadError } from '../src/nomad/nomad-error';
-import { parseRegistrations, parseServiceList } from '../src/nomad/wire';
+import { parseEventLine, parseRegistrations, parseServiceList } from '../src/nomad/wire';
 
 describe('reading Nomad answers', () => {
   it('puts a service list in canonical order, whatever order Nomad sent', () => {
@@ -69,5 +69,50 @@ describe('reading Nomad answers', () => {
     expect(() => parseServiceList([{ Namespace: 'default', Services: [{ ServiceName: 7 }] }])).toThrow(
       'Nomad sent an unexpected answer: [0].Services[0].ServiceName: expected a string, got number',
     );
+  });
+
+  describe('event stream lines', () => {
+    const [first] = fixtureRegistrations;
+    const event = (type: string, topic = 'Service') => ({
+      Topic: topic,
+      Type: type,
+      Key: first?.ID,
+      Namespace: first?.Namespace,
+      FilterKeys: [first?.JobID, first?.ServiceName],
+      Index: 42,
+      Payload: { Service: { ...first, Tags: ['v1', 'http'] } },
+    });
+
+    it('reads a batch: its index and its Service events, registrations in canonical form', () => {
+      const line = JSON.stringify({
+        Index: 42,
+        Events: [event('ServiceRegistration'), event('ServiceDeregistration'), event('JobRegistered', 'Job')],
+      });
+      const batch = parseEventLine(line);
+      expect(batch?.index).toBe(42);
+      expect(batch?.events.map((e) => e.type)).toEqual(['ServiceRegistration', 'ServiceDeregistration']);
+      expect(batch?.events[0]?.registration).toEqual(
+        parseRegistrations([{ ...first, Tags: ['http', 'v1'] }])[0],
+      );
+    });
+
+    it('takes heartbeats and blank lines for nothing', () => {
+      expect(parseEventLine('{}')).toBeUndefined();
+      expect(parseEventLine('')).toBeUndefined();
+    });
+
+    it('refuses a line that is not what Nomad sends, saying where', () => {
+      expect(() => parseEventLine('{"Index":')).toThrow(/event stream sent a line that is not JSON/);
+      expect(() => parseEventLine(JSON.stringify({ Index: 1, Events: {} }))).toThrow(
+        'Nomad sent an unexpected answer: Events: expected an array, got object',
+      );
+      expect(() =>
+        parseEventLine(
+          JSON.stringify({ Index: 1, Events: [{ ...event('ServiceRegistration'), Payload: {} }] }),
+        ),
+      ).toThrow(
+        'Nomad sent an unexpected answer: Events[0].Payload.Service: expected an object, got undefined',
+      );
+    });
   });
 });

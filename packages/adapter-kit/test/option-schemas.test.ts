@@ -1,5 +1,5 @@
 import { formatProblem, validateAdapterOptions } from '@sextant/core';
-import { serviceSelectionSchema, tlsOptionsSchema, tokenOptionsSchema } from '../src';
+import { rateLimitOptionsSchema, serviceSelectionSchema, tlsOptionsSchema, tokenOptionsSchema } from '../src';
 
 /** The fragments as an adapter uses them: properties of its options schema. */
 const factory = {
@@ -11,6 +11,7 @@ const factory = {
       ...tokenOptionsSchema({ token: 'ACL token (default EXAMPLE_TOKEN).', tokenFile: 'File holding it.' }),
       tls: tlsOptionsSchema,
       services: serviceSelectionSchema,
+      rateLimit: rateLimitOptionsSchema({ burst: 100, interval: '20ms' }),
     },
   },
 };
@@ -25,6 +26,7 @@ describe('option schema fragments', () => {
         tokenFile: 'secrets/token',
         tls: { ca: 'ca.pem', cert: 'c.pem', key: 'k.pem', serverName: 'server.example' },
         services: { include: ['web*'], exclude: [], includeTags: ['mesh'], excludeTags: ['canary'] },
+        rateLimit: { burst: 20, interval: '50ms' },
       }),
     ).toEqual([]);
     expect(problems({})).toEqual([]);
@@ -40,6 +42,8 @@ describe('option schema fragments', () => {
       'services.include: expected array, got string ("web")',
     ]);
     expect(problems({ services: { include: [''] } })).toEqual(['services.include[0]: must not be empty']);
+    expect(problems({ rateLimit: { burst: 0, interval: 'soon' } })).toHaveLength(2);
+    expect(problems({ rateLimit: { perWatch: true } })[0]).toMatch(/^rateLimit\.perWatch: unknown field/);
   });
 
   it('keep token and tokenFile in that order, described as the adapter says', () => {

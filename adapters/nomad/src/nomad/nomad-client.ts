@@ -1,4 +1,5 @@
 import { isRedirect, redirectRefusal, TokenFileError, type TokenSource } from '@sextant/adapter-kit';
+import { formatDuration } from '@sextant/core';
 import { Agent, fetch } from 'undici';
 import { NomadError } from './nomad-error';
 
@@ -27,6 +28,16 @@ export interface NomadRequest {
   readonly signal: AbortSignal;
   /** Give up (a `timeout` error) when no complete answer has arrived by then. */
   readonly timeoutMs: number;
+}
+
+export interface NomadStreamRequest {
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly signal: AbortSignal;
+  /** Give up (a `timeout` error) when no line has arrived for this long, headers included. */
+  readonly idleTimeoutMs: number;
+  /** Longest line taken, in characters: a longer one is an `invalid` error (memory stays bounded). */
+  readonly maxLineLength: number;
 }
 
 /** A 200 from a blocking endpoint. */
@@ -74,6 +85,24 @@ export class NomadClient {
       // A token file rotated under us: Nomad refuses the old secret; read the file and try again.
       if (error instanceof NomadError && error.forbidden && (await this.token.changedSince(token))) {
         return this.attempt(request, await this.currentToken());
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A streaming endpoint of newline-delimited JSON (`/v1/event/stream`): calls `onLine` with each
+   * line as it arrives, and resolves when Nomad ends the stream. Fails as `get` does, and with a
+   * `timeout` when the stream falls silent for `idleTimeoutMs` (Nomad sends heartbeats), so a
+   * connection that died without a word is noticed.
+   */
+  async stream(request: NomadStreamRequest, onLine: (line: string) => void): Promise<void> {
+    const token = await this.currentToken();
+    try {
+      return await this.attemptStream(request, token, onLine);
+    } catch (error) {
+      if (error instanceof NomadError && error.forbidden && (await this.token.changedSince(token))) {
+        return this.attemptStream(request, await this.currentToken(), onLine);
       }
       throw error;
     }
@@ -147,7 +176,69 @@ export class NomadClient {
     }
   }
 
-  private url(request: NomadRequest): URL {
+  private async attemptStream(
+    request: NomadStreamRequest,
+    token: string | undefined,
+    onLine: (line: string) => void,
+  ): Promise<void> {
+    const url = this.url(request);
+    const deadline = new AbortController();
+    const onAbort = () => deadline.abort(request.signal.reason);
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const quietFor = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        deadline.abort();
+      }, request.idleTimeoutMs);
+    };
+    quietFor();
+    try {
+      if (request.signal.aborted) throw request.signal.reason;
+      const response = await fetch(url, {
+        dispatcher: this.agent,
+        signal: deadline.signal,
+        redirect: 'manual',
+        headers: { Accept: 'application/json', ...(token !== undefined && { 'X-Nomad-Token': token }) },
+      });
+      if (isRedirect(response.status)) {
+        await response.body?.cancel();
+        throw new NomadError(
+          'http',
+          redirectRefusal('Nomad', response.status, response.headers.get('location'), url),
+          { status: response.status },
+        );
+      }
+      if (!response.ok) {
+        throw this.httpError(response.status, await response.text(), response.headers.get('retry-after'));
+      }
+      const lines = new LineSplitter(request.maxLineLength, request.path);
+      for await (const chunk of response.body ?? []) {
+        quietFor();
+        for (const line of lines.push(chunk)) onLine(line);
+      }
+    } catch (error) {
+      if (error instanceof NomadError || request.signal.aborted) throw error;
+      if (timedOut) {
+        throw new NomadError(
+          'timeout',
+          `Nomad at ${this.origin} sent nothing on ${request.path} for ${formatDuration(request.idleTimeoutMs)}`,
+        );
+      }
+      throw new NomadError(
+        'unreachable',
+        `cannot reach Nomad at ${this.origin}: ${describeNetworkError(error)}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private url(request: { readonly path: string; readonly query: NomadRequest['query'] }): URL {
     const url = new URL(request.path, this.settings.address);
     for (const [name, value] of Object.entries(request.query)) {
       if (value !== undefined) url.searchParams.set(name, value);
@@ -184,6 +275,34 @@ export class NomadClient {
       status,
       ...(seconds !== undefined && { retryAfterMs: seconds * 1000 }),
     });
+  }
+}
+
+/**
+ * Cuts a byte stream into lines (UTF-8, `\n`-terminated, a trailing `\r` dropped), keeping at most
+ * `maxLength` characters of an unfinished line: a longer one is an `invalid` error, not a growing
+ * buffer.
+ */
+class LineSplitter {
+  private readonly decoder = new TextDecoder();
+  private partial = '';
+
+  constructor(
+    private readonly maxLength: number,
+    private readonly path: string,
+  ) {}
+
+  push(chunk: Uint8Array): string[] {
+    const text = this.partial + this.decoder.decode(chunk, { stream: true });
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > this.maxLength || lines.some((line) => line.length > this.maxLength)) {
+      throw new NomadError(
+        'invalid',
+        `Nomad sent a line longer than ${this.maxLength} characters on ${this.path}`,
+      );
+    }
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   }
 }
 

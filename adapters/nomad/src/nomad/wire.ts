@@ -48,25 +48,67 @@ export function parseServiceList(body: unknown): ServiceStub[] {
   return stubs.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
 }
 
+/** One event of the event stream's `Service` topic: a registration written or deleted. */
+export interface ServiceEvent {
+  readonly type: 'ServiceRegistration' | 'ServiceDeregistration';
+  readonly registration: Registration;
+}
+
+/** One line of `/v1/event/stream`: the index of one write and its `Service` events. */
+export interface EventBatch {
+  readonly index: number;
+  readonly events: readonly ServiceEvent[];
+}
+
+/**
+ * One line of `/v1/event/stream`, or undefined for a heartbeat (`{}`). Events of other topics
+ * and types are left out; a line that is not what Nomad sends is an `invalid` error.
+ */
+export function parseEventLine(line: string): EventBatch | undefined {
+  if (line.trim() === '') return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(line);
+  } catch {
+    throw new NomadError(
+      'invalid',
+      `Nomad's event stream sent a line that is not JSON (${JSON.stringify(line.slice(0, 60))})`,
+    );
+  }
+  const index = field(body, 'Index', '');
+  if (index === undefined) return undefined;
+  const events: ServiceEvent[] = [];
+  for (const [i, event] of array(field(body, 'Events', ''), 'Events').entries()) {
+    const at = `Events[${i}]`;
+    const type = field(event, 'Type', at);
+    if (field(event, 'Topic', at) !== 'Service') continue;
+    if (type !== 'ServiceRegistration' && type !== 'ServiceDeregistration') continue;
+    const payload = field(field(event, 'Payload', at), 'Service', `${at}.Payload`);
+    events.push({ type, registration: registration(payload, `${at}.Payload.Service`) });
+  }
+  return { index: number(index, 'Index'), events };
+}
+
 /** `GET /v1/service/:name`: the registrations, sorted by ID. */
 export function parseRegistrations(body: unknown): Registration[] {
   return array(body, '')
-    .map((item, i) => {
-      const at = `[${i}]`;
-      return {
-        id: string(field(item, 'ID', at), `${at}.ID`),
-        service: string(field(item, 'ServiceName', at), `${at}.ServiceName`),
-        namespace: string(field(item, 'Namespace', at), `${at}.Namespace`),
-        nodeId: string(field(item, 'NodeID', at), `${at}.NodeID`),
-        datacenter: string(field(item, 'Datacenter', at), `${at}.Datacenter`),
-        jobId: string(field(item, 'JobID', at), `${at}.JobID`),
-        allocId: string(field(item, 'AllocID', at), `${at}.AllocID`),
-        tags: tags(field(item, 'Tags', at), `${at}.Tags`),
-        address: string(field(item, 'Address', at), `${at}.Address`),
-        port: number(field(item, 'Port', at), `${at}.Port`),
-      };
-    })
+    .map((item, i) => registration(item, `[${i}]`))
     .sort((a, b) => compare(a.id, b.id));
+}
+
+function registration(item: unknown, at: string): Registration {
+  return {
+    id: string(field(item, 'ID', at), `${at}.ID`),
+    service: string(field(item, 'ServiceName', at), `${at}.ServiceName`),
+    namespace: string(field(item, 'Namespace', at), `${at}.Namespace`),
+    nodeId: string(field(item, 'NodeID', at), `${at}.NodeID`),
+    datacenter: string(field(item, 'Datacenter', at), `${at}.Datacenter`),
+    jobId: string(field(item, 'JobID', at), `${at}.JobID`),
+    allocId: string(field(item, 'AllocID', at), `${at}.AllocID`),
+    tags: tags(field(item, 'Tags', at), `${at}.Tags`),
+    address: string(field(item, 'Address', at), `${at}.Address`),
+    port: number(field(item, 'Port', at), `${at}.Port`),
+  };
 }
 
 function invalid(at: string, message: string): NomadError {

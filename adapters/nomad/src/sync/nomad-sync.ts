@@ -1,3 +1,4 @@
+import type { SharedTokenBucket } from '@sextant/adapter-kit';
 import {
   canonicalJson,
   type AdapterStatus,
@@ -8,10 +9,11 @@ import {
 } from '@sextant/core';
 import { toMeshService, type MeshService } from '../mesh/to-mesh-service';
 import type { NomadError } from '../nomad/nomad-error';
-import type { Registration, ServiceStub } from '../nomad/wire';
+import type { Registration, ServiceEvent, ServiceStub } from '../nomad/wire';
 import type { NomadSettings } from '../settings';
 import { registrationsRead, serviceListRead, type ReadContext } from '../watch/nomad-reads';
-import { WatchLoop } from '../watch/watch-loop';
+import { ServiceEvents } from '../watch/service-events';
+import { WatchLoop, type WatchTiming } from '../watch/watch-loop';
 import { FaultBook } from './fault-book';
 
 /** A blocking watch on `/v1/services` for one namespace (or `*`), and the last list it read. */
@@ -38,8 +40,12 @@ interface ServiceWatch {
 export interface SyncDependencies {
   readonly settings: NomadSettings;
   readonly reads: ReadContext;
+  /** The budget of re-reads after early answers, shared by every watch (`rateLimit`). */
+  readonly rateLimit: SharedTokenBucket;
   readonly sink: RegistrySink;
   readonly logger: Logger;
+  /** Tests shorten how long a silent event stream is trusted. */
+  readonly streamIdleTimeoutMs?: number;
 }
 
 /**
@@ -54,6 +60,12 @@ export interface SyncDependencies {
  * Faults are kept per watch: before the first sync they leave the adapter `syncing` with the
  * reasons, after it `degraded`, and the last state of a failing watch stays reported (a 403 on
  * one namespace degrades the adapter while the other namespaces are still served and updated).
+ *
+ * From the first sync on, Nomad's event stream (when `eventStream` is on) says which
+ * registrations each write touched. An event that differs from what a watch last read is a real
+ * change: that watch's next read goes ahead of the others, so a storm of wake-ups that change
+ * nothing (or more watches than request slots) does not hold it back. The stream only hints;
+ * the watches' reads are still what is reported.
  */
 export class NomadSync {
   private readonly lists = new Map<string, ListWatch>();
@@ -65,11 +77,15 @@ export class NomadSync {
   private readonly faults = new FaultBook();
   private status: { status: AdapterStatus; detail?: string } = { status: 'syncing' };
   private synced = false;
+  private events: Promise<void> | undefined;
+  private readonly timing: WatchTiming;
 
   constructor(
     private readonly deps: SyncDependencies,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.timing = { rateLimit: deps.rateLimit, retry: deps.settings.retry };
+  }
 
   /** Watches until the signal aborts; resolves once every watch has stopped. */
   async run(): Promise<void> {
@@ -81,7 +97,7 @@ export class NomadSync {
     for (const scope of namespaces === '*' ? ['*'] : namespaces) this.startList(scope);
     await aborted;
     const watches = [...this.lists.values(), ...this.services.values()];
-    await Promise.all([...watches.map((watch) => watch.loop.stop()), ...this.stopping]);
+    await Promise.all([...watches.map((watch) => watch.loop.stop()), ...this.stopping, this.events]);
     for (const watch of watches) watch.leave();
   }
 
@@ -96,7 +112,7 @@ export class NomadSync {
         onValue: (stubs) => this.onList(id, stubs),
         onFault: (error) => this.onFault(id, error, scope === '*' ? undefined : scope),
       },
-      this.deps.settings,
+      this.timing,
       this.deps.logger,
     );
     this.lists.set(id, { id, loop, leave: this.deps.reads.slots.join() });
@@ -113,7 +129,7 @@ export class NomadSync {
         onValue: (registrations) => this.onRegistrations(id, registrations),
         onFault: (error) => this.onFault(id, error, namespace, name),
       },
-      this.deps.settings,
+      this.timing,
       this.deps.logger,
     );
     this.services.set(id, { id, namespace, name, hostname, loop, leave: this.deps.reads.slots.join() });
@@ -168,6 +184,39 @@ export class NomadSync {
     this.afterAnswer(false);
   }
 
+  /**
+   * The events of one write. Each names a registration; one that differs from what its
+   * service's watch last read (new, changed, or gone) is a real change, and that watch reads
+   * next. A registration of a selected service not watched yet wakes the service list instead.
+   * Re-registrations that change nothing hint nothing.
+   */
+  private onServiceEvents(events: readonly ServiceEvent[]): void {
+    if (this.signal.aborted) return;
+    for (const { type, registration } of events) {
+      const watch = this.services.get(serviceId(registration.namespace, registration.service));
+      if (!watch) {
+        if (
+          type === 'ServiceRegistration' &&
+          this.deps.settings.mapping.selection.wantsService(registration.service, registration.tags)
+        ) {
+          this.listFor(registration.namespace)?.loop.hint();
+        }
+        continue;
+      }
+      const known = watch.registrations?.find((r) => r.id === registration.id);
+      const changed =
+        type === 'ServiceDeregistration'
+          ? known !== undefined
+          : known === undefined || JSON.stringify(known) !== JSON.stringify(registration);
+      if (changed) watch.loop.hint();
+    }
+  }
+
+  /** The list watch covering a namespace, if the adapter watches that namespace. */
+  private listFor(namespace: string): ListWatch | undefined {
+    return this.lists.get('list *') ?? this.lists.get(`list ${namespace}`);
+  }
+
   private onFault(id: string, error: NomadError, namespace?: string, service?: string): void {
     if (this.signal.aborted) return;
     const reason = faultReason(error, namespace, service);
@@ -211,6 +260,7 @@ export class NomadSync {
   private firstSync(): void {
     this.synced = true;
     this.deps.reads.blocking.open();
+    if (this.deps.settings.eventStream) this.followEvents();
     const services: ServiceInput[] = [];
     const instances: HostedInstanceInput[] = [];
     for (const hostname of [...this.keysByHostname.keys()].sort()) {
@@ -225,6 +275,22 @@ export class NomadSync {
     this.deps.logger.info({ services: services.length, instances: instances.length }, 'synced with Nomad');
     // Complete is complete even if a watch fails meanwhile: ready first, then degraded if so.
     this.report('ready');
+  }
+
+  private followEvents(): void {
+    const namespaces = this.deps.settings.namespaces;
+    this.events = new ServiceEvents(
+      {
+        client: this.deps.reads.client,
+        // One stream for every namespace watched: one namespace asks for just that one.
+        namespace: namespaces !== '*' && namespaces.length === 1 ? (namespaces[0] as string) : '*',
+        retryInitialMs: this.deps.settings.retry.initialMs,
+        logger: this.deps.logger,
+        onEvents: (events) => this.onServiceEvents(events),
+        ...(this.deps.streamIdleTimeoutMs !== undefined && { idleTimeoutMs: this.deps.streamIdleTimeoutMs }),
+      },
+      this.signal,
+    ).run();
   }
 
   /** Reports one hostname if what it maps to differs from what was reported last. */

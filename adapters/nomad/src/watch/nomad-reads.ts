@@ -1,9 +1,10 @@
+import { answeredEarly } from '@sextant/adapter-kit';
 import { formatDuration } from '@sextant/core';
 import type { NomadAnswer, NomadClient } from '../nomad/nomad-client';
 import { parseRegistrations, parseServiceList, type Registration, type ServiceStub } from '../nomad/wire';
 import type { Gate } from './gate';
-import type { RequestSlots } from './request-slots';
-import type { WatchRead } from './watch-loop';
+import type { RequestSlots, Standing } from './request-slots';
+import type { WatchRead, WatchResult } from './watch-loop';
 
 /** What the reads share: the client, the request slots, and the blocking settings. */
 export interface ReadContext {
@@ -24,9 +25,15 @@ const IMMEDIATE_DEADLINE_MS = 30_000;
 
 /** `GET /v1/services?namespace=<ns or *>`, blocking (and paged, should Nomad ever page it). */
 export function serviceListRead(context: ReadContext, namespace: string): WatchRead<ServiceStub[]> {
-  return async (minIndex, signal) => {
-    const read = await readPages(context, '/v1/services', { namespace }, minIndex, signal, parseServiceList);
-    return read.value ? { index: read.index, value: uniqueStubs(read.value) } : read;
+  return async (minIndex, signal, standing) => {
+    const read = await readPages(
+      context,
+      '/v1/services',
+      { namespace },
+      { minIndex, signal, standing },
+      parseServiceList,
+    );
+    return read.value ? { ...read, value: uniqueStubs(read.value) } : read;
   };
 }
 
@@ -38,60 +45,71 @@ export function registrationsRead(
 ): WatchRead<Registration[]> {
   const path = `/v1/service/${encodeURIComponent(name)}`;
   const query = { namespace, per_page: context.perPage === undefined ? undefined : String(context.perPage) };
-  return async (minIndex, signal) => {
-    const read = await readPages(context, path, query, minIndex, signal, parseRegistrations);
-    return read.value ? { index: read.index, value: uniqueById(read.value) } : read;
+  return async (minIndex, signal, standing) => {
+    const read = await readPages(context, path, query, { minIndex, signal, standing }, parseRegistrations);
+    return read.value ? { ...read, value: uniqueById(read.value) } : read;
   };
+}
+
+/** What one read asks: from which index, until when, and its standing in the line for slots. */
+interface ReadRequest {
+  readonly minIndex: number;
+  readonly signal: AbortSignal;
+  readonly standing: Standing | undefined;
 }
 
 /**
  * One read, following `X-Nomad-NextToken` through every page. The pages after the first do not
  * block; when one comes from a different index than the first, the table moved mid-way and the
  * pages may not fit together, so nothing is reported and the next read (from the first page's
- * index, hence at once) starts over.
+ * index, hence at once) starts over. The read is early when its first page was.
  */
 async function readPages<T>(
   context: ReadContext,
   path: string,
   query: Record<string, string | undefined>,
-  minIndex: number,
-  signal: AbortSignal,
+  request: ReadRequest,
   parse: (body: unknown) => T[],
-): Promise<{ index: number; value?: T[] }> {
-  const first = await get(context, path, query, minIndex, signal);
+): Promise<WatchResult<T[]>> {
+  const first = await get(context, path, query, request);
   const items = parse(first.body);
   let token = first.nextToken;
   while (token !== undefined) {
-    const page = await get(context, path, { ...query, next_token: token }, 0, signal);
-    if (page.index !== first.index) return { index: first.index };
+    const page = await get(context, path, { ...query, next_token: token }, { ...request, minIndex: 0 });
+    if (page.index !== first.index) return { index: first.index, early: first.early };
     items.push(...parse(page.body));
     token = page.nextToken;
   }
-  return { index: first.index, value: items };
+  return { index: first.index, value: items, early: first.early };
 }
 
-/** One request in a slot: blocking from `minIndex` when it is above 0, immediate otherwise. */
+/**
+ * One request in a slot: blocking from `minIndex` when it is above 0, immediate otherwise. A
+ * blocking one that Nomad answered before its wait ran out is early (see answeredEarly).
+ */
 async function get(
   context: ReadContext,
   path: string,
   query: Record<string, string | undefined>,
-  minIndex: number,
-  signal: AbortSignal,
-): Promise<NomadAnswer> {
+  { minIndex, signal, standing }: ReadRequest,
+): Promise<NomadAnswer & { readonly early: boolean }> {
   if (minIndex > 0) await context.blocking.wait(signal);
-  const release = await context.slots.acquire(signal);
+  const release = await context.slots.acquire(signal, standing);
   if (!release) throw signal.reason;
   try {
     if (minIndex === 0) {
-      return await context.client.get({ path, query, signal, timeoutMs: IMMEDIATE_DEADLINE_MS });
+      const answer = await context.client.get({ path, query, signal, timeoutMs: IMMEDIATE_DEADLINE_MS });
+      return { ...answer, early: false };
     }
     const waitMs = context.slots.waitMs(context.waitMs);
-    return await context.client.get({
+    const sentAt = performance.now();
+    const answer = await context.client.get({
       path,
       query: { ...query, index: String(minIndex), wait: formatDuration(waitMs) },
       signal,
       timeoutMs: waitMs + waitMs / 16 + DEADLINE_MARGIN_MS,
     });
+    return { ...answer, early: answeredEarly(performance.now() - sentAt, waitMs) };
   } finally {
     release();
   }

@@ -1,12 +1,25 @@
-import { Backoff, sleep, TokenBucket } from '@sextant/adapter-kit';
+import { Backoff, sleep, WatchPacer, type SharedTokenBucket } from '@sextant/adapter-kit';
 import type { Logger } from '@sextant/core';
 import { NomadError } from '../nomad/nomad-error';
+import { Standing } from './request-slots';
 
 /** Pause before the unreported retry of a lost connection. */
 const RECONNECT_MS = 50;
 
-/** One read of a watched endpoint from `minIndex` (0: answer now); no `value` when it has nothing to report. */
-export type WatchRead<T> = (minIndex: number, signal: AbortSignal) => Promise<{ index: number; value?: T }>;
+/** What a read found: no `value` when it has nothing to report. */
+export interface WatchResult<T> {
+  readonly index: number;
+  readonly value?: T;
+  /** A blocking read Nomad answered before its wait ran out: the next one needs a token of the budget. */
+  readonly early?: boolean;
+}
+
+/** One read of a watched endpoint from `minIndex` (0: answer now), with its standing in the line for slots. */
+export type WatchRead<T> = (
+  minIndex: number,
+  signal: AbortSignal,
+  standing?: Standing,
+) => Promise<WatchResult<T>>;
 
 export interface WatchHandlers<T> {
   /** A successful read: the current value (possibly unchanged: a wake-up proves nothing). */
@@ -16,7 +29,8 @@ export interface WatchHandlers<T> {
 }
 
 export interface WatchTiming {
-  readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
+  /** The adapter's budget for re-reads after early answers (`rateLimit`), shared by every watch. */
+  readonly rateLimit: SharedTokenBucket;
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
 }
 
@@ -26,13 +40,15 @@ export interface WatchTiming {
  * snapshot restore, a lagging server) means start over from 0 and read again at once, without
  * reporting the lower answer; an index of 0 is taken as 1 so the loop still blocks. After a
  * failure the next read starts from 0 too, so recovery is seen (and resynced) at once; a lost
- * connection on a healthy watch is first retried after a moment, unreported. Requests are
- * rate-limited by a token bucket; failures back off exponentially with jitter (at least as long as
- * a Retry-After says) and never end the loop.
+ * connection on a healthy watch is first retried after a moment, unreported. A read after one
+ * Nomad answered early waits for a token of the adapter's shared budget (WatchPacer); failures
+ * back off exponentially with jitter (at least as long as a Retry-After says) and never end the
+ * loop.
  */
 export class WatchLoop<T> {
   private readonly controller = new AbortController();
-  private readonly limiter: TokenBucket;
+  private readonly pacer: WatchPacer;
+  private readonly standing = new Standing();
   private readonly backoff: Backoff;
   private running: Promise<void> | undefined;
 
@@ -43,12 +59,21 @@ export class WatchLoop<T> {
     timing: WatchTiming,
     private readonly logger: Logger,
   ) {
-    this.limiter = new TokenBucket(timing.rateLimit.burst, timing.rateLimit.intervalMs);
+    this.pacer = new WatchPacer(timing.rateLimit);
     this.backoff = new Backoff(timing.retry.initialMs, timing.retry.maxMs);
   }
 
   start(): void {
     this.running ??= this.loop();
+  }
+
+  /**
+   * The watched data is known to have changed (Nomad's event stream said so): the next read goes
+   * ahead of other watches, for a token and for a slot, even if it already waits for one.
+   */
+  hint(): void {
+    this.pacer.hint();
+    this.standing.hint();
   }
 
   /** Aborts the request in flight; resolves when the loop has ended. */
@@ -70,12 +95,14 @@ export class WatchLoop<T> {
     const signal = this.controller.signal;
     let index = 0;
     let healthy = true;
+    let early = false;
     while (!signal.aborted) {
-      await this.limiter.take(signal);
+      if (early) await this.pacer.beforeReread(signal);
+      early = false;
       if (signal.aborted) return;
-      let result: { index: number; value?: T };
+      let result: WatchResult<T>;
       try {
-        result = await this.read(index, signal);
+        result = await this.read(index, signal, this.standing);
       } catch (error) {
         if (signal.aborted) return;
         const fault = asNomadError(error, this.what);
@@ -99,6 +126,8 @@ export class WatchLoop<T> {
       if (signal.aborted) return;
       healthy = true;
       this.backoff.reset();
+      this.standing.served();
+      early = result.early ?? false;
       if (result.index < index) {
         this.logger.debug(
           { watch: this.what, was: index, now: result.index },

@@ -1,0 +1,160 @@
+import { FakeConsul } from '@sextant/testkit/consul';
+import {
+  beforeCli,
+  churnRounds,
+  GOAL_MS,
+  startDaemon,
+  stopDaemon,
+  storm,
+  WAKE_UPS,
+  type ChurnPlatform,
+} from './lib-churn';
+import { median, printTable } from './table';
+
+export const description =
+  'consul adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Consul meanwhile and in a storm';
+
+const SERVICES = 50;
+const INSTANCES = 3;
+const TARGET = 'svc-0';
+const STORM_MS = 5000;
+const STORM_EVERY_MS = 20;
+
+interface Variant {
+  readonly name: string;
+  /** Extra adapter options (YAML lines). */
+  readonly options: readonly string[];
+  /** The documented bound on requests/s during a storm of `seconds`. */
+  readonly bound: (seconds: number) => number;
+  /** Wait between rounds: long enough for the limit's burst to refill. */
+  readonly cooldownMs: number;
+  /** Another build's CLI (the baseline). */
+  readonly cli?: string;
+}
+
+/** Watches of this mesh: one per service and the catalog's. */
+const WATCHES = SERVICES + 1;
+
+/** This tree with its defaults, and with `--before` the build before the change, measured alike. */
+function variants(before: string | undefined): Variant[] {
+  return [
+    ...(before
+      ? [
+          {
+            name: 'baseline: the build before (a limit per watch: 3, then 1 per 1s)',
+            options: [],
+            bound: (s: number) => WATCHES * (3 / s + 1),
+            cooldownMs: 3500,
+            cli: before,
+          },
+        ]
+      : []),
+    {
+      name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches)',
+      options: [],
+      bound: (s) => 100 / s + 50,
+      cooldownMs: 2500,
+    },
+  ];
+}
+
+function consulPlatform(consul: FakeConsul): ChurnPlatform {
+  return {
+    key: `${TARGET}.service.dc1.consul|http`,
+    addInstance: (round) => {
+      const ref = consul.addInstance({ service: TARGET, address: `10.99.0.${round}`, port: 9000 });
+      return { endpoint: `10.99.0.${round}:9000`, remove: () => consul.removeInstance(ref) };
+    },
+    wakeUp: () => consul.touchService(TARGET),
+    held: () => consul.heldQueries(),
+    requests: () => consul.requests.length,
+    serviceReads: () => consul.requestsTo(`/v1/health/service/${TARGET}`).length,
+  };
+}
+
+/**
+ * The floor: a bare blocking query on the service (Node's fetch, nothing done with the answer)
+ * woken by a deregistration, plus the daemon's default debounce (100 ms of quiet).
+ */
+async function bareWakeUp(consul: FakeConsul, round: number): Promise<number> {
+  const ref = consul.addInstance({ service: 'bare-probe', address: `10.98.0.${round}`, port: 9000 });
+  const index = (await fetch(`${consul.url}/v1/health/service/bare-probe`)).headers.get('x-consul-index');
+  const held = consul.heldQueries();
+  const query = fetch(`${consul.url}/v1/health/service/bare-probe?index=${index}&wait=1m`);
+  while (consul.heldQueries() === held) await new Promise((resolve) => setImmediate(resolve));
+  const started = performance.now();
+  consul.removeInstance(ref);
+  await (await query).json();
+  return performance.now() - started;
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const before = beforeCli(args);
+  const consul = await FakeConsul.start();
+  try {
+    for (let i = 0; i < SERVICES; i += 1) {
+      for (let j = 0; j < INSTANCES; j += 1) {
+        consul.addInstance({ service: `svc-${i}`, address: `10.${20 + i}.0.${j + 1}`, port: 8080 });
+      }
+    }
+    const bare: number[] = [];
+    for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(consul, round));
+    const floor = median(bare) + 100;
+    console.log(
+      `fake Consul: ${SERVICES} services x ${INSTANCES} instances; the daemon with one consul adapter (default debounce 100 ms / 1 s)`,
+    );
+    console.log(
+      `per round: ${WAKE_UPS} idempotent re-registrations of ${TARGET} (each wakes its health watch and the catalog watch), ` +
+        `then one of its instances deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
+    );
+    console.log(
+      `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Consul received (bound: burst / 5 s + rate), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
+    );
+    const rows: Record<string, string | number>[] = [];
+    for (const variant of variants(before)) {
+      const daemon = await startDaemon(
+        [
+          '- type: consul',
+          `  address: ${consul.url}`,
+          '  datacenters: [dc1]',
+          ...variant.options.map((line) => `  ${line}`),
+        ],
+        variant.cli,
+      );
+      try {
+        const platform = consulPlatform(consul);
+        const churn = await churnRounds(daemon, platform, variant.cooldownMs);
+        const stormed = await storm(
+          daemon,
+          platform,
+          () => {
+            for (let i = 0; i < SERVICES; i += 1) consul.touchService(`svc-${i}`);
+          },
+          STORM_EVERY_MS,
+          STORM_MS,
+        );
+        rows.push({
+          variant: variant.name,
+          'dereg→SDS p50 ms': churn.p50,
+          'dereg→SDS max ms': churn.max,
+          'goal ms': `≤ ${GOAL_MS}`,
+          'floor ms (bare wake-up + debounce)': floor,
+          'wake-ups seen': churn.wakeUpsSeen,
+          'requests in round': `${churn.requests} in ${Math.round(churn.windowMs)} ms`,
+          'storm req/s': stormed.rate,
+          'storm bound req/s': variant.bound(STORM_MS / 1000),
+          'dereg in storm→SDS p50 / max ms': `${Math.round(stormed.changeP50)} / ${Math.round(stormed.changeMax)}`,
+        });
+      } finally {
+        await stopDaemon(daemon);
+      }
+    }
+    printTable(rows);
+    if (!before)
+      console.log(
+        'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
+      );
+  } finally {
+    await consul.close();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * What the churn benchmarks (consul-churn, nomad-churn) share: the real daemon on a fake
+ * platform, v1 SDS polled over HTTP, and the measure itself: identical wake-ups of one watch,
+ * then a deregistration, timed until the instance is gone from SDS, with the requests the
+ * platform received meanwhile.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort, waitFor } from '@sextant/testkit';
+import { median } from './table';
+
+const CLI = path.join(path.dirname(require.resolve('sextant/package.json')), 'dist', 'cli.js');
+
+/** The row's goal (the Performance issue): from the deregistration to SDS without the instance. */
+export const GOAL_MS = 300;
+/** Identical wake-ups before the deregistration, as the issue's table has it. */
+export const WAKE_UPS = 16;
+export const ROUNDS = 7;
+
+export interface Daemon {
+  readonly child: ChildProcess;
+  readonly discovery: string;
+  readonly admin: string;
+  readonly dir: string;
+}
+
+/**
+ * Starts the daemon (this tree's, or the CLI at `cli`: a build of another commit, for the
+ * baseline) with one adapter (its YAML lines, indented under `adapters:`) and waits for /readyz.
+ */
+export async function startDaemon(adapterLines: readonly string[], cli = CLI): Promise<Daemon> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-churn-'));
+  const [discoveryPort, adminPort] = [await freePort(), await freePort()];
+  const config = [
+    'listen:',
+    `  discovery: 127.0.0.1:${discoveryPort}`,
+    `  admin: 127.0.0.1:${adminPort}`,
+    '  xds: 127.0.0.1:0',
+    'log: { level: warn }',
+    'adapters:',
+    ...adapterLines.map((line) => `  ${line}`),
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'sextant.yaml'), config);
+  const child = spawn(process.execPath, [cli, '--config', path.join(dir, 'sextant.yaml')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const daemon = {
+    child,
+    discovery: `http://127.0.0.1:${discoveryPort}`,
+    admin: `http://127.0.0.1:${adminPort}`,
+    dir,
+  };
+  await waitFor(async () => (await fetch(`${daemon.admin}/readyz`).catch(() => undefined))?.ok === true, {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+    message: 'the daemon to be ready',
+  });
+  return daemon;
+}
+
+export async function stopDaemon(daemon: Daemon): Promise<void> {
+  if (daemon.child.exitCode === null) {
+    const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
+    daemon.child.kill('SIGTERM');
+    await exited;
+  }
+  fs.rmSync(daemon.dir, { recursive: true, force: true });
+}
+
+/** The v1 SDS hosts of a service key, as `ip:port`. */
+export async function sdsHosts(daemon: Daemon, key: string): Promise<string[]> {
+  const response = await fetch(`${daemon.discovery}/v1/registration/${encodeURIComponent(key)}`);
+  if (response.status !== 200) return [];
+  const body = (await response.json()) as { hosts?: { ip_address: string; port: number }[] };
+  return (body.hosts ?? []).map((h) => `${h.ip_address}:${h.port}`);
+}
+
+/** What a churn benchmark drives on its platform fake. */
+export interface ChurnPlatform {
+  /** v1 SDS key of the watched service. */
+  readonly key: string;
+  /** Registers one more instance of the watched service; returns its `ip:port` and its removal. */
+  addInstance(round: number): { endpoint: string; remove: () => void };
+  /** A write that changes nothing the watch reports, but wakes it. */
+  wakeUp(): void;
+  /** Blocking queries the platform holds now. */
+  held(): number;
+  /** Requests received so far, all of them and those reading the watched service. */
+  requests(): number;
+  serviceReads(): number;
+}
+
+export interface ChurnRound {
+  /** Deregistration → gone from v1 SDS. */
+  readonly convergeMs: number;
+  /** Reads of the watched service during the wake-ups: how many wake-ups the watch really saw. */
+  readonly wakeUpsSeen: number;
+  /** Requests to the platform from the first wake-up to convergence, and over how long. */
+  readonly requests: number;
+  readonly windowMs: number;
+}
+
+/**
+ * One round: an extra instance registers and reaches SDS; after `cooldownMs` (a rate limit's
+ * burst refills meanwhile) the watches settle (held again); then
+ * 16 writes that change nothing wake the watch, each as soon as it is held again (at most 10 ms
+ * apart, so a watch that stopped listening does not slow the storm down); then the instance is
+ * deregistered and SDS polled every 2 ms until it is gone.
+ */
+export async function churnRound(
+  daemon: Daemon,
+  platform: ChurnPlatform,
+  round: number,
+  cooldownMs: number,
+): Promise<ChurnRound> {
+  const { endpoint, remove } = platform.addInstance(round);
+  await waitFor(async () => (await sdsHosts(daemon, platform.key)).includes(endpoint), {
+    timeoutMs: 30_000,
+    intervalMs: 5,
+    message: `${endpoint} to reach SDS`,
+  });
+  // The registration was a change the watch read: let the limit's burst refill before the storm.
+  await delay(cooldownMs);
+  const settledHeld = await settle(platform);
+  const readsBefore = platform.serviceReads();
+  const requestsBefore = platform.requests();
+  const started = performance.now();
+  for (let n = 0; n < WAKE_UPS; n += 1) {
+    const reads = platform.serviceReads();
+    platform.wakeUp();
+    const deadline = performance.now() + 10;
+    while (
+      performance.now() < deadline &&
+      !(platform.serviceReads() > reads && platform.held() >= settledHeld)
+    )
+      await delay(1);
+  }
+  const wakeUpsSeen = platform.serviceReads() - readsBefore;
+  const deregistered = performance.now();
+  remove();
+  await waitFor(async () => !(await sdsHosts(daemon, platform.key)).includes(endpoint), {
+    timeoutMs: 30_000,
+    intervalMs: 2,
+    message: `${endpoint} to leave SDS`,
+  });
+  const converged = performance.now();
+  return {
+    convergeMs: converged - deregistered,
+    wakeUpsSeen,
+    requests: platform.requests() - requestsBefore,
+    windowMs: converged - started,
+  };
+}
+
+/** Waits until the number of held queries has been steady for 300 ms (the watches are all listening). */
+async function settle(platform: ChurnPlatform): Promise<number> {
+  let last = platform.held();
+  let since = performance.now();
+  const deadline = since + 10_000;
+  while (performance.now() < deadline) {
+    await delay(20);
+    const now = platform.held();
+    if (now !== last) [last, since] = [now, performance.now()];
+    else if (performance.now() - since >= 300) break;
+  }
+  return last;
+}
+
+/** `ROUNDS` rounds of `churnRound`: medians and the worst. */
+export async function churnRounds(daemon: Daemon, platform: ChurnPlatform, cooldownMs: number) {
+  const rounds: ChurnRound[] = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    rounds.push(await churnRound(daemon, platform, round, cooldownMs));
+  }
+  const converge = rounds.map((r) => r.convergeMs);
+  return {
+    p50: median(converge),
+    max: Math.max(...converge),
+    wakeUpsSeen: median(rounds.map((r) => r.wakeUpsSeen)),
+    requests: median(rounds.map((r) => r.requests)),
+    windowMs: median(rounds.map((r) => r.windowMs)),
+  };
+}
+
+/**
+ * `--before <cli.js>`: the daemon of the commit before the change (built elsewhere), measured in
+ * the same run as the baseline row. Exits with a usage line on anything else.
+ */
+export function beforeCli(args: readonly string[]): string | undefined {
+  if (args.length === 0) return undefined;
+  const [flag, cli] = args;
+  if (flag === '--before' && cli !== undefined && args.length === 2 && fs.existsSync(cli))
+    return path.resolve(cli);
+  throw new Error(
+    `usage: --before <path to packages/sextant/dist/cli.js of a build before the change>${cli && !fs.existsSync(cli) ? ` (no file ${cli})` : ''}`,
+  );
+}
+
+/**
+ * A storm: `wakeUpAll` every `everyMs` for `forMs`, every service re-registered unchanged. Three
+ * times during it (a quarter, half and three quarters in) one more instance of the watched
+ * service deregisters, timed until gone from SDS: how long a real change waits while the budget
+ * is contended. Returns the requests per second the platform received, and those times.
+ */
+export async function storm(
+  daemon: Daemon,
+  platform: ChurnPlatform,
+  wakeUpAll: () => void,
+  everyMs: number,
+  forMs: number,
+) {
+  const extra = [101, 102, 103].map((round) => platform.addInstance(round));
+  await waitFor(
+    async () => {
+      const hosts = await sdsHosts(daemon, platform.key);
+      return extra.every(({ endpoint }) => hosts.includes(endpoint));
+    },
+    { timeoutMs: 30_000, intervalMs: 5, message: 'the extra instances to reach SDS' },
+  );
+  await delay(2500);
+  const before = platform.requests();
+  const started = performance.now();
+  const changes = (async () => {
+    const times: number[] = [];
+    for (const [k, { endpoint, remove }] of extra.entries()) {
+      await delay(started + ((k + 1) * forMs) / 4 - performance.now());
+      const deregistered = performance.now();
+      remove();
+      await waitFor(async () => !(await sdsHosts(daemon, platform.key)).includes(endpoint), {
+        timeoutMs: 60_000,
+        intervalMs: 2,
+        message: `${endpoint} to leave SDS`,
+      });
+      times.push(performance.now() - deregistered);
+    }
+    return times;
+  })();
+  while (performance.now() - started < forMs) {
+    wakeUpAll();
+    await delay(everyMs);
+  }
+  const rate = ((platform.requests() - before) * 1000) / (performance.now() - started);
+  const times = await changes;
+  return { rate, changeP50: median(times), changeMax: Math.max(...times) };
+}

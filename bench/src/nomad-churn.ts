@@ -1,0 +1,181 @@
+import { FakeNomad } from '@sextant/testkit/nomad';
+import {
+  beforeCli,
+  churnRounds,
+  GOAL_MS,
+  startDaemon,
+  stopDaemon,
+  storm,
+  WAKE_UPS,
+  type ChurnPlatform,
+} from './lib-churn';
+import { median, printTable } from './table';
+
+export const description =
+  'nomad adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Nomad meanwhile and in a storm';
+
+const SERVICES = 50;
+const INSTANCES = 3;
+const TARGET = 'svc-0';
+const STORM_MS = 5000;
+const STORM_EVERY_MS = 20;
+const PROBE = 'bare-probe';
+
+interface Variant {
+  readonly name: string;
+  /** Extra adapter options (YAML lines). */
+  readonly options: readonly string[];
+  /** The documented bound on requests/s during a storm of `seconds`. */
+  readonly bound: (seconds: number) => number;
+  /** Wait between rounds: long enough for the limit's burst to refill. */
+  readonly cooldownMs: number;
+  /** Another build's CLI (the baseline). */
+  readonly cli?: string;
+}
+
+/** Watches of this mesh: one per service and the list's. */
+const WATCHES = SERVICES + 1;
+
+/**
+ * This tree with its defaults, and without the event stream; with `--before` the build before
+ * the change, measured alike.
+ */
+function variants(before: string | undefined): Variant[] {
+  return [
+    ...(before
+      ? [
+          {
+            name: 'baseline: the build before (a limit per watch: 5, then 1 per 1s)',
+            options: [],
+            bound: (s: number) => WATCHES * (5 / s + 1),
+            cooldownMs: 5500,
+            cli: before,
+          },
+        ]
+      : []),
+    {
+      name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches; event stream)',
+      options: [],
+      bound: (s) => 100 / s + 50,
+      cooldownMs: 2500,
+    },
+    {
+      name: 'this change, eventStream: false',
+      options: ['eventStream: false'],
+      bound: (s) => 100 / s + 50,
+      cooldownMs: 2500,
+    },
+  ];
+}
+
+const registration = (service: string, address: string, alloc: string) => ({
+  ServiceName: service,
+  Address: address,
+  Port: 8080,
+  AllocID: alloc,
+  Tags: ['version=v1', 'team=a', 'tier=web'],
+});
+
+function nomadPlatform(nomad: FakeNomad): ChurnPlatform {
+  return {
+    key: `${TARGET}.default.nomad|http`,
+    addInstance: (round) => {
+      const [row] = nomad.register(registration(TARGET, `10.99.0.${round}`, `extra-${round}`));
+      return { endpoint: `10.99.0.${round}:8080`, remove: () => nomad.deregister(row?.ID ?? '') };
+    },
+    // A re-registration of every allocation of the service, its tags in another order: Nomad
+    // writes it (the index moves), the service's watch and the list's wake, nothing changed.
+    wakeUp: () => nomad.touch(TARGET),
+    held: () => nomad.parkedQueries(),
+    requests: () => nomad.requests.length,
+    serviceReads: () => nomad.requests.filter((r) => r.path === `/v1/service/${TARGET}`).length,
+  };
+}
+
+/**
+ * The floor: a bare blocking query (Node's fetch, nothing done with the answer) on a service the
+ * adapter leaves out, woken by a deregistration, plus the daemon's default debounce (100 ms).
+ */
+async function bareWakeUp(nomad: FakeNomad, round: number): Promise<number> {
+  const [row] = nomad.register(registration(PROBE, `10.98.0.${round}`, `probe-${round}`));
+  const parked = nomad.parkedQueries();
+  const query = fetch(`${nomad.url}/v1/service/${PROBE}?namespace=default&index=${nomad.index}`);
+  while (nomad.parkedQueries() === parked) await new Promise((resolve) => setImmediate(resolve));
+  const started = performance.now();
+  nomad.deregister(row?.ID ?? '');
+  await (await query).json();
+  return performance.now() - started;
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const before = beforeCli(args);
+  const nomad = await FakeNomad.start({ seed: 1 });
+  try {
+    for (let i = 0; i < SERVICES; i += 1) {
+      nomad.register(
+        ...Array.from({ length: INSTANCES }, (_, j) =>
+          registration(`svc-${i}`, `10.${20 + i}.0.${j + 1}`, `svc-${i}-${j}`),
+        ),
+      );
+    }
+    const bare: number[] = [];
+    for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(nomad, round));
+    const floor = median(bare) + 100;
+    console.log(
+      `fake Nomad: ${SERVICES} services x ${INSTANCES} registrations; the daemon with one nomad adapter (default debounce 100 ms / 1 s)`,
+    );
+    console.log(
+      `per round: ${WAKE_UPS} re-registrations of ${TARGET} that change nothing (each wakes its watch and the list's, ` +
+        `the table-wide index moves), then one of its allocations deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
+    );
+    console.log(
+      `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Nomad received (bound: burst / 5 s + rate; the event stream is one more, held open), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
+    );
+    const rows: Record<string, string | number>[] = [];
+    for (const variant of variants(before)) {
+      const daemon = await startDaemon(
+        [
+          '- type: nomad',
+          `  address: ${nomad.url}`,
+          `  services: { exclude: [${PROBE}] }`,
+          ...variant.options.map((line) => `  ${line}`),
+        ],
+        variant.cli,
+      );
+      try {
+        const platform = nomadPlatform(nomad);
+        const churn = await churnRounds(daemon, platform, variant.cooldownMs);
+        const stormed = await storm(
+          daemon,
+          platform,
+          () => {
+            for (let i = 0; i < SERVICES; i += 1) nomad.touch(`svc-${i}`);
+          },
+          STORM_EVERY_MS,
+          STORM_MS,
+        );
+        rows.push({
+          variant: variant.name,
+          'dereg→SDS p50 ms': churn.p50,
+          'dereg→SDS max ms': churn.max,
+          'goal ms': `≤ ${GOAL_MS}`,
+          'floor ms (bare wake-up + debounce)': floor,
+          'wake-ups seen': churn.wakeUpsSeen,
+          'requests in round': `${churn.requests} in ${Math.round(churn.windowMs)} ms`,
+          'storm req/s': stormed.rate,
+          'storm bound req/s': variant.bound(STORM_MS / 1000),
+          'dereg in storm→SDS p50 / max ms': `${Math.round(stormed.changeP50)} / ${Math.round(stormed.changeMax)}`,
+        });
+      } finally {
+        await stopDaemon(daemon);
+      }
+    }
+    printTable(rows);
+    if (!before)
+      console.log(
+        'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
+      );
+  } finally {
+    await nomad.close();
+  }
+}
