@@ -1,3 +1,5 @@
 export * from './resource';
 export * from './model';
 export * from './problems';
+export * from './parse';
+export * from './validate';
