@@ -29,6 +29,9 @@ export interface Keyed<T> extends Located<T> {
  * undefined, so a caller carries on and reports everything in one pass.
  */
 export class Fields {
+  /** Fields already reported as the wrong type: reading one twice reports it once. */
+  private readonly wrong = new Set<string>();
+
   private constructor(
     readonly ctx: RuleContext,
     readonly path: FieldPath,
@@ -241,6 +244,8 @@ export class Fields {
   }
 
   private wrongType(name: string, expected: string, value: unknown): undefined {
+    if (this.wrong.has(name)) return undefined;
+    this.wrong.add(name);
     this.ctx.error(this.at(name), 'wrong-type', `expected ${expected}, got ${describe(value)}`);
     return undefined;
   }

@@ -58,15 +58,21 @@ export class RuleContext {
     return this.fatal;
   }
 
-  /** Every problem reported, and a last one counting those past MAX_PROBLEMS_REPORTED. */
+  /**
+   * Every problem reported, in the order of the source (as an editor lists them), and a last one
+   * counting those past MAX_PROBLEMS_REPORTED.
+   */
   problems(): RuleProblem[] {
-    if (this.unreported === 0) return [...this.found];
+    const inOrder = [...this.found].sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
+    if (this.unreported === 0) return inOrder;
     const note = locatedProblem(this.location, this.identity, [], {
       severity: this.fatal ? 'error' : 'warning',
       code: 'too-many-problems',
       message: `${this.unreported} more problem(s) not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
     });
-    return [...this.found, note];
+    return [...inOrder, note];
   }
 }
 
