@@ -36,7 +36,7 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
       hostFinding(
         winner,
         host,
-        `${names} also route ${host}; this one applies to it (the first by namespace then name)`,
+        `${names} also ${others.length === 1 ? 'routes' : 'route'} ${host}; this one applies to it (the first by namespace then name)`,
       ),
     );
     for (const other of others) {

@@ -42,17 +42,23 @@ export function crossCheck(
     if (findings.length === 0) continue;
     const key = ruleKey(rule.identity);
     const location = locations?.get(key);
-    const shown = findings
-      .slice(0, MAX_PROBLEMS_REPORTED)
-      .map((finding) => problemAtOrigin(location, rule.identity, finding.origin, finding.at, finding));
-    if (findings.length > shown.length) {
+    // Errors first (they are what keeps a rule out), then in the order of the source.
+    const located = findings
+      .map((finding) => problemAtOrigin(location, rule.identity, finding.origin, finding.at, finding))
+      .sort(
+        (a, b) =>
+          Number(a.severity === 'warning') - Number(b.severity === 'warning') ||
+          (a.line ?? 0) - (b.line ?? 0) ||
+          (a.column ?? 0) - (b.column ?? 0),
+      );
+    const shown = located.slice(0, MAX_PROBLEMS_REPORTED);
+    if (located.length > shown.length) {
+      const hidden = located.slice(MAX_PROBLEMS_REPORTED);
       shown.push(
         problemAtOrigin(location, rule.identity, '', [], {
-          severity: findings.slice(MAX_PROBLEMS_REPORTED).some((finding) => finding.severity === 'error')
-            ? 'error'
-            : 'warning',
+          severity: hidden.some((problem) => problem.severity === 'error') ? 'error' : 'warning',
           code: 'too-many-problems',
-          message: `${findings.length - shown.length} more problem(s) not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
+          message: `${hidden.length} more problem(s) not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
         }),
       );
     }

@@ -16,17 +16,20 @@ import { normaliseWeights } from './weights';
  * rule's source when `location` is given. At most MAX_PROBLEMS_REPORTED, the rest counted.
  */
 export function targetProblems(rule: ParsedRule, location?: RuleLocation): RuleProblem[] {
-  const findings = [...weightFindings(rule), ...v1Findings(rule), ...v3Findings(rule), ...grpcFindings(rule)];
-  const shown = findings.slice(0, MAX_PROBLEMS_REPORTED);
-  const problems = shown.map((finding) =>
-    problemAtOrigin(location, rule.identity, finding.origin, finding.at, finding),
+  const groups = [weightFindings(rule), v1Findings(rule), v3Findings(rule), grpcFindings(rule)];
+  // Each target's problems together, each group in the order of the source.
+  const located = groups.flatMap((group) =>
+    group
+      .map((finding) => problemAtOrigin(location, rule.identity, finding.origin, finding.at, finding))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
   );
-  if (findings.length > shown.length) {
+  const problems = located.slice(0, MAX_PROBLEMS_REPORTED);
+  if (located.length > problems.length) {
     problems.push(
       problemAtOrigin(location, rule.identity, '', [], {
         severity: 'warning',
         code: 'too-many-problems',
-        message: `${findings.length - shown.length} more problem(s) for render targets not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
+        message: `${located.length - problems.length} more problem(s) for render targets not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
       }),
     );
   }
