@@ -6,6 +6,7 @@ import {
   targetProblems,
   type ParsedRule,
   type RuleInput,
+  type VirtualServiceRule,
 } from '../../src';
 
 // Whatever a source hands over, parsing answers with problems: never a throw, never unbounded work.
@@ -95,8 +96,7 @@ describe('hostile input', () => {
       'proto.yaml',
     );
     const { rule } = parseRule(inputs[0] as RuleInput);
-    const set = (rule as { http: { headers?: { request?: { set: Record<string, string> } } }[] }).http[0]
-      ?.headers?.request?.set;
+    const set = (rule as VirtualServiceRule).http[0]?.headers?.request?.set;
     expect(set && Object.getOwnPropertyDescriptor(set, '__proto__')?.value).toBe('polluted');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(set)).toBe(Object.prototype);

@@ -333,6 +333,29 @@ describe('legacy DestinationPolicy and EgressRule', () => {
     });
   });
 
+  it("what a target cannot express of a DestinationPolicy is named in the legacy API's own fields", () => {
+    const { lines } = parseOne(
+      yaml(
+        'apiVersion: config.istio.io/v1alpha2',
+        'kind: DestinationPolicy',
+        'metadata: { name: reviews-cb }',
+        'spec:',
+        '  destination: { name: reviews }',
+        '  loadBalancing: { name: RANDOM }',
+        '  circuitBreaker: { simpleCb: { maxConnections: 1, httpConsecutiveErrors: 1 } }',
+      ),
+    );
+    expect(
+      lines
+        .filter((line) => line.includes('for grpc'))
+        .map((line) => line.split(': ').slice(0, 4).join(': ')),
+    ).toEqual([
+      'rules.yaml:6:26: error for grpc: DestinationPolicy default/reviews-cb: spec.loadBalancing.name',
+      'rules.yaml:7:31: error for grpc: DestinationPolicy default/reviews-cb: spec.circuitBreaker.simpleCb',
+      'rules.yaml:7:31: error for grpc: DestinationPolicy default/reviews-cb: spec.circuitBreaker.simpleCb',
+    ]);
+  });
+
   it('a DestinationPolicy without labels is the host policy; LEAST_CONN is least request', () => {
     const { rule } = parseOne(
       yaml(

@@ -112,7 +112,6 @@ describe('problems name the place, the rule and the field path', () => {
   it('a value of the wrong type', () => {
     expect(check(virtualService('hosts: reviews', ...ROUTE)).lines).toEqual([
       'rules.yaml:7:10: error: VirtualService shop/reviews: spec.hosts: expected a list, got string ("reviews") [wrong-type]',
-      'rules.yaml:7:10: error: VirtualService shop/reviews: spec.hosts: a VirtualService needs at least one host (delegate VirtualServices are not supported) [missing-field]',
     ]);
     expect(
       check(

@@ -179,6 +179,12 @@ export class Fields {
     return value.map((item: unknown, index) => ({ value: item, path: [...at, index] }));
   }
 
+  /** Whether the field is an empty list (a list of the wrong type is reported elsewhere). */
+  isEmptyList(name: string): boolean {
+    const value = this.raw(name);
+    return Array.isArray(value) && value.length === 0;
+  }
+
   /** A list of strings; items that are not strings are reported and left out. */
   strings(name: string, options: { nonEmpty?: boolean } = {}): Located<string>[] {
     const out: Located<string>[] = [];

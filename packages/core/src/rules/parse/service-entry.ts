@@ -59,7 +59,7 @@ export function readServiceEntry(ctx: RuleContext, spec: unknown): ServiceEntryR
   const location =
     fields.oneOf('location', ['MESH_EXTERNAL', 'MESH_INTERNAL'] as const, 'location') ?? 'MESH_EXTERNAL';
   const hosts: string[] = [];
-  if (fields.require('hosts') && fields.list('hosts').length === 0) {
+  if (fields.require('hosts') && fields.isEmptyList('hosts')) {
     ctx.error(fields.at('hosts'), 'missing-field', 'a ServiceEntry needs at least one host');
   }
   for (const item of fields.strings('hosts')) {
@@ -117,7 +117,7 @@ function readPorts(fields: Fields): { ports: ServiceEntryPort[]; protocols: stri
   const ctx = fields.ctx;
   const ports: ServiceEntryPort[] = [];
   const protocols: string[] = [];
-  if (fields.require('ports') && fields.list('ports').length === 0) {
+  if (fields.require('ports') && fields.isEmptyList('ports')) {
     ctx.error(fields.at('ports'), 'missing-field', 'a ServiceEntry needs at least one port');
   }
   for (const item of fields.list('ports')) {

@@ -35,7 +35,8 @@ export function readVirtualService(ctx: RuleContext, spec: unknown): VirtualServ
     const route = readTcpRoute(ctx, item.value, item.path);
     if (route) tcp.push(route);
   }
-  if (fields.list('http').length === 0 && fields.list('tcp').length === 0) {
+  const given = ['http', 'tcp'].filter((field) => fields.has(field));
+  if (given.every((field) => fields.isEmptyList(field))) {
     ctx.error(fields.path, 'missing-field', 'a VirtualService needs http or tcp routes');
   }
   return {
@@ -55,14 +56,14 @@ function readHosts(fields: Fields, boundToMesh: boolean): string[] {
   const ctx = fields.ctx;
   if (!fields.require('hosts')) return [];
   const items = fields.strings('hosts');
-  if (items.length === 0 && fields.list('hosts').length === 0) {
+  if (fields.isEmptyList('hosts')) {
     ctx.error(
       fields.at('hosts'),
       'missing-field',
       'a VirtualService needs at least one host (delegate VirtualServices are not supported)',
     );
   }
-  const hosts: { host: string; path: (string | number)[] }[] = [];
+  const hosts: string[] = [];
   for (const item of items) {
     if (item.value === '*' && boundToMesh) {
       ctx.error(
@@ -74,14 +75,14 @@ function readHosts(fields: Fields, boundToMesh: boolean): string[] {
     }
     const host = checkedHost(ctx, item.value, item.path, { star: 'allowed', ip: 'allowed' });
     if (host === undefined) continue;
-    const earlier = hosts.find((other) => hostsOverlap(other.host, host));
+    const earlier = hosts.find((other) => hostsOverlap(other, host));
     if (earlier) {
-      ctx.error(item.path, 'duplicate-host', `duplicate hosts in virtual service: ${earlier.host} & ${host}`);
+      ctx.error(item.path, 'duplicate-host', `duplicate hosts in virtual service: ${earlier} & ${host}`);
       continue;
     }
-    hosts.push({ host, path: [...item.path] });
+    hosts.push(host);
   }
-  return hosts.map((entry) => entry.host);
+  return hosts;
 }
 
 /** `gateways`: `mesh`, or gateway names `[namespace/]name`, kept as written. */

@@ -6,7 +6,7 @@ import type {
   VirtualServiceRule,
 } from '../model';
 import { TargetFindings, type Finding } from './finding';
-import { headerOperationsPath, headerPath, trafficPolicies, uriPath } from './rule-parts';
+import { headerOperationsPath, headerPath, policyPath, trafficPolicies, uriPath } from './rule-parts';
 
 /** The `retry_on` conditions gRPC clients honour (gRFC A44): gRPC status codes. */
 export const GRPC_RETRY_ON = [
@@ -160,7 +160,7 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
     if (balancer?.kind === 'simple' && balancer.algorithm !== 'ROUND_ROBIN') {
       findings.error(
         origin,
-        ['loadBalancer', 'simple'],
+        policyPath(rule, ['loadBalancer', 'simple']),
         `gRPC clients refuse clusters balanced by ${balancer.algorithm}: they are sent ROUND_ROBIN (or RING_HASH for a consistent hash)`,
       );
     }
@@ -168,20 +168,20 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
       if (!('header' in balancer.hashOn)) {
         findings.error(
           origin,
-          ['loadBalancer', 'consistentHash'],
+          policyPath(rule, ['loadBalancer', 'consistentHash']),
           'gRPC clients hash on a request header only',
         );
       }
       if (balancer.ring.kind === 'maglev') {
         findings.error(
           origin,
-          ['loadBalancer', 'consistentHash', 'maglev'],
+          policyPath(rule, ['loadBalancer', 'consistentHash', 'maglev']),
           'gRPC clients refuse Maglev clusters: they have ring hash only',
         );
       } else if ((balancer.ring.minimumRingSize ?? 0) > GRPC_MAX_RING_SIZE) {
         findings.error(
           origin,
-          ['loadBalancer', 'consistentHash', 'ringHash'],
+          policyPath(rule, ['loadBalancer', 'consistentHash', 'ringHash']),
           `gRPC clients refuse rings larger than ${GRPC_MAX_RING_SIZE}`,
         );
       }
@@ -191,21 +191,21 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
     if (ignored.length > 0) {
       findings.error(
         origin,
-        ['connectionPool'],
+        policyPath(rule, ['connectionPool']),
         `gRPC clients limit only concurrent requests (http2MaxRequests); ${ignored.join(', ')} cannot be sent`,
       );
     }
     if (policy.outlierDetection) {
       findings.error(
         origin,
-        ['outlierDetection'],
+        policyPath(rule, ['outlierDetection']),
         'gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent',
       );
     }
     if (policy.tls && policy.tls.mode !== 'DISABLE') {
       findings.error(
         origin,
-        ['tls'],
+        policyPath(rule, ['tls']),
         'gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent',
       );
     }

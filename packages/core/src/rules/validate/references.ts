@@ -1,28 +1,32 @@
 import type { FieldPath } from '../../schema/path';
 import type { Labels } from '../../model';
 import type { Destination, DestinationRuleRule, ParsedRule, Subset, VirtualServiceRule } from '../model';
-import { hostCovers } from '../parse/names';
+import { hostCovers, isWildcardHost } from '../parse/names';
 import type { Finding } from './finding';
 import { selectsAny, type HostIndex } from './mesh-facts';
 
 /** The subsets the DestinationRules among the rules define, by the host each names. */
 export class SubsetIndex {
-  private readonly rules: DestinationRuleRule[];
+  private readonly exact = new Map<string, DestinationRuleRule[]>();
+  private readonly wildcards: DestinationRuleRule[] = [];
 
   constructor(rules: readonly ParsedRule[]) {
-    this.rules = rules
+    const ordered = rules
       .filter((rule): rule is DestinationRuleRule => rule.kind === 'DestinationRule')
       .sort(byNamespaceAndName);
+    for (const rule of ordered) {
+      if (isWildcardHost(rule.host)) this.wildcards.push(rule);
+      else this.exact.set(rule.host, [...(this.exact.get(rule.host) ?? []), rule]);
+    }
   }
 
   /** The subsets defined for `host` (by DestinationRules naming it, or a wildcard covering it), first definition first. */
   subsetsOf(host: string): { subset: Subset; rule: DestinationRuleRule }[] {
-    const found: { subset: Subset; rule: DestinationRuleRule }[] = [];
-    for (const rule of this.rules) {
-      if (!hostCovers(rule.host, host)) continue;
-      for (const subset of rule.subsets) found.push({ subset, rule });
-    }
-    return found;
+    const rules = [
+      ...(this.exact.get(host) ?? []),
+      ...this.wildcards.filter((rule) => hostCovers(rule.host, host)),
+    ];
+    return rules.flatMap((rule) => rule.subsets.map((subset) => ({ subset, rule })));
   }
 }
 

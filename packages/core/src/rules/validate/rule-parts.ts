@@ -63,3 +63,16 @@ export function trafficPolicies(rule: DestinationRuleRule): PlacedPolicy[] {
   for (const subset of rule.subsets) add(subset.trafficPolicy);
   return placed;
 }
+
+/**
+ * The path, under a traffic policy's origin, of one of its parts (`loadBalancer.simple`), as the
+ * rule's language writes it: a legacy DestinationPolicy has `loadBalancing` and
+ * `circuitBreaker.simpleCb` instead.
+ */
+export function policyPath(rule: DestinationRuleRule, path: FieldPath): FieldPath {
+  if (rule.language !== 'legacy') return path;
+  const [part] = path;
+  if (part === 'loadBalancer') return ['loadBalancing', 'name'];
+  if (part === 'connectionPool' || part === 'outlierDetection') return ['circuitBreaker', 'simpleCb'];
+  return path;
+}

@@ -1,7 +1,7 @@
 import type { DestinationRuleRule, HttpRoute, ParsedRule, VirtualServiceRule } from '../model';
 import { TargetFindings, type Finding } from './finding';
 import { ecmaScriptDifference } from './regex';
-import { headerOperationsPath, headerPath, matchRegexes, trafficPolicies } from './rule-parts';
+import { headerOperationsPath, headerPath, matchRegexes, policyPath, trafficPolicies } from './rule-parts';
 
 /**
  * `retry_on` conditions Envoy v1 knows (Envoy ≤ 1.9; the gRPC ones from 1.6). Others, status
@@ -202,7 +202,7 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
     if (balancer?.kind === 'simple' && balancer.algorithm === 'PASSTHROUGH') {
       findings.error(
         origin,
-        ['loadBalancer', 'simple'],
+        policyPath(rule, ['loadBalancer', 'simple']),
         'Envoy v1 clusters cannot pass traffic through to the original destination',
       );
     }
@@ -210,14 +210,14 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
       if (!('header' in balancer.hashOn)) {
         findings.error(
           origin,
-          ['loadBalancer', 'consistentHash'],
+          policyPath(rule, ['loadBalancer', 'consistentHash']),
           'Envoy v1 hashes on a request header only',
         );
       }
       if (balancer.ring.kind === 'maglev') {
         findings.error(
           origin,
-          ['loadBalancer', 'consistentHash', 'maglev'],
+          policyPath(rule, ['loadBalancer', 'consistentHash', 'maglev']),
           'Envoy v1 has ring hash only, not Maglev',
         );
       }
@@ -225,21 +225,21 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
     if (policy.connectionPool?.idleTimeoutMs !== undefined) {
       findings.error(
         origin,
-        ['connectionPool', 'http', 'idleTimeout'],
+        policyPath(rule, ['connectionPool', 'http', 'idleTimeout']),
         'Envoy v1 clusters have no idle timeout',
       );
     }
     if (policy.outlierDetection?.minHealthPercent !== undefined) {
       findings.error(
         origin,
-        ['outlierDetection', 'minHealthPercent'],
+        policyPath(rule, ['outlierDetection', 'minHealthPercent']),
         'Envoy v1 clusters cannot set the panic threshold',
       );
     }
     if (policy.tls?.mode === 'ISTIO_MUTUAL') {
       findings.error(
         origin,
-        ['tls', 'mode'],
+        policyPath(rule, ['tls', 'mode']),
         "Envoy v1 has no SDS for Istio's mesh certificates: give SIMPLE or MUTUAL with files",
       );
     }

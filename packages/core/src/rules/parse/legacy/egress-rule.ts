@@ -47,7 +47,7 @@ export function readEgressRule(ctx: RuleContext, spec: unknown): ServiceEntryRul
         : destination && checkedHost(ctx, service, destination.at('service'), { star: 'refused' });
   const protocols = cidr ? CIDR_PROTOCOLS : DOMAIN_PROTOCOLS;
   const ports: ServiceEntryPort[] = [];
-  if (fields.require('ports') && fields.list('ports').length === 0) {
+  if (fields.require('ports') && fields.isEmptyList('ports')) {
     ctx.error(fields.at('ports'), 'missing-field', 'an EgressRule needs at least one port');
   }
   for (const item of fields.list('ports')) {
