@@ -307,6 +307,20 @@ describe('problems name the place, the rule and the field path', () => {
     ]);
   });
 
+  it('a TCP route edits no headers', () => {
+    expect(
+      check(
+        virtualService(
+          'hosts: [reviews]',
+          'tcp:',
+          '- route: [{ destination: { host: reviews }, headers: {} }]',
+        ),
+      ).lines,
+    ).toEqual([
+      'rules.yaml:9:47: error: VirtualService shop/reviews: spec.tcp[0].route[0].headers: unknown field (expected one of: destination, weight) [unknown-field]',
+    ]);
+  });
+
   it('weights: several destinations need a positive total', () => {
     expect(
       check(

@@ -49,7 +49,9 @@ const HTTP_ROUTE = {
   },
 } as const;
 
-const ROUTE_DESTINATION = { known: ['destination', 'weight', 'headers'] } as const;
+const HTTP_ROUTE_DESTINATION = { known: ['destination', 'weight', 'headers'] } as const;
+/** A TCP route's destinations edit no headers. */
+const TCP_ROUTE_DESTINATION = { known: ['destination', 'weight'] } as const;
 const REDIRECT = {
   known: ['uri', 'authority', 'port', 'scheme', 'redirectCode'],
   unsupported: { derivePort: 'derivePort is not supported: give port' },
@@ -148,7 +150,11 @@ function readAction(fields: Fields): HttpAction | undefined {
  * there are several). A single destination gets all traffic whatever its weight, so it is given
  * weight 100.
  */
-export function readWeightedDestinations(fields: Fields, name: string): WeightedDestination[] | undefined {
+export function readWeightedDestinations(
+  fields: Fields,
+  name: string,
+  protocol: 'http' | 'tcp' = 'http',
+): WeightedDestination[] | undefined {
   const ctx = fields.ctx;
   const items = fields.list(name);
   if (items.length === 0) {
@@ -157,7 +163,12 @@ export function readWeightedDestinations(fields: Fields, name: string): Weighted
   }
   const destinations: WeightedDestination[] = [];
   for (const item of items) {
-    const entry = Fields.read(ctx, item.value, item.path, ROUTE_DESTINATION);
+    const entry = Fields.read(
+      ctx,
+      item.value,
+      item.path,
+      protocol === 'http' ? HTTP_ROUTE_DESTINATION : TCP_ROUTE_DESTINATION,
+    );
     if (!entry) continue;
     const destination = entry.require('destination')
       ? readDestination(ctx, entry.raw('destination'), entry.at('destination'))

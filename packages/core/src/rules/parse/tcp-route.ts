@@ -39,7 +39,7 @@ export function readTcpRoute(ctx: RuleContext, value: unknown, path: FieldPath):
     match.push({ ...(port !== undefined && { port }), destinationSubnets, ...(source && { source }) });
   }
   if (!fields.require('route')) return undefined;
-  const destinations = readWeightedDestinations(fields, 'route');
+  const destinations = readWeightedDestinations(fields, 'route', 'tcp');
   if (!destinations) return undefined;
   return { match, destinations, origin: ctx.origin(path) };
 }
