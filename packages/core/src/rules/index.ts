@@ -5,3 +5,5 @@ export * from './host-policy';
 export { HostPolicies, wildcardMatches } from './host-policies';
 export { MeshRules } from './mesh-rules';
 export { RuleBook, type ActiveRule, type RuleChange, type RuleParser, type RuleStatus } from './rule-book';
+export * from './parse';
+export * from './validate';

@@ -68,6 +68,11 @@ export interface Destination {
   readonly subset?: string;
   /** Needed when the host has several ports; else its only port (or the port the request came to). */
   readonly port?: number;
+  /**
+   * Legacy RouteRule `route[].labels`: the subset is these labels themselves (no DestinationRule
+   * needs to define it); `subset` is then the name istioctl gave it (`version-v1`).
+   */
+  readonly subsetLabels?: Labels;
 }
 
 export interface WeightedDestination extends Destination {
@@ -114,6 +119,8 @@ export interface Mirror {
   readonly destination: Destination;
   /** 0–100 (fractions allowed). */
   readonly percent: number;
+  /** Where it was written (`spec.http[0].mirror`, `spec.http[0].mirrors[1]`), for problems about it. */
+  readonly origin?: Origin;
 }
 
 export interface Redirect {
@@ -161,6 +168,11 @@ export interface HttpRoute {
   readonly mirrors: readonly Mirror[];
   readonly cors?: CorsPolicy;
   readonly headers?: HeaderOperations;
+  /**
+   * Legacy RouteRule `websocketUpgrade`: Envoy v1 upgrades a connection to WebSocket only on
+   * routes with `use_websocket: true`; v3 routes allow the upgrade on every route.
+   */
+  readonly websocketUpgrade?: boolean;
   readonly origin: Origin;
 }
 
@@ -212,10 +224,24 @@ export interface OutlierDetection {
   readonly minHealthPercent?: number;
 }
 
+/** TLS to the upstream (DestinationRule `trafficPolicy.tls`). */
+export interface UpstreamTls {
+  /** DISABLE: plain text; SIMPLE: TLS; MUTUAL: TLS with the client certificate below; ISTIO_MUTUAL: mesh mTLS. */
+  readonly mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  /** Files on the proxy's host (MUTUAL needs the first two). */
+  readonly clientCertificate?: string;
+  readonly privateKey?: string;
+  readonly caCertificates?: string;
+  /** Names the server certificate must carry (any one). */
+  readonly subjectAltNames: readonly string[];
+  readonly sni?: string;
+}
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancerPolicy;
   readonly connectionPool?: ConnectionPool;
   readonly outlierDetection?: OutlierDetection;
+  readonly tls?: UpstreamTls;
   /** Per port overrides, merged over the rest for that port. */
   readonly portLevel: readonly ({ readonly port: number } & Omit<TrafficPolicy, 'portLevel'>)[];
   readonly origin: Origin;

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, load, YAMLException, type LoadOptions } from 'js-yaml';
+import { CORE_SCHEMA, load, loadAll, YAMLException, type LoadOptions } from 'js-yaml';
 import { DOCUMENT_LIMITS, measureDocument, tooDeep } from './document-limits';
 
 /** A document parsed without positions, or why it could not be (with the position the parser gave). */
@@ -29,9 +29,29 @@ const JS_YAML_OPTIONS: LoadOptions & { maxDepth: number } = {
 export function parsePlainly(text: string): PlainParse {
   const json = /^\s*[{[]/.test(text) ? parseJson(text) : undefined;
   if (json) return json;
+  return loadPlainly(text, (t) => load(t, JS_YAML_OPTIONS));
+}
+
+/** A stream of documents parsed without positions, or why it could not be. */
+export type PlainParseAll =
+  { readonly ok: true; readonly values: readonly unknown[] } | Extract<PlainParse, { readonly ok: false }>;
+
+/**
+ * Like parsePlainly, for a stream of documents separated by `---`: their values in order (null
+ * for an empty one). The limits apply to the stream as a whole (measured as one list of the
+ * documents, so aliases in many small documents cannot each spend the whole text's budget).
+ */
+export function parseAllPlainly(text: string): PlainParseAll {
+  const json = /^\s*[{[]/.test(text) ? parseJson(text) : undefined;
+  if (json) return json.ok ? { ok: true, values: [json.value] } : json;
+  const parsed = loadPlainly(text, (t) => loadAll(t, undefined, JS_YAML_OPTIONS));
+  return parsed.ok ? { ok: true, values: parsed.value as unknown[] } : parsed;
+}
+
+function loadPlainly(text: string, read: (text: string) => unknown): PlainParse {
   let value: unknown;
   try {
-    value = load(text, JS_YAML_OPTIONS);
+    value = read(text);
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
     const position = { line: error.mark.line + 1, column: error.mark.column + 1 };

@@ -34,30 +34,44 @@ export class SourceDocument {
    * DOCUMENT_LIMITS (nested too deeply, too many aliases, aliases expanding it too far).
    */
   static parse(text: string, file: string): SourceDocument {
-    const lines = new LineCounter();
-    const problem = (message: string, offset?: number): Problem => {
-      const pos = offset === undefined ? undefined : lines.linePos(offset);
-      return { file, ...(pos && { line: pos.line, column: pos.col }), path: '', message };
-    };
-    const fail = (message: string, offset?: number): never => {
-      throw new ConfigError([problem(message, offset)], `cannot parse ${file}`);
-    };
-    const pastLimit = (message: string, offset?: number): never => {
-      throw new DocumentLimitError([problem(message, offset)], `cannot parse ${file}`);
-    };
-    const tokens = [...new Parser(lines.addNewLine).parse(text)];
-    // The composer recurses per level, and near the end of the stack V8 can abort the whole
-    // process (compiling a regular expression there fails as "out of memory"): the depth is
-    // checked on the parser's tokens, before anything recurses.
-    const shape = measureTokens(tokens);
-    if (shape.tooDeepAt !== undefined) pastLimit(tooDeep(), shape.tooDeepAt);
-    if (shape.aliases > DOCUMENT_LIMITS.maxAliases) {
-      pastLimit(
-        `the document has more than ${DOCUMENT_LIMITS.maxAliases} aliases (*name)`,
-        shape.firstAliasPast,
-      );
-    }
+    const { tokens, lines } = tokenize(text, file);
     const doc = composeOne(tokens, text.length);
+    const result = SourceDocument.fromComposed(doc, text, file, lines, text.length);
+    if (result instanceof ConfigError) throw result;
+    return result;
+  }
+
+  /**
+   * Parses a stream of documents separated by `---` (a Kubernetes manifest), each remembering
+   * positions in the whole text. A document with a syntax error comes back as the ConfigError
+   * naming it, in its place, so the others can still be used; a text past DOCUMENT_LIMITS (which
+   * apply to the whole stream) throws a DocumentLimitError. Empty documents are kept (their value
+   * is null), so indexes count every document a reader sees.
+   */
+  static parseAll(text: string, file: string): (SourceDocument | ConfigError)[] {
+    const { tokens, lines } = tokenize(text, file);
+    const results: (SourceDocument | ConfigError)[] = [];
+    const composer = new Composer({ uniqueKeys: true });
+    for (const doc of composer.compose(tokens, false, text.length)) {
+      const [start, , end] = doc.range;
+      results.push(SourceDocument.fromComposed(doc, text, file, lines, end - start));
+    }
+    return results;
+  }
+
+  /**
+   * A composed document as a SourceDocument, or the ConfigError saying why it cannot be one
+   * (throws a DocumentLimitError when its aliases expand it past the limit for `length` characters).
+   */
+  private static fromComposed(
+    doc: Document,
+    text: string,
+    file: string,
+    lines: LineCounter,
+    length: number,
+  ): SourceDocument | ConfigError {
+    const fail = (message: string, offset?: number): ConfigError =>
+      new ConfigError([problemAt(file, lines, message, offset)], `cannot parse ${file}`);
     const [first] = doc.errors;
     if (first) {
       // After one syntax error the parser reports every token it can no longer place:
@@ -69,7 +83,7 @@ export class SourceDocument {
         : '';
       const more =
         doc.errors.length > 1 ? ` (${doc.errors.length - 1} further syntax error(s) follow from it)` : '';
-      fail(`${firstLine(first.message)}${hint}${more}`, first.pos[0]);
+      return fail(`${firstLine(first.message)}${hint}${more}`, first.pos[0]);
     }
     let value: unknown;
     try {
@@ -79,10 +93,12 @@ export class SourceDocument {
       value = doc.toJS({ maxAliasCount: -1 });
     } catch (error) {
       // An alias to an anchor defined later, for one.
-      fail((error as Error).message);
+      return fail((error as Error).message);
     }
-    const measure = measureDocument(value, text.length);
-    if (!measure.ok) pastLimit(measure.message);
+    const measure = measureDocument(value, length);
+    if (!measure.ok) {
+      throw new DocumentLimitError([problemAt(file, lines, measure.message)], `cannot parse ${file}`);
+    }
     return new SourceDocument(file, value, doc, lines);
   }
 
@@ -137,6 +153,35 @@ function child(
 function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | null | undefined)?.range;
   return range ? range[0] : undefined;
+}
+
+/** A problem at an offset of the text, located by line and column. */
+function problemAt(file: string, lines: LineCounter, message: string, offset?: number): Problem {
+  const pos = offset === undefined ? undefined : lines.linePos(offset);
+  return { file, ...(pos && { line: pos.line, column: pos.col }), path: '', message };
+}
+
+/**
+ * The parser's tokens for `text`, after the checks that must come before anything recurses: the
+ * composer recurses per level, and near the end of the stack V8 can abort the whole process
+ * (compiling a regular expression there fails as "out of memory"), so the depth is checked on
+ * the tokens. Throws a DocumentLimitError past the limits.
+ */
+function tokenize(text: string, file: string): { tokens: CST.Token[]; lines: LineCounter } {
+  const lines = new LineCounter();
+  const pastLimit = (message: string, offset?: number): never => {
+    throw new DocumentLimitError([problemAt(file, lines, message, offset)], `cannot parse ${file}`);
+  };
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const shape = measureTokens(tokens);
+  if (shape.tooDeepAt !== undefined) pastLimit(tooDeep(), shape.tooDeepAt);
+  if (shape.aliases > DOCUMENT_LIMITS.maxAliases) {
+    pastLimit(
+      `the document has more than ${DOCUMENT_LIMITS.maxAliases} aliases (*name)`,
+      shape.firstAliasPast,
+    );
+  }
+  return { tokens, lines };
 }
 
 function firstLine(message: string): string {

@@ -1,0 +1,40 @@
+import { showValue } from '../../schema/show-value';
+
+/** Istio's networking API: its three served versions share one schema. */
+export const NETWORKING_GROUP = 'networking.istio.io';
+export const NETWORKING_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'] as const;
+/** Pilot's legacy Rules API: samples carry v1alpha1, v1alpha2 and v1beta1, so any version is read. */
+export const LEGACY_GROUP = 'config.istio.io';
+
+export const NETWORKING_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry'] as const;
+export const LEGACY_KINDS = ['RouteRule', 'DestinationPolicy', 'EgressRule'] as const;
+
+export type NetworkingKind = (typeof NETWORKING_KINDS)[number];
+export type LegacyKind = (typeof LEGACY_KINDS)[number];
+export type SupportedKind = NetworkingKind | LegacyKind;
+
+export type KindReading = { readonly kind: SupportedKind } | { readonly problem: string };
+
+const SUPPORTED =
+  `Sextant reads ${NETWORKING_KINDS.join(', ')} (${NETWORKING_GROUP}/${NETWORKING_VERSIONS.join(', ')}) ` +
+  `and ${LEGACY_KINDS.join(', ')} (${LEGACY_GROUP}, any version)`;
+
+/** The kind a resource is, when Sextant reads it under that apiVersion; otherwise why not. */
+export function readKind(apiVersion: string, kind: string): KindReading {
+  const slash = apiVersion.indexOf('/');
+  const group = slash === -1 ? '' : apiVersion.slice(0, slash);
+  const version = slash === -1 ? apiVersion : apiVersion.slice(slash + 1);
+  if ((NETWORKING_KINDS as readonly string[]).includes(kind)) {
+    if (group === NETWORKING_GROUP && (NETWORKING_VERSIONS as readonly string[]).includes(version)) {
+      return { kind: kind as NetworkingKind };
+    }
+    return {
+      problem: `${kind} is ${NETWORKING_GROUP}/${NETWORKING_VERSIONS.join(', ')}, not ${showValue(apiVersion)}`,
+    };
+  }
+  if ((LEGACY_KINDS as readonly string[]).includes(kind)) {
+    if (group === LEGACY_GROUP && version !== '') return { kind: kind as LegacyKind };
+    return { problem: `${kind} is ${LEGACY_GROUP}/<version>, not ${showValue(apiVersion)}` };
+  }
+  return { problem: `unknown kind ${showValue(kind)}: ${SUPPORTED}` };
+}

@@ -1,0 +1,229 @@
+import type {
+  DestinationRuleRule,
+  HttpRoute,
+  ParsedRule,
+  ServiceEntryRule,
+  VirtualServiceRule,
+} from '../model';
+import { TargetFindings, type Finding } from './finding';
+import { headerOperationsPath, headerPath, policyPath, trafficPolicies, uriPath } from './rule-parts';
+
+/** The `retry_on` conditions gRPC clients honour (gRFC A44): gRPC status codes. */
+export const GRPC_RETRY_ON = [
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+];
+/** gRPC clients make at most 5 attempts (gRFC A44): 4 retries. */
+const GRPC_MAX_RETRIES = 4;
+/** The largest ring gRPC clients accept (`xds_cluster.cc`, grpc-js `cluster-resource-type.ts`). */
+const GRPC_MAX_RING_SIZE = 8_388_608;
+
+/**
+ * What proxyless gRPC clients (grpc-js-xds 1.14, C-core 1.51 and later) cannot be sent of a
+ * rule (spec §5.2, §5.4): what would make them refuse a whole response is never sent, and
+ * what they would silently ignore is reported as not expressed.
+ */
+export function grpcFindings(rule: ParsedRule): Finding[] {
+  const findings = new TargetFindings('grpc');
+  if (rule.kind === 'VirtualService') virtualService(rule, findings);
+  if (rule.kind === 'DestinationRule') destinationRule(rule, findings);
+  if (rule.kind === 'ServiceEntry') serviceEntry(rule, findings);
+  return findings.found;
+}
+
+function virtualService(rule: VirtualServiceRule, findings: TargetFindings): void {
+  for (const route of rule.http) httpRoute(rule, route, findings);
+}
+
+function httpRoute(rule: VirtualServiceRule, route: HttpRoute, findings: TargetFindings): void {
+  for (const match of route.matches) {
+    if (match.queryParams.length > 0) {
+      findings.error(
+        match.origin.path,
+        ['queryParams'],
+        'gRPC clients are not sent routes that match query parameters (C-core ignores such routes; grpc-js would match without the condition)',
+        'route-omitted',
+      );
+    }
+    for (const header of match.headers) {
+      if (header.name.endsWith('-bin')) {
+        findings.lossy(
+          match.origin.path,
+          headerPath(rule, header),
+          `gRPC clients never match binary headers (${header.name})`,
+        );
+      }
+    }
+    if (match.ignoreUriCase && match.uri && 'exact' in match.uri) {
+      findings.lossy(
+        match.origin.path,
+        uriPath(rule),
+        'grpc-js matches an exact path without case as a prefix: longer paths match too',
+      );
+    }
+  }
+  const origin = route.origin.path;
+  const action = route.action;
+  if (action.kind === 'redirect') {
+    findings.error(
+      origin,
+      ['redirect'],
+      'gRPC clients only route to clusters: a redirect would make them refuse the routes, so it is not sent',
+    );
+  } else if (action.kind === 'direct') {
+    findings.error(
+      origin,
+      ['directResponse'],
+      'gRPC clients only route to clusters: a direct response would make them refuse the routes, so it is not sent',
+    );
+  } else {
+    for (const destination of action.destinations) {
+      if (destination.headers)
+        findings.error(destination.origin.path, ['headers'], 'gRPC clients do not edit headers');
+    }
+  }
+  if (route.rewrite) findings.error(origin, ['rewrite'], 'gRPC clients do not rewrite requests');
+  if (route.headers) findings.error(origin, headerOperationsPath(rule), 'gRPC clients do not edit headers');
+  for (const mirror of route.mirrors) {
+    findings.error(mirror.origin?.path ?? origin, [], 'gRPC clients do not mirror requests');
+  }
+  const retries = route.retries;
+  if (retries && retries.attempts > 0) {
+    const at = retries.origin.path;
+    const codes = retries.retryOn.filter((token) => GRPC_RETRY_ON.includes(token));
+    const dropped = retries.retryOn.filter((token) => !GRPC_RETRY_ON.includes(token));
+    if (codes.length === 0) {
+      findings.error(
+        at,
+        ['retryOn'],
+        `gRPC clients retry on gRPC status codes only (${GRPC_RETRY_ON.join(', ')}): none given, so they get no retries`,
+      );
+    } else if (dropped.length > 0) {
+      findings.lossy(
+        at,
+        ['retryOn'],
+        `gRPC clients ignore ${dropped.join(',')}: they retry on ${codes.join(',')} only`,
+      );
+    }
+    if (codes.length > 0 && retries.perTryTimeoutMs !== undefined) {
+      findings.lossy(
+        at,
+        ['perTryTimeout'],
+        'gRPC clients ignore perTryTimeout: each attempt may take the whole timeout',
+      );
+    }
+    if (codes.length > 0 && retries.attempts > GRPC_MAX_RETRIES) {
+      findings.lossy(
+        at,
+        ['attempts'],
+        `gRPC clients make at most ${GRPC_MAX_RETRIES + 1} attempts: ${retries.attempts} retries become ${GRPC_MAX_RETRIES}`,
+      );
+    }
+  }
+  const status = route.fault?.abort?.httpStatus;
+  if (route.fault && status !== undefined) {
+    findings.lossy(
+      route.fault.origin.path,
+      ['abort', 'httpStatus'],
+      `gRPC clients abort with a gRPC status: HTTP ${status} becomes ${grpcStatusOf(status)}`,
+    );
+  }
+}
+
+/** The gRPC status a client fails an RPC with for an injected HTTP status (grpc-js fault-injection-filter). */
+function grpcStatusOf(httpStatus: number): string {
+  switch (httpStatus) {
+    case 400:
+      return 'INTERNAL';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+      return 'UNIMPLEMENTED';
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 'UNAVAILABLE';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): void {
+  for (const { policy, origin } of trafficPolicies(rule)) {
+    const balancer = policy.loadBalancer;
+    if (balancer?.kind === 'simple' && balancer.algorithm !== 'ROUND_ROBIN') {
+      findings.error(
+        origin,
+        policyPath(rule, ['loadBalancer', 'simple']),
+        `gRPC clients refuse clusters balanced by ${balancer.algorithm}: they are sent ROUND_ROBIN (or RING_HASH for a consistent hash)`,
+      );
+    }
+    if (balancer?.kind === 'consistent-hash') {
+      if (!('header' in balancer.hashOn)) {
+        findings.error(
+          origin,
+          policyPath(rule, ['loadBalancer', 'consistentHash']),
+          'gRPC clients hash on a request header only',
+        );
+      }
+      if (balancer.ring.kind === 'maglev') {
+        findings.error(
+          origin,
+          policyPath(rule, ['loadBalancer', 'consistentHash', 'maglev']),
+          'gRPC clients refuse Maglev clusters: they have ring hash only',
+        );
+      } else if ((balancer.ring.minimumRingSize ?? 0) > GRPC_MAX_RING_SIZE) {
+        findings.error(
+          origin,
+          policyPath(rule, ['loadBalancer', 'consistentHash', 'ringHash']),
+          `gRPC clients refuse rings larger than ${GRPC_MAX_RING_SIZE}`,
+        );
+      }
+    }
+    const pool = policy.connectionPool;
+    const ignored = pool ? Object.keys(pool).filter((key) => key !== 'http2MaxRequests') : [];
+    if (ignored.length > 0) {
+      findings.error(
+        origin,
+        policyPath(rule, ['connectionPool']),
+        `gRPC clients limit only concurrent requests (http2MaxRequests); ${ignored.join(', ')} cannot be sent`,
+      );
+    }
+    if (policy.outlierDetection) {
+      findings.error(
+        origin,
+        policyPath(rule, ['outlierDetection']),
+        'gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent',
+      );
+    }
+    if (policy.tls && policy.tls.mode !== 'DISABLE') {
+      findings.error(
+        origin,
+        policyPath(rule, ['tls']),
+        'gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent',
+      );
+    }
+  }
+}
+
+function serviceEntry(rule: ServiceEntryRule, findings: TargetFindings): void {
+  if (rule.resolution === 'DNS') {
+    findings.error(
+      'spec',
+      ['resolution'],
+      'gRPC clients need endpoints that are IP addresses: hosts resolved by DNS cannot be sent',
+    );
+  } else if (rule.resolution === 'NONE') {
+    findings.error(
+      'spec',
+      ['resolution'],
+      'gRPC clients cannot pass traffic through to where it was sent: a ServiceEntry without endpoints gives them nothing to dial',
+    );
+  }
+}
