@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http2 from 'node:http2';
+import path from 'node:path';
+import v8 from 'node:v8';
 import { Registry } from '@sextant/core';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, envoyProtos } from '@sextant/envoy';
 import { Renderer } from '@sextant/envoy';
@@ -20,7 +22,8 @@ export const description =
  * until every stream has received the push and sent its ACK.
  */
 
-const SERVICES = 50;
+/** Services in the mesh: `SEXTANT_BENCH_SERVICES` (50 by default), as the server process reads it too. */
+const SERVICES = Number(process.env.SEXTANT_BENCH_SERVICES ?? 50);
 const INSTANCES = 5;
 const ROUNDS = 5;
 const CONNECT_BATCH = 250;
@@ -29,7 +32,8 @@ const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamA
 type ServerMessage =
   | { type: 'listening'; address: string; rss: number }
   | { type: 'published'; pushMs: number }
-  | { type: 'status'; streams: number; edsUpToDate: number; rss: number };
+  | { type: 'status'; streams: number; edsUpToDate: number; rss: number; heap: number }
+  | { type: 'heap-snapshot'; file: string };
 
 // ---------------------------------------------------------------- the server process
 
@@ -48,8 +52,14 @@ async function serve(): Promise<void> {
       const changed = syntheticService(0, INSTANCES, message.round ?? 1);
       const start = process.hrtime.bigint();
       sink.upsertService(changed.service, changed.instances);
-      registry.flush(); // publishes, and pushes to every concerned stream, synchronously
-      send({ type: 'published', pushMs: elapsedMs(start) });
+      registry.flush(); // publishes; the xDS server then pushes to the concerned streams, a batch per turn
+      const published = elapsedMs(start);
+      // The push is done when the server has no stream left to bring up to date.
+      const pushed = setInterval(() => {
+        if (xds.pushing()) return;
+        clearInterval(pushed);
+        send({ type: 'published', pushMs: Math.max(published, elapsedMs(start)) });
+      }, 1);
     } else if (message.type === 'status') {
       const streams = xds.proxies();
       send({
@@ -57,7 +67,12 @@ async function serve(): Promise<void> {
         streams: streams.length,
         edsUpToDate: streams.filter((s) => s.types.eds?.upToDate).length,
         rss: process.memoryUsage().rss,
+        heap: process.memoryUsage().heapUsed,
       });
+    } else if (message.type === 'heap-snapshot') {
+      // For finding what a stream costs: SEXTANT_BENCH_HEAP_SNAPSHOT=<dir> writes one with every stream open.
+      const file = v8.writeHeapSnapshot(path.join(process.env.SEXTANT_BENCH_HEAP_SNAPSHOT ?? '.', 'xds-streams.heapsnapshot'));
+      send({ type: 'heap-snapshot', file });
     } else if (message.type === 'exit') {
       void xds.close().then(() => process.exit(0));
     }
@@ -225,7 +240,11 @@ async function measure(count: number) {
     reachedMs.push(reached);
     ackedMs.push(elapsedMs(sent));
   }
-  const { streams: held, rss } = await server.request({ type: 'status' }, 'status');
+  const { streams: held, rss, heap } = await server.request({ type: 'status' }, 'status');
+  if (process.env.SEXTANT_BENCH_HEAP_SNAPSHOT) {
+    const { file } = await server.request({ type: 'heap-snapshot' }, 'heap-snapshot');
+    console.log(`heap snapshot with ${held} streams open: ${file}`);
+  }
   for (const stream of streams) stream.close();
   await server.stop();
   return {
@@ -236,6 +255,7 @@ async function measure(count: number) {
     ackedMs: median(ackedMs),
     idleRss: idleRss / 1024 / 1024,
     rss: rss / 1024 / 1024,
+    heap: heap / 1024 / 1024,
   };
 }
 
@@ -257,6 +277,7 @@ export async function run(args: readonly string[]): Promise<void> {
       'ACKed-by-all / baseline': m.ackedMs / baseline.ackedMs,
       'server RSS MiB (idle)': m.idleRss,
       'server RSS MiB': m.rss,
+      'server heap MiB': m.heap,
       'RSS / baseline': m.rss / baseline.rss,
       'KiB per stream': ((m.rss - m.idleRss) * 1024) / count,
     });

@@ -168,6 +168,11 @@ export class XdsServer {
     });
   }
 
+  /** Whether a push is under way: streams a snapshot concerns are still being brought up to date. */
+  pushing(): boolean {
+    return this.pushQueue.size > 0;
+  }
+
   /** Every open stream for /debug/proxies; given a node id, its streams with their subscribed names. */
   proxies(node?: string): ProxyStatus[] {
     const now = this.context.now();
