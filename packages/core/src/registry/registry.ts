@@ -1,6 +1,7 @@
 import type { AdapterStatus, RegistrySink } from '../adapter';
 import { silentLogger, type Logger } from '../logger';
 import { MeshRules } from '../rules/mesh-rules';
+import { parseRule } from '../rules/parse';
 import type { RuleProblem } from '../rules/problems';
 import type { RuleInput } from '../rules/resource';
 import type { RuleParser } from '../rules/rule-book';
@@ -27,7 +28,7 @@ export interface RegistryOptions {
   readonly now?: () => number;
   /** Rule sources (rules files) in configured order; adapters that report rules come after them. */
   readonly ruleSources?: readonly string[];
-  /** Parses a rule resource; without one, every rule is refused (see rules/parse). */
+  /** Parses a rule resource (default: rules/parse's parseRule). */
   readonly parseRule?: RuleParser;
 }
 
@@ -93,7 +94,7 @@ export class Registry {
       this.partitions.set(name, new Partition(name, this.now));
     }
     this.rulesPartition = new Partition(RULES_PARTITION, this.now);
-    this.rules = new MeshRules(options.parseRule ?? refuseRules, options.ruleSources ?? []);
+    this.rules = new MeshRules(options.parseRule ?? parseRule, options.ruleSources ?? []);
     const debounce = options.debounce ?? DEFAULT_DEBOUNCE;
     this.debouncer = new Debouncer(debounce.afterMs, debounce.maxMs, () => this.publish(), this.now);
   }
@@ -111,8 +112,12 @@ export class Registry {
     };
   }
 
-  /** The sink a rule source reports into. */
+  /**
+   * The sink a rule source reports into. Sources win an identity they share in the order their
+   * sinks are first asked for (after `ruleSources`).
+   */
   ruleSink(source: string): RuleSink {
+    this.rules.register(source);
     return {
       replace: (inputs, problems = []) => this.applyRules(source, inputs, problems),
       fail: (problems) => this.rules.fail(source, problems),
@@ -313,16 +318,3 @@ function adapterRules(partition: Partition): RuleInput[] {
     },
   }));
 }
-
-/** Until a parser is given, rules are refused with a reason rather than ignored. */
-const refuseRules: RuleParser = (input) => ({
-  problems: [
-    {
-      severity: 'error',
-      code: 'rules-unsupported',
-      path: '',
-      file: input.location.source,
-      message: 'this registry was created without a rule parser',
-    },
-  ],
-});

@@ -199,9 +199,11 @@ export class HostPolicies {
     for (const [name, subset] of defined) memory.set(name, subset);
     const named = this.namedSubsets(hostname);
     const subsets = [...defined.values()];
-    for (const name of named) {
-      const kept = memory.get(name);
-      if (!defined.has(name) && kept) subsets.push(kept);
+    for (const [name, labeled] of named) {
+      if (defined.has(name)) continue;
+      // A legacy route names its subset by labels: that is the subset, no DestinationRule needed.
+      const kept = labeled ?? memory.get(name);
+      if (kept) subsets.push(kept);
     }
     // Remember only what is defined or still named, so the memory does not outlive the routes.
     for (const name of [...memory.keys()]) if (!defined.has(name) && !named.has(name)) memory.delete(name);
@@ -210,12 +212,22 @@ export class HostPolicies {
     return subsets;
   }
 
-  /** Subsets of `hostname` that the routes in force name. */
-  private namedSubsets(hostname: string): Set<string> {
-    const names = new Set<string>();
+  /**
+   * Subsets of `hostname` that the routes in force name, with the subset itself when a route
+   * defines it by labels (legacy RouteRules).
+   */
+  private namedSubsets(hostname: string): Map<string, Subset | undefined> {
+    const names = new Map<string, Subset | undefined>();
     for (const rule of this.referencedBy.get(hostname) ?? []) {
       for (const destination of destinations(rule)) {
-        if (destination.host === hostname && destination.subset) names.add(destination.subset);
+        if (destination.host !== hostname || !destination.subset) continue;
+        const labels = destination.subsetLabels;
+        names.set(
+          destination.subset,
+          labels
+            ? { name: destination.subset, labels, origin: { rule: rule.identity, path: 'spec.route' } }
+            : names.get(destination.subset),
+        );
       }
     }
     return names;

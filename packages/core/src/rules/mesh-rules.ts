@@ -42,6 +42,11 @@ export class MeshRules {
     return { hostnames: touched, entriesChanged };
   }
 
+  /** Takes `source` in the order sources win identities, before it reports anything. */
+  register(source: string): void {
+    this.book.register(source);
+  }
+
   /** A source that could not be read: its rules stay in force as they were. */
   fail(source: string, problems: readonly RuleProblem[]): void {
     this.book.fail(source, problems);

@@ -73,11 +73,14 @@ export class RuleBook {
 
   /**
    * A source's whole set of resources (as of now), with problems of the source as a whole (a
-   * document that did not parse, a duplicate identity). Resources missing from `inputs` are gone.
+   * document that did not parse, a duplicate identity). Resources missing from `inputs` are gone,
+   * unless the source has an error: then `inputs` may lack resources it holds (in a document that
+   * did not parse), and what is missing stays as it was.
    */
   replace(source: string, inputs: readonly RuleInput[], problems: readonly RuleProblem[] = []): RuleChange {
     const held = this.sourceOf(source);
-    const next = new Map<string, Held>();
+    const partial = problems.some((p) => p.severity === 'error');
+    const next = new Map<string, Held>(partial ? held : []);
     for (const input of inputs) {
       const identity = identityOf(input);
       const key = ruleKey(identity);
@@ -101,6 +104,11 @@ export class RuleBook {
     this.sources.set(source, next);
     this.sourceProblems.set(source, problems);
     return this.recompute();
+  }
+
+  /** Takes `source` in the order sources win identities (registration order), if it is new. */
+  register(source: string): void {
+    this.sourceOf(source);
   }
 
   /** A source that could not be read at all: what it reported before stays in force. */

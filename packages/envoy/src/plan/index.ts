@@ -1,5 +1,4 @@
 export * from './plan-types';
-export { normalizeWeights } from './weights';
 export { NO_SOURCE, resolve, routePlan, type ProxySource, type RouteDefaults } from './route-plan';
 export { clusterPlans, type ClusterPlan } from './cluster-plan';
 export { proxySource, sourceKey } from './proxy-source';

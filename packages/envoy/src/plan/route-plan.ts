@@ -1,12 +1,13 @@
-import type {
-  Destination,
-  HttpMatch,
-  HttpRoute,
-  Labels,
-  ServiceEntry,
-  ServicePort,
-  Snapshot,
-  SourceSelector,
+import {
+  normaliseWeights,
+  type Destination,
+  type HttpMatch,
+  type HttpRoute,
+  type Labels,
+  type ServiceEntry,
+  type ServicePort,
+  type Snapshot,
+  type SourceSelector,
 } from '@sextant/core';
 import type {
   ClusterRef,
@@ -16,7 +17,6 @@ import type {
   PlannedRoute,
   RoutePlan,
 } from './plan-types';
-import { normalizeWeights } from './weights';
 
 /** What about the client decides which routes apply to it (VirtualService `sourceLabels`, legacy `match.source`). */
 export interface ProxySource {
@@ -140,7 +140,7 @@ function planAction(snapshot: Snapshot, route: HttpRoute, port: ServicePort): Pl
     // route whose cluster is missing), without being sent a route naming a cluster they lack.
     return { kind: 'direct', status: 503, body: 'no destination of this route exists in the mesh' };
   }
-  const weights = normalizeWeights(resolved.map((d) => (resolved.length === 1 ? 1 : d.weight)));
+  const weights = normaliseWeights(resolved.map((d) => (resolved.length === 1 ? 1 : d.weight)));
   const clusters = resolved
     .map((d, i) => ({ ref: d.ref, weight: weights[i] ?? 0 }))
     .filter((c) => c.weight > 0);

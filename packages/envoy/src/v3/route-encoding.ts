@@ -115,8 +115,9 @@ export function encodeRoute(route: PlannedRoute, flavor: RouteFlavor): Route | u
  * config dump and /debug/config show it beside the route.
  */
 function provenance(origin: Origin): Route['metadata'] {
-  // google.protobuf fields by their .proto names, as the descriptor is loaded (the generated type says camelCase).
-  const text = (value: string) => ({ string_value: value });
+  // protobufjs bundles google.protobuf.Value with camelCase field names (unlike the rest of the
+  // descriptor, loaded with .proto names): `stringValue` is what its encoder and our JSON printer read.
+  const text = (value: string) => ({ stringValue: value });
   const metadata = {
     filter_metadata: {
       sextant: { fields: { rule: text(formatRuleIdentity(origin.rule)), path: text(origin.path) } },

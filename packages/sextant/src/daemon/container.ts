@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { byteSize, durationMs, Registry } from '@sextant/core';
-import { Renderer } from '@sextant/envoy';
+import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
+import { RuleFiles } from '../rules/rule-files';
+import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
   createAdminServer,
   createDiscoveryServer,
@@ -18,6 +19,11 @@ import { Daemon } from './daemon';
 import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+
+/** How often rules files are read again whatever change notifications say, and globs resolved again. */
+const RULES_POLL_INTERVAL_MS = 2000;
+/** Rules files are small; a bigger one is refused before it is read. */
+const RULES_FILE_SIZE_LIMIT = { maxBytes: 16 * 1024 * 1024, setting: 'fixed; see docs/operations.md' };
 
 /**
  * The composition root: the only place that knows how the parts are wired. Every other
@@ -45,7 +51,11 @@ export function createContainer(
   // One renderer for every listener: answers built from the same pieces share them, under one budget.
   c.register(Renderer, {
     useFactory: instanceCachingFactory(
-      () => new Renderer({ cacheBytes: byteSize(config.limits.renderCache) }),
+      () =>
+        new Renderer({
+          cacheBytes: byteSize(config.limits.renderCache),
+          defaults: routeDefaults(config.defaults.retries),
+        }),
     ),
   });
   c.register(ServerMetrics, {
@@ -106,6 +116,31 @@ export function createContainer(
       });
     }),
   });
+  c.register(RuleFiles, {
+    useFactory: instanceCachingFactory((r) => {
+      const registry = r.resolve(Registry);
+      return new RuleFiles((file) => registry.ruleSink(file), {
+        patterns: config.rules,
+        baseDir: loaded.baseDir,
+        pollIntervalMs: RULES_POLL_INTERVAL_MS,
+        sizeLimit: RULES_FILE_SIZE_LIMIT,
+        read: readRuleDocuments,
+        logger: logger.child({ component: 'rules' }),
+      });
+    }),
+  });
   c.register(Daemon, { useClass: Daemon });
   return c;
+}
+
+/** `defaults.retries` as the renderers take it: no policy at all when it asks for no attempts. */
+function routeDefaults(retries: DefaultRetries): RouteDefaults {
+  if (retries.attempts === 0) return {};
+  return {
+    retry: {
+      attempts: retries.attempts,
+      retryOn: retries.retryOn,
+      ...(retries.perTryTimeout !== undefined && { perTryTimeoutMs: durationMs(retries.perTryTimeout) }),
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { Registry } from '@sextant/core';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import type { AdapterSupervisor } from './adapter-supervisor';
+import { RuleFiles } from '../rules/rule-files';
 import type { Listener } from './listener';
 import { LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
@@ -22,6 +23,7 @@ export class Daemon {
     @inject(Registry) private readonly registry: Registry,
     @inject(LISTENERS) private readonly listeners: Listener[],
     @inject(SUPERVISORS) private readonly supervisors: AdapterSupervisor[],
+    @inject(RuleFiles) private readonly ruleFiles: RuleFiles,
   ) {}
 
   /** Resolves with the bound address of each listener, by name. */
@@ -39,6 +41,8 @@ export class Daemon {
         `${listener.name} listening`,
       );
     }
+    // Rules first: the first snapshot, published once every adapter has synced, has them.
+    await this.ruleFiles.start();
     for (const supervisor of this.supervisors) supervisor.start();
     return bound;
   }
@@ -51,6 +55,7 @@ export class Daemon {
           .catch((error: unknown) => this.logger.warn({ err: error }, `closing ${listener.name} failed`)),
       ),
       ...this.supervisors.map((supervisor) => supervisor.stop()),
+      this.ruleFiles.stop(),
     ]);
     this.registry.close();
   }

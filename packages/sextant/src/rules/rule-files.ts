@@ -1,4 +1,4 @@
-import { watchFile, type FileObservation } from '@sextant/adapter-file';
+import { readObservation, watchFile, type FileObservation } from '@sextant/adapter-file';
 import { sleep } from '@sextant/adapter-kit';
 import {
   formatProblem,
@@ -37,14 +37,34 @@ export interface RuleFilesOptions {
 export class RuleFiles {
   private readonly watched = new Map<string, AbortController>();
   private readonly done: Promise<void>[] = [];
+  private readonly controller = new AbortController();
+  private loop: Promise<void> | undefined;
 
   constructor(
     private readonly sinkFor: (file: string) => RuleSink,
     private readonly options: RuleFilesOptions,
   ) {}
 
-  /** Watches until `signal` aborts; resolves once every watch and timer has stopped. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Reads every rules file once and reports it, then keeps watching in the background: called
+   * before the adapters start, so the first snapshot proxies get already has the rules.
+   */
+  async start(): Promise<void> {
+    const files = await this.files();
+    for (const file of files) this.sinkFor(file);
+    await Promise.all(
+      files.map(async (file) => this.report(file, await readObservation(file, this.options.sizeLimit))),
+    );
+    this.loop = this.run(this.controller.signal);
+  }
+
+  /** Stops watching; resolves once every watch and timer has stopped. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.loop;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.resolve(signal);
       await sleep(this.options.pollIntervalMs, signal);
@@ -53,12 +73,17 @@ export class RuleFiles {
     await Promise.all(this.done);
   }
 
-  private async resolve(signal: AbortSignal): Promise<void> {
-    const wanted = new Set<string>();
+  /** Every file the patterns name now, in pattern order then name order. */
+  private async files(): Promise<string[]> {
+    const files = new Set<string>();
     for (const pattern of this.options.patterns) {
-      const { files } = await resolveRulePattern(pattern, this.options.baseDir);
-      for (const file of files) wanted.add(file);
+      for (const file of (await resolveRulePattern(pattern, this.options.baseDir)).files) files.add(file);
     }
+    return [...files];
+  }
+
+  private async resolve(signal: AbortSignal): Promise<void> {
+    const wanted = new Set(await this.files());
     for (const [file, controller] of this.watched) {
       if (wanted.has(file)) continue;
       controller.abort();
