@@ -1,10 +1,11 @@
-import { v1ObjectName, type ProxyIdentity, type Snapshot } from '@sextant/core';
+import { formatRuleIdentity, v1ObjectName, type ProxyIdentity, type Snapshot } from '@sextant/core';
 import { proxySource } from '../plan/proxy-source';
-import { routePlan, type ProxySource, type RouteDefaults } from '../plan/route-plan';
+import type { PlannedRoute } from '../plan/plan-types';
+import { routePlan, type RouteDefaults } from '../plan/route-plan';
 import type { MeshIndexes } from '../mesh-index';
 import { routableHosts, routeConfigPort } from '../route-domains';
 import { encodeV1Route } from './route-encoding';
-import type { RouteConfiguration, V1VirtualHost } from './types';
+import type { RouteConfiguration, V1Route } from './types';
 
 /** A route configuration name that names no port: Envoy asks only for names LDS gave it. */
 export class UnknownRouteConfigError extends Error {
@@ -30,22 +31,56 @@ export function renderRds(
   defaults: RouteDefaults = {},
   domain: string = proxy.domain,
 ): RouteConfiguration {
-  const port = routeConfigPortOf(routeConfigName);
-  const source = proxySource(mesh, snapshot, proxy);
+  const hosts = plannedHosts(mesh, snapshot, routeConfigName, proxy, defaults, domain);
   return {
     validate_clusters: false,
-    virtual_hosts: virtualHosts(mesh, snapshot, port, domain, source, defaults),
+    virtual_hosts: hosts.map(({ name, domains, routes }) => ({
+      name,
+      domains,
+      routes: routes.map(({ encoded }) => encoded),
+    })),
   };
 }
 
-function virtualHosts(
+/**
+ * Where each route of renderRds's answer came from, by virtual host name and route index (v1
+ * routes have no metadata to carry it): the rule and field, or null for a host's default route.
+ */
+export function rdsRouteOrigins(
   mesh: MeshIndexes,
   snapshot: Snapshot,
-  port: number,
-  proxyDomain: string,
-  source: ProxySource,
+  routeConfigName: string,
+  proxy: ProxyIdentity,
+  defaults: RouteDefaults = {},
+): Record<string, ({ rule: string; path: string } | null)[]> {
+  const hosts = plannedHosts(mesh, snapshot, routeConfigName, proxy, defaults, proxy.domain);
+  return Object.fromEntries(
+    hosts.map(({ name, routes }) => [
+      name,
+      routes.map(({ planned }) =>
+        planned.origin ? { rule: formatRuleIdentity(planned.origin.rule), path: planned.origin.path } : null,
+      ),
+    ]),
+  );
+}
+
+interface PlannedHost {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly routes: { readonly planned: PlannedRoute; readonly encoded: V1Route }[];
+}
+
+/** A virtual host per HTTP service on the port, with its planned routes that v1 can express. */
+function plannedHosts(
+  mesh: MeshIndexes,
+  snapshot: Snapshot,
+  routeConfigName: string,
+  proxy: ProxyIdentity,
   defaults: RouteDefaults,
-): V1VirtualHost[] {
+  proxyDomain: string,
+): PlannedHost[] {
+  const port = routeConfigPortOf(routeConfigName);
+  const source = proxySource(mesh, snapshot, proxy);
   const entries = mesh.httpEntriesOnPort(snapshot, port);
   const byHost = new Map(entries.map((e) => [e.service.hostname, e]));
   return routableHosts(
@@ -60,7 +95,10 @@ function virtualHosts(
       {
         name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
         domains,
-        routes: plan.routes.flatMap((route) => encodeV1Route(route) ?? []),
+        routes: plan.routes.flatMap((planned) => {
+          const encoded = encodeV1Route(planned);
+          return encoded ? [{ planned, encoded }] : [];
+        }),
       },
     ];
   });

@@ -9,6 +9,7 @@ import {
 import {
   renderCds,
   renderLds,
+  rdsRouteOrigins,
   renderRds,
   renderSds,
   type LdsResponse,
@@ -74,8 +75,13 @@ export function v1ProxyConfig(
 ) {
   const listeners = renderLds(indexes, snapshot, proxy, options);
   const clusters = renderCds(indexes, snapshot, proxy, options);
+  const routeNames = rdsNames(listeners);
   const routes = Object.fromEntries(
-    rdsNames(listeners).map((name) => [name, renderRds(indexes, snapshot, name, proxy, defaults)]),
+    routeNames.map((name) => [name, renderRds(indexes, snapshot, name, proxy, defaults)]),
+  );
+  // The rule (and field) behind each route, by route configuration, virtual host and index.
+  const routeOrigins = Object.fromEntries(
+    routeNames.map((name) => [name, rdsRouteOrigins(indexes, snapshot, name, proxy, defaults)]),
   );
   const endpoints = Object.fromEntries(
     indexes.sortedEntries(snapshot).flatMap(({ service }) =>
@@ -85,7 +91,7 @@ export function v1ProxyConfig(
       }),
     ),
   );
-  return { listeners, routes, clusters, endpoints };
+  return { listeners, routes, routeOrigins, clusters, endpoints };
 }
 
 /**
