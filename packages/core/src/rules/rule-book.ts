@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../hash';
 import type { ParsedRule } from './model';
 import type { RuleProblem } from './problems';
-import { DEFAULT_RULE_NAMESPACE, ruleKey, type RuleIdentity, type RuleInput } from './resource';
+import {
+  DEFAULT_RULE_NAMESPACE,
+  ruleKey,
+  type RuleIdentity,
+  type RuleInput,
+  type RuleLocation,
+} from './resource';
 
 /** Parses one rule resource (packages/core/src/rules/parse): the rule, or why it cannot be used. */
 export type RuleParser = (input: RuleInput) => {
@@ -15,6 +21,8 @@ export interface ActiveRule {
   readonly key: string;
   readonly rule: ParsedRule;
   readonly source: string;
+  /** Where the version in force was read, for problems found later (a destination gone). */
+  readonly location: RuleLocation;
 }
 
 /** A resource as /debug/rules shows it. */
@@ -42,8 +50,8 @@ interface Held {
   readonly identity: RuleIdentity;
   /** Digest of the current version's content: an unchanged resource is not parsed again. */
   readonly digest: string;
-  /** The last valid version, in force unless an earlier source has the identity. */
-  readonly valid?: ParsedRule;
+  /** The last valid version, in force unless an earlier source has the identity, and where it was read. */
+  readonly valid?: { readonly rule: ParsedRule; readonly location: RuleLocation };
   readonly problems: readonly RuleProblem[];
   /** The current version is invalid (`valid`, if any, is an earlier version). */
   readonly invalid: boolean;
@@ -92,7 +100,7 @@ export class RuleBook {
       }
       const result = this.parse(input);
       const fatal = result.problems.some((p) => p.severity === 'error' && p.target === undefined);
-      const valid = !fatal && result.rule ? result.rule : undefined;
+      const valid = !fatal && result.rule ? { rule: result.rule, location: input.location } : undefined;
       next.set(key, {
         identity,
         digest,
@@ -158,7 +166,9 @@ export class RuleBook {
     const next = new Map<string, ActiveRule>();
     for (const [source, held] of this.sources) {
       for (const [key, h] of held) {
-        if (!next.has(key) && h.valid) next.set(key, { key, rule: h.valid, source });
+        if (!next.has(key) && h.valid) {
+          next.set(key, { key, rule: h.valid.rule, source, location: h.valid.location });
+        }
       }
     }
     const changed: string[] = [];
