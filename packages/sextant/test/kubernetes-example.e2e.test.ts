@@ -52,11 +52,14 @@ function container(): Container {
 function exampleConfig(): { text: string; listen: Record<string, string> } {
   const text = only('ConfigMap').data?.['sextant.yaml'] ?? '';
   const listen: Record<string, string> = {};
-  const moved = text.replace(/^(\s+)(discovery|admin|xds): (\S+):(\d+)/gm, (_all, indent, name, host, port) => {
-    listen[name as string] = `${host as string}:${port as string}`;
-    const free = { discovery: '${DISCOVERY_PORT}', admin: '${ADMIN_PORT}', xds: '0' }[name as string];
-    return `${indent as string}${name as string}: ${host as string}:${free}`;
-  });
+  const moved = text.replace(
+    /^(\s+)(discovery|admin|xds): (\S+):(\d+)/gm,
+    (_all, indent, name, host, port) => {
+      listen[name as string] = `${host as string}:${port as string}`;
+      const free = { discovery: '${DISCOVERY_PORT}', admin: '${ADMIN_PORT}', xds: '0' }[name as string];
+      return `${indent as string}${name as string}: ${host as string}:${free}`;
+    },
+  );
   return { text: moved, listen };
 }
 
@@ -102,7 +105,9 @@ describe('the Kubernetes example (examples/kubernetes/deployment.yaml)', () => {
       message: () => `/readyz on the pod's address; daemon output:\n${daemon.output()}`,
     });
     expect((await fetch(`${onPodIp}/healthz`)).status).toBe(200);
-    expect((await fetch(`${daemon.discovery.replace('127.0.0.1', POD_IP)}/v1/registration`)).status).toBe(200);
+    expect((await fetch(`${daemon.discovery.replace('127.0.0.1', POD_IP)}/v1/registration`)).status).toBe(
+      200,
+    );
   });
 
   it('lets other pods reach discovery and xDS only: the Service and the NetworkPolicy leave admin out', () => {
