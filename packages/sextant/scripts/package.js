@@ -66,7 +66,9 @@ async function main() {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const mib = fs.statSync(OUTPUT).size / 2 ** 20;
-  console.log(`wrote ${path.relative(process.cwd(), OUTPUT)} (${mib.toFixed(0)} MiB, Node ${process.version})`);
+  console.log(
+    `wrote ${path.relative(process.cwd(), OUTPUT)} (${mib.toFixed(0)} MiB, Node ${process.version})`,
+  );
 }
 
 /** The example the binary runs without --config, as SEA assets named `quickstart/<file>`. */
