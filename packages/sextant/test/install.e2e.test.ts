@@ -68,7 +68,7 @@ describe('a checkout after `npm ci` and the build', () => {
     expect(
       (await execFileAsync('npx', ['sextant', '--help'], { cwd: REPOSITORY, env: npmEnv() })).stdout,
     ).toContain('Usage:');
-  });
+  }, 60_000);
 });
 
 describe('installing Sextant from its npm tarballs', () => {
@@ -191,7 +191,7 @@ describe('installing Sextant from its npm tarballs', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('lets an adapter author type-check against the installed SDK, and sextant load the result', async () => {
     fs.writeFileSync(path.join(project, 'adapter.ts'), ADAPTER_SOURCE);
@@ -241,5 +241,5 @@ describe('installing Sextant from its npm tarballs', () => {
       { cwd: project },
     );
     expect(loaded.stdout).toBe('ok\n');
-  });
+  }, 60_000);
 });
