@@ -58,10 +58,14 @@ export function workspaces(): Workspace[] {
   }));
 }
 
-/** npm's environment without what an enclosing `npm run` exported (workspace, prefix, package fields). */
+/**
+ * npm's environment without what an enclosing `npm run` exported (workspace, prefix, package
+ * fields), keeping where the cache, the registry and the user's settings are.
+ */
 export function npmEnv(): NodeJS.ProcessEnv {
+  const kept = /^npm_config_(cache|registry|userconfig|globalconfig)$/i;
   return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_cache$/i.test(key)),
+    Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || kept.test(key)),
   );
 }
 
