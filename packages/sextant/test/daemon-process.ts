@@ -65,7 +65,7 @@ export async function startDaemon(
         if (child.exitCode !== null) throw new Error(`sextant exited with ${child.exitCode}:\n${output}`);
         return (await fetch(`${admin}/healthz`).catch(() => undefined))?.ok === true;
       },
-      { timeoutMs: 15_000, message: () => `sextant did not start:\n${output}` },
+      { timeoutMs: 30_000, message: () => `sextant did not start:\n${output}` },
     );
   } catch (error) {
     // A daemon that never answered is not handed to the test, so nothing else would stop it.
@@ -88,6 +88,9 @@ export async function startDaemon(
   };
 }
 
+/** How long a command that should finish on its own may run before it is killed (code null). */
+const RUN_DEADLINE_MS = 60_000;
+
 /** Runs the CLI to completion. */
 export function runCli(
   args: string[],
@@ -95,10 +98,14 @@ export function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(...sextantCommand(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const deadline = setTimeout(() => child.kill('SIGKILL'), RUN_DEADLINE_MS);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

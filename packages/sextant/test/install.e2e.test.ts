@@ -181,7 +181,7 @@ describe('installing Sextant from its npm tarballs', () => {
     try {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.ok === true,
-        { timeoutMs: 15_000, message: () => `the installed quickstart to be ready:\n${output}` },
+        { timeoutMs: 30_000, message: () => `the installed quickstart to be ready:\n${output}` },
       );
       const response = await fetch(`http://127.0.0.1:${discovery}/v1/registration`);
       const body = (await response.json()) as { 'service-key': string }[];

@@ -75,7 +75,7 @@ describe('the Kubernetes example (examples/kubernetes/deployment.yaml)', () => {
     delete env.KUBERNETES_SERVICE_HOST;
     // startDaemon waits for admin on 127.0.0.1, where `kubectl port-forward` connects inside the pod.
     daemon = await startDaemon(dir, exampleConfig().text, [], env);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     if (daemon && daemon.child.exitCode === null) await daemon.terminate();
@@ -101,7 +101,7 @@ describe('the Kubernetes example (examples/kubernetes/deployment.yaml)', () => {
 
     const onPodIp = daemon.admin.replace('127.0.0.1', POD_IP);
     await waitFor(async () => (await fetch(`${onPodIp}/readyz`).catch(() => undefined))?.ok === true, {
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
       message: () => `/readyz on the pod's address; daemon output:\n${daemon.output()}`,
     });
     expect((await fetch(`${onPodIp}/healthz`)).status).toBe(200);

@@ -67,15 +67,15 @@ describe('the built-in quickstart', () => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(() => output.includes('Ctrl-C stops'), {
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
       message: () => `no banner:\n${output}`,
     });
     xds = /v3 xDS \(gRPC, ADS\) listens on (\S+):/.exec(output)?.[1] ?? '';
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.ok === true,
-      { timeoutMs: 10_000, message: () => `quickstart never ready:\n${output}` },
+      { timeoutMs: 30_000, message: () => `quickstart never ready:\n${output}` },
     );
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     if (!child || child.exitCode !== null) return;

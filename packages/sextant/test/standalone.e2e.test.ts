@@ -63,6 +63,9 @@ async function sdsAddresses(discovery: string, key: string): Promise<string[]> {
 // eslint-disable-next-line no-control-regex
 const stripColours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
+// Each test starts processes one after another: slow on a loaded machine, so generous deadlines.
+jest.setTimeout(90_000);
+
 describe('sextant standing alone', () => {
   it('prints the version of @sextant/cli', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
@@ -103,7 +106,7 @@ describe('sextant standing alone', () => {
       const daemon = await startDaemon(dir, config, [], env);
       try {
         await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-          timeoutMs: 15_000,
+          timeoutMs: 30_000,
           message: () => `readiness:\n${daemon.output()}`,
         });
         const registry = (await (await fetch(`${daemon.admin}/debug/registry`)).json()) as RegistryView;
@@ -152,7 +155,7 @@ describe('sextant standing alone', () => {
     const daemon = await startDaemon(dir, config);
     try {
       await waitFor(async () => (await sdsAddresses(daemon.discovery, 'b.example|http')).length > 0, {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
         message: () => `the adapters' services:\n${daemon.output()}`,
       });
       expect(await sdsAddresses(daemon.discovery, 'a.example|http')).toEqual(['10.0.0.1']);
@@ -180,6 +183,8 @@ describe('sextant standing alone', () => {
       // util-linux `script` runs the command on a pseudo-terminal.
       const child = spawn('script', ['--quiet', '--return', '--command', quoted, '/dev/null'], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000, // it ends by itself; this only bounds a hang
+        killSignal: 'SIGKILL',
       });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

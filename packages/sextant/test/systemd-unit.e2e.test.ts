@@ -40,6 +40,9 @@ function argumentsOf(line: string, config: string): string[] {
   return args.map((arg) => (arg === INSTALLED_CONFIG ? config : arg));
 }
 
+// Each test starts processes one after another: slow on a loaded machine, so generous deadlines.
+jest.setTimeout(90_000);
+
 describe('the systemd unit (examples/systemd/sextant.service)', () => {
   it('is a unit systemd accepts: every directive known, every command executable', async () => {
     const { stdout, stderr } = await execFileAsync('systemd-analyze', ['verify', unitUnderTest()]);

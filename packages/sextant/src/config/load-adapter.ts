@@ -58,6 +58,7 @@ function loadFromDisk(type: string, baseDir: string): unknown {
   return loading(resolved, type, () => requireFromConfig(resolved) as unknown);
 }
 
+/** Runs `load`; a module that throws while loading becomes an AdapterLoadError naming it. */
 function loading(what: string, type: string, load: () => unknown): unknown {
   try {
     return load();
