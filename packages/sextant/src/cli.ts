@@ -61,7 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   return run({ ...io, configFile: values.config, logLevel: logLevel as LogLevel | undefined });
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and exits with its code: what the `sextant` executable does. */
+export function runAsProcess(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
@@ -70,3 +71,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runAsProcess();

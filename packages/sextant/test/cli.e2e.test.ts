@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { spawn } from 'node:child_process';
-import { CLI, runCli, tempDir } from './daemon-process';
+import { runCli, sextantCommand, tempDir } from './daemon-process';
 
 describe('the sextant CLI', () => {
   it('refuses a bad config at start-up with exit 2 and every problem located, without a stack trace', async () => {
@@ -93,7 +93,7 @@ describe('the sextant CLI', () => {
 
   it('runs the built-in quickstart without --config and prints URLs to try', async () => {
     const [discovery, admin] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, [CLI], {
+    const child = spawn(...sextantCommand([]), {
       env: {
         ...process.env,
         SEXTANT_DISCOVERY: `127.0.0.1:${discovery}`,
