@@ -116,7 +116,7 @@ function compileHeaderMatcher(
   if (rules === 'grpc-js') {
     return (request) => {
       const header = name.endsWith('-bin') ? undefined : grpcHeader(request, name);
-      const matched = header !== undefined && (specifier === 'present_match' || value(header));
+      const matched = header !== undefined && value(header);
       return matched !== invert;
     };
   }
