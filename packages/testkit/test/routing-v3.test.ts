@@ -118,14 +118,38 @@ describe('simulateV3: routing outcomes', () => {
   });
 
   it('reads the protobufjs object form and lowerCamelCase names as well as proto3 JSON', () => {
+    // As proto-loader decodes with { defaults: true, oneofs: true }: unset messages null, unset
+    // strings '', empty lists, and the oneof's name beside its member.
+    const decodedDefaults = {
+      path_specifier: 'prefix',
+      query_parameters: [],
+      dynamic_metadata: [],
+      grpc: null,
+      runtime_fraction: null,
+      tls_context: null,
+    };
     const objectForm = reviewsTable([
       {
         match: {
+          ...decodedDefaults,
           prefix: '/',
           caseSensitive: { value: false },
-          headers: [{ name: 'end-user', exact_match: 'jason', invert_match: false }],
+          headers: [
+            {
+              name: 'end-user',
+              exact_match: 'jason',
+              invert_match: false,
+              treat_missing_header_as_empty: false,
+              header_match_specifier: 'exact_match',
+            },
+          ],
         },
         route: {
+          cluster_specifier: 'weighted_clusters',
+          prefix_rewrite: '',
+          regex_rewrite: null,
+          hash_policy: [],
+          request_mirror_policies: [],
           weightedClusters: {
             clusters: [
               { name: V1, weight: { value: 60 } },
@@ -143,6 +167,7 @@ describe('simulateV3: routing outcomes', () => {
     );
     expect(distribution(outcome)).toEqual({ [V1]: 0.6, [V3]: 0.4 });
     expect(outcome.timeoutMs).toBe(2500);
+    expect(outcome.rewrite).toBeUndefined();
   });
 });
 

@@ -47,6 +47,7 @@ export function simulateGrpc(
   options: SimulateGrpcOptions = {},
 ): SimOutcome {
   const client = options.client ?? 'grpc-js';
+  const view = requestView(request, { method: 'POST' });
   const problems = new Problems();
   const listener = readGrpcListener(
     asObject(apiListener, 'listener'),
@@ -56,7 +57,7 @@ export function simulateGrpc(
   );
   const hosts = listener ? compileRoutes(listener, client, problems) : [];
   if (problems.all.length > 0) return { kind: 'invalid', reasons: problems.all };
-  return routeRequest(hosts, client, requestView(request, { method: 'POST' }));
+  return routeRequest(hosts, client, view);
 }
 
 function compileRoutes(

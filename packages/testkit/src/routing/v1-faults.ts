@@ -13,7 +13,7 @@ import {
 import type { RequestView } from './request';
 
 /** An Envoy v1 `fault` HTTP filter, read. */
-interface V1FaultFilter {
+export interface V1FaultFilter {
   readonly name: string;
   readonly abort?: { readonly percent: number; readonly httpStatus: number };
   readonly delay?: { readonly percent: number; readonly ms: number };

@@ -23,7 +23,7 @@ import {
   type CompiledVirtualHost,
   type MatchedRoute,
 } from './route-table';
-import { v1FaultFilters, v1Faults } from './v1-faults';
+import { v1FaultFilters, v1Faults, type V1FaultFilter } from './v1-faults';
 
 export interface SimulateV1Options {
   /**
@@ -42,6 +42,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * full schema check is `envoyV1Problems('rds', body)` from `@sextant/testkit/envoy-v1`.
  */
 export function simulateV1(rds: unknown, request: SimRequest, options: SimulateV1Options = {}): SimOutcome {
+  const view = requestView(request, { method: 'GET' });
   const problems = new Problems();
   const faults =
     options.listener === undefined ? [] : v1FaultFilters(asObject(options.listener, 'listener'), problems);
@@ -65,24 +66,22 @@ export function simulateV1(rds: unknown, request: SimRequest, options: SimulateV
   });
   for (const problem of domainProblems(hosts, 'envoy-v1')) problems.add('virtual_hosts', problem);
   if (problems.all.length > 0) return { kind: 'invalid', reasons: problems.all };
-  return routeRequest(hosts, 'envoy-v1', requestView(request, { method: 'GET' }));
+  return routeRequest(hosts, 'envoy-v1', view);
 }
 
-const PATH_KINDS = { prefix: 'prefix', path: 'path', regex: 'regex' } as const;
+const PATH_KINDS = ['prefix', 'path', 'regex'] as const;
 
 function compileRoute(
   route: JsonObject,
   matched: MatchedRoute,
-  faults: Parameters<typeof v1Faults>[0],
+  faults: readonly V1FaultFilter[],
   path: string,
   problems: Problems,
 ): CompiledRoute {
-  const kinds = (Object.keys(PATH_KINDS) as (keyof typeof PATH_KINDS)[]).filter(
-    (kind) => field(route, kind) !== undefined,
-  );
+  const kinds = PATH_KINDS.filter((kind) => field(route, kind) !== undefined);
   if (kinds.length !== 1) problems.add(path, 'needs exactly one of prefix, path and regex');
   const kind = kinds[0] ?? 'prefix';
-  const spec: PathSpecifier = { kind: PATH_KINDS[kind], value: stringField(route, kind, path) ?? '' };
+  const spec: PathSpecifier = { kind, value: stringField(route, kind, path) ?? '' };
   const pathMatcher = compilePathMatcher(spec, boolField(route, 'case_sensitive', path) ?? true, 'envoy-v1');
   if ('error' in pathMatcher) problems.add(`${path}.${kind}`, pathMatcher.error);
   const headers = compileV1HeaderMatchers(arrayField(route, 'headers', path), `${path}.headers`, problems);
@@ -118,7 +117,7 @@ function runtimeGate(route: JsonObject, path: string): boolean {
 function compileAction(
   route: JsonObject,
   matched: MatchedRoute,
-  faults: Parameters<typeof v1Faults>[0],
+  faults: readonly V1FaultFilter[],
   path: string,
   problems: Problems,
 ): (request: RequestView, matchedLength: number) => SimOutcome {

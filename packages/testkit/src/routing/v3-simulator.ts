@@ -39,6 +39,7 @@ export function simulateV3(
   request: SimRequest,
   options: SimulateV3Options = {},
 ): SimOutcome {
+  const view = requestView(request, { method: 'GET' });
   const problems = new Problems();
   const hosts = compileRouteConfiguration(
     asObject(routeConfiguration, 'route_configuration'),
@@ -46,7 +47,7 @@ export function simulateV3(
     problems,
   );
   if (problems.all.length > 0) return { kind: 'invalid', reasons: problems.all };
-  return routeRequest(hosts, 'envoy', requestView(request, { method: 'GET' }));
+  return routeRequest(hosts, 'envoy', view);
 }
 
 function compileRouteConfiguration(
