@@ -139,6 +139,7 @@ function compileAction(
   if (targets.length !== 1)
     problems.add(path, 'needs exactly one of cluster, cluster_header and weighted_clusters, or a redirect');
   const clusters = clusterTargets(route, path, problems);
+  const totalWeight = clusters.reduce((sum, target) => sum + target.weight, 0);
   const timeoutMs = uintField(route, 'timeout_ms', path) ?? DEFAULT_TIMEOUT_MS;
   const retryPolicy = objectField(route, 'retry_policy', path);
   const retry = retryPolicy && v1Retry(retryPolicy, `${path}.retry_policy`);
@@ -153,7 +154,12 @@ function compileAction(
   return (request, matchedLength) => {
     const shares: ClusterShare[] = clusters.map(({ name, header, weight }) => {
       const cluster = name ?? request.values(header ?? '')[0] ?? '';
-      return { name: cluster, weight, fraction: weight / 100, faults: v1Faults(faults, request, cluster) };
+      return {
+        name: cluster,
+        weight,
+        fraction: weight / totalWeight,
+        faults: v1Faults(faults, request, cluster),
+      };
     });
     const rewrittenPath =
       prefixRewrite !== undefined ? prefixRewrite + request.path.slice(matchedLength) : undefined;
@@ -161,7 +167,7 @@ function compileAction(
       kind: 'route',
       ...matched,
       clusters: shares,
-      totalWeight: 100,
+      totalWeight,
       ...(timeoutMs > 0 ? { timeoutMs } : {}),
       ...(retry ? { retry } : {}),
       ...(rewrittenPath !== undefined || hostRewrite !== undefined
@@ -192,12 +198,12 @@ function compileAction(
 
 type V1Target = { name?: string; header?: string; weight: number };
 
-/** A single cluster takes all the weight; weighted clusters take integer percents that must sum to exactly 100. */
+/** A single cluster (weight 1 of 1), or weighted clusters: integer percents that must sum to exactly 100. */
 function clusterTargets(route: JsonObject, path: string, problems: Problems): V1Target[] {
   const cluster = stringField(route, 'cluster', path);
-  if (cluster !== undefined) return [{ name: cluster, weight: 100 }];
+  if (cluster !== undefined) return [{ name: cluster, weight: 1 }];
   const header = stringField(route, 'cluster_header', path);
-  if (header !== undefined) return [{ header: header.toLowerCase(), weight: 100 }];
+  if (header !== undefined) return [{ header: header.toLowerCase(), weight: 1 }];
   const weighted = objectField(route, 'weighted_clusters', path);
   if (!weighted) return [];
   const targets = arrayField(weighted, 'clusters', `${path}.weighted_clusters`).map((item, index) => {
