@@ -52,7 +52,7 @@ const STATUS = {
  * An Envoy v3 RedirectAction, as `Http::Utility::newUri` builds the Location: the scheme from
  * `scheme_redirect` / `https_redirect` or the request; `port_redirect` appended to the host; the host
  * from `host_redirect`, else the request's, losing its port when a new port is set or when the
- * scheme changes away from that port's default scheme; the path from `path_redirect` (keeping the
+ * scheme changes and the port was the default of the request's scheme; the path from `path_redirect` (keeping the
  * request's query unless it has its own), `prefix_rewrite` or `regex_rewrite`, else the request's;
  * `strip_query` drops the query.
  */
@@ -100,7 +100,9 @@ function requestHost(request: RequestView, scheme: string, newPort: string): str
   const port = host.slice(colon);
   let removePort = newPort !== '';
   if (scheme !== request.scheme) {
-    removePort ||= (scheme === 'https' && port === ':80') || (scheme === 'http' && port === ':443');
+    // Only the default port of the request's own scheme goes (`processRequestHost`).
+    removePort ||=
+      (request.scheme === 'https' && port === ':443') || (request.scheme === 'http' && port === ':80');
   }
   return removePort ? host.slice(0, colon) : host;
 }
