@@ -25,12 +25,11 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** What a route inherits from its virtual host and route table. */
 export interface EnvoyRouteContext {
-  readonly virtualHost: string;
   /** The fault filters of the connection manager; known once the whole table is read. */
   readonly faultFilters: () => readonly FaultFilter[];
   /** Per-filter configs of the virtual host, then of the route table. */
   readonly outerOverrides: readonly FilterOverrides[];
-  readonly virtualHostRetry?: JsonObject;
+  readonly virtualHostRetry: JsonObject | undefined;
   readonly virtualHostMirrors: readonly unknown[];
   /** Reads the `typed_per_filter_config` of a route or weighted cluster (and notes the fault filters it names). */
   readonly filterOverrides: (object: JsonObject, path: string) => FilterOverrides;

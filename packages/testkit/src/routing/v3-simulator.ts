@@ -69,12 +69,11 @@ function compileRouteConfiguration(
     const name = stringField(host, 'name', path) ?? '';
     if (name === '') problems.add(`${path}.name`, 'must not be empty');
     const context: EnvoyRouteContext = {
-      virtualHost: name,
       faultFilters: () => faultFilters,
       outerOverrides: [filterOverrides(host, path), tableOverrides],
       virtualHostMirrors: arrayField(host, 'request_mirror_policies', path),
       filterOverrides,
-      ...optionalRetry(objectField(host, 'retry_policy', path)),
+      virtualHostRetry: objectField(host, 'retry_policy', path),
     };
     return compileVirtualHost(host, name, context, path, problems);
   });
@@ -82,10 +81,6 @@ function compileRouteConfiguration(
   faultFilters = envoyFaultFilters(options.httpFilters, () => faultNames, problems);
   for (const problem of domainProblems(hosts, 'envoy')) problems.add('virtual_hosts', problem);
   return hosts;
-}
-
-function optionalRetry(retry: JsonObject | undefined): { virtualHostRetry?: JsonObject } {
-  return retry ? { virtualHostRetry: retry } : {};
 }
 
 function compileVirtualHost(
