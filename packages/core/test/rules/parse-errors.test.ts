@@ -58,7 +58,7 @@ describe('problems name the place, the rule and the field path', () => {
     ).toEqual({
       usable: false,
       lines: [
-        'rules.yaml:10:37: error: VirtualService shop/reviews: spec.http[0].route[0].destination.subst: unknown field (expected one of: host, subset, port) [unknown-field]',
+        'rules.yaml:10:37: error: VirtualService shop/reviews: spec.http[0].route[0].destination.subst: unknown field (did you mean "subset"?) [unknown-field]',
       ],
     });
   });

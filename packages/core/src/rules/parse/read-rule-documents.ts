@@ -1,5 +1,6 @@
 import { ConfigError, DocumentLimitError } from '../../errors';
 import type { FieldPath } from '../../schema/path';
+import { unknownFieldMessage } from '../../schema/nearest';
 import { parseAllPlainly } from '../../schema/plain-parse';
 import { SourceDocument } from '../../schema/yaml-source';
 import type { RuleProblem } from '../problems';
@@ -216,7 +217,7 @@ function readResource(
     report(
       [key],
       'unknown-field',
-      'unknown field (expected one of: apiVersion, kind, metadata, spec, status)',
+      unknownFieldMessage(key, ['apiVersion', 'kind', 'metadata', 'spec', ...IGNORED_TOP_LEVEL]),
       true,
     );
   }
@@ -226,7 +227,7 @@ function readResource(
     report(
       ['metadata', key],
       'unknown-field',
-      `unknown field (expected one of: name, namespace, ${IGNORED_METADATA.join(', ')})`,
+      unknownFieldMessage(key, ['name', 'namespace', ...IGNORED_METADATA]),
       true,
     );
   }
