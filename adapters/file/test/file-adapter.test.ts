@@ -120,7 +120,7 @@ describe('file adapter', () => {
 
     const broken = webAt('10.0.0.1', '10.0.0.x');
     await a.replaceAndWaitForCheck(broken);
-    expect(a.sink.status).toBe('degraded');
+    await waitFor(() => a.sink.status === 'degraded');
     expect(a.sink.detail).toBe(
       `${files.file}:6:20: services[0].instances[1].address: not an IP address ("10.0.0.x")`,
     );

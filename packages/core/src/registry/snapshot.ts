@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../hash';
 import type { ConfigResource, Service, ServiceInstance } from '../model';
 import type { ShardedMap } from './sharded-map';
@@ -44,12 +44,17 @@ export interface Snapshot {
  * field (JSON arrays in a fixed order, labels sorted) straight into the hash, rather than through
  * a generic canonical JSON: digesting is most of what reporting a service costs.
  */
-export function serviceShape(service: Service): string {
-  return createHash('sha256').update(shapeText(service)).digest('hex').slice(0, 16);
+export function serviceShape(service: Service, shapeText = serviceShapeText(service)): string {
+  return hash('sha256', shapeText, 'hex').slice(0, 16);
 }
 
-export function entryVersion(service: Service, instances: readonly ServiceInstance[]): string {
-  const fields: unknown[] = [shapeText(service), sortedLabels(service.labels), service.origin];
+/** `shapeText`: serviceShapeText(service), when the caller has it already. */
+export function entryVersion(
+  service: Service,
+  instances: readonly ServiceInstance[],
+  shapeText = serviceShapeText(service),
+): string {
+  const fields: unknown[] = [shapeText, sortedLabels(service.labels), service.origin];
   for (const i of instances) {
     const { region = '', zone = '', subzone = '' } = i.locality;
     fields.push(
@@ -65,10 +70,11 @@ export function entryVersion(service: Service, instances: readonly ServiceInstan
       i.origin,
     );
   }
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
+  return hash('sha256', JSON.stringify(fields), 'hex').slice(0, 16);
 }
 
-function shapeText(service: Service): string {
+/** What serviceShape digests. */
+export function serviceShapeText(service: Service): string {
   return JSON.stringify([
     service.hostname,
     service.ports.map((p) => [p.name, p.port, p.protocol]),
@@ -78,8 +84,10 @@ function shapeText(service: Service): string {
 
 function sortedLabels(labels: Readonly<Record<string, string>>): string[] {
   const keys = Object.keys(labels);
-  if (keys.length === 0) return keys;
-  return keys.sort().flatMap((key) => [key, labels[key] ?? '']);
+  if (keys.length > 1) keys.sort();
+  const pairs: string[] = [];
+  for (const key of keys) pairs.push(key, labels[key] ?? '');
+  return pairs;
 }
 
 /**
@@ -101,10 +109,10 @@ export class SnapshotDigest {
   }
 
   version(config: readonly ConfigResource[]): string {
-    const hash = createHash('sha256');
-    for (const digest of this.shardDigests) hash.update(digest);
-    hash.update(`config ${canonicalJson(config)}`);
-    return hash.digest('hex').slice(0, 16);
+    const hasher = createHash('sha256');
+    for (const digest of this.shardDigests) hasher.update(digest);
+    hasher.update(`config ${canonicalJson(config)}`);
+    return hasher.digest('hex').slice(0, 16);
   }
 }
 
@@ -121,7 +129,7 @@ export function snapshotVersion(
 function shardDigest(services: ShardedMap<ServiceEntry>, index: number): string {
   const shard = services.shard(index);
   const names = [...shard.keys()].sort();
-  const hash = createHash('sha256');
-  for (const name of names) hash.update(`${name} ${shard.get(name)?.version ?? ''}\n`);
-  return hash.digest('hex').slice(0, 16);
+  let lines = '';
+  for (const name of names) lines += `${name} ${shard.get(name)?.version ?? ''}\n`;
+  return hash('sha256', lines, 'hex').slice(0, 16);
 }
