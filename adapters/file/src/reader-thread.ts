@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Problem } from '@sextant/core';
 import type { FileReading } from './services-file-reader';
 import type { ServiceSpec } from './services-file-schema';
@@ -62,6 +62,15 @@ export class ReaderThreadError extends Error {
   override readonly name = 'ReaderThreadError';
 }
 
+export interface ReaderThreadOptions {
+  /** Default RECYCLE_HEAP_BYTES. */
+  readonly recycleHeapBytes?: number;
+  /** Default RECYCLE_IDLE_MS. */
+  readonly recycleIdleMs?: number;
+  /** The worker's V8 limits; none by default (a services file may take a lot to read). */
+  readonly resourceLimits?: ResourceLimits;
+}
+
 interface Job {
   readonly file: string;
   readonly bytes: Buffer;
@@ -86,13 +95,22 @@ export class ReaderThread {
   private recycleTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private closed = false;
+  private started = 0;
 
-  private constructor(private readonly script: string) {}
+  private constructor(
+    private readonly script: string,
+    private readonly options: ReaderThreadOptions,
+  ) {}
 
   /** A reader thread, or undefined where the worker's script is not on disk (a bundled build). */
-  static create(): ReaderThread | undefined {
+  static create(options: ReaderThreadOptions = {}): ReaderThread | undefined {
     const script = workerScript();
-    return script === undefined ? undefined : new ReaderThread(script);
+    return script === undefined ? undefined : new ReaderThread(script, options);
+  }
+
+  /** Workers started so far (each replacement starts one). */
+  get workersStarted(): number {
+    return this.started;
   }
 
   /**
@@ -151,7 +169,9 @@ export class ReaderThread {
 
   private spawn(): Worker {
     const start: WorkerStart = this.base === undefined ? {} : { base: this.base };
-    const worker = new Worker(this.script, { workerData: start });
+    const { resourceLimits } = this.options;
+    const worker = new Worker(this.script, { workerData: start, ...(resourceLimits && { resourceLimits }) });
+    this.started += 1;
     // Never what keeps the process alive: the adapter closes it when it stops.
     worker.unref();
     worker.on('message', (response: WorkerResponse) => this.answer(worker, response));
@@ -171,7 +191,7 @@ export class ReaderThread {
     } else if (current !== 'handover' && current.id === response.id) {
       if ('error' in response) current.reject(new ReaderThreadError(response.error));
       else current.resolve(received(response.reading));
-      if (response.heapBytes > RECYCLE_HEAP_BYTES) this.recycleWhenIdle();
+      if (response.heapBytes > (this.options.recycleHeapBytes ?? RECYCLE_HEAP_BYTES)) this.recycleWhenIdle();
     }
     this.next();
   }
@@ -182,7 +202,7 @@ export class ReaderThread {
       if (this.current || this.closed || !this.worker) return;
       this.current = 'handover';
       this.send({ kind: 'handover' });
-    }, RECYCLE_IDLE_MS);
+    }, this.options.recycleIdleMs ?? RECYCLE_IDLE_MS);
     this.recycleTimer.unref();
   }
 
