@@ -8,20 +8,32 @@ export const description =
 
 const GOAL_MS = 600;
 
-async function measure(edits: number, services: number, instances: number) {
+/**
+ * Isolated edits come further apart than the file adapter keeps its reader thread when idle (5 s),
+ * so each waits for one to start, as an operator's occasional edit does; a burst finds it running.
+ */
+const PACES = {
+  isolated: { label: 'isolated edits (6 s apart)', pauseMs: () => 6000 },
+  burst: { label: 'a burst of edits (0.2–0.5 s apart)', pauseMs: () => 200 + Math.random() * 300 },
+} as const;
+
+type Pace = keyof typeof PACES;
+
+async function measure(edits: number, services: number, instances: number, paces: readonly Pace[]) {
   const mesh = new EditableMesh({ services, instances });
   const daemon = await startDaemon(mesh.content);
-  const latencies: number[] = [];
+  const latencies: Record<Pace, number[]> = { isolated: [], burst: [] };
   try {
-    for (let n = 0; n < edits; n += 1) {
-      const { service, address } = mesh.edit();
-      const url = `${daemon.discovery}${sdsPath(service)}`;
-      await (await fetch(url)).arrayBuffer();
-      // Not in step with the adapter's poll, as an operator's edits are not.
-      await delay(200 + Math.random() * 300);
-      const written = performance.now();
-      await writeAtomically(daemon.servicesFile, mesh.content);
-      latencies.push(await visibleAfter(url, `"${address}"`, written));
+    for (const pace of paces) {
+      for (let n = 0; n < edits; n += 1) {
+        const { service, address } = mesh.edit();
+        const url = `${daemon.discovery}${sdsPath(service)}`;
+        await (await fetch(url)).arrayBuffer();
+        await delay(PACES[pace].pauseMs());
+        const written = performance.now();
+        await writeAtomically(daemon.servicesFile, mesh.content);
+        latencies[pace].push(await visibleAfter(url, `"${address}"`, written));
+      }
     }
     return { latencies, parseMs: await parseAloneMs(daemon.servicesFile, 5) };
   } finally {
@@ -33,28 +45,29 @@ export async function run(args: readonly string[]): Promise<void> {
   const edits = Number(args[0] ?? 12);
   const services = Number(args[1] ?? 10_000);
   const instances = Number(args[2] ?? 10);
-  const { latencies, parseMs } = await measure(edits, services, instances);
-  const p50 = median(latencies);
-  printTable([
-    {
+  const paces = Object.keys(PACES) as Pace[];
+  const { latencies, parseMs } = await measure(edits, services, instances, paces);
+  printTable(
+    paces.map((pace) => ({
       mesh: `${services} × ${instances}`,
-      edits,
-      'p50 ms': p50,
-      'p90 ms': percentile(latencies, 90),
-      'max ms': Math.max(...latencies),
+      edits: `${edits}, ${PACES[pace].label}`,
+      'p50 ms': median(latencies[pace]),
+      'p90 ms': percentile(latencies[pace], 90),
+      'max ms': Math.max(...latencies[pace]),
       'parse alone ms': parseMs,
-      'p50 / parse': times(p50 / parseMs),
-    },
-  ]);
-  console.log(`Goal: p50 ≤ ${GOAL_MS} ms: ${p50 <= GOAL_MS ? 'met' : 'NOT met'}.`);
+      'p50 / parse': times(median(latencies[pace]) / parseMs),
+    })),
+  );
+  const p50 = median(latencies.isolated);
+  console.log(`Goal: p50 of isolated edits ≤ ${GOAL_MS} ms: ${p50 <= GOAL_MS ? 'met' : 'NOT met'}.`);
 }
 
 export async function summary(): Promise<SummaryRow[]> {
-  const { latencies, parseMs } = await measure(12, 10_000, 10);
-  const p50 = median(latencies);
+  const { latencies, parseMs } = await measure(12, 10_000, 10, ['isolated']);
+  const p50 = median(latencies.isolated);
   return [
     {
-      measure: '10k × 10: endpoint edit → v1 SDS, p50',
+      measure: '10k × 10: endpoint edit → v1 SDS, p50 (isolated edits)',
       figure: `${p50.toFixed(0)} ms`,
       baseline: `parse alone ${parseMs.toFixed(0)} ms`,
       ratio: times(p50 / parseMs),

@@ -5,21 +5,14 @@ import type { Problem } from '@sextant/core';
 import type { FileReading } from './services-file-reader';
 import type { ServiceSpec } from './services-file-schema';
 
-/** What a worker starts from. */
-export interface WorkerStart {
-  /** ServicesFileReader.base() of the worker it replaces. */
-  readonly base?: string;
+/** A version of the services file for the worker to read, next to the last valid one. */
+export interface ReadRequest {
+  readonly id: number;
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  /** ServicesFileReader.base() of the reader that read the last valid version. */
+  readonly base: string | undefined;
 }
-
-export type WorkerRequest =
-  | {
-      readonly kind: 'read';
-      readonly id: number;
-      readonly file: string;
-      readonly bytes: Uint8Array;
-    }
-  /** Asks for the reader's base, for a successor to start from: the worker is about to be stopped. */
-  | { readonly kind: 'handover' };
 
 /** A FileReading as it crosses from the worker: the changed services as one JSON text. */
 export type TransportedReading =
@@ -32,67 +25,58 @@ export type TransportedReading =
       readonly total: number;
     };
 
-/** What became of one read: the reading, or what the worker threw. */
-export type ReadOutcome = { readonly reading: TransportedReading } | { readonly error: string };
+export type ReadResponse =
+  | {
+      readonly id: number;
+      readonly reading: TransportedReading;
+      /** After a valid version: the reader's base, to go on from. */
+      readonly base?: string;
+    }
+  | { readonly id: number; readonly error: string };
 
-export type ReadResponse = {
-  readonly kind: 'read';
-  readonly id: number;
-  /** The size of the worker's heap after the read (what V8 holds, garbage included). */
-  readonly heapBytes: number;
-} & ReadOutcome;
-
-export type WorkerResponse =
-  | ReadResponse
-  /** ServicesFileReader.base(); null before a first valid version. */
-  | { readonly kind: 'handover'; readonly base: string | null };
+/** A reading from the worker, and the base to go on from if it is valid. */
+export interface ThreadReading {
+  readonly reading: FileReading;
+  readonly base: string | undefined;
+}
 
 /**
- * A worker whose heap holds more than this after a read, and which then has nothing to read for
- * RECYCLE_IDLE_MS, is replaced by a fresh one. Reading a file of 10,000 services leaves some
- * 80 MiB behind, which V8 keeps until the worker next collects its garbage: perhaps never, if the
- * file does not change again. A fresh worker holds about 10 MiB. One kept through a burst of edits
- * reads each faster than a fresh one (its heap has grown to the size a read needs).
+ * A worker with nothing to read for this long stops: one costs some 20 MiB while it lives, more
+ * after reading a large file, until it next collects its garbage. A read that finds none waits for
+ * one to start (some 150 ms).
  */
-export const RECYCLE_HEAP_BYTES = 64 * 1024 * 1024;
-export const RECYCLE_IDLE_MS = 2000;
+export const IDLE_MS = 5000;
+
+export interface ReaderThreadOptions {
+  /** Default IDLE_MS. */
+  readonly idleMs?: number;
+  /** The worker's V8 limits; none by default (a services file may take a lot to read). */
+  readonly resourceLimits?: ResourceLimits;
+}
 
 /** The worker failed (ran out of memory, or a bug threw): the reading it was doing is lost. */
 export class ReaderThreadError extends Error {
   override readonly name = 'ReaderThreadError';
 }
 
-export interface ReaderThreadOptions {
-  /** Default RECYCLE_HEAP_BYTES. */
-  readonly recycleHeapBytes?: number;
-  /** Default RECYCLE_IDLE_MS. */
-  readonly recycleIdleMs?: number;
-  /** The worker's V8 limits; none by default (a services file may take a lot to read). */
-  readonly resourceLimits?: ResourceLimits;
-}
-
 interface Job {
-  readonly file: string;
-  readonly bytes: Buffer;
-  readonly resolve: (reading: FileReading) => void;
+  readonly request: Omit<ReadRequest, 'id'>;
+  readonly resolve: (reading: ThreadReading) => void;
   readonly reject: (error: Error) => void;
 }
 
 /**
- * A ServicesFileReader in a worker thread, so that parsing and checking a large services file never
- * holds up the daemon's event loop. Reads are answered in the order asked, one at a time. A worker
- * left holding a large heap is replaced, once idle, by a fresh one that goes on from its digests.
- * A worker that dies (out of memory on a huge file) fails the read it had, and its successor
- * starts from nothing: its first reading is complete.
+ * Reads services files in a worker thread, so that parsing and checking a large one never holds up
+ * the daemon's event loop. Each read carries the base it compares with and answers the base to go
+ * on from, so a worker keeps nothing between reads: it is started when there is reading to do and
+ * stopped when it has had none for `idleMs`, or when it dies (out of memory on a huge file, failing
+ * the read it had). Reads are answered in the order asked, one at a time.
  */
 export class ReaderThread {
   private worker: Worker | undefined;
-  /** What the next worker starts from. */
-  private base: string | undefined;
   private readonly queue: Job[] = [];
-  /** The read the worker is doing, or `handover` while it is asked for its base. */
-  private current: (Job & { readonly id: number }) | 'handover' | undefined;
-  private recycleTimer: NodeJS.Timeout | undefined;
+  private current: (Job & { readonly id: number }) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private closed = false;
   private started = 0;
@@ -108,33 +92,20 @@ export class ReaderThread {
     return script === undefined ? undefined : new ReaderThread(script, options);
   }
 
-  /** Workers started so far (each replacement starts one). */
+  /** Workers started so far. */
   get workersStarted(): number {
     return this.started;
   }
 
-  /**
-   * Goes on from `base` (ServicesFileReader.base() of a reader on another thread) with a fresh
-   * worker, started now so that it is ready by the first read.
-   */
-  startFrom(base: string | undefined): void {
-    if (this.closed) return;
-    const worker = this.worker;
-    this.worker = undefined;
-    this.base = base;
-    if (worker) void worker.terminate();
-    const current = this.current;
-    this.current = undefined;
-    if (current && current !== 'handover')
-      current.reject(new ReaderThreadError('the reader thread was replaced'));
-    this.worker = this.spawn();
-    this.next();
+  /** Whether a worker is running now. */
+  get running(): boolean {
+    return this.worker !== undefined;
   }
 
-  read(bytes: Buffer, file: string): Promise<FileReading> {
+  read(bytes: Buffer, file: string, base: string | undefined): Promise<ThreadReading> {
     if (this.closed) return Promise.reject(new ReaderThreadError('the reader thread was closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ file, bytes, resolve, reject });
+      this.queue.push({ request: { file, bytes, base }, resolve, reject });
       this.next();
     });
   }
@@ -142,12 +113,8 @@ export class ReaderThread {
   /** Stops the worker; reads not answered yet fail. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.recycleTimer);
-    const worker = this.worker;
-    this.worker = undefined;
     const error = new ReaderThreadError('the reader thread was closed');
-    if (this.current !== 'handover') this.current?.reject(error);
-    this.current = undefined;
+    const worker = this.stop(error);
     for (const job of this.queue.splice(0)) job.reject(error);
     await worker?.terminate();
   }
@@ -156,25 +123,20 @@ export class ReaderThread {
     if (this.current || this.closed) return;
     const job = this.queue.shift();
     if (!job) return;
-    clearTimeout(this.recycleTimer);
+    clearTimeout(this.idleTimer);
     this.nextId += 1;
     this.current = { ...job, id: this.nextId };
-    this.send({ kind: 'read', id: this.nextId, file: job.file, bytes: job.bytes });
-  }
-
-  private send(request: WorkerRequest): void {
     this.worker ??= this.spawn();
-    this.worker.postMessage(request);
+    this.worker.postMessage({ ...job.request, id: this.nextId } satisfies ReadRequest);
   }
 
   private spawn(): Worker {
-    const start: WorkerStart = this.base === undefined ? {} : { base: this.base };
     const { resourceLimits } = this.options;
-    const worker = new Worker(this.script, { workerData: start, ...(resourceLimits && { resourceLimits }) });
+    const worker = new Worker(this.script, resourceLimits && { resourceLimits });
     this.started += 1;
     // Never what keeps the process alive: the adapter closes it when it stops.
     worker.unref();
-    worker.on('message', (response: WorkerResponse) => this.answer(worker, response));
+    worker.on('message', (response: ReadResponse) => this.answer(worker, response));
     worker.on('error', (error) => this.lose(worker, error));
     worker.on('exit', (code) =>
       this.lose(worker, new ReaderThreadError(`the reader thread exited (${code})`)),
@@ -182,63 +144,57 @@ export class ReaderThread {
     return worker;
   }
 
-  private answer(worker: Worker, response: WorkerResponse): void {
-    const current = this.current;
-    if (worker !== this.worker || !current) return;
+  private answer(worker: Worker, response: ReadResponse): void {
+    const job = this.current;
+    if (worker !== this.worker || !job || job.id !== response.id) return;
     this.current = undefined;
-    if (response.kind === 'handover') {
-      this.replace(worker, response.base ?? undefined);
-    } else if (current !== 'handover' && current.id === response.id) {
-      if ('error' in response) current.reject(new ReaderThreadError(response.error));
-      else current.resolve(received(response.reading));
-      if (response.heapBytes > (this.options.recycleHeapBytes ?? RECYCLE_HEAP_BYTES)) this.recycleWhenIdle();
-    }
+    if ('error' in response) job.reject(new ReaderThreadError(response.error));
+    else job.resolve(received(response));
+    this.stopWhenIdle();
     this.next();
   }
 
-  private recycleWhenIdle(): void {
-    clearTimeout(this.recycleTimer);
-    this.recycleTimer = setTimeout(() => {
-      if (this.current || this.closed || !this.worker) return;
-      this.current = 'handover';
-      this.send({ kind: 'handover' });
-    }, this.options.recycleIdleMs ?? RECYCLE_IDLE_MS);
-    this.recycleTimer.unref();
+  private stopWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (!this.current && this.queue.length === 0) this.stop(new ReaderThreadError('stopped'));
+    }, this.options.idleMs ?? IDLE_MS);
+    this.idleTimer.unref();
   }
 
-  /** Stops `worker` and starts its successor at once, so that it is ready by the next read. */
-  private replace(worker: Worker, base: string | undefined): void {
-    this.base = base;
+  /** Stops the worker at once, failing the read it had; returns it (terminating). */
+  private stop(error: ReaderThreadError): Worker | undefined {
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
     this.worker = undefined;
-    void worker.terminate();
-    if (!this.closed) this.worker = this.spawn();
+    const job = this.current;
+    this.current = undefined;
+    job?.reject(error);
+    if (worker) void worker.terminate();
+    return worker;
   }
 
   private lose(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
-    this.worker = undefined;
-    // What it read since its base is lost with it: its successor starts from nothing.
-    this.base = undefined;
-    void worker.terminate();
-    const current = this.current;
-    this.current = undefined;
-    if (current && current !== 'handover') {
-      current.reject(error instanceof ReaderThreadError ? error : new ReaderThreadError(error.message));
-    }
+    this.stop(error instanceof ReaderThreadError ? error : new ReaderThreadError(error.message));
     this.next();
   }
 }
 
-function received(reading: TransportedReading): FileReading {
-  if (!reading.valid) return reading;
+function received(response: Extract<ReadResponse, { reading: unknown }>): ThreadReading {
+  const { reading } = response;
+  if (!reading.valid) return { reading, base: undefined };
   return {
-    valid: true,
-    complete: reading.complete,
-    // Checked by the worker.
-    changed: JSON.parse(reading.changedJson) as ServiceSpec[],
-    changedJson: [],
-    removed: reading.removed,
-    total: reading.total,
+    reading: {
+      valid: true,
+      complete: reading.complete,
+      // Checked by the worker.
+      changed: JSON.parse(reading.changedJson) as ServiceSpec[],
+      changedJson: [],
+      removed: reading.removed,
+      total: reading.total,
+    },
+    base: response.base,
   };
 }
 

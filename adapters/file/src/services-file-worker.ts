@@ -2,34 +2,22 @@
  * The entry of the worker thread that reads the services file (see reader-thread.ts): parsing and
  * checking a large file takes hundreds of milliseconds, which the daemon's event loop must not wait.
  */
-import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
-import type { ReadOutcome, WorkerRequest, WorkerResponse, WorkerStart } from './reader-thread';
+import { parentPort } from 'node:worker_threads';
+import type { ReadRequest, ReadResponse } from './reader-thread';
 import { ServicesFileReader } from './services-file-reader';
 
 if (parentPort) {
   const port = parentPort;
-  const reader = new ServicesFileReader({ base: (workerData as WorkerStart | undefined)?.base, json: true });
-  port.on('message', (request: WorkerRequest) => {
-    let response: WorkerResponse;
-    if (request.kind === 'handover') {
-      response = { kind: 'handover', base: reader.base() ?? null };
-    } else {
-      const outcome = read(reader, request);
-      response = { kind: 'read', id: request.id, heapBytes: getHeapStatistics().total_heap_size, ...outcome };
-    }
-    port.postMessage(response);
-  });
+  port.on('message', (request: ReadRequest) => port.postMessage(read(request)));
 }
 
-function read(
-  reader: ServicesFileReader,
-  { file, bytes }: Extract<WorkerRequest, { kind: 'read' }>,
-): ReadOutcome {
+function read({ id, file, bytes, base }: ReadRequest): ReadResponse {
   try {
+    const reader = new ServicesFileReader({ base, json: true });
     const reading = reader.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
-    if (!reading.valid) return { reading };
+    if (!reading.valid) return { id, reading };
     return {
+      id,
       reading: {
         valid: true,
         complete: reading.complete,
@@ -39,8 +27,9 @@ function read(
         removed: reading.removed,
         total: reading.total,
       },
+      base: reader.base(),
     };
   } catch (error) {
-    return { error: (error as Error)?.message ?? String(error) };
+    return { id, error: (error as Error)?.message ?? String(error) };
   }
 }

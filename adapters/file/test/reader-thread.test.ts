@@ -1,5 +1,5 @@
 import { waitFor } from '@sextant/testkit';
-import { ReaderThread, ReaderThreadError } from '../src/reader-thread';
+import { ReaderThread, ReaderThreadError, type ThreadReading } from '../src/reader-thread';
 import { ServicesFileReader, type FileReading } from '../src/services-file-reader';
 
 /** A services file of `count` services with two instances each, the service `edited` on another address. */
@@ -50,12 +50,27 @@ describe('ReaderThread', () => {
     await Promise.all(threads.splice(0).map((t) => t.close()));
   });
 
-  it('reads in a worker: the first version completely, then what changed', async () => {
+  /** Reads versions one after the other as the reporter does, each next to the last valid one. */
+  const reading = () => {
+    let base: string | undefined;
+    return async (
+      reader: ReaderThread,
+      bytes: Buffer,
+      file = 'services.json',
+    ): Promise<ThreadReading['reading']> => {
+      const read = await reader.read(bytes, file, base);
+      if (read.reading.valid) base = read.base;
+      return read.reading;
+    };
+  };
+
+  it('reads in a worker: the first version completely, then what changed since the base it is given', async () => {
     const reader = thread();
-    const first = await reader.read(json(3), 'services.json');
+    const next = reading();
+    const first = await next(reader, json(3));
     expect(first.valid && first.complete).toBe(true);
     expect(changedHosts(first)).toEqual(['s0.test', 's1.test', 's2.test']);
-    const second = await reader.read(json(3, 1), 'services.json');
+    const second = await next(reader, json(3, 1));
     expect(second.valid && second.complete).toBe(false);
     expect(changedHosts(second)).toEqual(['s1.test']);
   });
@@ -63,18 +78,18 @@ describe('ReaderThread', () => {
   it('goes on from the base of a reader on the main thread', async () => {
     const here = new ServicesFileReader();
     here.read(json(3), 'services.json');
-    const reader = thread();
-    reader.startFrom(here.base());
-    const reading = await reader.read(json(3, 2), 'services.json');
-    expect(reading.valid && reading.complete).toBe(false);
-    expect(changedHosts(reading)).toEqual(['s2.test']);
+    const { reading: read, base } = await thread().read(json(3, 2), 'services.json', here.base());
+    expect(read.valid && read.complete).toBe(false);
+    expect(changedHosts(read)).toEqual(['s2.test']);
+    here.adopt(base);
+    expect(changedHosts(here.read(json(3, 2), 'services.json'))).toEqual([]);
   });
 
   it('keeps the event loop turning while it parses a large file', async () => {
     const reader = thread();
     const bytes = yaml(6000);
-    // Warm the worker up, so that what is measured is the parse.
-    await reader.read(yaml(10), 'services.yaml');
+    // Start the worker first, so that what is measured is the parse.
+    await reader.read(yaml(10), 'services.yaml', undefined);
     let longestGap = 0;
     let last = performance.now();
     const ticker = setInterval(() => {
@@ -83,44 +98,48 @@ describe('ReaderThread', () => {
       last = now;
     }, 5);
     const started = performance.now();
-    const reading = await reader.read(bytes, 'services.yaml');
+    const { reading: read } = await reader.read(bytes, 'services.yaml', undefined);
     const took = performance.now() - started;
     clearInterval(ticker);
     // Up to now, too: a tick due during the read may not have run yet.
     longestGap = Math.max(longestGap, performance.now() - last);
-    expect(reading.valid).toBe(true);
+    expect(read.valid).toBe(true);
     // The parse takes a while (a second or more here); the main thread never waits that long
     // between two ticks. Read on the main thread, the longest gap would be the whole parse.
     expect(took).toBeGreaterThan(200);
     expect(longestGap).toBeLessThan(took / 4);
   });
 
-  it('replaces a worker left with a large heap once idle, and the next reading still compares with the last', async () => {
-    const reader = thread({ recycleHeapBytes: 0, recycleIdleMs: 20 });
-    await reader.read(json(3), 'services.json');
-    const started = reader.workersStarted;
-    await waitFor(() => reader.workersStarted > started, { message: 'the worker to be replaced' });
-    const reading = await reader.read(json(3, 0), 'services.json');
-    expect(reading.valid && reading.complete).toBe(false);
-    expect(changedHosts(reading)).toEqual(['s0.test']);
+  it('stops an idle worker, and starts one again for the next read', async () => {
+    const reader = thread({ idleMs: 20 });
+    const next = reading();
+    expect(reader.running).toBe(false);
+    await next(reader, json(3));
+    expect(reader.running).toBe(true);
+    await waitFor(() => !reader.running, { message: 'the idle worker to stop' });
+    const read = await next(reader, json(3, 0));
+    expect(reader.workersStarted).toBe(2);
+    expect(read.valid && read.complete).toBe(false);
+    expect(changedHosts(read)).toEqual(['s0.test']);
   });
 
-  it('fails the read a worker dies in (out of memory), and reads the next version completely in a new one', async () => {
+  it('fails the read a worker dies in (out of memory), and reads the next in a new one', async () => {
     const reader = thread({ resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
-    await reader.read(json(3), 'services.json');
-    await expect(reader.read(yaml(100_000), 'services.yaml')).rejects.toBeInstanceOf(ReaderThreadError);
-    const next = await reader.read(json(3, 1), 'services.json');
-    expect(next.valid && next.complete).toBe(true);
-    expect(changedHosts(next)).toEqual(['s0.test', 's1.test', 's2.test']);
+    const next = reading();
+    await next(reader, json(3));
+    await expect(next(reader, yaml(100_000), 'services.yaml')).rejects.toBeInstanceOf(ReaderThreadError);
+    const read = await next(reader, json(3, 1));
+    expect(reader.workersStarted).toBe(2);
+    expect(changedHosts(read)).toEqual(['s1.test']);
   });
 
   it('fails reads not answered when closed', async () => {
     const reader = thread();
-    const pending = expect(reader.read(yaml(3000), 'services.yaml')).rejects.toBeInstanceOf(
+    const pending = expect(reader.read(yaml(3000), 'services.yaml', undefined)).rejects.toBeInstanceOf(
       ReaderThreadError,
     );
     await reader.close();
     await pending;
-    await expect(reader.read(json(1), 'services.json')).rejects.toBeInstanceOf(ReaderThreadError);
+    await expect(reader.read(json(1), 'services.json', undefined)).rejects.toBeInstanceOf(ReaderThreadError);
   });
 });

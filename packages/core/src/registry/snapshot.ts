@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../hash';
-import type { ConfigResource, Service, ServiceInstance } from '../model';
+import type { ConfigResource, Labels, Service, ServiceInstance } from '../model';
 import type { ShardedMap } from './sharded-map';
 
 /** One service as the mesh sees it: merged across adapters, with its instances. */
@@ -55,13 +55,20 @@ export function entryVersion(
   shapeText = serviceShapeText(service),
 ): string {
   const fields: unknown[] = [shapeText, sortedLabels(service.labels), service.origin];
+  // Instances share labels (the registry shares equal ones): each is sorted once.
+  let lastLabels: Labels | undefined;
+  let lastSorted: string[] = [];
   for (const i of instances) {
+    if (i.labels !== lastLabels) {
+      lastLabels = i.labels;
+      lastSorted = sortedLabels(i.labels);
+    }
     const { region = '', zone = '', subzone = '' } = i.locality;
     fields.push(
       i.address,
       i.port,
       i.portName,
-      sortedLabels(i.labels),
+      lastSorted,
       region,
       zone,
       subzone,
@@ -73,6 +80,14 @@ export function entryVersion(
   return hash('sha256', JSON.stringify(fields), 'hex').slice(0, 16);
 }
 
+function sortedLabels(labels: Labels): string[] {
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  const pairs: string[] = [];
+  for (const key of keys) pairs.push(key, labels[key] ?? '');
+  return pairs;
+}
+
 /** What serviceShape digests. */
 export function serviceShapeText(service: Service): string {
   return JSON.stringify([
@@ -80,14 +95,6 @@ export function serviceShapeText(service: Service): string {
     service.ports.map((p) => [p.name, p.port, p.protocol]),
     service.addresses,
   ]);
-}
-
-function sortedLabels(labels: Readonly<Record<string, string>>): string[] {
-  const keys = Object.keys(labels);
-  if (keys.length > 1) keys.sort();
-  const pairs: string[] = [];
-  for (const key of keys) pairs.push(key, labels[key] ?? '');
-  return pairs;
 }
 
 /**
