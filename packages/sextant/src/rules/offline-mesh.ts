@@ -27,12 +27,10 @@ export async function offlineMesh(
     services.push(...state.services);
     instances.push(...state.instances);
   }
-  return {
-    facts: meshFactsOf(services, live.length === 0 ? instances : undefined),
-    ...(live.length > 0 && {
-      unknownHosts: `${live.length === 1 ? 'adapter' : 'adapters'} ${live.join(', ')} report services only at run time`,
-    }),
-  };
+  const facts = meshFactsOf(services, live.length === 0 ? instances : undefined);
+  if (live.length === 0) return { facts };
+  const who = live.length === 1 ? `adapter ${live.join('')} reports` : `adapters ${live.join(', ')} report`;
+  return { facts, unknownHosts: `${who} services only at run time` };
 }
 
 /** No config: only the hosts ServiceEntries in the rules define are known. */
