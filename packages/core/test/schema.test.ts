@@ -149,6 +149,9 @@ describe('adapter factories', () => {
       /optionsSchema: expected a JSON Schema object.*create: expected a function/,
     );
     expect(() => checkAdapterFactory(undefined, 'x')).toThrow('does not export an adapter factory');
+    expect(() => checkAdapterFactory({ ...good, check: true, offlineState: 'file' }, 'x')).toThrow(
+      /check: expected a function.*offlineState: expected a function/,
+    );
   });
 
   it('validates options, naming the option path and applying defaults', () => {

@@ -340,6 +340,25 @@ describe('problems name the place, the rule and the field path', () => {
     });
   });
 
+  it('weights: a weight that does not read is the one problem (the total it leaves is not another)', () => {
+    expect(
+      check(
+        virtualService(
+          'hosts: [reviews]',
+          'http:',
+          '- route:',
+          '  - { destination: { host: reviews, subset: a }, weight: -1 }',
+          '  - { destination: { host: reviews, subset: b }, weight: 0 }',
+        ),
+      ),
+    ).toEqual({
+      usable: false,
+      lines: [
+        'rules.yaml:10:60: error: VirtualService shop/reviews: spec.http[0].route[0].weight: must be between 0 and 2147483647 (-1) [invalid-value]',
+      ],
+    });
+  });
+
   it('DestinationRule: duplicate subsets, an empty policy, port settings twice; ServiceEntry: ports, addresses, endpoints', () => {
     expect(
       check(

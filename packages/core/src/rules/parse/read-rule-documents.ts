@@ -13,7 +13,7 @@ import {
   type RuleLocation,
 } from '../resource';
 import { describe, isObject } from './fields';
-import { locatedProblem, type ProblemReport } from './located-problem';
+import { formatRuleLocation, locatedProblem, type ProblemReport } from './located-problem';
 import { MAX_PROBLEMS_REPORTED } from './rule-context';
 import { readKind } from './rule-kinds';
 
@@ -81,7 +81,7 @@ export function readRuleDocuments(text: string, source: string): RuleDocuments {
         severity: 'error',
         code: 'duplicate-identity',
         message:
-          `${identity} is defined twice in this source: at ${place(first)} and at ${place(input.location)}; ` +
+          `${identity} is defined twice in this source: at ${formatRuleLocation(first)} and at ${formatRuleLocation(input.location)}; ` +
           'the first is used and this one is not',
       });
     }
@@ -247,16 +247,6 @@ function identityOf(input: RuleInput): RuleIdentity {
     namespace: input.metadata.namespace ?? DEFAULT_RULE_NAMESPACE,
     name: input.metadata.name,
   };
-}
-
-/** `rules.yaml:14:1`, or `rules.yaml (document 3)` without positions. */
-function place(location: RuleLocation): string {
-  const problem = locatedProblem(location, undefined, [], {
-    severity: 'error',
-    code: 'duplicate-identity',
-    message: '',
-  });
-  return [problem.file, problem.line, problem.column].filter((part) => part !== undefined).join(':');
 }
 
 /** Problems of a source as a whole, at most MAX_PROBLEMS_REPORTED of them (the rest counted). */
