@@ -5,6 +5,7 @@ import {
   ConfigError,
   daemonConfigSchema,
   FileReadError,
+  durationMs,
   readRegularFile,
   SourceDocument,
   validateAdapterOptions,
@@ -76,6 +77,15 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   if (!result.valid) problems.push(...result.problems);
   else {
     problems.push(...listenerProblems(result.value, document));
+    const { after, max } = result.value.debounce;
+    if (durationMs(after) > durationMs(max)) {
+      problems.push(
+        document.problem(
+          ['debounce', 'after'],
+          `must not be longer than debounce.max (${max}): max bounds how long a change waits, after included`,
+        ),
+      );
+    }
     for (const [index, pattern] of result.value.rules.entries()) {
       const problem = patternProblem(pattern);
       if (problem !== undefined) problems.push(document.problem(['rules', index], problem));
