@@ -21,3 +21,5 @@ export { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds/xds-limits';
 export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
+export { registerRulesApi, RULE_BODY_LIMIT } from './admin/rules-api';
+export type { RuleStore, StoredRule } from './admin/rule-store';

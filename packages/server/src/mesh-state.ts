@@ -10,4 +10,6 @@ export interface MeshState {
   onSnapshot(listener: SnapshotListener): () => void;
   /** Every rule resource with its state and problems, and the problems of each rule source. */
   ruleStatuses(): ReturnType<Registry['ruleStatuses']>;
+  /** The problems rule resources would have in force (a dry run; see Registry.checkRules). */
+  checkRules(inputs: Parameters<Registry['checkRules']>[0]): ReturnType<Registry['checkRules']>;
 }

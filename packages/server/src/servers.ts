@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 import { allowOnlyLocalHosts } from './admin/host-guard';
+import type { RuleStore } from './admin/rule-store';
+import { registerRulesApi } from './admin/rules-api';
 import type { HttpLimits } from './http-limits';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
@@ -45,6 +47,8 @@ export interface AdminServerOptions {
    * listener on loopback, against DNS rebinding; see allowOnlyLocalHosts). Unset: any Host.
    */
   readonly allowedHosts?: readonly string[];
+  /** Where the Rules API writes; without one it reads and validates only. */
+  readonly ruleStore?: RuleStore;
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
@@ -60,5 +64,6 @@ export function createAdminServer(
   const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits);
   if (options.allowedHosts !== undefined) allowOnlyLocalHosts(app, options.allowedHosts);
   registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
+  registerRulesApi(app, { mesh, ...(options.ruleStore && { store: options.ruleStore }) });
   return app;
 }

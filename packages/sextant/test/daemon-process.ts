@@ -51,7 +51,10 @@ export async function startDaemon(
   args: string[] = [],
   options: StartOptions = {},
 ): Promise<DaemonProcess> {
-  const [discoveryPort, adminPort] = [await freePort(), await freePort()];
+  const discoveryPort = await freePort();
+  // Two asks for a free port may get the same one (nothing holds it between them).
+  let adminPort = await freePort();
+  for (let tries = 0; adminPort === discoveryPort && tries < 10; tries += 1) adminPort = await freePort();
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
   const env = options.env ?? process.env;

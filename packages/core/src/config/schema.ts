@@ -74,6 +74,8 @@ export interface DaemonConfig {
   readonly listen: ListenConfig;
   /** Traffic rules files: files, directories (their .yaml, .yml, .json files) and globs (`rules/*.yaml`). */
   readonly rules: readonly string[];
+  /** The Rules API's writable store; without one the API reads and validates only. */
+  readonly rulesApi: { readonly directory?: string };
   readonly defaults: { readonly retries: DefaultRetries };
   readonly debounce: { readonly after: string; readonly max: string };
   readonly log: { readonly level: LogLevel };
@@ -117,6 +119,12 @@ export const daemonConfigSchema = {
       },
     },
     rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    rulesApi: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { directory: { type: 'string', minLength: 1 } },
+    },
     defaults: {
       type: 'object',
       additionalProperties: false,

@@ -135,6 +135,15 @@ export class Registry {
     return this.rules.statuses(snapshot && snapshotFacts(snapshot));
   }
 
+  /**
+   * What `inputs` would have as problems if they replaced their identities' versions in force,
+   * checked against the latest snapshot (a dry run for the Rules API; nothing changes).
+   */
+  checkRules(inputs: readonly RuleInput[]): RuleProblem[] {
+    const snapshot = this.snapshot;
+    return this.rules.check(inputs, snapshot && snapshotFacts(snapshot));
+  }
+
   /** The latest published snapshot; undefined until every adapter has synced once. */
   current(): Snapshot | undefined {
     return this.snapshot;

@@ -4,6 +4,13 @@ export * from './problems';
 export * from './host-policy';
 export { HostPolicies, wildcardMatches } from './host-policies';
 export { MeshRules } from './mesh-rules';
-export { RuleBook, type ActiveRule, type RuleChange, type RuleParser, type RuleStatus } from './rule-book';
+export {
+  RuleBook,
+  ruleVersion,
+  type ActiveRule,
+  type RuleChange,
+  type RuleParser,
+  type RuleStatus,
+} from './rule-book';
 export * from './parse';
 export * from './validate';

@@ -3,7 +3,7 @@ import type { HostPolicy } from './host-policy';
 import { HostPolicies } from './host-policies';
 import type { ServiceEntryRule } from './model';
 import type { RuleProblem } from './problems';
-import { ruleKey, type RuleInput } from './resource';
+import { DEFAULT_RULE_NAMESPACE, ruleKey, type RuleInput } from './resource';
 import { crossCheck } from './validate/cross-check';
 import type { MeshFacts } from './validate/mesh-facts';
 import { RuleBook, type ActiveRule, type RuleParser, type RuleStatus } from './rule-book';
@@ -19,8 +19,44 @@ export class MeshRules {
   private readonly policies = new HostPolicies();
   private entryState: AdapterState = { services: [], instances: [] };
 
-  constructor(parse: RuleParser, sources: readonly string[] = []) {
+  constructor(
+    private readonly parse: RuleParser,
+    sources: readonly string[] = [],
+  ) {
     this.book = new RuleBook(parse, sources);
+  }
+
+  /**
+   * The problems `inputs` would have if they replaced the versions of their identities in force
+   * (a dry run: nothing changes): each parsed and validated, then the rules in force with them
+   * checked against each other and `mesh`. Problems of other rules are left out.
+   */
+  check(inputs: readonly RuleInput[], mesh: MeshFacts | undefined): RuleProblem[] {
+    const problems: RuleProblem[] = [];
+    const candidates = new Map<string, { rule: ActiveRule['rule']; location: RuleInput['location'] }>();
+    for (const input of inputs) {
+      const result = this.parse(input);
+      problems.push(...result.problems);
+      const fatal = result.problems.some((p) => p.severity === 'error' && p.target === undefined);
+      const key = ruleKey({
+        kind: input.kind,
+        namespace: input.metadata.namespace ?? DEFAULT_RULE_NAMESPACE,
+        name: input.metadata.name,
+      });
+      if (result.rule && !fatal) candidates.set(key, { rule: result.rule, location: input.location });
+    }
+    if (!mesh || candidates.size === 0) return problems;
+    const rules = new Map(
+      [...this.book.active()].map(([key, a]) => [key, { rule: a.rule, location: a.location }]),
+    );
+    for (const [key, candidate] of candidates) rules.set(key, candidate);
+    const found = crossCheck(
+      [...rules.values()].map((r) => r.rule),
+      mesh,
+      new Map([...rules].map(([key, r]) => [key, r.location])),
+    );
+    for (const key of candidates.keys()) problems.push(...(found.get(key) ?? []));
+    return problems;
   }
 
   /**

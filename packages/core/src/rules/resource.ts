@@ -1,3 +1,4 @@
+import type { RuleResource } from '../adapter';
 import type { FieldPath } from '../schema/path';
 import type { SourceDocument } from '../schema/yaml-source';
 
@@ -6,11 +7,7 @@ import type { SourceDocument } from '../schema/yaml-source';
  * `metadata`, `spec`) and where it came from. Sources (rules files, an adapter's platform store,
  * the Rules API) produce these; core parses and validates each into the typed model.
  */
-export interface RuleInput {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly spec: unknown;
+export interface RuleInput extends Omit<RuleResource, 'source'> {
   readonly location: RuleLocation;
 }
 

@@ -9,6 +9,7 @@ import {
   type RuleInput,
   type RuleLocation,
 } from './resource';
+import type { RuleResource } from '../adapter';
 
 /** Parses one rule resource (packages/core/src/rules/parse): the rule, or why it cannot be used. */
 export type RuleParser = (input: RuleInput) => {
@@ -37,6 +38,9 @@ export interface RuleStatus {
   readonly state: 'applied' | 'stale' | 'rejected' | 'conflict';
   /** Problems of the current version (errors when rejected or stale; warnings otherwise). */
   readonly problems: readonly RuleProblem[];
+  /** The current version as the source reported it, and its content digest (ruleVersion). */
+  readonly resource: RuleResource;
+  readonly version: string;
 }
 
 /** What a replace changed: identities whose rule in force is new, changed or gone. */
@@ -48,6 +52,7 @@ export interface RuleChange {
 
 interface Held {
   readonly identity: RuleIdentity;
+  readonly resource: RuleResource;
   /** Digest of the current version's content: an unchanged resource is not parsed again. */
   readonly digest: string;
   /** The last valid version, in force unless an earlier source has the identity, and where it was read. */
@@ -96,7 +101,7 @@ export class RuleBook {
     for (const input of inputs) {
       const identity = identityOf(input);
       const key = ruleKey(identity);
-      const digest = digestOf(input);
+      const digest = ruleVersion(input);
       const before = held.get(key);
       // Parsing depends on the content alone: an unchanged resource keeps its result, problems and all.
       if (before && before.digest === digest) {
@@ -108,6 +113,7 @@ export class RuleBook {
       const valid = !fatal && result.rule ? { rule: result.rule, location: input.location } : undefined;
       next.set(key, {
         identity,
+        resource: resourceOf(input),
         digest,
         valid: valid ?? before?.valid,
         problems: result.problems,
@@ -156,7 +162,14 @@ export class RuleBook {
                 ? 'stale'
                 : 'rejected'
               : 'applied';
-        rules.push({ identity: h.identity, source, state, problems: h.problems });
+        rules.push({
+          identity: h.identity,
+          source,
+          state,
+          problems: h.problems,
+          resource: h.resource,
+          version: h.digest,
+        });
       }
     }
     const sources = [...this.sourceProblems].map(([source, problems]) => ({ source, problems }));
@@ -218,7 +231,15 @@ function identityOf(input: RuleInput): RuleIdentity {
   };
 }
 
-function digestOf(input: RuleInput): string {
-  const content = canonicalJson([input.apiVersion, input.kind, input.metadata, input.spec]);
+/**
+ * The version of a rule resource: a digest of its content (not of where it was read), so every
+ * replica reading the same store gives the same resource the same version.
+ */
+export function ruleVersion(resource: RuleResource): string {
+  const content = canonicalJson([resource.apiVersion, resource.kind, resource.metadata, resource.spec]);
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
+}
+
+function resourceOf({ apiVersion, kind, metadata, spec }: RuleResource): RuleResource {
+  return { apiVersion, kind, metadata, spec };
 }

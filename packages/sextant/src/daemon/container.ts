@@ -1,5 +1,7 @@
+import path from 'node:path';
 import 'reflect-metadata';
 import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
+import { DirectoryRuleStore } from '../rules/directory-rule-store';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
@@ -34,6 +36,10 @@ export function createContainer(
 ): DependencyContainer {
   const c = container.createChildContainer();
   const { config } = loaded;
+  const rulesApiDirectory =
+    config.rulesApi.directory === undefined
+      ? undefined
+      : path.resolve(loaded.baseDir, config.rulesApi.directory);
   c.register(CONFIG, { useValue: loaded });
   c.register(LOGGER, { useValue: logger });
   c.register(Registry, {
@@ -82,6 +88,9 @@ export function createContainer(
         {
           limits: httpLimits(config.limits.admin),
           allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+          ...(rulesApiDirectory !== undefined && {
+            ruleStore: new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan()),
+          }),
         },
       );
       const discovery = createDiscoveryServer(
@@ -118,7 +127,8 @@ export function createContainer(
     useFactory: instanceCachingFactory((r) => {
       const registry = r.resolve(Registry);
       return new RuleFiles((file) => registry.ruleSink(file), {
-        patterns: config.rules,
+        // The Rules API's directory is a rules source too (after the files), so writes arrive by its watch.
+        patterns: rulesApiDirectory === undefined ? config.rules : [...config.rules, rulesApiDirectory],
         baseDir: loaded.baseDir,
         pollIntervalMs: RULES_POLL_INTERVAL_MS,
         sizeLimit: RULES_FILE_SIZE_LIMIT,

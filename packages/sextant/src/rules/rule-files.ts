@@ -64,6 +64,15 @@ export class RuleFiles {
     this.loop = this.run(this.controller.signal);
   }
 
+  /**
+   * Resolves the patterns again now rather than at the next poll: a file the Rules API just
+   * created is read at once (edits and deletions of watched files are seen by their watches).
+   */
+  async rescan(): Promise<void> {
+    if (this.loop === undefined || this.controller.signal.aborted) return;
+    await this.resolve(this.controller.signal);
+  }
+
   /** Stops watching; resolves once every watch and timer has stopped. */
   async stop(): Promise<void> {
     this.controller.abort();

@@ -1,0 +1,23 @@
+import type { RuleIdentity, RuleResource } from '@sextant/core';
+
+/** A resource as a writable store holds it, with the version its content gives it (ruleVersion). */
+export interface StoredRule {
+  readonly resource: RuleResource;
+  readonly version: string;
+}
+
+/**
+ * Where the Rules API writes: a store that is also a rule source, so a write reaches the mesh (of
+ * this replica and of every other reading the same store) through the store's watch, like any
+ * other change. Implementations: a rules directory (packages/sextant).
+ */
+export interface RuleStore {
+  /** What the store is, for messages: `directory /etc/sextant/rules.d`. */
+  readonly description: string;
+  /** The stored version of a resource, read from the store now (not from what is in force). */
+  get(identity: RuleIdentity): Promise<StoredRule | undefined>;
+  /** Stores a resource (replacing its identity's version); resolves once it is durable. */
+  put(resource: RuleResource): Promise<StoredRule>;
+  /** Removes a resource; false when the store did not have it. */
+  delete(identity: RuleIdentity): Promise<boolean>;
+}
