@@ -343,6 +343,7 @@ function snapshotFacts(snapshot: Snapshot): MeshFacts {
       return {
         ports: entry.service.ports.map((p) => ({ name: p.name, port: p.port })),
         instanceLabels: entry.instances.map((i) => i.labels),
+        healthyInstanceLabels: entry.instances.filter((i) => i.health === 'healthy').map((i) => i.labels),
       };
     },
   };

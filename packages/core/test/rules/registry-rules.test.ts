@@ -199,6 +199,36 @@ describe('the registry and traffic rules', () => {
     registry.close();
   });
 
+  it('warns of a destination whose instances are all unhealthy now, and stops when one recovers', () => {
+    const { registry, sink, rules } = mesh();
+    rules.replace([
+      input(virtualService('reviews', REVIEWS, { v1: 100 }), 'VirtualService', 'reviews'),
+      input(destinationRule('reviews', REVIEWS, ['v1', 'v2']), 'DestinationRule', 'reviews'),
+    ]);
+    registry.flush();
+    const vsProblems = () =>
+      registry.ruleStatuses().rules.find((r) => r.identity.kind === 'VirtualService')?.problems ?? [];
+    expect(vsProblems()).toEqual([]);
+    const reviews = (health: 'healthy' | 'unhealthy') =>
+      sink.upsertService({ hostname: REVIEWS, ports: [{ name: 'http', port: 9080, protocol: 'http' }] }, [
+        { address: '10.0.0.1', port: 9080, portName: 'http', labels: { version: 'v1' }, health },
+        { address: '10.0.0.2', port: 9080, portName: 'http', labels: { version: 'v2' } },
+      ]);
+    reviews('unhealthy');
+    registry.flush();
+    expect(vsProblems()).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'no-healthy-endpoints',
+        message: `subset v1 of ${REVIEWS} has no healthy instance now: traffic routed here fails (503) until one recovers`,
+      }),
+    ]);
+    reviews('healthy');
+    registry.flush();
+    expect(vsProblems()).toEqual([]);
+    registry.close();
+  });
+
   it('adds the services of ServiceEntries to the mesh, after the adapters', () => {
     const { registry, rules, current } = mesh();
     const entry: ParsedRule = {

@@ -135,6 +135,7 @@ export function rulesView(mesh: MeshState) {
 function problemView(problem: RuleProblem) {
   return {
     message: formatProblem(problem),
+    severity: problem.severity,
     code: problem.code,
     ...(problem.target && { target: problem.target }),
   };

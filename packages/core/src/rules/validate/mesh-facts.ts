@@ -15,6 +15,8 @@ export interface MeshService {
    * Absent: not checked (an empty list means the service has no instances).
    */
   readonly instanceLabels?: readonly Labels[];
+  /** The labels of its healthy instances, when health is known (at run time). */
+  readonly healthyInstanceLabels?: readonly Labels[];
 }
 
 /**

@@ -43,6 +43,8 @@ export const RULE_PROBLEM_CODES = {
     'a route no request can reach (after a catch-all, or all its matches taken) (a warning)',
   'ineffective-match': 'a match an earlier one always takes first (a warning)',
   'empty-subset': 'a subset whose labels select no instance of the host (a warning)',
+  'no-healthy-endpoints':
+    'a destination that takes traffic whose instances are all unhealthy or draining now (a warning; at run time)',
   'conflicting-virtual-services': 'two VirtualServices for one host: only one applies (a warning)',
   'shadowed-route-rule':
     'a legacy RouteRule for a host a VirtualService routes: it does not apply (a warning)',

@@ -128,6 +128,26 @@ export function referenceFindings(
         code: 'empty-subset',
         message: `subset ${destination.subset ?? ''} (${describeLabels(selector)}) selects no instance of ${destination.host} now: requests routed here fail (503) until one appears`,
       });
+      continue;
+    }
+    if (reference.carriesTraffic && known.healthyInstanceLabels && known.instanceLabels?.length) {
+      const healthy = selector
+        ? selectsAny(selector, known.healthyInstanceLabels)
+        : known.healthyInstanceLabels.length > 0;
+      const any = selector ? selectsAny(selector, known.instanceLabels) : true;
+      if (any && !healthy) {
+        const what =
+          destination.subset === undefined
+            ? destination.host
+            : `subset ${destination.subset} of ${destination.host}`;
+        findings.push({
+          origin,
+          at: destination.subset === undefined ? fields.host : fields.subset,
+          severity: 'warning',
+          code: 'no-healthy-endpoints',
+          message: `${what} has no healthy instance now: traffic routed here fails (503) until one recovers`,
+        });
+      }
     }
   }
   return findings;
