@@ -54,6 +54,8 @@ function parseArguments(args: readonly string[], command: Command): Omit<Command
     throw new UsageError((error as Error).message);
   }
   const { positionals } = parsed;
+  // `--help` asks for the usage: whatever else is on the line does not matter.
+  if (parsed.values.help === true) return { values: parsed.values, positionals };
   const { min, max } = command.positionals;
   if (positionals.length > max) {
     throw new UsageError(`unexpected argument "${positionals.slice(max).join(' ')}"`);
