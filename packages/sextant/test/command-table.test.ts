@@ -47,7 +47,10 @@ describe('the command table', () => {
     const missing = await cli(['config']);
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, 'sextant config: missing argument']);
     const extra = await cli(['status', 'now']);
-    expect([extra.code, extra.stderr.split('\n')[0]]).toEqual([2, 'sextant status: unexpected argument "now"']);
+    expect([extra.code, extra.stderr.split('\n')[0]]).toEqual([
+      2,
+      'sextant status: unexpected argument "now"',
+    ]);
   });
 
   it('lists every command in --help, and each command explains itself with --help', async () => {

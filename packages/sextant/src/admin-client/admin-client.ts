@@ -38,6 +38,7 @@ export async function adminGet(base: URL, path: string, options: AdminGetOptions
   try {
     json = JSON.parse(body);
   } catch {
+    if (!response.ok) throw new AdminRequestError(`${url.href}: HTTP ${response.status}: ${firstLine(body)}`);
     throw new AdminRequestError(
       `${url.href}: HTTP ${response.status}, not JSON (is this sextant's admin listener?)`,
     );
@@ -45,10 +46,17 @@ export async function adminGet(base: URL, path: string, options: AdminGetOptions
   if (!response.ok) {
     const message = (json as { message?: unknown } | null)?.message;
     throw new AdminRequestError(
-      `${url.href}: HTTP ${response.status}${typeof message === 'string' ? `: ${message}` : ''}`,
+      `${url.href}: HTTP ${response.status}${typeof message === 'string' ? `: ${firstLine(message)}` : ''}`,
     );
   }
   return json;
+}
+
+/** An error text as one safe line: the daemon's messages can quote what a client sent. */
+function firstLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = (text.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }
 
 function reason(error: unknown): string {
