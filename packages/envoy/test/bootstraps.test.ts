@@ -1,5 +1,4 @@
 import { envoyV1Problems } from '@sextant/testkit/envoy-v1';
-import protobuf from 'protobufjs';
 import {
   DEFAULT_V3_OPTIONS,
   envoyV1Bootstrap,
@@ -118,7 +117,7 @@ describe('the gRPC xDS bootstrap', () => {
     });
     // The node is an envoy.config.core.v3.Node in proto3 JSON, as gRPC sends it.
     const type = bootstrapType().root.lookupType('envoy.config.core.v3.Node');
-    expect(unknownFields(type as protobuf.Type, node)).toEqual([]);
+    expect(unknownFields(type, node)).toEqual([]);
   });
 
   it('brackets an IPv6 server address', () => {
