@@ -136,10 +136,13 @@ function mergeRows(a: ProxyRow, b: ProxyRow): ProxyRow {
     status: a.status === 'connected' || b.status === null ? a.status : b.status,
     types,
     nacks,
-    connectedSeconds:
-      Math.max(a.connectedSeconds ?? -1, b.connectedSeconds ?? -1) < 0
-        ? null
-        : Math.max(a.connectedSeconds ?? 0, b.connectedSeconds ?? 0),
+    // The node has been connected since its oldest stream opened.
+    connectedSeconds: oldest(a.connectedSeconds, b.connectedSeconds),
     lastSeen: a.lastSeen ?? b.lastSeen,
   };
+}
+
+function oldest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
