@@ -5,3 +5,4 @@ export { RenderCache, DEFAULT_RENDER_CACHE_BYTES, type RenderCacheStats } from '
 export { Renderer, type RendererOptions } from './renderer';
 export { ownedBuffer } from './owned-buffer';
 export * from './plan';
+export * from './bootstrap';

@@ -1,89 +1,47 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { LOG_LEVELS, RENDER_TARGETS, type LogLevel, type RenderTarget } from '@sextant/core';
-import { run } from './commands/run';
-import { validate } from './commands/validate';
+import { UsageError, type Command, type CommandIo } from './cli/command';
+import { COMMANDS, DEFAULT_COMMAND } from './cli/commands';
+import { parseCommandLine } from './cli/parse-command-line';
+import { commandUsage, globalUsage } from './cli/usage';
 
-const USAGE = `Usage:
-  sextant [run] [--config FILE] [--log-level LEVEL]   run the daemon (no --config: the built-in quickstart)
-  sextant validate --config FILE [--rules PATTERN]... [--targets LIST]
-                                                      check a config, the files it points at and its rules
-  sextant validate --rules PATTERN [--rules PATTERN]... [--targets LIST]
-                                                      check rules files alone (a file, directory or glob)
-  sextant --version | --help
+const HELP = { type: 'boolean', short: 'h' } as const;
 
---targets ${RENDER_TARGETS.join(',')}: the clients that must be sent every rule whole (what one of
-them cannot express fails validation; for others it is shown only). Default: none.
-Log levels: ${LOG_LEVELS.join(', ')}. Docs: docs/configuration.md, docs/rules.md`;
-
-export async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        rules: { type: 'string', multiple: true },
-        targets: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`sextant: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (values.version) {
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  const [first] = argv;
+  if (first === '--version') {
     // package.json sits outside rootDir, so it is read at run time rather than imported.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    process.stdout.write(`${(require('../package.json') as { version: string }).version}\n`);
+    io.stdout.write(`${(require('../package.json') as { version: string }).version}\n`);
     return 0;
   }
-  const logLevel = values['log-level'];
-  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    process.stderr.write(`sextant: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`);
-    return 2;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    io.stdout.write(`${globalUsage(COMMANDS)}\n`);
+    return 0;
   }
-  const [command = 'run', ...rest] = positionals;
-  if (rest.length > 0 || !['run', 'validate'].includes(command)) {
-    process.stderr.write(`sextant: unexpected argument "${[command, ...rest].join(' ')}"\n\n${USAGE}\n`);
-    return 2;
-  }
-  const io = { env: process.env, stdout: process.stdout, stderr: process.stderr };
-  if (command === 'validate') {
-    if (values.config === undefined && values.rules === undefined) {
-      process.stderr.write('sextant validate: --config FILE or --rules PATTERN is required\n');
-      return 2;
+  // Every command takes --help; it is added here so that no command can forget it.
+  const withHelp = (c: Command): Command => ({ ...c, options: { ...c.options, help: HELP } });
+  let command: Command | undefined;
+  try {
+    const parsed = parseCommandLine(argv, COMMANDS.map(withHelp), withHelp(DEFAULT_COMMAND));
+    command = parsed.command;
+    if (parsed.values.help) {
+      io.stdout.write(commandUsage(command));
+      return 0;
     }
-    const targets = (values.targets ?? '').split(',').filter((target) => target !== '');
-    const unknown = targets.find((target) => !(RENDER_TARGETS as readonly string[]).includes(target));
-    if (unknown !== undefined) {
-      process.stderr.write(
-        `sextant validate: --targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"\n`,
-      );
-      return 2;
-    }
-    return validate({
-      ...io,
-      cwd: process.cwd(),
-      ...(values.config !== undefined && { configFile: values.config }),
-      rulePatterns: values.rules ?? [],
-      targets: targets as RenderTarget[],
-    });
-  }
-  if (values.rules !== undefined || values.targets !== undefined) {
-    process.stderr.write('sextant: --rules and --targets are options of validate\n');
+    return await command.run(parsed, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    command = error.command ?? command;
+    const prefix = command && argv[0] === command.name ? `sextant ${command.name}` : 'sextant';
+    const usage = command ? commandUsage(command) : `${globalUsage(COMMANDS)}\n`;
+    io.stderr.write(`${prefix}: ${error.message}\n\n${usage}`);
     return 2;
   }
-  return run({ ...io, configFile: values.config, logLevel: logLevel as LogLevel | undefined });
+}
+
+function processIo(): CommandIo {
+  return { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr };
 }
 
 /** Runs the CLI on this process's arguments and exits with its code: what the `sextant` executable does. */

@@ -4,7 +4,7 @@
 // would outlive the test (and keep jest from exiting) whenever the daemon stops first. Here the
 // test ends it by closing stdin, or kills it.
 //
-// Environment: GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap, JSON).
+// Environment: GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap, JSON) or GRPC_XDS_BOOTSTRAP (a file holding it).
 // Request:  {"id":1,"target":"xds:///echo:50051","method":"/pkg.Svc/M","metadata":{"k":"v"},"deadlineMs":2000}
 // Response: {"id":1,"ok":true,"response":"<utf-8 body>"} or {"id":1,"ok":false,"code":14,"details":"..."}
 'use strict';

@@ -52,8 +52,14 @@ export class XdsClientProcess {
       ],
       node: { id: options.nodeId, locality: {} },
     };
+    return XdsClientProcess.withBootstrapEnv({ GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) });
+  }
+
+  /** A client whose bootstrap comes from `env`: GRPC_XDS_BOOTSTRAP (a file) or GRPC_XDS_BOOTSTRAP_CONFIG. */
+  static withBootstrapEnv(env: Readonly<Record<string, string>>): XdsClientProcess {
+    const { GRPC_XDS_BOOTSTRAP: _file, GRPC_XDS_BOOTSTRAP_CONFIG: _config, ...inherited } = process.env;
     const child = spawn(process.execPath, [CHILD], {
-      env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
+      env: { ...inherited, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new XdsClientProcess(child);

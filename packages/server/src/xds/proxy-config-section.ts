@@ -20,17 +20,40 @@ export function v3ConfigSection(mesh: MeshState, renderer: V3Renderer): ProxyCon
     const snapshot = mesh.current();
     if (!snapshot) return {};
     const proxy = parseProxyIdentity(proxyId);
-    const resources = (typeUrl: ResourceTypeUrl) => {
-      const set = renderer.resourceSet(snapshot, typeUrl, { proxy, kind: 'ads' });
-      return [...set.wildcard().resources()].map((r) => JSON.parse(r.json()) as unknown);
-    };
+    const set = (typeUrl: ResourceTypeUrl) => renderer.resourceSet(snapshot, typeUrl, { proxy, kind: 'ads' });
+    const resources = (typeUrl: ResourceTypeUrl) =>
+      [...set(typeUrl).wildcard().resources()].map((r) => JSON.parse(r.json()) as unknown);
+    const clusters = resources(CLUSTER_TYPE);
+    // Endpoints are asked for by name: those of every EDS cluster, subsets included, as Envoy asks.
+    const endpointSet = set(ENDPOINT_TYPE);
+    const endpoints = new Map<string, unknown>();
+    for (const resource of endpointSet.wildcard().resources())
+      endpoints.set(resource.name, JSON.parse(resource.json()));
+    for (const name of clusters.map(edsServiceName)) {
+      const resource = name === undefined || endpoints.has(name) ? undefined : endpointSet.get(name);
+      if (resource) endpoints.set(name as string, JSON.parse(resource.json()));
+    }
     return {
       v3: {
         listeners: resources(LISTENER_TYPE),
         routes: resources(ROUTE_TYPE),
-        clusters: resources(CLUSTER_TYPE),
-        endpoints: resources(ENDPOINT_TYPE),
+        clusters,
+        endpoints: [...endpoints.values()],
       },
     };
   };
+}
+
+/** The name an EDS cluster asks its endpoints by (`eds_cluster_config.service_name`, else its own name). */
+function edsServiceName(cluster: unknown): string | undefined {
+  const {
+    type,
+    name,
+    eds_cluster_config: eds,
+  } = cluster as {
+    type?: string;
+    name?: string;
+    eds_cluster_config?: { service_name?: string };
+  };
+  return type === 'EDS' ? (eds?.service_name ?? name) : undefined;
 }

@@ -1,5 +1,6 @@
-import { ConfigError, formatProblem, silentLogger, type LogLevel } from '@sextant/core';
+import { ConfigError, formatProblem, LOG_LEVELS, silentLogger, type LogLevel } from '@sextant/core';
 import type { Logger } from 'pino';
+import { choiceOption, stringOption, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { createContainer } from '../daemon/container';
 import { Daemon, ListenError } from '../daemon/daemon';
@@ -17,6 +18,20 @@ export interface RunOptions {
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the daemon (no --config: the built-in quickstart)',
+  details: `Log levels: ${LOG_LEVELS.join(', ')} (default: log.level in the config). Docs: docs/configuration.md`,
+  usage: '[--config FILE] [--log-level LEVEL]',
+  options: { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+  run: ({ values }, io) => {
+    const logLevel =
+      values['log-level'] === undefined ? undefined : choiceOption(values, 'log-level', LOG_LEVELS, 'info');
+    return run({ ...io, configFile: stringOption(values, 'config'), logLevel });
+  },
+};
 
 /**
  * Runs the daemon until SIGTERM or SIGINT. Exit codes: 0 after a clean stop; 2 for a config that

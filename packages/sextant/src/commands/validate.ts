@@ -3,10 +3,12 @@ import {
   ConfigError,
   formatProblem,
   formatRuleProblem,
+  RENDER_TARGETS,
   silentLogger,
   type RenderTarget,
   type RuleProblem,
 } from '@sextant/core';
+import { stringOption, UsageError, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { checkRuleFiles, type OfflineMesh } from '../rules/check-rule-files';
 import { offlineMesh, UNKNOWN_MESH } from '../rules/offline-mesh';
@@ -28,6 +30,44 @@ export interface ValidateOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
 }
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check a config, the files it points at and its rules, or rules files alone',
+  details: [
+    `--rules PATTERN: a rules file, directory or glob to check besides the config's (repeatable).`,
+    `--targets ${RENDER_TARGETS.join(',')}: the clients that must be sent every rule whole (what one`,
+    'of them cannot express fails validation; for others it is shown only). Default: none.',
+    'Docs: docs/configuration.md, docs/rules.md',
+  ].join('\n'),
+  usage: '(--config FILE | --rules PATTERN) [--rules PATTERN]... [--targets LIST]',
+  options: {
+    config: { type: 'string', short: 'c' },
+    rules: { type: 'string', multiple: true },
+    targets: { type: 'string' },
+  },
+  positionals: { min: 0, max: 0 },
+  run: ({ values }, io) => {
+    const configFile = stringOption(values, 'config');
+    const rulePatterns = (values.rules as string[] | undefined) ?? [];
+    if (configFile === undefined && rulePatterns.length === 0) {
+      throw new UsageError('--config FILE or --rules PATTERN is required');
+    }
+    const targets = (stringOption(values, 'targets') ?? '').split(',').filter((target) => target !== '');
+    const unknown = targets.find((target) => !(RENDER_TARGETS as readonly string[]).includes(target));
+    if (unknown !== undefined) {
+      throw new UsageError(
+        `--targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"`,
+      );
+    }
+    return validate({
+      ...io,
+      ...(configFile !== undefined && { configFile }),
+      rulePatterns,
+      targets: targets as RenderTarget[],
+    });
+  },
+};
 
 /**
  * Checks a config, every file its adapters point at and every rules file it names (and those
