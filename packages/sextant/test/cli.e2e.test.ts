@@ -91,9 +91,24 @@ describe('the sextant CLI', () => {
       `${config}:6:19: adapters[0].pollInterval: adapter "file" (file): not a duration of at most 576h`,
     );
 
-    // A weight no wire format carries (it was served as 1).
+    // A weight no wire format carries (it was served as 1); the config as an argument, problems as JSON.
     fs.writeFileSync(config, 'adapters:\n  - type: file\n    path: services.yaml\n');
-    const weights = await runCli(['validate', '--config', config]);
+    const json = await runCli(['validate', config, '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      config,
+      problems: [
+        {
+          severity: 'error',
+          file: expect.stringMatching(/services\.yaml$/),
+          line: 4,
+          path: 'services[0].instances[0].weight',
+          message: expect.stringContaining('must be <= 65535'),
+        },
+      ],
+    });
+    const weights = await runCli(['validate', config]);
     expect(weights.code).toBe(1);
     expect(weights.stderr).toMatch(/services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/);
   });

@@ -143,8 +143,7 @@ describe('the Rules API', () => {
       (await listed(daemon)).map((r) => `${r.kind}/${r.namespace}/${r.name} ${r.version} ${r.state}`);
     await waitFor(async () => (await versions(first)).join() === (await versions(second)).join(), {
       timeoutMs: 10_000,
-      message: async () =>
-        `replicas differ: ${String(await versions(first))} / ${String(await versions(second))}`,
+      message: 'the replicas never served the same rules at the same versions',
     });
     expect(await versions(second)).toContain(
       `VirtualService/default/reviews ${v1Version?.slice(1, -1)} applied`,

@@ -1,3 +1,4 @@
+import { analyzeCommand } from '../commands/analyze';
 import { bootstrapCommand } from '../commands/bootstrap';
 import { configCommand } from '../commands/config';
 import { runCommand } from '../commands/run';
@@ -9,6 +10,7 @@ import type { Command } from './command';
 export const COMMANDS: readonly Command[] = [
   runCommand,
   validateCommand,
+  analyzeCommand,
   statusCommand,
   configCommand,
   bootstrapCommand,

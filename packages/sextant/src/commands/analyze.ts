@@ -2,14 +2,57 @@ import {
   ConfigError,
   formatProblem,
   formatRuleIdentity,
+  RENDER_TARGETS,
   silentLogger,
   type RenderTarget,
   type RuleProblem,
 } from '@sextant/core';
+import { choiceOption, stringOption, UsageError, type Command } from '../cli/command';
 import { loadConfig } from '../config/load-config';
 import { checkRuleFiles } from '../rules/check-rule-files';
 import { offlineMesh } from '../rules/offline-mesh';
 import { resolveRuleFiles } from '../rules/rule-file-patterns';
+
+export const analyzeCommand: Command = {
+  name: 'analyze',
+  summary:
+    "mesh-level findings about the traffic rules, like istioctl analyze (offline or a running daemon's)",
+  details: [
+    '--config FILE: the rules files of a config, against the mesh its services files describe.',
+    '--admin URL: the rules a running daemon holds, against the mesh as it is now (unhealthy destinations too).',
+    `--targets ${RENDER_TARGETS.join(',')}: render targets whose errors count as errors. Exit 1 on errors.`,
+    'Finding codes: docs/rules.md ("sextant analyze").',
+  ].join('\n'),
+  usage: '(--config FILE | --admin URL) [--targets LIST] [-o text|json]',
+  options: {
+    config: { type: 'string', short: 'c' },
+    admin: { type: 'string' },
+    targets: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  },
+  positionals: { min: 0, max: 0 },
+  run: ({ values }, io) => {
+    const configFile = stringOption(values, 'config');
+    const admin = stringOption(values, 'admin');
+    if ((configFile === undefined) === (admin === undefined)) {
+      throw new UsageError('give one of --config FILE or --admin URL');
+    }
+    const targets = (stringOption(values, 'targets') ?? '').split(',').filter((t) => t !== '');
+    const unknown = targets.find((t) => !(RENDER_TARGETS as readonly string[]).includes(t));
+    if (unknown !== undefined) {
+      throw new UsageError(
+        `--targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"`,
+      );
+    }
+    return analyze({
+      ...io,
+      ...(configFile !== undefined && { configFile }),
+      ...(admin !== undefined && { admin }),
+      output: choiceOption(values, 'output', ['text', 'json'] as const, 'text'),
+      targets: targets as RenderTarget[],
+    });
+  },
+};
 
 export interface AnalyzeOptions {
   /** sextant.yaml: its rules files checked against the mesh its services files describe. */

@@ -3,12 +3,13 @@ import {
   ConfigError,
   formatProblem,
   formatRuleProblem,
+  formatRuleIdentity,
   RENDER_TARGETS,
   silentLogger,
   type RenderTarget,
   type RuleProblem,
 } from '@sextant/core';
-import { stringOption, UsageError, type Command } from '../cli/command';
+import { choiceOption, stringOption, UsageError, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { checkRuleFiles, type OfflineMesh } from '../rules/check-rule-files';
 import { offlineMesh, UNKNOWN_MESH } from '../rules/offline-mesh';
@@ -26,6 +27,8 @@ export interface ValidateOptions {
    * cannot express fails the check. For other targets it is shown and does not.
    */
   readonly targets?: readonly RenderTarget[];
+  /** `text`: problems one a line on stderr (default); `json`: one JSON document on stdout. */
+  readonly output?: 'text' | 'json';
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -40,15 +43,21 @@ export const validateCommand: Command = {
     'of them cannot express fails validation; for others it is shown only). Default: none.',
     'Docs: docs/configuration.md, docs/rules.md',
   ].join('\n'),
-  usage: '(--config FILE | --rules PATTERN) [--rules PATTERN]... [--targets LIST]',
+  usage: '[CONFIG | --config FILE] [--rules PATTERN]... [--targets LIST] [-o text|json]',
   options: {
     config: { type: 'string', short: 'c' },
     rules: { type: 'string', multiple: true },
     targets: { type: 'string' },
+    output: { type: 'string', short: 'o' },
   },
-  positionals: { min: 0, max: 0 },
-  run: ({ values }, io) => {
-    const configFile = stringOption(values, 'config');
+  positionals: { min: 0, max: 1 },
+  run: ({ values, positionals }, io) => {
+    const [positional] = positionals;
+    const flag = stringOption(values, 'config');
+    if (positional !== undefined && flag !== undefined) {
+      throw new UsageError(`give the config once: as an argument ("${positional}") or with --config`);
+    }
+    const configFile = flag ?? positional;
     const rulePatterns = (values.rules as string[] | undefined) ?? [];
     if (configFile === undefined && rulePatterns.length === 0) {
       throw new UsageError('--config FILE or --rules PATTERN is required');
@@ -65,6 +74,7 @@ export const validateCommand: Command = {
       ...(configFile !== undefined && { configFile }),
       rulePatterns,
       targets: targets as RenderTarget[],
+      output: choiceOption(values, 'output', ['text', 'json'] as const, 'text'),
     });
   },
 };
@@ -77,6 +87,39 @@ export const validateCommand: Command = {
  * one); exit 1 on any error (for a render target: only those `targets` name), else 0.
  */
 export async function validate(options: ValidateOptions): Promise<number> {
+  const result = await check(options);
+  if (options.output === 'json') {
+    options.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+  } else {
+    for (const line of result.stdout) options.stdout.write(`${line}\n`);
+    for (const line of result.stderr) options.stderr.write(`${line}\n`);
+  }
+  return result.code;
+}
+
+/** What validate found: the lines it prints, the same as JSON (`-o json`), and its exit code. */
+interface ValidateResult {
+  readonly code: number;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly json: { valid: boolean; config?: string; problems: object[]; summary?: string };
+}
+
+async function check(options: ValidateOptions): Promise<ValidateResult> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const problems: object[] = [];
+  const done = (code: number, summary?: string): ValidateResult => ({
+    code,
+    stdout,
+    stderr,
+    json: {
+      valid: code === 0,
+      ...(options.configFile !== undefined && { config: options.configFile }),
+      problems,
+      ...(summary !== undefined && { summary }),
+    },
+  });
   let loaded: LoadedConfig | undefined;
   if (options.configFile !== undefined) {
     try {
@@ -87,45 +130,54 @@ export async function validate(options: ValidateOptions): Promise<number> {
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      for (const problem of error.problems) options.stderr.write(`${formatProblem(problem)}\n`);
-      options.stderr.write(`${error.problems.length} problem(s) found\n`);
-      return 1;
+      for (const problem of error.problems) {
+        stderr.push(formatProblem(problem));
+        problems.push({ severity: 'error', ...problem, message: problem.message });
+      }
+      const summary = `${error.problems.length} problem(s) found`;
+      stderr.push(summary);
+      return done(1, summary);
     }
     const names = loaded.adapters.map((a) => `${a.name} (${a.type})`).join(', ');
-    options.stdout.write(`${options.configFile}: ok, ${loaded.adapters.length} adapter(s): ${names}\n`);
+    stdout.push(`${options.configFile}: ok, ${loaded.adapters.length} adapter(s): ${names}`);
   }
   const configRules = loaded ? await resolveRuleFiles(loaded.config.rules, loaded.baseDir) : [];
   const patterns = options.rulePatterns ?? [];
   const extra = await resolveRuleFiles(patterns, options.cwd);
   if (patterns.length > 0 && extra.length === 0) {
-    options.stderr.write(`sextant validate: no rules file matches ${patterns.join(', ')}\n`);
-    return 1;
+    const summary = `sextant validate: no rules file matches ${patterns.join(', ')}`;
+    stderr.push(summary);
+    return done(1, summary);
   }
   const files = [...new Set([...configRules, ...extra])];
-  if (files.length === 0) return 0;
+  if (files.length === 0) return done(0);
   const mesh: OfflineMesh = loaded ? await offlineMesh(loaded, options.env) : UNKNOWN_MESH;
-  const check = await checkRuleFiles(files, mesh, (file) => {
+  const found = await checkRuleFiles(files, mesh, (file) => {
     // As the user would write it: relative to where validate runs, when under it.
     const relative = path.relative(options.cwd, file);
     return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
   });
-  if (mesh.unknownHosts !== undefined && check.resources > 0) {
-    options.stderr.write(
-      `note: ${mesh.unknownHosts}: a destination host that no services file and no ServiceEntry has is a warning, not an error\n`,
+  if (mesh.unknownHosts !== undefined && found.resources > 0) {
+    stderr.push(
+      `note: ${mesh.unknownHosts}: a destination host that no services file and no ServiceEntry has is a warning, not an error`,
     );
   }
-  for (const problem of check.problems) options.stderr.write(`${formatRuleProblem(problem)}\n`);
+  for (const problem of found.problems) {
+    stderr.push(formatRuleProblem(problem));
+    const { rule, ...rest } = problem;
+    problems.push({ ...rest, ...(rule && { rule: formatRuleIdentity(rule) }) });
+  }
   const required = new Set(options.targets ?? []);
   const failing = (p: RuleProblem) =>
     p.severity === 'error' && (p.target === undefined || required.has(p.target));
-  const errors = check.problems.filter(failing).length;
-  const warnings = check.problems.filter((p) => p.severity === 'warning').length;
-  const shown = check.problems.filter((p) => p.severity === 'error' && !failing(p));
+  const errors = found.problems.filter(failing).length;
+  const warnings = found.problems.filter((p) => p.severity === 'warning').length;
+  const shown = found.problems.filter((p) => p.severity === 'error' && !failing(p));
   const summary =
-    `rules: ${files.length} file(s), ${check.resources} resource(s): ${errors} error(s), ${warnings} warning(s)` +
+    `rules: ${files.length} file(s), ${found.resources} resource(s): ${errors} error(s), ${warnings} warning(s)` +
     (shown.length > 0 ? `; ${describeTargetErrors(shown)}` : '');
-  (errors > 0 ? options.stderr : options.stdout).write(`${summary}\n`);
-  return errors > 0 ? 1 : 0;
+  (errors > 0 ? stderr : stdout).push(summary);
+  return done(errors > 0 ? 1 : 0, summary);
 }
 
 /** `3 error(s) for render targets not required (grpc: 2, v1: 1; --targets requires them)`. */
