@@ -4,6 +4,7 @@ export * from './problems';
 export * from './host-policy';
 export { HostPolicies, wildcardMatches } from './host-policies';
 export { MeshRules } from './mesh-rules';
+export { MAX_ADDRESSES_PER_NAME, ServiceEntryHosts, type DnsAnswer } from './service-entry-hosts';
 export { RuleBook, type ActiveRule, type RuleChange, type RuleParser, type RuleStatus } from './rule-book';
 export * from './parse';
 export * from './validate';
