@@ -4,6 +4,7 @@ import {
   compileValidator,
   ConfigError,
   daemonConfigSchema,
+  durationMs,
   FileReadError,
   readRegularFile,
   SourceDocument,
@@ -19,6 +20,9 @@ import { interpolateEnv } from './interpolate';
 import { listenerProblems } from './listener-checks';
 import { loadAdapterFactory } from './load-adapter';
 import { patternProblem } from '../rules/rule-file-patterns';
+
+/** The shortest `dns.refresh`. */
+const MIN_DNS_REFRESH_MS = 1000;
 
 /** One configured adapter, ready to be created. */
 export interface ConfiguredAdapter {
@@ -76,6 +80,10 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   if (!result.valid) problems.push(...result.problems);
   else {
     problems.push(...listenerProblems(result.value, document));
+    // Every refresh looks every name up again: more often than this is load on the name servers.
+    if (durationMs(result.value.dns.refresh) < MIN_DNS_REFRESH_MS) {
+      problems.push(document.problem(['dns', 'refresh'], 'must be at least 1s'));
+    }
     for (const [index, pattern] of result.value.rules.entries()) {
       const problem = patternProblem(pattern);
       if (problem !== undefined) problems.push(document.problem(['rules', index], problem));
