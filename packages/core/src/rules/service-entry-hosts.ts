@@ -235,7 +235,9 @@ function plannedEndpoints(rule: ServiceEntryRule, hostname: string, hostIndex: n
     rule.ports.map((p) => ({ portName: p.name, port: given[p.name] ?? p.targetPort ?? p.number }));
   if (rule.resolution === 'DNS' && rule.endpoints.length === 0) {
     const at = ['spec', 'hosts', hostIndex];
-    return [{ address: hostname.toLowerCase(), resolve: true, ports: portsOf({}), labels: {}, weight: 1, at }];
+    return [
+      { address: hostname.toLowerCase(), resolve: true, ports: portsOf({}), labels: {}, weight: 1, at },
+    ];
   }
   return rule.endpoints.map((endpoint, index) => {
     const resolve = rule.resolution === 'DNS' && isIP(endpoint.address) === 0;
@@ -258,7 +260,8 @@ function unresolvedMessage(name: string, state: NameState | undefined): string |
       ? `looking up ${shown} failed (${state.error}): its last known addresses (${state.addresses.length}) stay in use`
       : `looking up ${shown} failed (${state.error}): it gives no endpoints until a lookup succeeds`;
   }
-  if (state?.addresses === undefined) return `${shown} is not resolved yet: it gives no endpoints until it is`;
+  if (state?.addresses === undefined)
+    return `${shown} is not resolved yet: it gives no endpoints until it is`;
   if (state.addresses.length === 0) return `${shown} resolves to no address: it gives no endpoints`;
   return undefined;
 }
