@@ -71,10 +71,10 @@ describe('consul adapter factory and options', () => {
       'adapters[1].datacenters[0]: "dc 1" is not a datacenter name (letters, digits, "_" and "-") or "*"',
       'adapters[1].services.include: expected array, got string ("web")',
       'adapters[1].health: expected one of "passing", "passing-or-warning", got "warning"',
-      'adapters[1].wait: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',
+      'adapters[1].wait: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("5")',
       'adapters[1].maxConcurrentRequests: must be >= 4 (2)',
       'adapters[1].rateLimit.burst: must be >= 1 (0)',
-      'adapters[1].rateLimit.interval: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("often")',
+      'adapters[1].rateLimit.interval: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("often")',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import {
   HEALTH_STATES,
+  MAX_INSTANCE_WEIGHT,
   PROTOCOLS,
   type Health,
   type Labels,
@@ -102,7 +103,7 @@ export const servicesFileSchema = {
                     subzone: { type: 'string' },
                   },
                 },
-                weight: { type: 'integer', minimum: 1 },
+                weight: { type: 'integer', minimum: 1, maximum: MAX_INSTANCE_WEIGHT },
                 health: { enum: [...HEALTH_STATES] },
               },
             },

@@ -34,7 +34,7 @@ describe('file adapter factory', () => {
     expect(problems.map(formatProblem)).toEqual([
       'adapters[0].path: missing required field',
       'adapters[0].watch: unknown field (expected one of: path, pollInterval, maxFileSize)',
-      'adapters[0].pollInterval: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("2")',
+      'adapters[0].pollInterval: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("2")',
     ]);
   });
 

@@ -47,7 +47,7 @@ describe('kubernetes adapter: options and configuration', () => {
       'adapters[1].kubeConfig: unknown field (did you mean "kubeconfig"?)',
       expect.stringMatching(/^adapters\[1\]\.namespaces\[1\]: "Bad_NS" is not a namespace name/),
       expect.stringMatching(/^adapters\[1\]\.clusterDomain: "cluster\.\.local" is not a DNS name/),
-      'adapters[1].resyncPeriod: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',
+      'adapters[1].resyncPeriod: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("5")',
     ]);
   });
 

@@ -71,7 +71,7 @@ describe('nomad adapter factory and options', () => {
       'adapters[0].address: not an http:// or https:// URL ("ftp://nomad")',
       'adapters[0].namespaces: expected "*", got []',
       'adapters[0].namespaces: must have at least 1 item(s)',
-      'adapters[0].wait: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',
+      'adapters[0].wait: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("5")',
       'adapters[0].defaultProtocol: expected one of "http", "http2", "grpc", "tcp", got "udp"',
       'adapters[0].services.include: expected array, got string ("web")',
     ]);

@@ -6,6 +6,13 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 
+/**
+ * The longest duration a setting may have: 24 days, just under the longest delay Node's timers
+ * take (2^31 - 1 ms). Past that a timer fires after 1 ms, so `pollInterval: 99999h` would
+ * re-read a file a thousand times a second.
+ */
+export const MAX_DURATION_MS = 24 * 24 * 3_600_000;
+
 /** Milliseconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {
   if (!WHOLE.test(text)) return undefined;

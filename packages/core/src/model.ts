@@ -25,6 +25,13 @@ export interface Locality {
 
 /** `draining` instances finish in-flight work but receive no new traffic. */
 export type Health = 'healthy' | 'unhealthy' | 'draining';
+/**
+ * The largest instance weight. Envoy sums the weights of a locality's endpoints into a uint32 and
+ * refuses the assignment when the sum overflows; at most 65,535 each, a locality can hold 65,537
+ * endpoints before it could. (v1 SDS carries 1 to 100: weights are capped at 100 there.)
+ */
+export const MAX_INSTANCE_WEIGHT = 65_535;
+
 export const HEALTH_STATES: readonly Health[] = ['healthy', 'unhealthy', 'draining'];
 
 export interface Service {
@@ -50,7 +57,7 @@ export interface ServiceInstance {
   readonly portName: string;
   readonly labels: Labels;
   readonly locality: Locality;
-  /** Relative load-balancing weight, a positive integer. */
+  /** Relative load-balancing weight, an integer from 1 to MAX_INSTANCE_WEIGHT. */
   readonly weight: number;
   readonly health: Health;
   readonly origin: string;

@@ -238,6 +238,7 @@ describe('registry', () => {
       { address: '10.0.0.2', port: 70000, portName: 'http' },
       { address: '10.0.0.3', port: 8080, portName: 'grpc' },
       { address: '10.0.0.4', port: 8080, portName: 'http', weight: 0 },
+      { address: '10.0.0.5', port: 8080, portName: 'http', weight: 1e308 },
     ]);
     sink.upsertService({ hostname: 'bad host', ports: [] }, []);
     sink.setStatus('ready');
@@ -249,8 +250,10 @@ describe('registry', () => {
     ).toEqual(['10.0.0.1']);
     expect(registry.current()?.services.has('bad host')).toBe(false);
     const [status] = registry.adapterStatuses();
-    expect(status?.rejected).toBe(5);
-    expect(status?.recentRejections.map((r) => r.message).join('\n')).toMatch(/not-an-ip.*not an IP literal/);
+    expect(status?.rejected).toBe(6);
+    const rejections = status?.recentRejections.map((r) => r.message).join('\n');
+    expect(rejections).toMatch(/not-an-ip.*not an IP literal/);
+    expect(rejections).toContain('instance 10.0.0.5:8080: weight must be an integer from 1 to 65535');
     registry.close();
   });
 

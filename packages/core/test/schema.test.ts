@@ -57,9 +57,21 @@ describe('located schema problems', () => {
     });
     expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
       'limits.discovery.maxConnections: must be >= 1 (0)',
-      'limits.discovery.idleTimeout: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")',
+      'limits.discovery.idleTimeout: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("soon")',
       'limits.xds.maxStreams: unknown field (expected one of: maxConnections, maxStreamsPerConnection, idleTimeout, maxConnectionAge, maxConnectionAgeGrace, maxNamesPerType, maxUnservedTypes, maxResponsesInFlight)',
       'admin.allowedHosts[0]: "http://sextant.internal:15000" is not a host name (no port, no scheme), e.g. sextant.internal',
+    ]);
+  });
+
+  it('refuses durations longer than a timer can wait (they would fire at once)', () => {
+    const result = validate({
+      debounce: { after: '99999999999999999999h', max: '577h' },
+      limits: { discovery: { idleTimeout: '576h' } },
+      adapters: [{ type: 'file', path: 'x.yaml' }],
+    });
+    expect(result.valid ? [] : result.problems.map(formatProblem)).toEqual([
+      'debounce.after: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("99999999999999999999h")',
+      'debounce.max: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("577h")',
     ]);
   });
 

@@ -47,7 +47,7 @@ describe('the sextant CLI', () => {
     const { code, stderr } = await runCli(['validate', '--config', config]);
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `${config}:1:20: debounce.after: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")`,
+      `${config}:1:20: debounce.after: not a duration of at most 576h (write it like 100ms, 1s, 5m or 1m30s) ("soon")`,
     );
     expect(stderr).toContain(
       `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (did you mean "path"?)`,
@@ -58,6 +58,46 @@ describe('the sextant CLI', () => {
     expect(stderr).toContain(
       `${config}:5:11: adapters[1].type: adapter "eureka": cannot find adapter package "eureka"`,
     );
+  });
+
+  it('refuses what the schema lets through and would misbehave at run time', async () => {
+    const dir = tempDir();
+    const config = path.join(dir, 'sextant.yaml');
+    fs.writeFileSync(
+      config,
+      [
+        'listen: { discovery: "127.0.0.1:15993", admin: "0.0.0.0:15993", xds: "127.0.0.1:0" }',
+        'debounce: { after: 2s, max: 1s }',
+        'dns: { refresh: 100ms }',
+        'adapters:',
+        '  - type: file',
+        '    path: services.yaml',
+        '    pollInterval: 99999999999999999999h',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'services.yaml'),
+      'services:\n  - hostname: a.example\n    ports: [{ name: http, port: 80 }]\n    instances: [{ address: 10.0.0.1, weight: 1e308 }]\n',
+    );
+    const { code, stderr } = await runCli(['validate', '--config', config]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `${config}:1:48: listen.admin: 0.0.0.0:15993 is also listen.discovery: two listeners cannot share an address`,
+    );
+    expect(stderr).toContain(
+      `${config}:2:20: debounce.after: must not be longer than debounce.max (1s): max bounds how long a change waits, after included`,
+    );
+    expect(stderr).toContain(`${config}:3:17: dns.refresh: must be at least 1s`);
+    expect(stderr).toContain(
+      `${config}:7:19: adapters[0].pollInterval: adapter "file" (file): not a duration of at most 576h`,
+    );
+
+    // A weight no wire format carries (it was served as 1).
+    fs.writeFileSync(config, 'adapters:\n  - type: file\n    path: services.yaml\n');
+    const weights = await runCli(['validate', '--config', config]);
+    expect(weights.code).toBe(1);
+    expect(weights.stderr).toMatch(/services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/);
   });
 
   it('validates the files a config points at, and passes a good config', async () => {

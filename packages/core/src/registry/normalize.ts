@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import type { InstanceInput, ServiceInput } from '../adapter';
-import { HEALTH_STATES, PROTOCOLS, type Service, type ServiceInstance, type ServicePort } from '../model';
+import {
+  HEALTH_STATES,
+  MAX_INSTANCE_WEIGHT,
+  PROTOCOLS,
+  type Service,
+  type ServiceInstance,
+  type ServicePort,
+} from '../model';
 import { isValidHostname, isValidPortName } from '../naming/service-key';
 import { SharedValues } from './shared-values';
 
@@ -90,7 +97,9 @@ function normalizeInstance(
   const health = input.health ?? 'healthy';
   if (!HEALTH_STATES.includes(health)) return `${where()}: health must be one of ${HEALTH_STATES.join(', ')}`;
   const weight = input.weight ?? 1;
-  if (!Number.isInteger(weight) || weight < 1) return `${where()}: weight must be a positive integer`;
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_INSTANCE_WEIGHT) {
+    return `${where()}: weight must be an integer from 1 to ${MAX_INSTANCE_WEIGHT}`;
+  }
   // Label problems drop the label, not the instance, and are not counted as rejections.
   const dropped: string[] = [];
   return {

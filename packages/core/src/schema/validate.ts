@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseByteSize } from '../byte-size';
-import { parseDuration } from '../duration';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../duration';
 import { unknownFieldMessage } from './nearest';
 import type { Problem } from '../errors';
 import { holdsAtMostValues } from './document-limits';
@@ -13,8 +13,11 @@ import type { SourceDocument } from './yaml-source';
 const FORMATS: Record<string, { validate: (value: string) => boolean; message: string }> = {
   ip: { validate: (v) => isIP(v) !== 0, message: 'not an IP address' },
   duration: {
-    validate: (v) => parseDuration(v) !== undefined,
-    message: 'not a duration (write it like 100ms, 1s, 5m or 1m30s)',
+    validate: (v) => {
+      const ms = parseDuration(v);
+      return ms !== undefined && ms <= MAX_DURATION_MS;
+    },
+    message: `not a duration of at most ${formatDuration(MAX_DURATION_MS)} (write it like 100ms, 1s, 5m or 1m30s)`,
   },
   'byte-size': {
     validate: (v) => parseByteSize(v) !== undefined,

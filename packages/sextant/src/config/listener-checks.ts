@@ -8,9 +8,20 @@ import { ListenAddressError, parseListenAddress } from '@sextant/server';
  */
 export function listenerProblems(config: DaemonConfig, document: SourceDocument): Problem[] {
   const problems: Problem[] = [];
+  const bound: { name: string; host: string; port: number }[] = [];
   for (const [name, address] of Object.entries(config.listen)) {
     try {
-      parseListenAddress(address);
+      const { host, port } = parseListenAddress(address);
+      const clash = bound.find((other) => port !== 0 && other.port === port && overlaps(other.host, host));
+      if (clash) {
+        problems.push(
+          document.problem(
+            ['listen', name],
+            `${address} is also listen.${clash.name}: two listeners cannot share an address`,
+          ),
+        );
+      }
+      bound.push({ name, host, port });
     } catch (error) {
       if (!(error instanceof ListenAddressError)) throw error;
       problems.push(document.problem(['listen', name], error.message));
@@ -35,4 +46,11 @@ export function listenerProblems(config: DaemonConfig, document: SourceDocument)
   }
   positive(['limits', 'xds', 'idleTimeout'], config.limits.xds.idleTimeout);
   return problems;
+}
+
+const ANY_HOST = new Set(['0.0.0.0', '::']);
+
+/** Two hosts on one port collide when they are the same or either is every interface. (Port 0 is any free port.) */
+function overlaps(a: string, b: string): boolean {
+  return a === b || ANY_HOST.has(a) || ANY_HOST.has(b);
 }

@@ -4,8 +4,8 @@ import {
   compileValidator,
   ConfigError,
   daemonConfigSchema,
-  durationMs,
   FileReadError,
+  durationMs,
   readRegularFile,
   SourceDocument,
   validateAdapterOptions,
@@ -80,6 +80,15 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   if (!result.valid) problems.push(...result.problems);
   else {
     problems.push(...listenerProblems(result.value, document));
+    const { after, max } = result.value.debounce;
+    if (durationMs(after) > durationMs(max)) {
+      problems.push(
+        document.problem(
+          ['debounce', 'after'],
+          `must not be longer than debounce.max (${max}): max bounds how long a change waits, after included`,
+        ),
+      );
+    }
     // Every refresh looks every name up again: more often than this is load on the name servers.
     if (durationMs(result.value.dns.refresh) < MIN_DNS_REFRESH_MS) {
       problems.push(document.problem(['dns', 'refresh'], 'must be at least 1s'));
