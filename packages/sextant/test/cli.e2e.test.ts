@@ -97,7 +97,9 @@ describe('the sextant CLI', () => {
     fs.writeFileSync(config, 'adapters:\n  - type: file\n    path: services.yaml\n');
     const weights = await runCli(['validate', '--config', config]);
     expect(weights.code).toBe(1);
-    expect(weights.stderr).toMatch(/services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/);
+    expect(weights.stderr).toMatch(
+      /services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/,
+    );
   });
 
   it('validates the files a config points at, and passes a good config', async () => {
