@@ -216,12 +216,9 @@ describe('the DNS resolver of ServiceEntry names', () => {
         serviceEntry('many', names),
         serviceEntry('hung', ['h1.internal', 'h2.internal', 'late.internal']),
       );
-      await waitFor(
-        () => t.problems('hung').length === 3 && t.problems('hung')[0]?.includes('no answer') === true,
-        {
-          message: () => `the timeouts on the rule status: ${t.problems('hung').join('; ')}`,
-        },
-      );
+      await waitFor(() => t.problems('hung').filter((m) => m.includes('no answer')).length === 2, {
+        message: () => `the timeouts on the rule status: ${t.problems('hung').join('; ')}`,
+      });
       expect(t.problems('hung').slice(0, 2)).toEqual([
         'looking up h1.internal failed (no answer within 50 ms): it gives no endpoints until a lookup succeeds',
         'looking up h2.internal failed (no answer within 50 ms): it gives no endpoints until a lookup succeeds',
