@@ -18,6 +18,7 @@ describe('located schema problems', () => {
     expect(result.valid && result.value).toEqual({
       listen: { discovery: '127.0.0.1:15003', admin: '127.0.0.1:15000', xds: '127.0.0.1:15010' },
       debounce: { after: '100ms', max: '1s' },
+      dns: { refresh: '30s' },
       rules: [],
       defaults: {
         retries: { attempts: 2, retryOn: ['connect-failure', 'refused-stream', 'reset-before-request'] },

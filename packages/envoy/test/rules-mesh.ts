@@ -138,14 +138,15 @@ export class RulesMesh {
     this.registry.ruleSink('rules.yaml').replace(read.inputs, read.problems);
     this.registry.flush();
     const { rules, sources } = this.registry.ruleStatuses();
+    // Rules not applied are reported below, with their state.
     const errors = [
       ...sources.flatMap((s) => s.problems),
-      ...rules.flatMap((r) => (r.state === 'applied' ? r.problems : [{ ...r, message: r.state }])),
-    ].filter((p) => 'severity' in p && p.severity === 'error' && !('target' in p && p.target));
+      ...rules.flatMap((r) => (r.state === 'applied' ? r.problems : [])),
+    ].filter((p) => p.severity === 'error' && !p.target);
     const notApplied = rules.filter((r) => r.state !== 'applied');
     if (errors.length > 0 || notApplied.length > 0) {
       throw new Error(
-        `rules not applied: ${[...errors.map((p) => ('code' in p ? formatRuleProblem(p) : p.message)), ...notApplied.map((r) => `${r.identity.name}: ${r.state} ${r.problems.map(formatRuleProblem).join('; ')}`)].join('\n')}`,
+        `rules not applied: ${[...errors.map(formatRuleProblem), ...notApplied.map((r) => `${r.identity.name}: ${r.state} ${r.problems.map(formatRuleProblem).join('; ')}`)].join('\n')}`,
       );
     }
     return this;

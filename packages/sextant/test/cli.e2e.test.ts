@@ -68,6 +68,7 @@ describe('the sextant CLI', () => {
       [
         'listen: { discovery: "127.0.0.1:15993", admin: "0.0.0.0:15993", xds: "127.0.0.1:0" }',
         'debounce: { after: 2s, max: 1s }',
+        'dns: { refresh: 100ms }',
         'adapters:',
         '  - type: file',
         '    path: services.yaml',
@@ -87,8 +88,9 @@ describe('the sextant CLI', () => {
     expect(stderr).toContain(
       `${config}:2:20: debounce.after: must not be longer than debounce.max (1s): max bounds how long a change waits, after included`,
     );
+    expect(stderr).toContain(`${config}:3:17: dns.refresh: must be at least 1s`);
     expect(stderr).toContain(
-      `${config}:6:19: adapters[0].pollInterval: adapter "file" (file): not a duration of at most 576h`,
+      `${config}:7:19: adapters[0].pollInterval: adapter "file" (file): not a duration of at most 576h`,
     );
 
     // A weight no wire format carries (it was served as 1); the config as an argument, problems as JSON.
@@ -110,7 +112,9 @@ describe('the sextant CLI', () => {
     });
     const weights = await runCli(['validate', config]);
     expect(weights.code).toBe(1);
-    expect(weights.stderr).toMatch(/services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/);
+    expect(weights.stderr).toMatch(
+      /services\.yaml:4:\d+: services\[0\]\.instances\[0\]\.weight: adapter "file" \(file\): must be <= 65535 \(1e\+308\)/,
+    );
   });
 
   it('validates the files a config points at, and passes a good config', async () => {

@@ -78,6 +78,8 @@ export interface DaemonConfig {
   readonly rulesApi: { readonly directory?: string };
   readonly defaults: { readonly retries: DefaultRetries };
   readonly debounce: { readonly after: string; readonly max: string };
+  /** How often the names of resolution DNS ServiceEntries are looked up again. */
+  readonly dns: { readonly refresh: string };
   readonly log: { readonly level: LogLevel };
   readonly limits: LimitsConfig;
   readonly admin: AdminConfig;
@@ -159,6 +161,14 @@ export const daemonConfigSchema = {
       properties: {
         after: { type: 'string', format: 'duration', default: '100ms' },
         max: { type: 'string', format: 'duration', default: '1s' },
+      },
+    },
+    dns: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        refresh: { type: 'string', format: 'duration', default: '30s' },
       },
     },
     log: {

@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '../logger';
 import { MeshRules } from '../rules/mesh-rules';
 import { parseRule } from '../rules/parse';
 import type { RuleProblem } from '../rules/problems';
+import type { DnsAnswer } from '../rules/service-entry-hosts';
 import type { RuleInput } from '../rules/resource';
 import type { RuleParser } from '../rules/rule-book';
 import type { MeshFacts } from '../rules/validate/mesh-facts';
@@ -63,6 +64,23 @@ export interface AdapterStatusView {
 export type SnapshotListener = (snapshot: Snapshot) => void;
 
 /**
+ * What a resolver of host names needs: the names resolution DNS ServiceEntries ask for, told
+ * when they change, and where its answers go. Core does no lookup itself (the daemon's resolver
+ * does), so the data still flows one way: names out, answers in, as an adapter's reports.
+ */
+export interface NameResolutionSink {
+  /** The names to resolve now (lower-cased host names). */
+  names(): ReadonlySet<string>;
+  /** Calls `listener` whenever the set of names changes; returns the unsubscribe. */
+  onNamesChanged(listener: (names: ReadonlySet<string>) => void): () => void;
+  /**
+   * What a lookup of `name` gave. An answer the registry already has publishes nothing; a failed
+   * lookup keeps the name's last known addresses (and shows on the ServiceEntry's status).
+   */
+  resolved(name: string, answer: DnsAnswer): void;
+}
+
+/**
  * Merges the adapters' partitions into immutable, versioned snapshots (DESIGN §5).
  * Nothing is published until every adapter has completed its first sync (so a proxy never
  * sees a half-known mesh that would make it drop clusters); after that, changes are
@@ -73,6 +91,7 @@ export class Registry {
   private readonly order: readonly string[];
   private readonly debouncer: Debouncer;
   private readonly listeners = new Set<SnapshotListener>();
+  private readonly nameListeners = new Set<(names: ReadonlySet<string>) => void>();
   private readonly conflictsByHost = new Map<string, MergeConflict>();
   private readonly dirty = new Set<string>();
   private readonly rules: MeshRules;
@@ -122,6 +141,18 @@ export class Registry {
     return {
       replace: (inputs, problems = []) => this.applyRules(source, inputs, problems),
       fail: (problems) => this.rules.fail(source, problems),
+    };
+  }
+
+  /** Where a resolver of the names of resolution DNS ServiceEntries takes them and reports answers. */
+  nameResolution(): NameResolutionSink {
+    return {
+      names: () => this.rules.namesToResolve(),
+      onNamesChanged: (listener) => {
+        this.nameListeners.add(listener);
+        return () => this.nameListeners.delete(listener);
+      },
+      resolved: (name, answer) => this.applyAnswer(name, answer),
     };
   }
 
@@ -195,6 +226,7 @@ export class Registry {
     this.closed = true;
     this.debouncer.cancel();
     this.listeners.clear();
+    this.nameListeners.clear();
   }
 
   private apply(partition: Partition, report: () => PartitionChange): void {
@@ -216,7 +248,7 @@ export class Registry {
   /** A rule source's new set: the hosts whose policy (or ServiceEntry services) it may change are re-merged. */
   private applyRules(source: string, inputs: readonly RuleInput[], problems: readonly RuleProblem[]): void {
     if (this.closed) return;
-    const { hostnames, entriesChanged } = this.rules.replace(source, inputs, problems, () =>
+    const { hostnames, entriesChanged, namesChanged } = this.rules.replace(source, inputs, problems, () =>
       this.knownHostnames(),
     );
     for (const hostname of hostnames) this.dirty.add(hostname);
@@ -225,6 +257,29 @@ export class Registry {
         this.markDirty(hostname);
     }
     if (this.dirty.size > 0) this.debouncer.poke();
+    if (namesChanged) {
+      const names = this.rules.namesToResolve();
+      for (const listener of this.nameListeners) {
+        try {
+          listener(names);
+        } catch (error) {
+          this.logger.error({ err: error }, 'name resolution listener failed');
+        }
+      }
+    }
+  }
+
+  /** A lookup's answer: only the ServiceEntry hosts whose instances it changes are re-merged. */
+  private applyAnswer(name: string, answer: DnsAnswer): void {
+    if (this.closed) return;
+    let touched = false;
+    for (const { service, instances } of this.rules.resolved(name, answer)) {
+      for (const hostname of this.rulesPartition.upsert(service, instances).hostnames) {
+        this.markDirty(hostname);
+        touched = true;
+      }
+    }
+    if (touched) this.debouncer.poke();
   }
 
   /** A hostname whose services changed; if it appeared or went, its policy is computed afresh. */

@@ -1,12 +1,12 @@
-import type { AdapterState, HostedInstanceInput, ServiceInput } from '../adapter';
+import type { AdapterState, InstanceInput, ServiceInput } from '../adapter';
 import type { HostPolicy } from './host-policy';
 import { HostPolicies } from './host-policies';
-import type { ServiceEntryRule } from './model';
 import type { RuleProblem } from './problems';
 import { DEFAULT_RULE_NAMESPACE, ruleKey, type RuleInput } from './resource';
 import { crossCheck } from './validate/cross-check';
 import type { MeshFacts } from './validate/mesh-facts';
 import { RuleBook, type ActiveRule, type RuleParser, type RuleStatus } from './rule-book';
+import { ServiceEntryHosts, type DnsAnswer } from './service-entry-hosts';
 
 /**
  * The traffic rules of the mesh, as the registry holds them: every source's resources (with the
@@ -17,7 +17,7 @@ import { RuleBook, type ActiveRule, type RuleParser, type RuleStatus } from './r
 export class MeshRules {
   private readonly book: RuleBook;
   private readonly policies = new HostPolicies();
-  private entryState: AdapterState = { services: [], instances: [] };
+  private readonly entries = new ServiceEntryHosts();
 
   constructor(
     private readonly parse: RuleParser,
@@ -62,22 +62,23 @@ export class MeshRules {
   /**
    * A source's whole set of rules (a file re-read, an adapter's resync). Returns the hostnames
    * whose policy may differ; `hostnames` lists the mesh's services, for rules with wildcard hosts.
-   * `entriesChanged` tells whether the services ServiceEntries add may differ.
+   * `entriesChanged` tells whether the services ServiceEntries add may differ, `namesChanged`
+   * whether the names they need resolved do.
    */
   replace(
     source: string,
     inputs: readonly RuleInput[],
     problems: readonly RuleProblem[],
     hostnames: () => Iterable<string>,
-  ): { hostnames: Set<string>; entriesChanged: boolean } {
+  ): { hostnames: Set<string>; entriesChanged: boolean; namesChanged: boolean } {
     const { changed, before } = this.book.replace(source, inputs, problems);
     const after = this.book.active();
     const touched = this.policies.update(changed, before, after, hostnames);
     const entriesChanged = changed.some(
       (key) => before.get(key)?.rule.kind === 'ServiceEntry' || after.get(key)?.rule.kind === 'ServiceEntry',
     );
-    if (entriesChanged) this.entryState = serviceEntryState(after);
-    return { hostnames: touched, entriesChanged };
+    const namesChanged = entriesChanged && this.entries.update(after);
+    return { hostnames: touched, entriesChanged, namesChanged };
   }
 
   /** Takes `source` in the order sources win identities, before it reports anything. */
@@ -101,7 +102,23 @@ export class MeshRules {
 
   /** The services and instances ServiceEntries in force add to the mesh, as an adapter would report them. */
   serviceEntries(): AdapterState {
-    return this.entryState;
+    return this.entries.state();
+  }
+
+  /** The names resolution DNS ServiceEntries in force need resolved; a new set whenever it changes. */
+  namesToResolve(): ReadonlySet<string> {
+    return this.entries.names();
+  }
+
+  /**
+   * What a lookup of `name` gave: the ServiceEntry hosts whose instances it changes, with their
+   * new instances (none when the answer is the one already known or the lookup failed).
+   */
+  resolved(
+    name: string,
+    answer: DnsAnswer,
+  ): { readonly service: ServiceInput; readonly instances: readonly InstanceInput[] }[] {
+    return this.entries.answer(name, answer);
   }
 
   active(): ReadonlyMap<string, ActiveRule> {
@@ -113,20 +130,24 @@ export class MeshRules {
    * `mesh`, the rules in force are checked again against it and each other (crossCheck): a
    * destination whose host or subset is gone since the rule was accepted shows here, on the
    * rule that names it, while the rule stays in force (route plans leave such destinations out).
+   * A ServiceEntry whose names are not resolved (yet, or whose last lookup failed) says so too.
    */
   statuses(mesh?: MeshFacts): {
     rules: RuleStatus[];
     sources: { source: string; problems: readonly RuleProblem[] }[];
   } {
     const { rules, sources } = this.book.statuses();
-    if (!mesh) return { rules, sources };
     const active = [...this.book.active().values()];
-    const locations = new Map(active.map((a) => [a.key, a.location]));
-    const found = crossCheck(
-      active.map((a) => a.rule),
-      mesh,
-      locations,
-    );
+    const found = this.entries.problems();
+    if (mesh) {
+      const locations = new Map(active.map((a) => [a.key, a.location]));
+      const crossed = crossCheck(
+        active.map((a) => a.rule),
+        mesh,
+        locations,
+      );
+      for (const [key, problems] of crossed) found.set(key, [...problems, ...(found.get(key) ?? [])]);
+    }
     const checked = rules.map((status) => {
       const key = ruleKey(status.identity);
       const problems = found.get(key);
@@ -135,42 +156,4 @@ export class MeshRules {
     });
     return { rules: checked, sources };
   }
-}
-
-/** Every host of every ServiceEntry in force, with its endpoints as instances (STATIC), by rule order. */
-function serviceEntryState(active: ReadonlyMap<string, ActiveRule>): AdapterState {
-  const services: ServiceInput[] = [];
-  const instances: HostedInstanceInput[] = [];
-  const seen = new Set<string>();
-  const entries = [...active.values()]
-    .filter((a): a is ActiveRule & { rule: ServiceEntryRule } => a.rule.kind === 'ServiceEntry')
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const { rule } of entries) {
-    for (const hostname of rule.hosts) {
-      // Two ServiceEntries for one host: the first by kind/namespace/name adds it.
-      if (seen.has(hostname) || hostname.startsWith('*')) continue;
-      seen.add(hostname);
-      services.push({
-        hostname,
-        ports: rule.ports.map((p) => ({ name: p.name, port: p.number, protocol: p.protocol })),
-        addresses: rule.addresses.filter((a) => !a.includes('/')),
-        labels: {},
-      });
-      if (rule.resolution !== 'STATIC') continue;
-      for (const endpoint of rule.endpoints) {
-        for (const port of rule.ports) {
-          instances.push({
-            hostname,
-            address: endpoint.address,
-            port: endpoint.ports[port.name] ?? port.targetPort ?? port.number,
-            portName: port.name,
-            labels: endpoint.labels,
-            ...(endpoint.locality && { locality: endpoint.locality }),
-            weight: endpoint.weight,
-          });
-        }
-      }
-    }
-  }
-  return { services, instances };
 }

@@ -204,7 +204,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     ]);
   });
 
-  it('ServiceEntries gRPC clients cannot dial: DNS names and pass-through', () => {
+  it('ServiceEntries gRPC clients cannot dial: pass-through (DNS names are sent resolved)', () => {
     const entry = (resolution: string, endpoints: string): string =>
       yaml(
         'apiVersion: networking.istio.io/v1',
@@ -216,9 +216,8 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
         `  resolution: ${resolution}`,
         ...(endpoints ? [`  endpoints: ${endpoints}`] : []),
       );
-    expect(problemsFor(entry('DNS', ''), 'grpc')).toEqual([
-      'rules.yaml:7:15: error for grpc: ServiceEntry default/ext: spec.resolution: gRPC clients need endpoints that are IP addresses: hosts resolved by DNS cannot be sent [not-expressible]',
-    ]);
+    expect(problemsFor(entry('DNS', ''), 'grpc')).toEqual([]);
+    expect(problemsFor(entry('DNS', '[{ address: api-1.example.com }]'), 'grpc')).toEqual([]);
     expect(problemsFor(entry('NONE', ''), 'grpc')).toHaveLength(1);
     expect(problemsFor(entry('STATIC', '[{ address: 10.0.0.1 }]'), 'grpc')).toEqual([]);
   });
@@ -282,7 +281,7 @@ describe('what Sextant does not send yet, though the target could express it', (
     ]);
   });
 
-  it('ServiceEntries without addresses: no endpoints for any client', () => {
+  it('ServiceEntries that pass traffic through (NONE): no endpoints for any client; DNS ones are resolved', () => {
     const entry = (resolution: string): string =>
       yaml(
         'apiVersion: networking.istio.io/v1',
@@ -293,12 +292,11 @@ describe('what Sextant does not send yet, though the target could express it', (
         '  ports: [{ number: 80, name: http, protocol: HTTP }]',
         `  resolution: ${resolution}`,
       );
-    expect(problemsFor(entry('DNS'), 'v3')).toEqual([
-      'rules.yaml:7:15: error for v3: ServiceEntry default/ext: spec.resolution: Sextant resolves no host names: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC [not-expressible]',
-    ]);
+    for (const target of ['v1', 'v3'] as const) expect(problemsFor(entry('DNS'), target)).toEqual([]);
     expect(problemsFor(entry('NONE'), 'v1')).toEqual([
-      'rules.yaml:7:15: error for v1: ServiceEntry default/ext: spec.resolution: Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC [not-expressible]',
+      'rules.yaml:7:15: error for v1: ServiceEntry default/ext: spec.resolution: Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC, or the names with resolution DNS [not-expressible]',
     ]);
+    expect(problemsFor(entry('NONE'), 'v3')).toHaveLength(1);
   });
 
   it('names connection pool settings as the rule writes them, a legacy DestinationPolicy too', () => {

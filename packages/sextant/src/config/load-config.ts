@@ -21,6 +21,9 @@ import { listenerProblems } from './listener-checks';
 import { loadAdapterFactory } from './load-adapter';
 import { patternProblem } from '../rules/rule-file-patterns';
 
+/** The shortest `dns.refresh`. */
+const MIN_DNS_REFRESH_MS = 1000;
+
 /** One configured adapter, ready to be created. */
 export interface ConfiguredAdapter {
   readonly name: string;
@@ -85,6 +88,10 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
           `must not be longer than debounce.max (${max}): max bounds how long a change waits, after included`,
         ),
       );
+    }
+    // Every refresh looks every name up again: more often than this is load on the name servers.
+    if (durationMs(result.value.dns.refresh) < MIN_DNS_REFRESH_MS) {
+      problems.push(document.problem(['dns', 'refresh'], 'must be at least 1s'));
     }
     for (const [index, pattern] of result.value.rules.entries()) {
       const problem = patternProblem(pattern);

@@ -18,6 +18,7 @@ import { container, instanceCachingFactory, type DependencyContainer } from 'tsy
 import { adapterContext, type LoadedConfig } from '../config/load-config';
 import { AdapterSupervisor } from './adapter-supervisor';
 import { Daemon } from './daemon';
+import { DnsResolver } from './dns-resolver';
 import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
@@ -136,6 +137,15 @@ export function createContainer(
         logger: logger.child({ component: 'rules' }),
       });
     }),
+  });
+  c.register(DnsResolver, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new DnsResolver(r.resolve(Registry).nameResolution(), {
+          refreshMs: durationMs(config.dns.refresh),
+          logger: logger.child({ component: 'dns' }),
+        }),
+    ),
   });
   c.register(Daemon, { useClass: Daemon });
   return c;

@@ -2,6 +2,7 @@ import { Registry } from '@sextant/core';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import type { AdapterSupervisor } from './adapter-supervisor';
+import { DnsResolver } from './dns-resolver';
 import { RuleFiles } from '../rules/rule-files';
 import type { Listener } from './listener';
 import { LISTENERS, LOGGER, SUPERVISORS } from './tokens';
@@ -13,7 +14,7 @@ export class ListenError extends Error {
 
 /**
  * The daemon's lifecycle. Start: listeners first (so /healthz answers and discovery says 503
- * until the first sync), then adapters. Stop: listeners stop accepting and drain while adapters
+ * until the first sync), then rules files and the DNS resolver of their names, then adapters. Stop: listeners stop accepting and drain while adapters
  * are aborted; then the registry closes.
  */
 @injectable()
@@ -24,6 +25,7 @@ export class Daemon {
     @inject(LISTENERS) private readonly listeners: Listener[],
     @inject(SUPERVISORS) private readonly supervisors: AdapterSupervisor[],
     @inject(RuleFiles) private readonly ruleFiles: RuleFiles,
+    @inject(DnsResolver) private readonly resolver: DnsResolver,
   ) {}
 
   /** Resolves with the bound address of each listener, by name. */
@@ -43,6 +45,8 @@ export class Daemon {
     }
     // Rules first: the first snapshot, published once every adapter has synced, has them.
     await this.ruleFiles.start();
+    // The names the rules ask for are looked up while adapters sync.
+    this.resolver.start();
     for (const supervisor of this.supervisors) supervisor.start();
     return bound;
   }
@@ -56,6 +60,7 @@ export class Daemon {
       ),
       ...this.supervisors.map((supervisor) => supervisor.stop()),
       this.ruleFiles.stop(),
+      this.resolver.stop(),
     ]);
     this.registry.close();
   }

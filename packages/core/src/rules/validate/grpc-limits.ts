@@ -222,14 +222,9 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
   }
 }
 
+/** (resolution DNS names are resolved by the daemon: gRPC clients get their addresses.) */
 function serviceEntry(rule: ServiceEntryRule, findings: TargetFindings): void {
-  if (rule.resolution === 'DNS') {
-    findings.error(
-      'spec',
-      ['resolution'],
-      'gRPC clients need endpoints that are IP addresses: hosts resolved by DNS cannot be sent',
-    );
-  } else if (rule.resolution === 'NONE') {
+  if (rule.resolution === 'NONE') {
     findings.error(
       'spec',
       ['resolution'],

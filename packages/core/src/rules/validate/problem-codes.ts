@@ -50,6 +50,8 @@ export const RULE_PROBLEM_CODES = {
     'a legacy RouteRule for a host a VirtualService routes: it does not apply (a warning)',
   'ignored-traffic-policy':
     "a DestinationRule's traffic policy that an earlier one for the host overrides (a warning)",
+  'unresolved-name':
+    'a resolution DNS name with no addresses yet, or whose last lookup failed (its last known addresses stay) (a warning)',
   // ---------------------------------------------------------------- per target
   'not-expressible': 'the target cannot express it: its clients are not sent it (an error for that target)',
   lossy: 'the target expresses it only approximately (a warning for that target)',

@@ -103,12 +103,11 @@ function destinationRule(
   }
 }
 
+/** resolution NONE: no pass-through clusters, and NONE takes no endpoints, so its hosts have none. */
 function serviceEntry(rule: ServiceEntryRule, v1: TargetFindings, v3: TargetFindings): void {
-  if (rule.resolution === 'STATIC') return;
+  if (rule.resolution !== 'NONE') return;
   const message =
-    rule.resolution === 'DNS'
-      ? 'Sextant resolves no host names: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC'
-      : 'Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC';
+    'Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC, or the names with resolution DNS';
   const at = rule.language === 'legacy' ? ['destination'] : ['resolution'];
   for (const target of [v1, v3]) target.error('spec', at, message);
 }
