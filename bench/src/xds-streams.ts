@@ -71,7 +71,9 @@ async function serve(): Promise<void> {
       });
     } else if (message.type === 'heap-snapshot') {
       // For finding what a stream costs: SEXTANT_BENCH_HEAP_SNAPSHOT=<dir> writes one with every stream open.
-      const file = v8.writeHeapSnapshot(path.join(process.env.SEXTANT_BENCH_HEAP_SNAPSHOT ?? '.', 'xds-streams.heapsnapshot'));
+      const file = v8.writeHeapSnapshot(
+        path.join(process.env.SEXTANT_BENCH_HEAP_SNAPSHOT ?? '.', 'xds-streams.heapsnapshot'),
+      );
       send({ type: 'heap-snapshot', file });
     } else if (message.type === 'exit') {
       void xds.close().then(() => process.exit(0));

@@ -108,5 +108,47 @@ export class ServerMetrics {
         for (const adapter of mesh.adapterStatuses()) this.set({ adapter: adapter.name }, adapter.rejected);
       },
     });
+    // One pass over the rules serves both rule gauges; each scrape collects them once.
+    const ruleCounts = () => {
+      const { rules, sources } = mesh.ruleStatuses();
+      const states = new Map<string, number>();
+      const problems = new Map<string, number>();
+      const countProblem = (severity: string, target: string) => {
+        const key = `${severity}\u0000${target}`;
+        problems.set(key, (problems.get(key) ?? 0) + 1);
+      };
+      for (const rule of rules) {
+        states.set(rule.state, (states.get(rule.state) ?? 0) + 1);
+        for (const p of rule.problems) countProblem(p.severity, p.target ?? 'all');
+      }
+      for (const source of sources)
+        for (const p of source.problems) countProblem(p.severity, p.target ?? 'all');
+      return { states, problems };
+    };
+    new Gauge({
+      name: 'sextant_rules',
+      help: 'Rule resources by state: applied, stale (invalid now; its last valid version is in force), rejected, conflict.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const { states } = ruleCounts();
+        for (const state of ['applied', 'stale', 'rejected', 'conflict'])
+          this.set({ state }, states.get(state) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sextant_rule_problems',
+      help: 'Problems of the rules and rule sources, by severity and by the target they concern (all: every target).',
+      labelNames: ['severity', 'target'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [key, count] of ruleCounts().problems) {
+          const [severity = '', target = ''] = key.split('\u0000');
+          this.set({ severity, target }, count);
+        }
+      },
+    });
   }
 }

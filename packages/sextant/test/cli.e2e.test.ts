@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { spawn } from 'node:child_process';
-import { CLI, runCli, tempDir } from './daemon-process';
+import { runCli, sextantCommand, tempDir } from './daemon-process';
 
 describe('the sextant CLI', () => {
   it('refuses a bad config at start-up with exit 2 and every problem located, without a stack trace', async () => {
@@ -50,7 +50,7 @@ describe('the sextant CLI', () => {
       `${config}:1:20: debounce.after: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")`,
     );
     expect(stderr).toContain(
-      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (expected one of: path, pollInterval, maxFileSize)`,
+      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (did you mean "path"?)`,
     );
     expect(stderr).toContain(
       `${config}:3:5: adapters[0].path: adapter "file" (file): missing required field`,
@@ -93,7 +93,7 @@ describe('the sextant CLI', () => {
 
   it('runs the built-in quickstart without --config and prints URLs to try', async () => {
     const [discovery, admin] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, [CLI], {
+    const child = spawn(...sextantCommand([]), {
       env: {
         ...process.env,
         SEXTANT_DISCOVERY: `127.0.0.1:${discovery}`,

@@ -7,6 +7,17 @@ import { freePort, waitFor } from '@sextant/testkit';
 /** The built CLI, as `npm start` and users run it. */
 export const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
 
+/**
+ * The single-file executable that `npm run package` builds, when SEXTANT_BINARY names it: CI runs
+ * these tests once more against the binary alone in an empty directory (.ci/run).
+ */
+const BINARY = process.env.SEXTANT_BINARY;
+
+/** The command and arguments that run sextant with `args`: the built CLI under this Node, or the binary. */
+export function sextantCommand(args: readonly string[]): [string, string[]] {
+  return BINARY ? [BINARY, [...args]] : [process.execPath, [CLI, ...args]];
+}
+
 export interface DaemonProcess {
   readonly child: ChildProcess;
   readonly discovery: string;
@@ -22,13 +33,18 @@ export function tempDir(): string {
 }
 
 export interface StartOptions {
+  /** The daemon's environment (default: the test's). */
+  readonly env?: NodeJS.ProcessEnv;
   /** A file descriptor for the daemon's stdout (e.g. /dev/full opened for writing) instead of a pipe to the test. */
   readonly stdout?: number;
-  /** Arguments for Node itself (a heap limit, say). */
-  readonly nodeArgs?: readonly string[];
+  /** Options for Node itself (a heap limit, say), as NODE_OPTIONS: the binary takes them so too. */
+  readonly nodeOptions?: readonly string[];
 }
 
-/** Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}). */
+/**
+ * Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}, or
+ * ${DISCOVERY_PORT}/${ADMIN_PORT} with a host of its own), once admin answers on 127.0.0.1.
+ */
 export async function startDaemon(
   dir: string,
   config: string,
@@ -38,21 +54,37 @@ export async function startDaemon(
   const [discoveryPort, adminPort] = [await freePort(), await freePort()];
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, '--config', configFile, ...args], {
-    env: { ...process.env, DISCOVERY: `127.0.0.1:${discoveryPort}`, ADMIN: `127.0.0.1:${adminPort}` },
+  const env = options.env ?? process.env;
+  const child = spawn(...sextantCommand(['--config', configFile, ...args]), {
+    env: {
+      ...env,
+      ...(options.nodeOptions && {
+        NODE_OPTIONS: [env.NODE_OPTIONS ?? '', ...options.nodeOptions].join(' ').trim(),
+      }),
+      DISCOVERY: `127.0.0.1:${discoveryPort}`,
+      ADMIN: `127.0.0.1:${adminPort}`,
+      DISCOVERY_PORT: String(discoveryPort),
+      ADMIN_PORT: String(adminPort),
+    },
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const admin = `http://127.0.0.1:${adminPort}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`sextant exited with ${child.exitCode}:\n${output}`);
-      return (await fetch(`${admin}/healthz`).catch(() => undefined))?.ok === true;
-    },
-    { timeoutMs: 15_000, message: () => `sextant did not start:\n${output}` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`sextant exited with ${child.exitCode}:\n${output}`);
+        return (await fetch(`${admin}/healthz`).catch(() => undefined))?.ok === true;
+      },
+      { timeoutMs: 30_000, message: () => `sextant did not start:\n${output}` },
+    );
+  } catch (error) {
+    // A daemon that never answered is not handed to the test, so nothing else would stop it.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     child,
     discovery: `http://127.0.0.1:${discoveryPort}`,
@@ -78,10 +110,10 @@ export async function startDaemon(
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-  { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...sextantCommand(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -99,7 +99,7 @@ describe('memory stays bounded whatever clients send', () => {
         '',
       ].join('\n'),
       [],
-      { nodeArgs: [`--max-old-space-size=${HEAP_MB}`] },
+      { nodeOptions: [`--max-old-space-size=${HEAP_MB}`] },
     );
     // Ready: the mesh is loaded and served.
     for (let tries = 0; tries < 300; tries += 1) {

@@ -118,7 +118,11 @@ describe('Envoy v1 response checks', () => {
                 ...rds,
                 filters: [
                   { type: 'decoder', name: 'router', config: {} },
-                  { type: 'decoder', name: 'fault', config: {} },
+                  {
+                    type: 'decoder',
+                    name: 'fault',
+                    config: { abort: { abort_percent: 100, http_status: 503 } },
+                  },
                 ],
               }),
             ],

@@ -5,6 +5,7 @@ import { parseRule } from '../rules/parse';
 import type { RuleProblem } from '../rules/problems';
 import type { RuleInput } from '../rules/resource';
 import type { RuleParser } from '../rules/rule-book';
+import type { MeshFacts } from '../rules/validate/mesh-facts';
 import { Debouncer } from './debouncer';
 import { mergeService, type MergeConflict } from './merge';
 import { Partition, type PartitionChange } from './partition';
@@ -124,9 +125,14 @@ export class Registry {
     };
   }
 
-  /** Every rule resource with its state and problems, and the problems of each rule source. */
+  /**
+   * Every rule resource with its state and problems (those of the rules in force checked against
+   * the latest snapshot: hosts, ports and subsets they name that are gone), and the problems of
+   * each rule source.
+   */
   ruleStatuses(): ReturnType<MeshRules['statuses']> {
-    return this.rules.statuses();
+    const snapshot = this.snapshot;
+    return this.rules.statuses(snapshot && snapshotFacts(snapshot));
   }
 
   /** The latest published snapshot; undefined until every adapter has synced once. */
@@ -317,4 +323,18 @@ function adapterRules(partition: Partition): RuleInput[] {
       at: [],
     },
   }));
+}
+
+/** The mesh as the rule checks see it, looked up in a snapshot host by host. */
+function snapshotFacts(snapshot: Snapshot): MeshFacts {
+  return {
+    service: (hostname) => {
+      const entry = snapshot.services.get(hostname);
+      if (!entry) return undefined;
+      return {
+        ports: entry.service.ports.map((p) => ({ name: p.name, port: p.port })),
+        instanceLabels: entry.instances.map((i) => i.labels),
+      };
+    },
+  };
 }

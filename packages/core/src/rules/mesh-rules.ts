@@ -3,7 +3,9 @@ import type { HostPolicy } from './host-policy';
 import { HostPolicies } from './host-policies';
 import type { ServiceEntryRule } from './model';
 import type { RuleProblem } from './problems';
-import type { RuleInput } from './resource';
+import { ruleKey, type RuleInput } from './resource';
+import { crossCheck } from './validate/cross-check';
+import type { MeshFacts } from './validate/mesh-facts';
 import { RuleBook, type ActiveRule, type RuleParser, type RuleStatus } from './rule-book';
 
 /**
@@ -70,8 +72,32 @@ export class MeshRules {
     return this.book.active();
   }
 
-  statuses(): { rules: RuleStatus[]; sources: { source: string; problems: readonly RuleProblem[] }[] } {
-    return this.book.statuses();
+  /**
+   * Every resource with its state and problems, and the problems of sources as a whole. With
+   * `mesh`, the rules in force are checked again against it and each other (crossCheck): a
+   * destination whose host or subset is gone since the rule was accepted shows here, on the
+   * rule that names it, while the rule stays in force (route plans leave such destinations out).
+   */
+  statuses(mesh?: MeshFacts): {
+    rules: RuleStatus[];
+    sources: { source: string; problems: readonly RuleProblem[] }[];
+  } {
+    const { rules, sources } = this.book.statuses();
+    if (!mesh) return { rules, sources };
+    const active = [...this.book.active().values()];
+    const locations = new Map(active.map((a) => [a.key, a.location]));
+    const found = crossCheck(
+      active.map((a) => a.rule),
+      mesh,
+      locations,
+    );
+    const checked = rules.map((status) => {
+      const key = ruleKey(status.identity);
+      const problems = found.get(key);
+      if (!problems || this.book.active().get(key)?.source !== status.source) return status;
+      return { ...status, problems: [...status.problems, ...problems] };
+    });
+    return { rules: checked, sources };
   }
 }
 

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../hash';
 import type { ParsedRule } from './model';
 import type { RuleProblem } from './problems';
-import { DEFAULT_RULE_NAMESPACE, ruleKey, type RuleIdentity, type RuleInput } from './resource';
+import {
+  DEFAULT_RULE_NAMESPACE,
+  ruleKey,
+  type RuleIdentity,
+  type RuleInput,
+  type RuleLocation,
+} from './resource';
 
 /** Parses one rule resource (packages/core/src/rules/parse): the rule, or why it cannot be used. */
 export type RuleParser = (input: RuleInput) => {
@@ -15,6 +21,8 @@ export interface ActiveRule {
   readonly key: string;
   readonly rule: ParsedRule;
   readonly source: string;
+  /** Where the version in force was read, for problems found later (a destination gone). */
+  readonly location: RuleLocation;
 }
 
 /** A resource as /debug/rules shows it. */
@@ -34,7 +42,7 @@ export interface RuleStatus {
 /** What a replace changed: identities whose rule in force is new, changed or gone. */
 export interface RuleChange {
   readonly changed: readonly string[];
-  /** The rules in force before the change, for what they touched. */
+  /** The rules in force before the change, of the identities in `changed`, for what they touched. */
   readonly before: ReadonlyMap<string, ActiveRule>;
 }
 
@@ -42,8 +50,8 @@ interface Held {
   readonly identity: RuleIdentity;
   /** Digest of the current version's content: an unchanged resource is not parsed again. */
   readonly digest: string;
-  /** The last valid version, in force unless an earlier source has the identity. */
-  readonly valid?: ParsedRule;
+  /** The last valid version, in force unless an earlier source has the identity, and where it was read. */
+  readonly valid?: { readonly rule: ParsedRule; readonly location: RuleLocation };
   readonly problems: readonly RuleProblem[];
   /** The current version is invalid (`valid`, if any, is an earlier version). */
   readonly invalid: boolean;
@@ -59,16 +67,20 @@ interface Held {
  * and only resources whose content changed are parsed again.
  */
 export class RuleBook {
+  /** Every source's resources by rule key, sources in the order they win identities. */
   private readonly sources = new Map<string, Map<string, Held>>();
   private readonly sourceProblems = new Map<string, readonly RuleProblem[]>();
-  private activeRules = new Map<string, ActiveRule>();
+  /** The sources that hold each rule key: who may win it, without looking through every source. */
+  private readonly holders = new Map<string, Set<string>>();
+  private readonly rank = new Map<string, number>();
+  private readonly activeRules = new Map<string, ActiveRule>();
 
   constructor(
     private readonly parse: RuleParser,
     /** Sources in configured order: the first wins an identity two of them hold. */
     private readonly order: readonly string[],
   ) {
-    for (const source of order) this.sources.set(source, new Map());
+    for (const source of order) this.sourceOf(source);
   }
 
   /**
@@ -86,13 +98,14 @@ export class RuleBook {
       const key = ruleKey(identity);
       const digest = digestOf(input);
       const before = held.get(key);
-      if (before && before.digest === digest && before.problems.length === 0) {
+      // Parsing depends on the content alone: an unchanged resource keeps its result, problems and all.
+      if (before && before.digest === digest) {
         next.set(key, before);
         continue;
       }
       const result = this.parse(input);
       const fatal = result.problems.some((p) => p.severity === 'error' && p.target === undefined);
-      const valid = !fatal && result.rule ? result.rule : undefined;
+      const valid = !fatal && result.rule ? { rule: result.rule, location: input.location } : undefined;
       next.set(key, {
         identity,
         digest,
@@ -101,9 +114,16 @@ export class RuleBook {
         invalid: valid === undefined,
       });
     }
+    const keys = new Set([...held.keys(), ...next.keys()]);
+    for (const key of held.keys()) if (!next.has(key)) this.holders.get(key)?.delete(source);
+    for (const key of next.keys()) {
+      let holders = this.holders.get(key);
+      if (!holders) this.holders.set(key, (holders = new Set()));
+      holders.add(source);
+    }
     this.sources.set(source, next);
     this.sourceProblems.set(source, problems);
-    return this.recompute();
+    return this.recompute(keys);
   }
 
   /** Takes `source` in the order sources win identities (registration order), if it is new. */
@@ -149,23 +169,44 @@ export class RuleBook {
       // A source not configured up front (an adapter's rules): it comes after the configured ones.
       held = new Map();
       this.sources.set(source, held);
+      this.rank.set(source, this.rank.size);
     }
     return held;
   }
 
-  private recompute(): RuleChange {
-    const before = this.activeRules;
-    const next = new Map<string, ActiveRule>();
-    for (const [source, held] of this.sources) {
-      for (const [key, h] of held) {
-        if (!next.has(key) && h.valid) next.set(key, { key, rule: h.valid, source });
+  /**
+   * Decides again which version of each of `keys` is in force: the work of a change is the
+   * resources the changed source holds, whatever the number of other rules.
+   */
+  private recompute(keys: Iterable<string>): RuleChange {
+    const before = new Map<string, ActiveRule>();
+    const changed: string[] = [];
+    for (const key of keys) {
+      const old = this.activeRules.get(key);
+      const winner = this.winnerOf(key);
+      if (old?.rule === winner?.rule) continue;
+      changed.push(key);
+      if (old) before.set(key, old);
+      if (winner) this.activeRules.set(key, winner);
+      else this.activeRules.delete(key);
+    }
+    for (const key of keys) if (this.holders.get(key)?.size === 0) this.holders.delete(key);
+    return { changed, before };
+  }
+
+  /** The valid version of `key` held by the first source in order, if any. */
+  private winnerOf(key: string): ActiveRule | undefined {
+    let best: ActiveRule | undefined;
+    let bestRank = Infinity;
+    for (const source of this.holders.get(key) ?? []) {
+      const valid = this.sources.get(source)?.get(key)?.valid;
+      const rank = this.rank.get(source) ?? Infinity;
+      if (valid && rank < bestRank) {
+        best = { key, rule: valid.rule, source, location: valid.location };
+        bestRank = rank;
       }
     }
-    const changed: string[] = [];
-    for (const [key, rule] of next) if (before.get(key)?.rule !== rule.rule) changed.push(key);
-    for (const key of before.keys()) if (!next.has(key)) changed.push(key);
-    this.activeRules = next;
-    return { changed, before };
+    return best;
   }
 }
 

@@ -165,6 +165,40 @@ describe('the registry and traffic rules', () => {
     registry.close();
   });
 
+  it('checks the rules in force again when a host they route to is gone: the rule stays, the problem shows', () => {
+    const { registry, sink, rules } = mesh();
+    const split: ParsedRule = virtualService('reviews', REVIEWS, { v1: 80 });
+    const toRatings = { host: RATINGS, weight: 20, origin: origin('reviews') };
+    const route = split.kind === 'VirtualService' ? split.http[0] : undefined;
+    const action = route?.action.kind === 'route' ? route.action : undefined;
+    const rule = {
+      ...split,
+      http: [
+        { ...route, action: { kind: 'route', destinations: [...(action?.destinations ?? []), toRatings] } },
+      ],
+    } as ParsedRule;
+    rules.replace([
+      input(rule, 'VirtualService', 'reviews'),
+      input(destinationRule('reviews', REVIEWS, ['v1']), 'DestinationRule', 'reviews'),
+    ]);
+    registry.flush();
+    const vsStatus = () => registry.ruleStatuses().rules.find((r) => r.identity.kind === 'VirtualService');
+    expect(vsStatus()).toMatchObject({ state: 'applied', problems: [] });
+
+    sink.removeService(RATINGS);
+    registry.flush();
+    const status = vsStatus();
+    expect(status?.state).toBe('applied');
+    expect(status?.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: 'rules.yaml',
+        message: expect.stringContaining(RATINGS),
+      }),
+    ]);
+    registry.close();
+  });
+
   it('adds the services of ServiceEntries to the mesh, after the adapters', () => {
     const { registry, rules, current } = mesh();
     const entry: ParsedRule = {

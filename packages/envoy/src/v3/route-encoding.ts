@@ -253,7 +253,10 @@ function headerMatcher(condition: HeaderCondition, flavor: RouteFlavor) {
           : { safe_regex_match: { regex: match.regex } };
     return { name: condition.name, ...legacy, ...invert };
   }
-  return { name: condition.name, string_match: stringMatcher(match), ...invert };
+  // Istio's withoutHeaders holds for a request without the header: Envoy's inverted matcher
+  // fails on a missing header unless it reads it as empty (gRPC clients invert the miss already).
+  const missing = condition.invert ? { treat_missing_header_as_empty: true } : {};
+  return { name: condition.name, string_match: stringMatcher(match), ...invert, ...missing };
 }
 
 function stringMatcher(match: StringMatch) {
