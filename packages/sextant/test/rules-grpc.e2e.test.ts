@@ -1,26 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import { waitFor } from '@sextant/testkit';
+import { failFirstAttempt, startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import {
   GRPC_PORT,
-  call,
-  calls,
   documents,
   servicesYaml,
   settledStream,
-  startBackend,
-  startRulesDaemon,
+  startRulesMesh,
   tally,
   versionSubsets,
   virtualService,
   waitUntilServing,
-  type Backend,
-  type RulesDaemon,
+  type RulesMesh,
 } from './grpc-rules-harness';
+import type { RpcResult } from './xds-client-process';
 
 /**
- * Traffic rules as the real proxyless client (grpc-js-xds 1.14.1) obeys them: the built daemon
- * reads VirtualServices and DestinationRules from rules files and serves them over ADS; RPCs go
- * to real gRPC backends on loopback, each answering with its own name (subsets are the instances
+ * Traffic rules as the real proxyless client (grpc-js-xds) obeys them: the built daemon reads
+ * VirtualServices and DestinationRules from rules files and serves them over ADS; RPCs go to
+ * real gRPC backends on loopback, each answering with its own name (subsets are the instances
  * labelled `version: v1` and `version: v2`).
  */
 
@@ -34,8 +32,8 @@ const TIMEOUT = 'timeout.e2e.local';
 const RETRY = 'retry.e2e.local';
 const NO_RETRY = 'no-retry.e2e.local';
 
-/** Longer than the 500 ms route timeout, and than the time its RPCs can take to fail. */
-const TIMEOUT_DELAY_MS = 3000;
+/** Far longer than the 500 ms route timeout, and shorter than the RPCs' own 10 s deadline. */
+const TIMEOUT_DELAY_MS = 4000;
 
 const route = (...destinations: string[]) => ['  route:', ...destinations.map((d) => `  - ${d}`)];
 const toSubset = (host: string, subset: string, weight?: number) =>
@@ -82,128 +80,138 @@ const RULES = {
   ),
 };
 
+const target = (host: string) => `${host}:${GRPC_PORT}`;
+
 describe('traffic rules obeyed by a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
-  let mesh: RulesDaemon;
-  const backends: Backend[] = [];
-  /**
-   * grpc-js-xds's fault filter keeps a delayed call's timer for the whole delay, even after a
-   * deadline ended the call; it must run out before the test ends, or jest waits on it.
-   */
-  let delayTimersEndAt = 0;
+  let mesh: RulesMesh;
+  const backends: Record<'v1' | 'v2' | 'retried' | 'unretried', GrpcBackend> = {} as never;
+  const totalCalls = () => Object.values(backends).reduce((sum, backend) => sum + backend.calls(), 0);
 
   beforeAll(async () => {
-    const [v1, v2, flaky] = [
-      await startBackend('v1'),
-      await startBackend('v2'),
-      await startBackend('flaky', { failFirstAttempt: true }),
-    ];
-    backends.push(v1, v2, flaky);
+    backends.v1 = await startGrpcBackend('v1');
+    backends.v2 = await startGrpcBackend('v2');
+    backends.retried = await startGrpcBackend('retried', failFirstAttempt);
+    backends.unretried = await startGrpcBackend('unretried', failFirstAttempt);
     const versions = [
-      { backend: v1, labels: { version: 'v1' } },
-      { backend: v2, labels: { version: 'v2' } },
+      { backend: backends.v1, labels: { version: 'v1' } },
+      { backend: backends.v2, labels: { version: 'v2' } },
     ];
-    mesh = await startRulesDaemon(
+    mesh = await startRulesMesh(
       NODE_ID,
       servicesYaml([
         ...[SPLIT, HEADER, ABORT_HTTP, ABORT_GRPC, DELAY, TIMEOUT].map((hostname) => ({
           hostname,
           instances: versions,
         })),
-        ...[RETRY, NO_RETRY].map((hostname) => ({ hostname, instances: [{ backend: flaky }] })),
+        { hostname: RETRY, instances: [{ backend: backends.retried }] },
+        { hostname: NO_RETRY, instances: [{ backend: backends.unretried }] },
       ]),
       RULES,
     );
-  });
+  }, 60_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, delayTimersEndAt - Date.now())));
     await mesh?.stop();
-    await Promise.all(backends.map((b) => b.stop()));
-  });
+    await Promise.all(Object.values(backends).map((backend) => backend.stop()));
+  }, 60_000);
 
   it('splits 80/20 between subsets over 1000 RPCs (within ±6 percentage points)', async () => {
-    const client = mesh.client(SPLIT);
-    await waitUntilServing(client);
-    const results = await calls(client, 1000);
+    await waitUntilServing(mesh, SPLIT);
+    const results = await mesh.client.batch(target(SPLIT), {
+      count: 1000,
+      concurrency: 50,
+      deadlineMs: 10_000,
+    });
     const counts = tally(results);
     expect(Object.keys(counts).sort()).toEqual(['v1', 'v2']);
     const v1Share = ((counts.v1 ?? 0) / results.length) * 100;
     expect(Math.abs(v1Share - 80)).toBeLessThanOrEqual(6);
-  });
+  }, 60_000);
 
   it('sends RPCs with `end-user: jason` metadata to v2 and every other RPC to v1', async () => {
-    const client = mesh.client(HEADER);
-    await waitUntilServing(client);
-    const marked = await calls(client, 50, { metadata: { 'end-user': 'jason' } });
-    const unmarked = await calls(client, 50);
-    const otherUser = await calls(client, 50, { metadata: { 'end-user': 'jasonx' } });
+    await waitUntilServing(mesh, HEADER);
+    const options = { count: 50, deadlineMs: 10_000 };
+    const marked = await mesh.client.batch(target(HEADER), { ...options, metadata: { 'end-user': 'jason' } });
+    const unmarked = await mesh.client.batch(target(HEADER), options);
+    const otherUser = await mesh.client.batch(target(HEADER), {
+      ...options,
+      metadata: { 'end-user': 'jasonx' },
+    });
     expect(tally(marked)).toEqual({ v2: 50 });
     expect(tally(unmarked)).toEqual({ v1: 50 });
     expect(tally(otherUser)).toEqual({ v1: 50 });
-  });
+  }, 60_000);
 
-  it('fails every RPC with the abort status, httpStatus 503 mapped to UNAVAILABLE, without reaching a backend', async () => {
-    const before = totalCalls(backends);
-    const http = await calls(mesh.client(ABORT_HTTP), 50);
-    const grpc = await calls(mesh.client(ABORT_GRPC), 50);
+  it('fails every RPC with the abort status (httpStatus 503 mapped to UNAVAILABLE) without reaching a backend', async () => {
+    const before = totalCalls();
+    const options = { count: 50, deadlineMs: 10_000 };
+    const http = await mesh.client.batch(target(ABORT_HTTP), options);
+    const grpc = await mesh.client.batch(target(ABORT_GRPC), options);
     expect(tally(http)).toEqual({ [`code ${status.UNAVAILABLE}`]: 50 });
     expect(tally(grpc)).toEqual({ [`code ${status.PERMISSION_DENIED}`]: 50 });
     // The client's fault filter says so: the failure is injected, not a backend's answer.
-    expect(http.every((r) => !r.ok && /fault/i.test(r.details))).toBe(true);
-    expect(totalCalls(backends)).toBe(before);
-  });
+    expect(http.filter((r) => !r.ok && /fault/i.test(r.details))).toHaveLength(50);
+    expect(totalCalls()).toBe(before);
+  }, 60_000);
 
   it('delays RPCs by the fixed delay, and a route timeout shorter than it ends them with DEADLINE_EXCEEDED', async () => {
-    const delayed = mesh.client(DELAY);
-    await waitUntilServing(delayed);
-    const slow = await calls(delayed, 5);
-    expect(slow.map((r) => r.ok)).toEqual([true, true, true, true, true]);
+    await waitUntilServing(mesh, DELAY);
+    const slow = await mesh.client.batch(target(DELAY), { count: 5, deadlineMs: 10_000 });
+    expect(slow.filter((r) => r.ok)).toHaveLength(5);
     expect(Math.min(...slow.map((r) => r.ms))).toBeGreaterThanOrEqual(990);
 
-    const timedOut = mesh.client(TIMEOUT);
-    // The RPC's own deadline is 10 s and the delay 3 s: only the 500 ms route timeout
-    // (max_stream_duration) can end it with DEADLINE_EXCEEDED sooner.
-    delayTimersEndAt = Date.now() + TIMEOUT_DELAY_MS + 5000;
-    const results = await calls(timedOut, 5, { deadlineMs: 10_000 });
-    delayTimersEndAt = Date.now() + TIMEOUT_DELAY_MS;
+    // Resolved first, so the RPCs below spend their time on the route alone.
+    await waitFor(
+      async () => (await mesh.client.call(target(TIMEOUT), { deadlineMs: 10_000 })).ok === false,
+      {
+        timeoutMs: 20_000,
+        message: 'an RPC to the timeout host to end',
+      },
+    );
+    // The RPCs' own deadline is 10 s and the delay 4 s: only the 500 ms route timeout
+    // (max_stream_duration) can end them with DEADLINE_EXCEEDED sooner.
+    const results = await mesh.client.batch(target(TIMEOUT), { count: 5, deadlineMs: 10_000 });
     expect(tally(results)).toEqual({ [`code ${status.DEADLINE_EXCEEDED}`]: 5 });
-    // The first RPC also waited for the channel to resolve; the others only for the timeout.
-    for (const r of results.slice(1)) {
+    for (const r of results) {
       expect(r.ms).toBeGreaterThanOrEqual(450);
       expect(r.ms).toBeLessThan(TIMEOUT_DELAY_MS);
     }
-  });
+  }, 60_000);
 
   it('retries the failed first attempt of each RPC under `retries: { attempts: 3, retryOn: unavailable }`, and not without it', async () => {
-    const flaky = backends[2] as Backend;
-    const retrying = mesh.client(RETRY);
-    const withRetries = await calls(retrying, 30, () => ({ body: randomUUID() }));
-    expect(tally(withRetries)).toEqual({ flaky: 30 });
+    await waitUntilServing(mesh, RETRY);
+    const retriedBefore = backends.retried.calls();
+    const withRetries = await mesh.client.batch(target(RETRY), { count: 30, deadlineMs: 10_000 });
+    expect(tally(withRetries)).toEqual({ retried: 30 });
     // Each RPC took exactly two attempts: the first failed, the one retry succeeded.
-    expect(flaky.calls.get(`${RETRY}:${GRPC_PORT}`)).toBe(60);
+    expect(backends.retried.calls() - retriedBefore).toBe(60);
 
-    const plain = mesh.client(NO_RETRY);
-    // The same backend, the same RPCs, a route without retries: every first attempt fails.
-    await waitUntilServing(plain, { body: 'warm-up' });
-    const without = await calls(plain, 30, () => ({ body: randomUUID() }));
+    // The same kind of backend behind a route without retries: every first attempt's failure is the RPC's.
+    let first: RpcResult | undefined;
+    await waitFor(
+      async () => {
+        first = await mesh.client.call(target(NO_RETRY), { deadlineMs: 3000 });
+        return !first.ok && first.code === status.UNAVAILABLE && first.details.includes('first attempt');
+      },
+      {
+        timeoutMs: 20_000,
+        message: () => `an RPC to reach the backend without retries (last: ${JSON.stringify(first)})`,
+      },
+    );
+    const unretriedBefore = backends.unretried.calls();
+    const without = await mesh.client.batch(target(NO_RETRY), { count: 30, deadlineMs: 10_000 });
     expect(tally(without)).toEqual({ [`code ${status.UNAVAILABLE}`]: 30 });
-    expect(without.every((r) => !r.ok && r.details.includes('first attempt'))).toBe(true);
-    expect(flaky.calls.get(`${NO_RETRY}:${GRPC_PORT}`)).toBe(2 + 30);
-  });
+    expect(without.filter((r) => !r.ok && r.details.includes('first attempt'))).toHaveLength(30);
+    expect(backends.unretried.calls() - unretriedBefore).toBe(30);
+  }, 60_000);
 
   it('accepts everything served: no NACK, and every type ACKed at the version last sent', async () => {
-    const stream = await settledStream(mesh.daemon.admin, NODE_ID);
+    const stream = await settledStream(mesh);
     expect(stream.client?.kind).toBe('grpc');
     expect(Object.keys(stream.types).sort()).toEqual(['cds', 'eds', 'lds']);
     for (const [type, view] of Object.entries(stream.types)) {
       expect([type, view.lastNack]).toEqual([type, null]);
       expect([type, view.lastAcked?.version]).toEqual([type, view.lastSent?.version]);
     }
-  });
+  }, 60_000);
 });
-
-function totalCalls(backends: readonly Backend[]): number {
-  let total = 0;
-  for (const backend of backends) for (const n of backend.calls.values()) total += n;
-  return total;
-}
