@@ -6,12 +6,13 @@
 //
 // Environment: GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap, JSON).
 // Request:  {"id":1,"target":"xds:///echo:50051","method":"/pkg.Svc/M","metadata":{"k":"v"},"deadlineMs":2000}
-// Response: {"id":1,"ok":true,"response":"<utf-8 body>"} or {"id":1,"ok":false,"code":14,"details":"..."}
+// Response: {"id":1,"ok":true,"response":"<utf-8 body>"} or {"id":1,"ok":false,"code":14,"details":"..."},
+//   each with "ms" (how long the RPC took) and "at" (epoch ms it ended).
 // A batch (one line each way, so hundreds of RPCs cost no pipe round trips), the request with
 //   "batch":{"count":500,"concurrency":25}: that many RPCs, so many at a time; or
 //   "batch":{"until":"v2","maxMs":5000,"intervalMs":5}: RPCs one after another, each intervalMs after the
 //   last ended (leaving the CPU to the daemon), until one is answered "v2", for at most maxMs;
-// Response: {"id":1,"results":[{"ok":true,"response":"v1","ms":3.2,"at":<epoch ms it ended>}, ...]}
+// Response: {"id":1,"results":[{"ok":true,"response":"v1","ms":3.2,"at":1765000000000}, ...],"calls":500}
 //   (for `until`: the first and the last 20 results, and "calls": how many were made).
 'use strict';
 const { performance } = require('node:perf_hooks');
