@@ -57,26 +57,36 @@ describe('editing rules files under a proxyless gRPC client (grpc-js-xds)', () =
     return found ?? '';
   }
 
-  beforeAll(async () => {
-    backends.push(await startGrpcBackend('v1'), await startGrpcBackend('v2'));
-    const [v1, v2] = backends as [GrpcBackend, GrpcBackend];
-    const versions = [
-      { backend: v1, labels: { version: 'v1' } },
-      { backend: v2, labels: { version: 'v2' } },
-    ];
-    mesh = await startRulesMesh(
-      NODE_ID,
-      servicesYaml([FLIP, STEADY, MARKER].map((hostname) => ({ hostname, instances: versions }))),
-      {
-        'flip.yaml': split(FLIP, 100, 0),
-        'steady.yaml': split(STEADY, 100, 0),
-        'marker.yaml': split(MARKER, 100, 0),
-      },
-    );
-    for (const host of [FLIP, STEADY, MARKER]) await waitUntilAllReach(mesh, host, 'v1');
+  /**
+   * The setup, awaited before cleaning up: a beforeAll that runs out of time on a loaded machine
+   * leaves it running, and what it starts afterwards would otherwise outlive the tests.
+   */
+  let setup: Promise<void> | undefined;
+
+  beforeAll(() => {
+    setup = (async () => {
+      backends.push(await startGrpcBackend('v1'), await startGrpcBackend('v2'));
+      const [v1, v2] = backends as [GrpcBackend, GrpcBackend];
+      const versions = [
+        { backend: v1, labels: { version: 'v1' } },
+        { backend: v2, labels: { version: 'v2' } },
+      ];
+      mesh = await startRulesMesh(
+        NODE_ID,
+        servicesYaml([FLIP, STEADY, MARKER].map((hostname) => ({ hostname, instances: versions }))),
+        {
+          'flip.yaml': split(FLIP, 100, 0),
+          'steady.yaml': split(STEADY, 100, 0),
+          'marker.yaml': split(MARKER, 100, 0),
+        },
+      );
+      for (const host of [FLIP, STEADY, MARKER]) await waitUntilAllReach(mesh, host, 'v1');
+    })();
+    return setup;
   }, 60_000);
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await mesh?.stop();
     await Promise.all(backends.map((b) => b.stop()));
   }, 60_000);

@@ -87,30 +87,40 @@ describe('traffic rules obeyed by a proxyless gRPC client (grpc-js-xds) against 
   const backends: Record<'v1' | 'v2' | 'retried' | 'unretried', GrpcBackend> = {} as never;
   const totalCalls = () => Object.values(backends).reduce((sum, backend) => sum + backend.calls(), 0);
 
-  beforeAll(async () => {
-    backends.v1 = await startGrpcBackend('v1');
-    backends.v2 = await startGrpcBackend('v2');
-    backends.retried = await startGrpcBackend('retried', failFirstAttempt);
-    backends.unretried = await startGrpcBackend('unretried', failFirstAttempt);
-    const versions = [
-      { backend: backends.v1, labels: { version: 'v1' } },
-      { backend: backends.v2, labels: { version: 'v2' } },
-    ];
-    mesh = await startRulesMesh(
-      NODE_ID,
-      servicesYaml([
-        ...[SPLIT, HEADER, ABORT_HTTP, ABORT_GRPC, DELAY, TIMEOUT].map((hostname) => ({
-          hostname,
-          instances: versions,
-        })),
-        { hostname: RETRY, instances: [{ backend: backends.retried }] },
-        { hostname: NO_RETRY, instances: [{ backend: backends.unretried }] },
-      ]),
-      RULES,
-    );
+  /**
+   * The setup, awaited before cleaning up: a beforeAll that runs out of time on a loaded machine
+   * leaves it running, and what it starts afterwards would otherwise outlive the tests.
+   */
+  let setup: Promise<void> | undefined;
+
+  beforeAll(() => {
+    setup = (async () => {
+      backends.v1 = await startGrpcBackend('v1');
+      backends.v2 = await startGrpcBackend('v2');
+      backends.retried = await startGrpcBackend('retried', failFirstAttempt);
+      backends.unretried = await startGrpcBackend('unretried', failFirstAttempt);
+      const versions = [
+        { backend: backends.v1, labels: { version: 'v1' } },
+        { backend: backends.v2, labels: { version: 'v2' } },
+      ];
+      mesh = await startRulesMesh(
+        NODE_ID,
+        servicesYaml([
+          ...[SPLIT, HEADER, ABORT_HTTP, ABORT_GRPC, DELAY, TIMEOUT].map((hostname) => ({
+            hostname,
+            instances: versions,
+          })),
+          { hostname: RETRY, instances: [{ backend: backends.retried }] },
+          { hostname: NO_RETRY, instances: [{ backend: backends.unretried }] },
+        ]),
+        RULES,
+      );
+    })();
+    return setup;
   }, 60_000);
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await mesh?.stop();
     await Promise.all(Object.values(backends).map((backend) => backend.stop()));
   }, 60_000);

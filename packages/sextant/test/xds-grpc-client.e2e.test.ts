@@ -44,38 +44,48 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
   let client: XdsClientProcess;
   const backends: GrpcBackend[] = [];
 
-  beforeAll(async () => {
-    backends.push(await startGrpcBackend('a'), await startGrpcBackend('b'));
-    const dir = tempDir();
-    servicesFile = path.join(dir, 'services.yaml');
-    fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
-    const xdsPort = await freePort();
-    daemon = await startDaemon(
-      dir,
-      [
-        'listen:',
-        '  discovery: ${DISCOVERY}',
-        '  admin: ${ADMIN}',
-        `  xds: 127.0.0.1:${xdsPort}`,
-        'debounce: { after: 50ms, max: 300ms }',
-        'log: { level: warn }',
-        'adapters:',
-        '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
-        '',
-      ].join('\n'),
-    );
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 10_000,
-      message: 'never ready',
-    });
-    client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
-  });
+  /**
+   * The setup, awaited before cleaning up: a beforeAll that runs out of time on a loaded machine
+   * leaves it running, and what it starts afterwards would otherwise outlive the tests.
+   */
+  let setup: Promise<void> | undefined;
+
+  beforeAll(() => {
+    setup = (async () => {
+      backends.push(await startGrpcBackend('a'), await startGrpcBackend('b'));
+      const dir = tempDir();
+      servicesFile = path.join(dir, 'services.yaml');
+      fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
+      const xdsPort = await freePort();
+      daemon = await startDaemon(
+        dir,
+        [
+          'listen:',
+          '  discovery: ${DISCOVERY}',
+          '  admin: ${ADMIN}',
+          `  xds: 127.0.0.1:${xdsPort}`,
+          'debounce: { after: 50ms, max: 300ms }',
+          'log: { level: warn }',
+          'adapters:',
+          '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
+          '',
+        ].join('\n'),
+      );
+      await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
+        timeoutMs: 10_000,
+        message: 'never ready',
+      });
+      client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
+    })();
+    return setup;
+  }, 60_000);
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await client?.close();
     if (daemon && daemon.child.exitCode === null) await daemon.terminate();
     await Promise.all(backends.map((b) => b.stop()));
-  });
+  }, 60_000);
 
   it('reaches both backends through the listener, cluster and endpoints Sextant serves', async () => {
     const seen = new Set<string>();
@@ -95,7 +105,7 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
       },
     );
     expect([...seen].sort()).toEqual(['a', 'b']);
-  });
+  }, 60_000);
 
   it('moves every RPC to the remaining backend within 2 s of one being removed from the services file', async () => {
     const removedAt = Date.now();
@@ -119,7 +129,7 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
     expect(streakStart - removedAt).toBeLessThan(2000);
     const after = await Promise.all(Array.from({ length: 20 }, () => who(client)));
     expect(new Set(after)).toEqual(new Set(['a']));
-  });
+  }, 60_000);
 
   it('never NACKs: /debug/proxies shows the client up to date on every type it asked for', async () => {
     await waitFor(
@@ -140,11 +150,11 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
     for (const [type, view] of Object.entries(streams[0]?.types ?? {})) {
       expect([type, view.lastNack]).toEqual([type, null]);
     }
-  });
+  }, 60_000);
 
   it('shuts down promptly with the client still connected', async () => {
     const { code, ms } = await daemon.terminate();
     expect(code).toBe(0);
     expect(ms).toBeLessThan(4000);
-  });
+  }, 60_000);
 });
