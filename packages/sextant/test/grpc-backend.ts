@@ -1,7 +1,8 @@
 import {
   Server,
   ServerCredentials,
-  type status,
+  status,
+  type Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceError,
@@ -18,14 +19,24 @@ export interface GrpcBackend {
   stop(): Promise<void>;
 }
 
+/** Decides whether a backend fails its n-th call (1-based), given the call's metadata. */
+export type FailWhen = (call: number, metadata: Metadata) => { code: status; details: string } | undefined;
+
+/**
+ * Fails the first attempt of every RPC with UNAVAILABLE and answers its retries: grpc-js marks
+ * a retry attempt with `grpc-previous-rpc-attempts`, so a client that does not retry sees every
+ * RPC fail, and one that retries sees every RPC succeed at its second attempt.
+ */
+export const failFirstAttempt: FailWhen = (_call, metadata) =>
+  metadata.get('grpc-previous-rpc-attempts').length === 0
+    ? { code: status.UNAVAILABLE, details: 'the first attempt of every RPC fails' }
+    : undefined;
+
 /**
  * A real gRPC server on loopback answering ECHO_METHOD with its own name, or with the error
- * `fail` returns for the n-th call (1-based) when it returns one.
+ * `fail` returns for a call when it returns one.
  */
-export async function startGrpcBackend(
-  name: string,
-  fail?: (call: number) => { code: status; details: string } | undefined,
-): Promise<GrpcBackend> {
+export async function startGrpcBackend(name: string, fail?: FailWhen): Promise<GrpcBackend> {
   let calls = 0;
   const server = new Server();
   server.addService(
@@ -41,9 +52,9 @@ export async function startGrpcBackend(
       },
     },
     {
-      Who: (_call: ServerUnaryCall<Buffer, Buffer>, reply: sendUnaryData<Buffer>) => {
+      Who: (call: ServerUnaryCall<Buffer, Buffer>, reply: sendUnaryData<Buffer>) => {
         calls += 1;
-        const error = fail?.(calls);
+        const error = fail?.(calls, call.metadata);
         if (error) reply(Object.assign(new Error(error.details), error) as ServiceError, null);
         else reply(null, Buffer.from(name));
       },

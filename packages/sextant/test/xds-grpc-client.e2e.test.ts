@@ -3,7 +3,7 @@ import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
-import { XdsClientProcess } from './xds-client-process';
+import { XdsClientProcess, type RpcResult } from './xds-client-process';
 
 /**
  * The real gRPC xDS client (grpc-js-xds) against the built daemon: it dials
@@ -44,50 +44,68 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
   let client: XdsClientProcess;
   const backends: GrpcBackend[] = [];
 
-  beforeAll(async () => {
-    backends.push(await startGrpcBackend('a'), await startGrpcBackend('b'));
-    const dir = tempDir();
-    servicesFile = path.join(dir, 'services.yaml');
-    fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
-    const xdsPort = await freePort();
-    daemon = await startDaemon(
-      dir,
-      [
-        'listen:',
-        '  discovery: ${DISCOVERY}',
-        '  admin: ${ADMIN}',
-        `  xds: 127.0.0.1:${xdsPort}`,
-        'debounce: { after: 50ms, max: 300ms }',
-        'log: { level: warn }',
-        'adapters:',
-        '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
-        '',
-      ].join('\n'),
-    );
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 10_000,
-      message: 'never ready',
-    });
-    client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
-  });
+  /**
+   * The setup, awaited before cleaning up: a beforeAll that runs out of time on a loaded machine
+   * leaves it running, and what it starts afterwards would otherwise outlive the tests.
+   */
+  let setup: Promise<void> | undefined;
+
+  beforeAll(() => {
+    setup = (async () => {
+      backends.push(await startGrpcBackend('a'), await startGrpcBackend('b'));
+      const dir = tempDir();
+      servicesFile = path.join(dir, 'services.yaml');
+      fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
+      const xdsPort = await freePort();
+      daemon = await startDaemon(
+        dir,
+        [
+          'listen:',
+          '  discovery: ${DISCOVERY}',
+          '  admin: ${ADMIN}',
+          `  xds: 127.0.0.1:${xdsPort}`,
+          'debounce: { after: 50ms, max: 300ms }',
+          'log: { level: warn }',
+          'adapters:',
+          '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
+          '',
+        ].join('\n'),
+      );
+      await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
+        timeoutMs: 10_000,
+        message: 'never ready',
+      });
+      client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
+    })();
+    return setup;
+  }, 60_000);
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await client?.close();
     if (daemon && daemon.child.exitCode === null) await daemon.terminate();
     await Promise.all(backends.map((b) => b.stop()));
-  });
+  }, 60_000);
 
   it('reaches both backends through the listener, cluster and endpoints Sextant serves', async () => {
     const seen = new Set<string>();
+    let last: RpcResult | undefined;
     await waitFor(
       async () => {
-        seen.add(await who(client));
+        // Until the client process has loaded and resolved the target (seconds on a loaded
+        // machine), RPCs end at their deadline waiting for name resolution: not yet, not a failure.
+        last = await client.call(TARGET, { deadlineMs: 2000 });
+        if (last.ok) seen.add(last.response);
         return seen.size === 2;
       },
-      { timeoutMs: 15_000, message: () => `RPCs reached only ${[...seen].join(', ') || 'nothing'}` },
+      {
+        timeoutMs: 20_000,
+        message: () =>
+          `RPCs reached only ${[...seen].join(', ') || 'nothing'} (last: ${JSON.stringify(last)})`,
+      },
     );
     expect([...seen].sort()).toEqual(['a', 'b']);
-  });
+  }, 60_000);
 
   it('moves every RPC to the remaining backend within 2 s of one being removed from the services file', async () => {
     const removedAt = Date.now();
@@ -111,7 +129,7 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
     expect(streakStart - removedAt).toBeLessThan(2000);
     const after = await Promise.all(Array.from({ length: 20 }, () => who(client)));
     expect(new Set(after)).toEqual(new Set(['a']));
-  });
+  }, 60_000);
 
   it('never NACKs: /debug/proxies shows the client up to date on every type it asked for', async () => {
     await waitFor(
@@ -132,11 +150,11 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
     for (const [type, view] of Object.entries(streams[0]?.types ?? {})) {
       expect([type, view.lastNack]).toEqual([type, null]);
     }
-  });
+  }, 60_000);
 
   it('shuts down promptly with the client still connected', async () => {
     const { code, ms } = await daemon.terminate();
     expect(code).toBe(0);
     expect(ms).toBeLessThan(4000);
-  });
+  }, 60_000);
 });
