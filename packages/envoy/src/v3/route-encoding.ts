@@ -5,9 +5,11 @@ import {
   type Origin,
   type StringMatch,
 } from '@sextant/core';
-import type { ClusterRef, PlannedRoute } from '../plan/plan-types';
+import type { ClusterRef, HashOn, PlannedRoute } from '../plan/plan-types';
 import { duration, FAULT_FILTER_NAME, FAULT_TYPE, typedConfig } from './building-blocks';
 import type { Route } from './wire-types';
+
+type HashPolicy = NonNullable<NonNullable<Route['route']>['hash_policy']>[number];
 
 /**
  * Planned routes as Envoy v3 `Route` messages, for one of two kinds of client:
@@ -148,6 +150,7 @@ function routeAction(
         };
   const retry = route.retry && retryPolicy(route.retry, flavor);
   const rewrite = route.rewrite;
+  const hashPolicy = (route.hashPolicy ?? []).flatMap((on) => hashPolicyOf(on, flavor));
   return {
     ...specifier,
     ...(flavor === 'v3'
@@ -159,6 +162,7 @@ function routeAction(
     ...(rewrite?.uriRegex && {
       regex_rewrite: { pattern: { regex: rewrite.uriRegex.match }, substitution: rewrite.uriRegex.rewrite },
     }),
+    ...(hashPolicy.length > 0 && { hash_policy: hashPolicy }),
     ...(route.mirrors.length > 0 &&
       flavor === 'v3' && {
         request_mirror_policies: route.mirrors.map((m) => ({
@@ -167,6 +171,26 @@ function routeAction(
         })),
       }),
   };
+}
+
+/** What Envoy hashes on for a consistent-hash destination; gRPC clients hash on headers only. */
+function hashPolicyOf(on: HashOn, flavor: RouteFlavor): HashPolicy[] {
+  if ('header' in on) return [{ header: { header_name: on.header } }];
+  if (flavor === 'grpc') return [];
+  if ('cookie' in on) {
+    const { name, path, ttlMs } = on.cookie;
+    return [
+      {
+        cookie: {
+          name,
+          ...(path !== undefined && { path }),
+          ...(ttlMs !== undefined && { ttl: duration(ttlMs) }),
+        },
+      },
+    ];
+  }
+  if ('sourceIp' in on) return [{ connection_properties: { source_ip: true } }];
+  return [{ query_parameter: { name: on.queryParameter } }];
 }
 
 function retryPolicy(retry: NonNullable<PlannedRoute['retry']>, flavor: RouteFlavor) {
