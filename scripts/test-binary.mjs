@@ -21,10 +21,7 @@ try {
   const binary = path.join(dir, 'sextant');
   fs.copyFileSync(path.join(root, 'dist', 'sextant'), binary);
   fs.chmodSync(binary, 0o755);
-  // --forceExit: the xDS client grpc-js-xds keeps in the test process (xds-grpc-client.e2e.test.ts)
-  // goes on reconnecting to the stopped daemon after the test closed its channel, which can keep
-  // jest alive once every test is done.
-  const args = ['jest', '--forceExit', '--testPathIgnorePatterns', '/install\\.e2e\\.test\\.ts$'];
+  const args = ['jest', '--testPathIgnorePatterns', '/install\\.e2e\\.test\\.ts$'];
   const jest = spawnSync('npx', args, {
     cwd: path.join(root, 'packages', 'sextant'),
     stdio: 'inherit',

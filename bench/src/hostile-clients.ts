@@ -2,7 +2,7 @@ import { envoyProtos } from '@sextant/envoy';
 import { waitFor } from '@sextant/testkit';
 import { RawGrpcStream } from '@sextant/testkit/grpc';
 import { servicesFile, startDaemon, type Daemon } from './lib-daemon';
-import { printTable } from './table';
+import { printTable, type SummaryRow } from './table';
 
 export const description =
   'memory: the daemon RSS before and after 5,000 of each hostile request kind, beside 5,000 ordinary ones';
@@ -207,39 +207,90 @@ async function repeat(
   return performance.now() - started;
 }
 
-export async function run(args: readonly string[]): Promise<void> {
-  const count = Number(args[0] ?? 5000);
-  const only = args[1];
+/** Hostile RSS growth may exceed ordinary growth by at most this (limits.renderCache bounds the caches). */
+const GOAL_MIB = 64;
+
+interface Figures {
+  readonly kind: string;
+  readonly ordinaryMiB: number;
+  readonly hostileMiB: number;
+  readonly rssMiB: number;
+  readonly ordinaryMs: number;
+  readonly hostileMs: number;
+}
+
+async function measure(
+  count: number,
+  only: string | undefined,
+): Promise<{ figures: Figures[]; alive: boolean }> {
   const daemon = await startDaemon(servicesFile({ services: SERVICES, instances: 2 }));
-  const rows = [];
+  const figures: Figures[] = [];
   const pools: StreamPool[] = [];
+  let alive = false;
   try {
     for (const kind of kinds(pools).filter((k) => only === undefined || k.name.includes(only))) {
       const before = await daemon.rss();
       const ordinaryMs = await repeat(count, 8, (i) => kind.ordinary(daemon, i));
       const afterOrdinary = await daemon.rss();
-      const attackMs = await repeat(count, 8, (i) => kind.attack(daemon, i));
+      const hostileMs = await repeat(count, 8, (i) => kind.attack(daemon, i));
       // Let queued writes, closed streams and garbage settle before reading the figure.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const afterAttack = await daemon.rss();
-      rows.push({
-        'request kind': kind.name,
-        count,
-        'ordinary: RSS +MiB': afterOrdinary - before,
-        'hostile: RSS +MiB': afterAttack - afterOrdinary,
-        'hostile RSS MiB': afterAttack,
-        'ordinary s': ordinaryMs / 1000,
-        'hostile s': attackMs / 1000,
+      figures.push({
+        kind: kind.name,
+        ordinaryMiB: afterOrdinary - before,
+        hostileMiB: afterAttack - afterOrdinary,
+        rssMiB: afterAttack,
+        ordinaryMs,
+        hostileMs,
       });
     }
   } finally {
     for (const p of pools) p.close();
-    const alive = daemon.child.exitCode === null && daemon.child.signalCode === null;
+    alive = daemon.child.exitCode === null && daemon.child.signalCode === null;
     await daemon.stop();
-    printTable(rows);
-    console.log(`The daemon ${alive ? 'was still up and answering' : 'DIED'} at the end.`);
   }
-  console.log(
-    'Goal: every hostile row within 64 MiB of its ordinary row (limits.renderCache bounds the caches).',
+  return { figures, alive };
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const count = Number(args[0] ?? 5000);
+  const { figures, alive } = await measure(count, args[1]);
+  printTable(
+    figures.map((f) => ({
+      'request kind': f.kind,
+      count,
+      'ordinary: RSS +MiB': f.ordinaryMiB,
+      'hostile: RSS +MiB': f.hostileMiB,
+      'hostile RSS MiB': f.rssMiB,
+      'ordinary s': f.ordinaryMs / 1000,
+      'hostile s': f.hostileMs / 1000,
+    })),
   );
+  console.log(`The daemon ${alive ? 'was still up and answering' : 'DIED'} at the end.`);
+  console.log(
+    `Goal: every hostile row within ${GOAL_MIB} MiB of its ordinary row (limits.renderCache bounds the caches).`,
+  );
+}
+
+export async function summary(): Promise<SummaryRow[]> {
+  const { figures, alive } = await measure(5000, undefined);
+  return [
+    ...figures.map((f) => ({
+      measure: `RSS after 5,000 × ${f.kind}`,
+      figure: `+${f.hostileMiB.toFixed(1)} MiB`,
+      baseline: `ordinary +${f.ordinaryMiB.toFixed(1)} MiB`,
+      ratio: '',
+      goal: `≤ ordinary + ${GOAL_MIB} MiB`,
+      met: f.hostileMiB <= f.ordinaryMiB + GOAL_MIB,
+    })),
+    {
+      measure: 'daemon up after the hostile requests',
+      figure: alive ? 'up' : 'DIED',
+      baseline: '',
+      ratio: '',
+      goal: 'up',
+      met: alive,
+    },
+  ];
 }

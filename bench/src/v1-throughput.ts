@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { servicesFile, startDaemon } from './lib-daemon';
-import { printTable } from './table';
+import { printTable, times, type SummaryRow } from './table';
 
 export const description =
   'v1 SDS and CDS req/s from the daemon vs a raw Node http server in its own process serving the same bytes (wrk)';
@@ -46,11 +46,18 @@ async function rawServer(body: Buffer, etag: string, dir: string) {
   };
 }
 
-export async function run(args: readonly string[]): Promise<void> {
-  const seconds = Number(args[0] ?? 5);
-  const services = Number(args[1] ?? 1000);
+interface Figures {
+  readonly api: string;
+  readonly bodyBytes: number;
+  readonly baseline: number;
+  readonly sextant: number;
+}
+
+const GOAL = 0.9;
+
+async function measure(seconds: number, services: number): Promise<Figures[]> {
   const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
-  const rows = [];
+  const figures: Figures[] = [];
   try {
     for (const [api, pathname] of [
       ['v1 SDS', '/v1/registration/svc-1.ns-1.svc.cluster.local|http'],
@@ -66,20 +73,40 @@ export async function run(args: readonly string[]): Promise<void> {
       await raw.stop();
       wrk(url, 1);
       const sextant = wrk(url, seconds);
-      rows.push({
-        api,
-        'body bytes': body.length,
-        'raw Node req/s': Math.round(baseline),
-        'sextant req/s': Math.round(sextant),
-        ratio: sextant / baseline,
-        goal: '≥ 0.9',
-      });
+      figures.push({ api, bodyBytes: body.length, baseline, sextant });
     }
   } finally {
     await daemon.stop();
   }
-  printTable(rows);
   await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null, {
     timeoutMs: 10_000,
   });
+  return figures;
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const seconds = Number(args[0] ?? 5);
+  const services = Number(args[1] ?? 1000);
+  const figures = await measure(seconds, services);
+  printTable(
+    figures.map(({ api, bodyBytes, baseline, sextant }) => ({
+      api,
+      'body bytes': bodyBytes,
+      'raw Node req/s': Math.round(baseline),
+      'sextant req/s': Math.round(sextant),
+      ratio: sextant / baseline,
+      goal: `≥ ${GOAL}`,
+    })),
+  );
+}
+
+export async function summary(): Promise<SummaryRow[]> {
+  return (await measure(5, 1000)).map(({ api, baseline, sextant }) => ({
+    measure: `1,000 × 10: ${api} req/s (wrk, 50 connections)`,
+    figure: `${Math.round(sextant)} req/s`,
+    baseline: `raw Node server ${Math.round(baseline)} req/s`,
+    ratio: times(sextant / baseline),
+    goal: `≥ ${GOAL}×`,
+    met: sextant / baseline >= GOAL,
+  }));
 }

@@ -113,7 +113,11 @@ describe('consul adapter: sync and updates', () => {
     ]);
     fake.removeInstance(web);
     await waitFor(() => !a.sink.services.has('web.service.dc1.consul'));
-    // The watch on web is gone: nothing held on it any more.
+    // The watch on web is gone: only the catalog's and api's queries are held. Waiting for that
+    // also lets a request web's watch sent just before it stopped arrive (and be let go) first.
+    await waitFor(() => fake.heldQueries() === 2, {
+      message: () => `only the catalog and api watches to block (held: ${fake.heldQueries()})`,
+    });
     const before = fake.requestsTo('/v1/health/service/web').length;
     fake.touchService('api');
     await waitFor(() => fake.requestsTo('/v1/health/service/api').length > 2);

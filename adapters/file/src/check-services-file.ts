@@ -43,10 +43,10 @@ export function checkServicesFile(document: Pick<SourceDocument, 'value' | 'prob
       }
     }
     const ports = checkPorts(asArray(service.ports), at, report);
-    for (const [j, instance] of asArray(service.instances).entries()) {
-      checkInstance(asRecord(instance), ports, [...at, 'instances', j], report);
-    }
-    checkDuplicateInstances(asArray(service.instances), ports, at, report);
+    const instances = asArray(service.instances);
+    // Paths are made only for problems: a mesh has hundreds of thousands of instances.
+    for (let j = 0; j < instances.length; j += 1) checkInstance(asRecord(instances[j]), ports, at, j, report);
+    checkDuplicateInstances(instances, ports, at, report);
   }
   if (undescribed > 0) {
     problems.push(
@@ -103,31 +103,33 @@ function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): P
 function checkInstance(
   instance: Record<string, unknown> | undefined,
   ports: PortNumbers,
-  at: FieldPath,
+  serviceAt: FieldPath,
+  j: number,
   report: Report,
 ): void {
   if (!instance) return;
-  const names = [...ports.keys()];
+  const at = (...rest: FieldPath): FieldPath => [...serviceAt, 'instances', j, ...rest];
+  const names = () => [...ports.keys()];
   if (instance.port !== undefined && instance.ports !== undefined) {
-    report([...at, 'ports'], 'give "port" or "ports", not both');
+    report(at('ports'), 'give "port" or "ports", not both');
   } else if (instance.port !== undefined && ports.size > 1) {
     report(
-      [...at, 'port'],
-      `the service has ${ports.size} ports (${names.join(', ')}): use "ports" to say which port this is ` +
-        `(e.g. ports: { ${names[0]}: ${showValue(instance.port)} })`,
+      at('port'),
+      `the service has ${ports.size} ports (${names().join(', ')}): use "ports" to say which port this is ` +
+        `(e.g. ports: { ${names()[0]}: ${showValue(instance.port)} })`,
     );
   }
   const named = asRecord(instance.ports);
   if (!named) return;
   if (Object.keys(named).length === 0) {
     report(
-      [...at, 'ports'],
+      at('ports'),
       'names no port: list the ports this instance serves, or leave "ports" out to serve them all',
     );
   }
   for (const key of Object.keys(named)) {
     if (!ports.has(key)) {
-      report([...at, 'ports', key], `not a port of the service (its ports: ${names.join(', ')})`, true);
+      report(at('ports', key), `not a port of the service (its ports: ${names().join(', ')})`, true);
     }
   }
 }
@@ -140,8 +142,8 @@ function checkDuplicateInstances(
   report: Report,
 ): void {
   const firstServing = new Map<string, number>();
-  for (const [j, item] of instances.entries()) {
-    const instance = asRecord(item);
+  for (let j = 0; j < instances.length; j += 1) {
+    const instance = asRecord(instances[j]);
     if (typeof instance?.address !== 'string') continue;
     for (const [portName, port] of servedPorts(instance, ports)) {
       const id = `${portName} ${instance.address}:${port}`;
@@ -160,12 +162,14 @@ function checkDuplicateInstances(
 }
 
 /** The (port name, instance port) pairs an instance serves, as far as its fields are well-formed. */
-function servedPorts(instance: Record<string, unknown>, ports: PortNumbers): [string, unknown][] {
+function servedPorts(instance: Record<string, unknown>, ports: PortNumbers): Iterable<[string, unknown]> {
   const named = asRecord(instance.ports);
   if (named) return Object.entries(named);
-  if (instance.port === undefined) return [...ports];
+  if (instance.port === undefined) return ports;
   // `port` on a multi-port service is reported by checkInstance; it serves nothing to compare.
-  return ports.size === 1 ? [[[...ports.keys()][0] as string, instance.port]] : [];
+  if (ports.size !== 1) return [];
+  for (const name of ports.keys()) return [[name, instance.port]];
+  return [];
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -20,4 +20,8 @@ export const adapter: AdapterFactory<FileAdapterOptions> = {
     const result = await readServicesFile(context.resolvePath(options.path), fileSizeLimit(options));
     return result.valid ? [] : result.problems;
   },
+  async offlineState(options, context) {
+    const result = await readServicesFile(context.resolvePath(options.path), fileSizeLimit(options));
+    return result.valid ? result.value : undefined;
+  },
 };

@@ -1,13 +1,7 @@
-import {
-  formatProblem,
-  type Adapter,
-  type FileSizeLimit,
-  type Logger,
-  type RegistrySink,
-} from '@sextant/core';
-import { watchFile, type FileObservation } from './file-watcher';
-import { summarizeProblems } from './problem-summary';
-import { interpretServicesFile } from './read-services-file';
+import type { Adapter, FileSizeLimit, Logger, RegistrySink } from '@sextant/core';
+import { watchFile } from './file-watcher';
+import { ReaderThread } from './reader-thread';
+import { ServicesFileReporter } from './services-file-reporter';
 
 export interface FileAdapterSettings {
   /** Absolute path of the services file. */
@@ -18,35 +12,28 @@ export interface FileAdapterSettings {
 }
 
 /**
- * Reports the services file's contents: the whole state on every valid version of the file.
- * A file that is missing, unreadable or invalid leaves the last good state in place and turns
- * the status to `degraded` with the problems, until a valid version appears.
+ * Reports the services file's contents: the whole state on the first valid version, then what each
+ * valid version changed. A file that is missing, unreadable or invalid leaves the last good state
+ * in place and turns the status to `degraded` with the problems, until a valid version appears.
  */
 export class FileAdapter implements Adapter {
   constructor(private readonly settings: FileAdapterSettings) {}
 
   async run(sink: RegistrySink, signal: AbortSignal): Promise<void> {
     const { file, pollIntervalMs, sizeLimit, logger } = this.settings;
-    let loaded = false;
-    // The watcher calls back only when the file differs from the last read, so each distinct
-    // bad version is logged once, not on every poll.
-    const report = (observation: FileObservation): void => {
-      const result = interpretServicesFile(file, observation);
-      if (result.valid) {
-        sink.replaceAll(result.value);
-        sink.setStatus('ready');
-        loaded = true;
-        logger.info({ file, services: result.value.services.length }, 'services file loaded');
-        return;
-      }
-      sink.setStatus('degraded', summarizeProblems(result.problems));
-      logger.error(
-        { file, problems: result.problems.map(formatProblem) },
-        loaded
-          ? 'services file cannot be used; keeping the services last loaded from it'
-          : 'services file cannot be used; no services loaded from it yet',
+    const thread = ReaderThread.create();
+    if (!thread) {
+      logger.warn(
+        { file },
+        'no reader thread in this build: the services file is read on the main thread, which waits for it',
       );
-    };
-    await watchFile(file, report, signal, { pollIntervalMs, sizeLimit, logger });
+    }
+    const reporter = new ServicesFileReporter(file, sink, logger, thread);
+    await watchFile(file, (observation) => reporter.observe(observation), signal, {
+      pollIntervalMs,
+      sizeLimit,
+      logger,
+    });
+    await reporter.close();
   }
 }

@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileReadError, readRegularFile, silentLogger, type FileSizeLimit, type Logger } from '@sextant/core';
+import { holdsExactly } from './same-content';
 
 /** What a read of the watched file found. */
 export type FileObservation =
@@ -32,6 +33,7 @@ export interface FileWatcherOptions {
 }
 
 const DEFAULT_SETTLE_MS = 30;
+const SCRATCH_BYTES = 256 * 1024;
 
 const fsWatchDirectory: WatchDirectory = (dir, onEvent, onError) => {
   const watcher = watch(dir, { persistent: true }, onEvent);
@@ -73,6 +75,8 @@ class FileWatcher {
   private checking: Promise<void> | undefined;
   private checkAgain = false;
   private last: FileObservation | undefined;
+  /** What holdsExactly reads the file into, piece by piece. */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
   constructor(
     private readonly file: string,
@@ -124,6 +128,11 @@ class FileWatcher {
     try {
       // Watch before reading, so a change made during the read still sends an event.
       await this.ensureWatch();
+      if (this.signal.aborted) return;
+      if (this.last?.kind === 'content' && (await holdsExactly(this.file, this.last.bytes, this.scratch))) {
+        this.logger.trace({ file: this.file, changed: false }, 'file checked');
+        return;
+      }
       if (this.signal.aborted) return;
       const observation = await readObservation(this.file, this.options.sizeLimit);
       if (this.signal.aborted) return;

@@ -89,4 +89,39 @@ describe('file adapter factory', () => {
       ]);
     });
   });
+
+  describe('offlineState (sextant validate checks rules against it)', () => {
+    let files: TempFiles;
+    let context: AdapterContext;
+    beforeEach(() => {
+      files = new TempFiles();
+      context = {
+        name: 'file',
+        logger: silentLogger,
+        baseDir: files.root,
+        resolvePath: (path) => resolve(files.root, path),
+        env: {},
+      };
+    });
+    afterEach(() => files.cleanup());
+
+    const offlineState = (path: string) => fileAdapterModule.adapter.offlineState?.({ path }, context);
+
+    it('is what the adapter would report, read once', async () => {
+      files.replace(
+        'services:\n  - hostname: a.example\n    ports: [{ name: http, port: 80 }]\n    instances: [{ address: 10.0.0.1, labels: { version: v1 } }]\n',
+      );
+      const state = await offlineState('config/services.yaml');
+      expect(state?.services.map((s) => [s.hostname, s.ports])).toEqual([
+        ['a.example', [{ name: 'http', port: 80, protocol: 'http' }]],
+      ]);
+      expect(state?.instances.map((i) => [i.address, i.labels])).toEqual([['10.0.0.1', { version: 'v1' }]]);
+    });
+
+    it('is undefined for a file that cannot be used (check says why)', async () => {
+      files.replace('services: [{ hostname: "a b" }]\n');
+      expect(await offlineState('config/services.yaml')).toBeUndefined();
+      expect(await offlineState('config/nope.yaml')).toBeUndefined();
+    });
+  });
 });

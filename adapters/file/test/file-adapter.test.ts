@@ -120,7 +120,7 @@ describe('file adapter', () => {
 
     const broken = webAt('10.0.0.1', '10.0.0.x');
     await a.replaceAndWaitForCheck(broken);
-    expect(a.sink.status).toBe('degraded');
+    await waitFor(() => a.sink.status === 'degraded');
     expect(a.sink.detail).toBe(
       `${files.file}:6:20: services[0].instances[1].address: not an IP address ("10.0.0.x")`,
     );
@@ -144,6 +144,53 @@ describe('file adapter', () => {
     files.replace(webAt('10.0.0.1', '10.0.0.2'));
     await waitFor(() => a.sink.status === 'ready');
     expect(a.addresses()).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  describe('an edit reports what it changed, not the whole file', () => {
+    /** Services a, b and c.test, one instance each; `at` overrides their addresses. */
+    const three = (at: Record<string, string> = {}, only = ['a', 'b', 'c']): string =>
+      JSON.stringify({
+        services: only.map((name) => ({
+          hostname: `${name}.test`,
+          ports: [{ name: 'http', port: 80 }],
+          instances: [{ address: at[name] ?? '10.0.0.1', port: 8080 }],
+        })),
+      });
+
+    async function loadedWithThree() {
+      files.replace(three());
+      const a = start();
+      await waitFor(() => a.sink.status === 'ready');
+      expect(a.sink.calls.map((call) => call.method)).toEqual(['replaceAll', 'setStatus']);
+      return { a, before: a.sink.calls.length };
+    }
+
+    it('re-reports only the service whose content changed', async () => {
+      const { a, before } = await loadedWithThree();
+      files.replace(three({ b: '10.0.0.2' }));
+      await waitFor(() => a.sink.calls.length >= before + 2, { message: 'the edit to be reported' });
+      const calls = a.sink.calls.slice(before);
+      expect(calls.map((call) => call.method)).toEqual(['upsertService', 'setStatus']);
+      expect(calls[0]).toMatchObject({
+        service: { hostname: 'b.test' },
+        instances: [{ address: '10.0.0.2' }],
+      });
+      expect([...a.sink.services.keys()]).toEqual(['a.test', 'b.test', 'c.test']);
+    });
+
+    it('reports a service taken out of the file as removed, and one added as upserted', async () => {
+      const { a, before } = await loadedWithThree();
+      files.replace(three({}, ['a', 'c', 'd']));
+      await waitFor(() => a.sink.calls.length >= before + 3, { message: 'the edit to be reported' });
+      expect(a.sink.calls.slice(before)).toEqual([
+        { method: 'removeService', hostname: 'b.test' },
+        expect.objectContaining({
+          method: 'upsertService',
+          service: expect.objectContaining({ hostname: 'd.test' }),
+        }),
+        { method: 'setStatus', status: 'ready' },
+      ]);
+    });
   });
 
   it('reports nothing for a rewrite with identical content', async () => {

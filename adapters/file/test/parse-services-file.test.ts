@@ -239,7 +239,7 @@ describe('parseServicesFile: problems', () => {
     expect(problems('')).toEqual(['services.yaml: the file is empty: expected a "services:" list']);
     expect(problems(yaml('servics: []'))).toEqual([
       'services.yaml:1:1: services: missing required field',
-      'services.yaml:1:1: servics: unknown field (expected one of: services)',
+      'services.yaml:1:1: servics: unknown field (did you mean "services"?)',
     ]);
   });
 

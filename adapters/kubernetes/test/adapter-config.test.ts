@@ -44,7 +44,7 @@ describe('kubernetes adapter: options and configuration', () => {
       { at: ['adapters', 1] },
     );
     expect(problems.map(formatProblem)).toEqual([
-      'adapters[1].kubeConfig: unknown field (expected one of: kubeconfig, context, namespaces, clusterDomain, clusterName, resyncPeriod)',
+      'adapters[1].kubeConfig: unknown field (did you mean "kubeconfig"?)',
       expect.stringMatching(/^adapters\[1\]\.namespaces\[1\]: "Bad_NS" is not a namespace name/),
       expect.stringMatching(/^adapters\[1\]\.clusterDomain: "cluster\.\.local" is not a DNS name/),
       'adapters[1].resyncPeriod: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("5")',

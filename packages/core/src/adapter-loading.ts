@@ -28,8 +28,10 @@ export function checkAdapterFactory(candidate: unknown, adapter: string): Adapte
     problems.push({ path: 'optionsSchema', message: 'expected a JSON Schema object' });
   }
   if (typeof f.create !== 'function') problems.push({ path: 'create', message: 'expected a function' });
-  if (f.check !== undefined && typeof f.check !== 'function')
-    problems.push({ path: 'check', message: 'expected a function' });
+  for (const optional of ['check', 'offlineState'] as const) {
+    if (f[optional] !== undefined && typeof f[optional] !== 'function')
+      problems.push({ path: optional, message: 'expected a function' });
+  }
   if (problems.length > 0) throw new AdapterLoadError(adapter, problems);
   return factory as AdapterFactory;
 }

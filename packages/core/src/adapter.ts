@@ -26,6 +26,14 @@ export interface AdapterFactory<O = Record<string, unknown>> {
    * anything, for `sextant validate`. Options have already passed the schema.
    */
   check?(options: O, context: AdapterContext): Promise<readonly Problem[]>;
+  /**
+   * Optional, for adapters whose whole state lies on local disk (a services file): the services
+   * and instances the adapter would report, read once without contacting any platform, so that
+   * `sextant validate` can check traffic rules against them. Undefined when what the options
+   * point at cannot be read (`check` says why). Adapters of a live platform leave it out: the
+   * hosts they provide are then known only at run time.
+   */
+  offlineState?(options: O, context: AdapterContext): Promise<AdapterState | undefined>;
 }
 
 /** What the daemon gives an adapter instance. */

@@ -9,6 +9,7 @@ export * from './adapter-loading';
 export * from './naming';
 export * from './registry';
 export * from './files';
+export * from './schema/nearest';
 export * from './schema/path';
 export * from './schema/show-value';
 export * from './schema/document-limits';

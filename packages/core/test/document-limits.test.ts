@@ -109,5 +109,9 @@ describe('document limits: parsePlainly (no positions)', () => {
     expect(plainRefusal(`{"a":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`)).toBe(
       'the document is nested more than 64 levels deep',
     );
+    // JSON's depth counts the brackets outside strings, the top-level object as 1.
+    const nestedJson = (depth: number) => `{"a":${'['.repeat(depth - 1)}"[{"${']'.repeat(depth - 1)}}`;
+    expect(parsePlainly(nestedJson(64)).ok).toBe(true);
+    expect(plainRefusal(nestedJson(65))).toBe('the document is nested more than 64 levels deep');
   });
 });

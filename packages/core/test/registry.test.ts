@@ -254,6 +254,54 @@ describe('registry', () => {
     registry.close();
   });
 
+  it('shares equal labels and localities across the instances of one report, and copies the input', () => {
+    const registry = new Registry({ adapters: ['a'] });
+    const hosts = ['a.example', 'b.example'];
+    const labels = () => ({ version: 'v1', team: 'web' });
+    ready(registry.sink('a'), {
+      services: hosts.map((hostname) => ({
+        hostname,
+        ports: [{ name: 'http', port: 80, protocol: 'http' }],
+      })),
+      instances: hosts.flatMap((hostname) =>
+        ['10.0.0.1', '10.0.0.2'].map((address) => ({
+          hostname,
+          address,
+          port: 8080,
+          portName: 'http',
+          labels: labels(),
+          locality: { region: 'r1', zone: 'z1' },
+        })),
+      ),
+    });
+    const instances = [...(registry.current()?.services.values() ?? [])].flatMap((entry) => entry.instances);
+    expect(instances).toHaveLength(4);
+    for (const instance of instances) {
+      expect(instance.labels).toBe(instances[0]?.labels);
+      expect(instance.locality).toBe(instances[0]?.locality);
+    }
+    expect(instances[0]?.labels).toEqual(labels());
+    expect(instances[0]?.locality).toEqual({ region: 'r1', zone: 'z1' });
+
+    // Labels of other content, or written with something to drop, are not shared with them.
+    const sink = registry.sink('a');
+    sink.upsertService({ hostname: 'a.example', ports: [{ name: 'http', port: 80, protocol: 'http' }] }, [
+      { address: '10.0.0.1', port: 8080, portName: 'http', labels: { version: 'v2' } },
+      {
+        address: '10.0.0.2',
+        port: 8080,
+        portName: 'http',
+        labels: { version: 'v2', bad: 1 } as unknown as Labels,
+      },
+    ]);
+    registry.flush();
+    const [v2, dropped] = registry.current()?.services.get('a.example')?.instances ?? [];
+    expect(v2?.labels).toEqual({ version: 'v2' });
+    expect(dropped?.labels).toEqual({ version: 'v2' });
+    expect(dropped?.labels).not.toBe(v2?.labels);
+    registry.close();
+  });
+
   it('fills defaults and stamps the origin', () => {
     const registry = new Registry({ adapters: ['files'] });
     const sink = registry.sink('files');

@@ -78,7 +78,7 @@ describe('located schema problems', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         'sextant.yaml:2:14: listen.discovery: not host:port (e.g. 127.0.0.1:15003 or [::1]:15003) ("nowhere")',
-        'sextant.yaml:3:3: listen.admn: unknown field (expected one of: discovery, admin, xds)',
+        'sextant.yaml:3:3: listen.admn: unknown field (did you mean "admin"?)',
         'sextant.yaml:4:20: debounce.after: expected string, got number (10)',
         'sextant.yaml:5:11: adapters: must have at least 1 item(s)',
       ]),
@@ -149,6 +149,9 @@ describe('adapter factories', () => {
       /optionsSchema: expected a JSON Schema object.*create: expected a function/,
     );
     expect(() => checkAdapterFactory(undefined, 'x')).toThrow('does not export an adapter factory');
+    expect(() => checkAdapterFactory({ ...good, check: true, offlineState: 'file' }, 'x')).toThrow(
+      /check: expected a function.*offlineState: expected a function/,
+    );
   });
 
   it('validates options, naming the option path and applying defaults', () => {

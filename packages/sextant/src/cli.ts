@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { LOG_LEVELS, type LogLevel } from '@sextant/core';
+import { LOG_LEVELS, RENDER_TARGETS, type LogLevel, type RenderTarget } from '@sextant/core';
 import { run } from './commands/run';
 import { validate } from './commands/validate';
 
 const USAGE = `Usage:
   sextant [run] [--config FILE] [--log-level LEVEL]   run the daemon (no --config: the built-in quickstart)
-  sextant validate --config FILE                      check a config and the files it points at
+  sextant validate --config FILE [--rules PATTERN]... [--targets LIST]
+                                                      check a config, the files it points at and its rules
+  sextant validate --rules PATTERN [--rules PATTERN]... [--targets LIST]
+                                                      check rules files alone (a file, directory or glob)
   sextant --version | --help
 
-Log levels: ${LOG_LEVELS.join(', ')}. Docs: docs/configuration.md`;
+--targets ${RENDER_TARGETS.join(',')}: the clients that must be sent every rule whole (what one of
+them cannot express fails validation; for others it is shown only). Default: none.
+Log levels: ${LOG_LEVELS.join(', ')}. Docs: docs/configuration.md, docs/rules.md`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -20,6 +25,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
+        rules: { type: 'string', multiple: true },
+        targets: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -52,11 +59,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const io = { env: process.env, stdout: process.stdout, stderr: process.stderr };
   if (command === 'validate') {
-    if (values.config === undefined) {
-      process.stderr.write('sextant validate: --config FILE is required\n');
+    if (values.config === undefined && values.rules === undefined) {
+      process.stderr.write('sextant validate: --config FILE or --rules PATTERN is required\n');
       return 2;
     }
-    return validate({ ...io, configFile: values.config });
+    const targets = (values.targets ?? '').split(',').filter((target) => target !== '');
+    const unknown = targets.find((target) => !(RENDER_TARGETS as readonly string[]).includes(target));
+    if (unknown !== undefined) {
+      process.stderr.write(
+        `sextant validate: --targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"\n`,
+      );
+      return 2;
+    }
+    return validate({
+      ...io,
+      cwd: process.cwd(),
+      ...(values.config !== undefined && { configFile: values.config }),
+      rulePatterns: values.rules ?? [],
+      targets: targets as RenderTarget[],
+    });
+  }
+  if (values.rules !== undefined || values.targets !== undefined) {
+    process.stderr.write('sextant: --rules and --targets are options of validate\n');
+    return 2;
   }
   return run({ ...io, configFile: values.config, logLevel: logLevel as LogLevel | undefined });
 }

@@ -50,7 +50,7 @@ describe('the sextant CLI', () => {
       `${config}:1:20: debounce.after: not a duration (write it like 100ms, 1s, 5m or 1m30s) ("soon")`,
     );
     expect(stderr).toContain(
-      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (expected one of: path, pollInterval, maxFileSize)`,
+      `${config}:4:5: adapters[0].pth: adapter "file" (file): unknown field (did you mean "path"?)`,
     );
     expect(stderr).toContain(
       `${config}:3:5: adapters[0].path: adapter "file" (file): missing required field`,

@@ -1,18 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  Client,
-  credentials,
-  Metadata,
-  Server,
-  ServerCredentials,
-  type ServiceError,
-  type ServerUnaryCall,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
-import { register as registerXdsResolver } from '@grpc/grpc-js-xds';
 import { freePort, waitFor } from '@sextant/testkit';
 import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
+import { XdsClientProcess } from './xds-client-process';
 
 /**
  * The real gRPC xDS client (grpc-js-xds) against the built daemon: it dials
@@ -21,37 +12,7 @@ import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
  */
 
 const TARGET = 'echo.e2e.local:50051';
-const METHOD = '/sextant.e2e.Echo/Who';
 const NODE_ID = 'grpc-e2e-client';
-const passThrough = (bytes: Buffer) => bytes;
-
-/** A gRPC backend that answers every call with its own name. */
-async function startBackend(name: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const server = new Server();
-  server.addService(
-    {
-      Who: {
-        path: METHOD,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: passThrough,
-        requestDeserialize: passThrough,
-        responseSerialize: passThrough,
-        responseDeserialize: passThrough,
-      },
-    },
-    {
-      Who: (_call: ServerUnaryCall<Buffer, Buffer>, reply: sendUnaryData<Buffer>) =>
-        reply(null, Buffer.from(name)),
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  return { port, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
-}
 
 function services(ports: readonly number[]): string {
   return [
@@ -64,20 +25,11 @@ function services(ports: readonly number[]): string {
   ].join('\n');
 }
 
-/** One RPC with a deadline (a client without its listener waits for resolution until then). */
-function who(client: Client): Promise<string> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      METHOD,
-      passThrough,
-      passThrough,
-      Buffer.alloc(0),
-      new Metadata(),
-      { deadline: Date.now() + 2000 },
-      (error: ServiceError | null, response?: Buffer) =>
-        error ? reject(error) : resolve(response?.toString() ?? ''),
-    );
-  });
+/** One RPC with a deadline (a client without its listener waits for resolution until then): who answered. */
+async function who(client: XdsClientProcess): Promise<string> {
+  const result = await client.call(TARGET, { deadlineMs: 2000 });
+  if (!result.ok) throw new Error(`RPC failed with status ${result.code}: ${result.details}`);
+  return result.response;
 }
 
 interface StreamView {
@@ -89,11 +41,11 @@ interface StreamView {
 describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
   let daemon: DaemonProcess;
   let servicesFile: string;
-  let client: Client;
-  const backends: { port: number; stop: () => Promise<void> }[] = [];
+  let client: XdsClientProcess;
+  const backends: GrpcBackend[] = [];
 
   beforeAll(async () => {
-    backends.push(await startBackend('a'), await startBackend('b'));
+    backends.push(await startGrpcBackend('a'), await startGrpcBackend('b'));
     const dir = tempDir();
     servicesFile = path.join(dir, 'services.yaml');
     fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
@@ -116,33 +68,12 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
       timeoutMs: 10_000,
       message: 'never ready',
     });
-    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-      xds_servers: [
-        {
-          server_uri: `127.0.0.1:${xdsPort}`,
-          channel_creds: [{ type: 'insecure' }],
-          server_features: ['xds_v3'],
-        },
-      ],
-      node: { id: NODE_ID, locality: {} },
-    });
-    registerXdsResolver();
-    client = new Client(`xds:///${TARGET}`, credentials.createInsecure());
+    client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
   });
 
   afterAll(async () => {
-    client?.close();
-    // grpc-js-xds ends its ADS stream once the channel's last watch is cancelled. Stopping the
-    // daemon first would leave that stream retrying a server that is gone, and jest waiting on it.
-    if (daemon) {
-      await waitFor(
-        async () =>
-          ((await (await fetch(`${daemon.admin}/debug/proxies`)).json()) as { streams: unknown[] }).streams
-            .length === 0,
-        { timeoutMs: 10_000, message: 'the gRPC client to end its ADS stream' },
-      ).catch(() => undefined);
-      if (daemon.child.exitCode === null) await daemon.terminate();
-    }
+    await client?.close();
+    if (daemon && daemon.child.exitCode === null) await daemon.terminate();
     await Promise.all(backends.map((b) => b.stop()));
   });
 

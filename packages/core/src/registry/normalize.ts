@@ -1,15 +1,8 @@
 import { isIP } from 'node:net';
 import type { InstanceInput, ServiceInput } from '../adapter';
-import {
-  HEALTH_STATES,
-  PROTOCOLS,
-  type Labels,
-  type Locality,
-  type Service,
-  type ServiceInstance,
-  type ServicePort,
-} from '../model';
+import { HEALTH_STATES, PROTOCOLS, type Service, type ServiceInstance, type ServicePort } from '../model';
 import { isValidHostname, isValidPortName } from '../naming/service-key';
+import { SharedValues } from './shared-values';
 
 /**
  * Turns what an adapter reported into model data: defaults filled, origin stamped, and
@@ -23,10 +16,12 @@ export interface Normalized {
   readonly rejected: readonly string[];
 }
 
+/** `shared`: labels and localities already seen in the same report, to share rather than copy. */
 export function normalizeService(
   input: ServiceInput,
   instances: readonly InstanceInput[],
   origin: string,
+  shared = new SharedValues(),
 ): Normalized {
   const rejected: string[] = [];
   const hostname = typeof input?.hostname === 'string' ? input.hostname : '';
@@ -40,14 +35,14 @@ export function normalizeService(
   const service: Service = {
     hostname,
     ports,
-    labels: normalizeLabels(`service ${hostname}`, input.labels, rejected),
+    labels: shared.labelsOf(() => `service ${hostname}`, input.labels, rejected),
     addresses: normalizeAddresses(hostname, input.addresses, rejected),
     origin,
   };
   const portNames = new Set(ports.map((p) => p.name));
   const normalized: ServiceInstance[] = [];
   for (const instance of Array.isArray(instances) ? instances : []) {
-    const result = normalizeInstance(hostname, portNames, instance, origin);
+    const result = normalizeInstance(hostname, portNames, instance, origin, shared);
     if (typeof result === 'string') rejected.push(result);
     else normalized.push(result);
   }
@@ -82,45 +77,33 @@ function normalizeInstance(
   portNames: ReadonlySet<string>,
   input: InstanceInput,
   origin: string,
+  shared: SharedValues,
 ): ServiceInstance | string {
-  const where = `service ${hostname} instance ${String(input?.address)}:${String(input?.port)}`;
+  // Only a rejection needs it: not built for each of a mesh's instances.
+  const where = () => `service ${hostname} instance ${String(input?.address)}:${String(input?.port)}`;
   if (typeof input?.address !== 'string' || isIP(input.address) === 0)
-    return `${where}: address is not an IP literal`;
-  if (!isPortNumber(input.port)) return `${where}: port must be an integer from 1 to 65535`;
+    return `${where()}: address is not an IP literal`;
+  if (!isPortNumber(input.port)) return `${where()}: port must be an integer from 1 to 65535`;
   if (typeof input.portName !== 'string' || !portNames.has(input.portName)) {
-    return `${where}: portName "${String(input.portName)}" is not a port of the service`;
+    return `${where()}: portName "${String(input.portName)}" is not a port of the service`;
   }
   const health = input.health ?? 'healthy';
-  if (!HEALTH_STATES.includes(health)) return `${where}: health must be one of ${HEALTH_STATES.join(', ')}`;
+  if (!HEALTH_STATES.includes(health)) return `${where()}: health must be one of ${HEALTH_STATES.join(', ')}`;
   const weight = input.weight ?? 1;
-  if (!Number.isInteger(weight) || weight < 1) return `${where}: weight must be a positive integer`;
+  if (!Number.isInteger(weight) || weight < 1) return `${where()}: weight must be a positive integer`;
+  // Label problems drop the label, not the instance, and are not counted as rejections.
   const dropped: string[] = [];
-  const labels = normalizeLabels(where, input.labels, dropped);
   return {
     hostname,
     address: input.address,
     port: input.port,
     portName: input.portName,
-    labels,
-    locality: normalizeLocality(input.locality),
+    labels: shared.labelsOf(where, input.labels, dropped),
+    locality: shared.localityOf(input.locality),
     weight,
     health,
     origin,
   };
-}
-
-function normalizeLabels(where: string, labels: unknown, rejected: string[]): Labels {
-  if (labels === undefined || labels === null) return {};
-  if (typeof labels !== 'object' || Array.isArray(labels)) {
-    rejected.push(`${where}: labels must be an object of strings`);
-    return {};
-  }
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
-    if (typeof value === 'string') result[key] = value;
-    else rejected.push(`${where}: label "${key}" is not a string`);
-  }
-  return result;
 }
 
 function normalizeAddresses(hostname: string, addresses: unknown, rejected: string[]): string[] {
@@ -133,15 +116,6 @@ function normalizeAddresses(hostname: string, addresses: unknown, rejected: stri
       rejected.push(`service ${hostname}: address ${JSON.stringify(address)} is not an IP literal`);
     }
   }
-  return result;
-}
-
-function normalizeLocality(locality: Locality | undefined): Locality {
-  if (!locality || typeof locality !== 'object') return {};
-  const result: { region?: string; zone?: string; subzone?: string } = {};
-  if (typeof locality.region === 'string' && locality.region !== '') result.region = locality.region;
-  if (typeof locality.zone === 'string' && locality.zone !== '') result.zone = locality.zone;
-  if (typeof locality.subzone === 'string' && locality.subzone !== '') result.subzone = locality.subzone;
   return result;
 }
 

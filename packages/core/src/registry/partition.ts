@@ -3,7 +3,8 @@ import { canonicalJson } from '../hash';
 import { showValue } from '../schema/show-value';
 import type { Service, ServiceInstance } from '../model';
 import { compareInstances, normalizeService } from './normalize';
-import { entryVersion, serviceShape } from './snapshot';
+import { SharedValues } from './shared-values';
+import { entryVersion, serviceShape, serviceShapeText } from './snapshot';
 
 /** One service as one adapter reported it. */
 export interface PartitionService {
@@ -52,13 +53,24 @@ export class Partition {
     const services = Array.isArray(state?.services) ? state.services : [];
     const instances = Array.isArray(state?.instances) ? state.instances : [];
     const byHost = new Map<string, InstanceInput[]>();
+    // Adapters usually list a service's instances together: one lookup per run of them.
+    let runHost: string | undefined;
+    let run: InstanceInput[] | undefined;
     for (const instance of instances) {
-      const list = byHost.get(instance?.hostname);
-      if (list) list.push(instance);
-      else byHost.set(instance?.hostname, [instance]);
+      const hostname = instance?.hostname;
+      if (run === undefined || hostname !== runHost) {
+        runHost = hostname;
+        run = byHost.get(hostname);
+        if (!run) {
+          run = [];
+          byHost.set(hostname, run);
+        }
+      }
+      run.push(instance);
     }
     const seen = new Set<string>();
     const changed: string[] = [];
+    const shared = new SharedValues();
     for (const service of services) {
       const hostname = service?.hostname;
       if (seen.has(hostname)) {
@@ -66,7 +78,7 @@ export class Partition {
         continue;
       }
       seen.add(hostname);
-      if (this.put(service, byHost.get(hostname) ?? [])) changed.push(hostname);
+      if (this.put(service, byHost.get(hostname) ?? [], shared)) changed.push(hostname);
       byHost.delete(hostname);
     }
     for (const [hostname, orphans] of byHost) {
@@ -102,15 +114,21 @@ export class Partition {
   }
 
   /** Stores one service; returns whether anything changed. */
-  private put(input: ServiceInput, instances: readonly InstanceInput[]): boolean {
-    const normalized = normalizeService(input, instances, this.name);
+  private put(
+    input: ServiceInput,
+    instances: readonly InstanceInput[],
+    shared = new SharedValues(),
+  ): boolean {
+    const normalized = normalizeService(input, instances, this.name, shared);
     if (normalized.rejected.length > 0) this.reject(normalized.rejected);
     if (!normalized.service) return false;
-    const sorted = [...normalized.instances].sort(compareInstances);
-    const digest = entryVersion(normalized.service, sorted);
+    // normalizeService made the list: sorting it in place changes nobody else's.
+    const sorted = (normalized.instances as ServiceInstance[]).sort(compareInstances);
+    const shapeText = serviceShapeText(normalized.service);
+    const digest = entryVersion(normalized.service, sorted, shapeText);
     const hostname = normalized.service.hostname;
     if (this.services.get(hostname)?.digest === digest) return false;
-    const shape = serviceShape(normalized.service);
+    const shape = serviceShape(normalized.service, shapeText);
     this.services.set(hostname, { service: normalized.service, instances: sorted, digest, shape });
     return true;
   }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Service, ServiceInstance } from '../model';
+import { createHash, hash } from 'node:crypto';
+import type { Labels, Service, ServiceInstance } from '../model';
 import type { HostPolicy } from '../rules/host-policy';
 import type { ShardedMap } from './sharded-map';
 
@@ -55,19 +55,31 @@ export function withPolicy(entry: ServiceEntry, policy: HostPolicy | undefined):
  * field (JSON arrays in a fixed order, labels sorted) straight into the hash, rather than through
  * a generic canonical JSON: digesting is most of what reporting a service costs.
  */
-export function serviceShape(service: Service): string {
-  return createHash('sha256').update(shapeText(service)).digest('hex').slice(0, 16);
+export function serviceShape(service: Service, shapeText = serviceShapeText(service)): string {
+  return hash('sha256', shapeText, 'hex').slice(0, 16);
 }
 
-export function entryVersion(service: Service, instances: readonly ServiceInstance[]): string {
-  const fields: unknown[] = [shapeText(service), sortedLabels(service.labels), service.origin];
+/** `shapeText`: serviceShapeText(service), when the caller has it already. */
+export function entryVersion(
+  service: Service,
+  instances: readonly ServiceInstance[],
+  shapeText = serviceShapeText(service),
+): string {
+  const fields: unknown[] = [shapeText, sortedLabels(service.labels), service.origin];
+  // Instances share labels (the registry shares equal ones): each is sorted once.
+  let lastLabels: Labels | undefined;
+  let lastSorted: string[] = [];
   for (const i of instances) {
+    if (i.labels !== lastLabels) {
+      lastLabels = i.labels;
+      lastSorted = sortedLabels(i.labels);
+    }
     const { region = '', zone = '', subzone = '' } = i.locality;
     fields.push(
       i.address,
       i.port,
       i.portName,
-      sortedLabels(i.labels),
+      lastSorted,
       region,
       zone,
       subzone,
@@ -76,10 +88,19 @@ export function entryVersion(service: Service, instances: readonly ServiceInstan
       i.origin,
     );
   }
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
+  return hash('sha256', JSON.stringify(fields), 'hex').slice(0, 16);
 }
 
-function shapeText(service: Service): string {
+function sortedLabels(labels: Labels): string[] {
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  const pairs: string[] = [];
+  for (const key of keys) pairs.push(key, labels[key] ?? '');
+  return pairs;
+}
+
+/** What serviceShape digests. */
+export function serviceShapeText(service: Service): string {
   return JSON.stringify([
     service.hostname,
     service.ports.map((p) => [p.name, p.port, p.protocol]),
@@ -87,17 +108,11 @@ function shapeText(service: Service): string {
   ]);
 }
 
-function sortedLabels(labels: Readonly<Record<string, string>>): string[] {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return keys;
-  return keys.sort().flatMap((key) => [key, labels[key] ?? '']);
-}
-
 /**
  * The snapshot version: a digest over the digests of the service map's shards (each a digest of
- * its `hostname entry-version` lines in name order; entry versions cover each host's policy). Content-derived (the same in
- * every process for the same content), and kept up to date per shard: a publish re-digests the
- * shards that changed, not the mesh.
+ * its `hostname entry-version` lines in name order; entry versions cover each host's policy).
+ * Content-derived (the same in every process for the same content), and kept up to date per shard:
+ * a publish re-digests the shards that changed, not the mesh.
  */
 export class SnapshotDigest {
   private shardDigests: string[] = [];
@@ -112,9 +127,9 @@ export class SnapshotDigest {
   }
 
   version(): string {
-    const hash = createHash('sha256');
-    for (const digest of this.shardDigests) hash.update(digest);
-    return hash.digest('hex').slice(0, 16);
+    const hasher = createHash('sha256');
+    for (const digest of this.shardDigests) hasher.update(digest);
+    return hasher.digest('hex').slice(0, 16);
   }
 }
 
@@ -128,7 +143,7 @@ export function snapshotVersion(services: ShardedMap<ServiceEntry>): string {
 function shardDigest(services: ShardedMap<ServiceEntry>, index: number): string {
   const shard = services.shard(index);
   const names = [...shard.keys()].sort();
-  const hash = createHash('sha256');
-  for (const name of names) hash.update(`${name} ${shard.get(name)?.version ?? ''}\n`);
-  return hash.digest('hex').slice(0, 16);
+  let lines = '';
+  for (const name of names) lines += `${name} ${shard.get(name)?.version ?? ''}\n`;
+  return hash('sha256', lines, 'hex').slice(0, 16);
 }

@@ -170,7 +170,7 @@ export interface HttpRoute {
   readonly headers?: HeaderOperations;
   /**
    * Legacy RouteRule `websocketUpgrade`: Envoy v1 upgrades a connection to WebSocket only on
-   * routes with `use_websocket: true`; v3 routes allow the upgrade on every route.
+   * routes with `use_websocket: true`; v3 Envoys on listeners whose upgrade configs allow it.
    */
   readonly websocketUpgrade?: boolean;
   readonly origin: Origin;

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseByteSize } from '../byte-size';
 import { parseDuration } from '../duration';
+import { unknownFieldMessage } from './nearest';
 import type { Problem } from '../errors';
 import { holdsAtMostValues } from './document-limits';
 import { formatFieldPath, pointerToPath, type FieldPath } from './path';
@@ -125,8 +126,8 @@ function describe(
       const known = Object.keys(
         (error.parentSchema as { properties?: object } | undefined)?.properties ?? {},
       );
-      const hint = known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
-      return { message: `unknown field${hint}`, extra: [String(params.additionalProperty)], atKey: true };
+      const field = String(params.additionalProperty);
+      return { message: unknownFieldMessage(field, known), extra: [field], atKey: true };
     }
     case 'type':
       return { message: `expected ${String(params.type)}, got ${typeName(error.data)}${shown}`, extra: [] };

@@ -58,7 +58,7 @@ describe('problems name the place, the rule and the field path', () => {
     ).toEqual({
       usable: false,
       lines: [
-        'rules.yaml:10:37: error: VirtualService shop/reviews: spec.http[0].route[0].destination.subst: unknown field (expected one of: host, subset, port) [unknown-field]',
+        'rules.yaml:10:37: error: VirtualService shop/reviews: spec.http[0].route[0].destination.subst: unknown field (did you mean "subset"?) [unknown-field]',
       ],
     });
   });
@@ -336,6 +336,25 @@ describe('problems name the place, the rule and the field path', () => {
       usable: false,
       lines: [
         'rules.yaml:10:5: error: VirtualService shop/reviews: spec.http[0].route: the weights of several destinations add up to 0: give at least one a positive weight [zero-total-weight]',
+      ],
+    });
+  });
+
+  it('weights: a weight that does not read is the one problem (the total it leaves is not another)', () => {
+    expect(
+      check(
+        virtualService(
+          'hosts: [reviews]',
+          'http:',
+          '- route:',
+          '  - { destination: { host: reviews, subset: a }, weight: -1 }',
+          '  - { destination: { host: reviews, subset: b }, weight: 0 }',
+        ),
+      ),
+    ).toEqual({
+      usable: false,
+      lines: [
+        'rules.yaml:10:60: error: VirtualService shop/reviews: spec.http[0].route[0].weight: must be between 0 and 2147483647 (-1) [invalid-value]',
       ],
     });
   });

@@ -153,8 +153,8 @@ describe('readRuleDocuments', () => {
       'rules.yaml:1:1: error: expected a resource (apiVersion, kind, metadata, spec), got a list [not-a-resource]',
       'rules.yaml:3:1: error: kind: expected the kind of the resource, a string [missing-field]',
       'rules.yaml:8:11: error: metadata.name: expected the name of the resource, a string [missing-field]',
-      'rules.yaml:13:1: error: sepc: unknown field (expected one of: apiVersion, kind, metadata, spec, status) [unknown-field]',
-      'rules.yaml:12:25: error: metadata.labelz: unknown field (expected one of: name, namespace, labels, annotations, uid, resourceVersion, generation, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, managedFields, selfLink, finalizers, ownerReferences, generateName, clusterName) [unknown-field]',
+      'rules.yaml:13:1: error: sepc: unknown field (did you mean "spec"?) [unknown-field]',
+      'rules.yaml:12:25: error: metadata.labelz: unknown field (did you mean "labels"?) [unknown-field]',
       'rules.yaml:16:8: error: items: a List holds its resources in "items", a list (got an object) [not-a-resource]',
     ]);
   });

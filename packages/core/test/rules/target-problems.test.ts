@@ -94,6 +94,7 @@ describe('Envoy v1 (spec §3.6)', () => {
         'v1',
       ),
     ).toEqual([
+      'rules.yaml:7:5: error for v1: VirtualService default/reviews: spec.tcp[0]: Sextant does not render TCP routes yet: TCP traffic to the host goes to the host itself [not-expressible]',
       'rules.yaml:7:12: error for v1: VirtualService default/reviews: spec.tcp[0].route: Envoy v1 tcp_proxy has no weights: a TCP split cannot be sent to v1 proxies [not-expressible]',
     ]);
     const text = destinationRule(
@@ -176,7 +177,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     ]);
   });
 
-  it('load balancing only ROUND_ROBIN or a header RING_HASH; circuit breaking max_requests only; no outlier detection or TLS', () => {
+  it('load balancing only ROUND_ROBIN or a header RING_HASH (whose hash policy is not sent yet); circuit breaking max_requests only; no outlier detection or TLS', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { simple: LEAST_REQUEST }',
@@ -193,11 +194,13 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     );
     expect(problemsFor(text, 'grpc')).toEqual([
       'rules.yaml:7:29: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.simple: gRPC clients refuse clusters balanced by LEAST_REQUEST: they are sent ROUND_ROBIN (or RING_HASH for a consistent hash) [not-expressible]',
-      'rules.yaml:8:21: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.connectionPool: gRPC clients limit only concurrent requests (http2MaxRequests); maxConnections, maxRetries cannot be sent [not-expressible]',
+      'rules.yaml:8:21: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.connectionPool: gRPC clients honour only http.http2MaxRequests of a connection pool (the requests in flight): tcp.maxConnections, http.maxRetries cannot be sent [not-expressible]',
       'rules.yaml:9:23: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.outlierDetection: gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent [not-expressible]',
       'rules.yaml:10:10: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.tls: gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent [not-expressible]',
       'rules.yaml:13:54: error for grpc: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash: gRPC clients hash on a request header only [not-expressible]',
+      'rules.yaml:15:54: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
       'rules.yaml:15:90: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.ringHash: gRPC clients refuse rings larger than 8388608 [not-expressible]',
+      'rules.yaml:17:54: error for grpc: DestinationRule default/reviews: spec.subsets[2].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
     ]);
   });
 
@@ -218,6 +221,99 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     ]);
     expect(problemsFor(entry('NONE', ''), 'grpc')).toHaveLength(1);
     expect(problemsFor(entry('STATIC', '[{ address: 10.0.0.1 }]'), 'grpc')).toEqual([]);
+  });
+});
+
+describe('what Sextant does not send yet, though the target could express it', () => {
+  // Each of these was accepted without a word while no renderer sent it: a rule silently did
+  // less than it said. Now each is an error for the targets whose clients are not sent it.
+  it('CORS, response header edits, header edits per destination, WebSocket upgrades and TCP routes', () => {
+    const text = virtualService(
+      'http:',
+      '- route: [{ destination: { host: reviews }, headers: { request: { set: { x-a: b } } } }]',
+      '  corsPolicy: { allowOrigins: [{ exact: "https://example.com" }] }',
+      '  headers: { response: { remove: [x-internal] } }',
+      'tcp:',
+      '- route: [{ destination: { host: reviews } }]',
+    );
+    expect(problemsFor(text, 'v3')).toEqual([
+      'rules.yaml:7:56: error for v3: VirtualService default/reviews: spec.http[0].route[0].headers: Sextant does not send header edits of one destination to v3 Envoys [not-expressible]',
+      "rules.yaml:8:17: error for v3: VirtualService default/reviews: spec.http[0].corsPolicy: Sextant's listeners have no CORS filter: this policy has no effect [not-expressible]",
+      'rules.yaml:9:26: error for v3: VirtualService default/reviews: spec.http[0].headers.response: Sextant does not send response header edits to v3 Envoys [not-expressible]',
+      'rules.yaml:11:5: error for v3: VirtualService default/reviews: spec.tcp[0]: Sextant does not render TCP routes yet: TCP traffic to the host goes to the host itself [not-expressible]',
+    ]);
+    expect(problemsFor(text, 'v1')).toContain(
+      "rules.yaml:8:17: error for v1: VirtualService default/reviews: spec.http[0].corsPolicy: Sextant's listeners have no CORS filter: this policy has no effect [not-expressible]",
+    );
+    const legacy = yaml(
+      'apiVersion: config.istio.io/v1alpha2',
+      'kind: RouteRule',
+      'metadata: { name: ws }',
+      'spec:',
+      '  destination: { name: reviews }',
+      '  websocketUpgrade: true',
+    );
+    const lines = parseOne(legacy).lines.filter((line) => line.includes('websocketUpgrade'));
+    expect(lines).toEqual([
+      'rules.yaml:6:21: error for v1: RouteRule default/ws: spec.websocketUpgrade: Sextant does not send use_websocket to v1 Envoys [not-expressible]',
+      "rules.yaml:6:21: error for v3: RouteRule default/ws: spec.websocketUpgrade: Sextant's v3 listeners enable no upgrades: WebSocket upgrades are not allowed [not-expressible]",
+    ]);
+  });
+
+  it('upstream TLS, consistent-hash keys and pass-through clusters', () => {
+    const text = destinationRule(
+      'trafficPolicy:',
+      '  loadBalancer: { consistentHash: { httpHeaderName: x-user } }',
+      '  tls: { mode: SIMPLE }',
+      'subsets:',
+      '- name: direct',
+      '  trafficPolicy: { loadBalancer: { simple: PASSTHROUGH } }',
+    );
+    const noHash =
+      'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]';
+    expect(problemsFor(text, 'v3')).toEqual([
+      `rules.yaml:7:37: error for v3: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.consistentHash: ${noHash}`,
+      'rules.yaml:8:10: error for v3: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v3 clusters no TLS settings: traffic to them is plain text [not-expressible]',
+      'rules.yaml:11:46: error for v3: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN [not-expressible]',
+    ]);
+    expect(problemsFor(text, 'v1')).toEqual([
+      `rules.yaml:7:37: error for v1: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.consistentHash: ${noHash}`,
+      'rules.yaml:8:10: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v1 clusters no TLS settings: traffic to them is plain text [not-expressible]',
+      'rules.yaml:11:46: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Envoy v1 clusters cannot pass traffic through to the original destination [not-expressible]',
+    ]);
+  });
+
+  it('ServiceEntries without addresses: no endpoints for any client', () => {
+    const entry = (resolution: string): string =>
+      yaml(
+        'apiVersion: networking.istio.io/v1',
+        'kind: ServiceEntry',
+        'metadata: { name: ext }',
+        'spec:',
+        '  hosts: [api.example.com]',
+        '  ports: [{ number: 80, name: http, protocol: HTTP }]',
+        `  resolution: ${resolution}`,
+      );
+    expect(problemsFor(entry('DNS'), 'v3')).toEqual([
+      'rules.yaml:7:15: error for v3: ServiceEntry default/ext: spec.resolution: Sextant resolves no host names: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC [not-expressible]',
+    ]);
+    expect(problemsFor(entry('NONE'), 'v1')).toEqual([
+      'rules.yaml:7:15: error for v1: ServiceEntry default/ext: spec.resolution: Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC [not-expressible]',
+    ]);
+  });
+
+  it('names connection pool settings as the rule writes them, a legacy DestinationPolicy too', () => {
+    const policy = yaml(
+      'apiVersion: config.istio.io/v1alpha2',
+      'kind: DestinationPolicy',
+      'metadata: { name: reviews-cb }',
+      'spec:',
+      '  destination: { name: reviews }',
+      '  circuitBreaker: { simpleCb: { maxConnections: 10, httpMaxRequests: 20, httpMaxPendingRequests: 5 } }',
+    );
+    expect(problemsFor(policy, 'grpc')).toEqual([
+      'rules.yaml:6:31: error for grpc: DestinationPolicy default/reviews-cb: spec.circuitBreaker.simpleCb: gRPC clients honour only httpMaxRequests of a connection pool (the requests in flight): maxConnections, httpMaxPendingRequests cannot be sent [not-expressible]',
+    ]);
   });
 });
 

@@ -10,13 +10,25 @@ import {
 import type { MeshIndexes } from '../mesh-index';
 import { portRoutePlans } from '../plan/port-routes';
 import { proxySource } from '../plan/proxy-source';
+import type { PlannedRoute } from '../plan/plan-types';
 import type { ProxySource } from '../plan/route-plan';
 import { faultFilters } from './route-encoding';
 import { hostCidr, hostPart, tcpUrl } from '../addresses';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
-import type { HttpConnectionManagerConfig, LdsResponse, RouteConfiguration, V1Listener } from './types';
+import type {
+  HttpConnectionManagerConfig,
+  LdsResponse,
+  RouteConfiguration,
+  V1HttpFilter,
+  V1Listener,
+} from './types';
 
 const ROUTER = { type: 'decoder', name: 'router', config: {} } as const;
+/**
+ * Envoy v1 answers CORS preflights and adds the CORS response headers of a route's `cors` only
+ * through this filter (api-v1 http_filters/cors_filter); it both decodes and encodes.
+ */
+const CORS = { type: 'both', name: 'cors', config: {} } as const;
 
 /**
  * v1 LDS. A sidecar gets Pilot's layout: the `virtual` listener on 15001 that owns the
@@ -99,13 +111,19 @@ function outboundHttpListeners(
         route_config_name: String(port),
         refresh_delay_ms: options.rdsRefreshDelayMs,
       },
-      // Faults of the routes on this port, before the router (Pilot's layout).
-      filters: [
-        ...portRoutePlans(mesh, snapshot, port, source, {}).flatMap(({ plan }) => faultFilters(plan.routes)),
-        ROUTER,
-      ],
+      filters: routeFilters(
+        portRoutePlans(mesh, snapshot, port, source, {}).flatMap(({ plan }) => plan.routes),
+      ),
     }),
   );
+}
+
+/**
+ * The HTTP filters for a port's routes, in Pilot's order: `cors` when a route has a CORS policy,
+ * the routes' faults, and the router last.
+ */
+function routeFilters(routes: readonly PlannedRoute[]): V1HttpFilter[] {
+  return [...(routes.some((route) => route.cors) ? [CORS] : []), ...faultFilters(routes), ROUTER];
 }
 
 /** One listener per VIP and port of each TCP service; a service without a VIP cannot be told apart by address. */

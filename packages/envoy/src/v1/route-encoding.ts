@@ -10,11 +10,10 @@ import type { V1HeaderMatcher, V1HttpFilter, V1Route } from './types';
  * they are `fault` filters in the listener (faultFilters).
  */
 export function encodeV1Route(route: PlannedRoute): V1Route | undefined {
+  if (!isV1Expressible(route)) return undefined;
   const { match } = route;
-  if (match.queryParams.length > 0 || match.headers.some((h) => h.invert)) return undefined;
   const action = route.action;
   if (action.kind === 'direct') return undefined;
-  if (action.kind === 'redirect' && action.redirect.code !== 301) return undefined;
   const uri = match.uri;
   const path =
     uri === undefined
@@ -79,6 +78,14 @@ export function encodeV1Route(route: PlannedRoute): V1Route | undefined {
   };
 }
 
+/** Whether v1 clients are sent the route at all (with its fault filters): see encodeV1Route. */
+function isV1Expressible(route: PlannedRoute): boolean {
+  const { match, action } = route;
+  if (match.queryParams.length > 0 || match.headers.some((h) => h.invert)) return false;
+  if (action.kind === 'redirect' && action.redirect.code !== 301) return false;
+  return action.kind !== 'direct';
+}
+
 /**
  * The `retry_on` conditions Envoy v1 (≤1.9) knew (spec §3.6). Others are left out, and a policy
  * left with none is not sent: validation warns that v1 retries less than asked.
@@ -115,7 +122,8 @@ export function faultFilters(routes: readonly PlannedRoute[]): V1HttpFilter[] {
   const filters: V1HttpFilter[] = [];
   for (const route of routes) {
     const fault = route.fault;
-    if (!fault || route.action.kind !== 'forward') continue;
+    // A route v1 is not sent has no fault either: its filter would fault other routes' traffic.
+    if (!fault || route.action.kind !== 'forward' || !isV1Expressible(route)) continue;
     const abort = fault.abort && fault.abort.httpStatus !== undefined ? fault.abort : undefined;
     const abortPercent = abort ? Math.floor(abort.percent) : 0;
     const delayPercent = fault.delay ? Math.floor(fault.delay.percent) : 0;

@@ -18,6 +18,7 @@ import {
 import { interpolateEnv } from './interpolate';
 import { listenerProblems } from './listener-checks';
 import { loadAdapterFactory } from './load-adapter';
+import { patternProblem } from '../rules/rule-file-patterns';
 
 /** One configured adapter, ready to be created. */
 export interface ConfiguredAdapter {
@@ -73,7 +74,13 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const raw = interpolateEnv(document.value ?? {}, options.env, document, problems);
   const result = validateDaemonConfig(raw, { document });
   if (!result.valid) problems.push(...result.problems);
-  else problems.push(...listenerProblems(result.value, document));
+  else {
+    problems.push(...listenerProblems(result.value, document));
+    for (const [index, pattern] of result.value.rules.entries()) {
+      const problem = patternProblem(pattern);
+      if (problem !== undefined) problems.push(document.problem(['rules', index], problem));
+    }
+  }
   // Go on to the adapters even when other keys are wrong, so every problem is reported at once.
   const entries = wellFormedAdapters(raw);
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
-import { RuleFiles } from '../rules/rule-files';
+import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
   createAdminServer,
@@ -22,8 +22,6 @@ import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
 const RULES_POLL_INTERVAL_MS = 2000;
-/** Rules files are small; a bigger one is refused before it is read. */
-const RULES_FILE_SIZE_LIMIT = { maxBytes: 16 * 1024 * 1024, setting: 'fixed; see docs/operations.md' };
 
 /**
  * The composition root: the only place that knows how the parts are wired. Every other

@@ -42,6 +42,18 @@ export async function resolveRulePattern(
   return { files: [absolute], explicit: true };
 }
 
+/**
+ * Every file the `rules:` patterns name now, each once: in pattern order, then name order. This
+ * order is the order rule sources take identities in (the first file wins one two files define).
+ */
+export async function resolveRuleFiles(patterns: readonly string[], baseDir: string): Promise<string[]> {
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    for (const file of (await resolveRulePattern(pattern, baseDir)).files) files.add(file);
+  }
+  return [...files];
+}
+
 /** Whether a pattern has glob characters where they are not supported (in a directory part). */
 export function patternProblem(pattern: string): string | undefined {
   const dir = path.dirname(pattern);

@@ -8,7 +8,13 @@ import {
   type RuleProblem,
   type RuleSink,
 } from '@sextant/core';
-import { resolveRulePattern } from './rule-file-patterns';
+import { resolveRuleFiles } from './rule-file-patterns';
+
+/** Rules files are small; a bigger one is refused before it is read. */
+export const RULES_FILE_SIZE_LIMIT: FileSizeLimit = {
+  maxBytes: 16 * 1024 * 1024,
+  setting: 'fixed; see docs/operations.md',
+};
 
 /** Reads the rule resources in a file's text (core's readRuleDocuments). */
 export type RuleDocumentReader = (
@@ -74,12 +80,8 @@ export class RuleFiles {
   }
 
   /** Every file the patterns name now, in pattern order then name order. */
-  private async files(): Promise<string[]> {
-    const files = new Set<string>();
-    for (const pattern of this.options.patterns) {
-      for (const file of (await resolveRulePattern(pattern, this.options.baseDir)).files) files.add(file);
-    }
-    return [...files];
+  private files(): Promise<string[]> {
+    return resolveRuleFiles(this.options.patterns, this.options.baseDir);
   }
 
   private async resolve(signal: AbortSignal): Promise<void> {
@@ -111,19 +113,14 @@ export class RuleFiles {
 
   private report(file: string, observation: FileObservation): void {
     const sink = this.sinkFor(file);
-    if (observation.kind === 'unreadable') {
-      const problem: RuleProblem = {
-        severity: 'error',
-        code: 'unreadable-file',
-        file,
-        path: '',
-        message: `cannot read the rules file: it ${observation.reason}; its rules in force stay`,
-      };
+    const reading = readRuleFile(file, observation, this.options.read);
+    if (reading.kind === 'unreadable') {
+      const problem = { ...reading.problem, message: `${reading.problem.message}; its rules in force stay` };
       sink.fail([problem]);
       this.options.logger.warn({ file, problem: formatProblem(problem) }, 'rules file cannot be read');
       return;
     }
-    const { inputs, problems } = this.options.read(observation.bytes.toString('utf8'), file);
+    const { inputs, problems } = reading;
     sink.replace(inputs, problems);
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
@@ -132,4 +129,34 @@ export class RuleFiles {
       this.options.logger.info({ file, rules: inputs.length }, 'rules file loaded');
     }
   }
+}
+
+/** What one read of a rules file gives: its resources and the problems of the file as a whole, or why it cannot be read. */
+export type RuleFileReading =
+  | {
+      readonly kind: 'read';
+      readonly inputs: readonly RuleInput[];
+      readonly problems: readonly RuleProblem[];
+    }
+  | { readonly kind: 'unreadable'; readonly problem: RuleProblem };
+
+/** The rule resources of a rules file as observed (its bytes, or why it could not be read). */
+export function readRuleFile(
+  file: string,
+  observation: FileObservation,
+  read: RuleDocumentReader,
+): RuleFileReading {
+  if (observation.kind === 'unreadable') {
+    return {
+      kind: 'unreadable',
+      problem: {
+        severity: 'error',
+        code: 'unreadable-file',
+        file,
+        path: '',
+        message: `cannot read the rules file: it ${observation.reason}`,
+      },
+    };
+  }
+  return { kind: 'read', ...read(observation.bytes.toString('utf8'), file) };
 }

@@ -1,3 +1,4 @@
+import { unknownFieldMessage } from '../../schema/nearest';
 import type { FieldPath } from '../../schema/path';
 import { showValue } from '../../schema/show-value';
 import { readDuration } from './duration';
@@ -52,10 +53,7 @@ export class Fields {
       if (reason !== undefined) {
         ctx.error([...path, key], 'unsupported-field', reason, { atKey: true });
       } else if (!spec.known.includes(name)) {
-        const known = spec.known.join(', ');
-        ctx.error([...path, key], 'unknown-field', `unknown field (expected one of: ${known})`, {
-          atKey: true,
-        });
+        ctx.error([...path, key], 'unknown-field', unknownFieldMessage(key, spec.known), { atKey: true });
       } else if (entries.has(name)) {
         const first = entries.get(name)?.key ?? name;
         ctx.error(

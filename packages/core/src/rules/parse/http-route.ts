@@ -40,7 +40,7 @@ const HTTP_ROUTE = {
   ],
   unsupported: {
     delegate: 'delegate VirtualServices are not supported: write the routes in this VirtualService',
-    websocketUpgrade: "removed from Istio's API in 2020: WebSocket upgrades are allowed on every route",
+    websocketUpgrade: "removed from Istio's API in 2020 (Istio allows WebSocket upgrades on every route)",
     appendHeaders: REMOVED_HEADER_FIELDS,
     appendRequestHeaders: REMOVED_HEADER_FIELDS,
     removeRequestHeaders: REMOVED_HEADER_FIELDS,
@@ -162,6 +162,8 @@ export function readWeightedDestinations(
     return undefined;
   }
   const destinations: WeightedDestination[] = [];
+  // A weight that did not read is reported; the total it leaves is no further problem.
+  let unreadWeight = false;
   for (const item of items) {
     const entry = Fields.read(
       ctx,
@@ -174,6 +176,7 @@ export function readWeightedDestinations(
       ? readDestination(ctx, entry.raw('destination'), entry.at('destination'))
       : undefined;
     const weight = entry.integer('weight', { min: 0, max: 2 ** 31 - 1 });
+    if (weight === undefined && entry.has('weight')) unreadWeight = true;
     const headers = readHeaderOperations(entry, 'headers');
     if (!destination) continue;
     destinations.push({
@@ -183,7 +186,11 @@ export function readWeightedDestinations(
       origin: ctx.origin(item.path),
     });
   }
-  if (destinations.length > 1 && destinations.every((destination) => destination.weight === 0)) {
+  if (
+    !unreadWeight &&
+    destinations.length > 1 &&
+    destinations.every((destination) => destination.weight === 0)
+  ) {
     ctx.error(
       fields.at(name),
       'zero-total-weight',

@@ -1,6 +1,6 @@
 export { readRuleDocuments, MAX_LOCATED_RULE_CHARACTERS, type RuleDocuments } from './read-rule-documents';
 export { parseRule, type RuleParse } from './parse-rule';
-export { formatRuleProblem } from './located-problem';
+export { formatRuleProblem, formatRuleLocation, locatedProblem } from './located-problem';
 export { MAX_PROBLEMS_REPORTED } from './rule-context';
 export { resolveHost, hostCovers, SHORT_NAME_SUFFIX } from './names';
 export { readDuration, goDurationNanos } from './duration';

@@ -43,6 +43,16 @@ export function locatedProblem(
   };
 }
 
+/** Where a resource starts, for messages naming two places: `rules.yaml:14:1`, or `rules.yaml (document 3)` without positions. */
+export function formatRuleLocation(location: RuleLocation): string {
+  const problem = locatedProblem(location, undefined, [], {
+    severity: 'error',
+    code: 'duplicate-identity',
+    message: '',
+  });
+  return [problem.file, problem.line, problem.column].filter((part) => part !== undefined).join(':');
+}
+
 /** Like locatedProblem, for a path kept as text in the model (`Origin.path`). */
 export function problemAtOrigin(
   location: RuleLocation | undefined,

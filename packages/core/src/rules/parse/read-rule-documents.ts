@@ -1,5 +1,6 @@
 import { ConfigError, DocumentLimitError } from '../../errors';
 import type { FieldPath } from '../../schema/path';
+import { unknownFieldMessage } from '../../schema/nearest';
 import { parseAllPlainly } from '../../schema/plain-parse';
 import { SourceDocument } from '../../schema/yaml-source';
 import type { RuleProblem } from '../problems';
@@ -12,7 +13,7 @@ import {
   type RuleLocation,
 } from '../resource';
 import { describe, isObject } from './fields';
-import { locatedProblem, type ProblemReport } from './located-problem';
+import { formatRuleLocation, locatedProblem, type ProblemReport } from './located-problem';
 import { MAX_PROBLEMS_REPORTED } from './rule-context';
 import { readKind } from './rule-kinds';
 
@@ -80,7 +81,7 @@ export function readRuleDocuments(text: string, source: string): RuleDocuments {
         severity: 'error',
         code: 'duplicate-identity',
         message:
-          `${identity} is defined twice in this source: at ${place(first)} and at ${place(input.location)}; ` +
+          `${identity} is defined twice in this source: at ${formatRuleLocation(first)} and at ${formatRuleLocation(input.location)}; ` +
           'the first is used and this one is not',
       });
     }
@@ -216,7 +217,7 @@ function readResource(
     report(
       [key],
       'unknown-field',
-      'unknown field (expected one of: apiVersion, kind, metadata, spec, status)',
+      unknownFieldMessage(key, ['apiVersion', 'kind', 'metadata', 'spec', ...IGNORED_TOP_LEVEL]),
       true,
     );
   }
@@ -226,7 +227,7 @@ function readResource(
     report(
       ['metadata', key],
       'unknown-field',
-      `unknown field (expected one of: name, namespace, ${IGNORED_METADATA.join(', ')})`,
+      unknownFieldMessage(key, ['name', 'namespace', ...IGNORED_METADATA]),
       true,
     );
   }
@@ -246,16 +247,6 @@ function identityOf(input: RuleInput): RuleIdentity {
     namespace: input.metadata.namespace ?? DEFAULT_RULE_NAMESPACE,
     name: input.metadata.name,
   };
-}
-
-/** `rules.yaml:14:1`, or `rules.yaml (document 3)` without positions. */
-function place(location: RuleLocation): string {
-  const problem = locatedProblem(location, undefined, [], {
-    severity: 'error',
-    code: 'duplicate-identity',
-    message: '',
-  });
-  return [problem.file, problem.line, problem.column].filter((part) => part !== undefined).join(':');
 }
 
 /** Problems of a source as a whole, at most MAX_PROBLEMS_REPORTED of them (the rest counted). */

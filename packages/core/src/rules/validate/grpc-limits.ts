@@ -1,4 +1,5 @@
 import type {
+  ConnectionPool,
   DestinationRuleRule,
   HttpRoute,
   ParsedRule,
@@ -6,7 +7,14 @@ import type {
   VirtualServiceRule,
 } from '../model';
 import { TargetFindings, type Finding } from './finding';
-import { headerOperationsPath, headerPath, policyPath, trafficPolicies, uriPath } from './rule-parts';
+import {
+  headerOperationsPath,
+  headerPath,
+  policyPath,
+  poolFieldName,
+  trafficPolicies,
+  uriPath,
+} from './rule-parts';
 
 /** The `retry_on` conditions gRPC clients honour (gRFC A44): gRPC status codes. */
 export const GRPC_RETRY_ON = [
@@ -187,12 +195,14 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
       }
     }
     const pool = policy.connectionPool;
-    const ignored = pool ? Object.keys(pool).filter((key) => key !== 'http2MaxRequests') : [];
+    const keys = pool ? (Object.keys(pool) as (keyof ConnectionPool)[]) : [];
+    const ignored = keys.filter((key) => key !== 'http2MaxRequests');
     if (ignored.length > 0) {
       findings.error(
         origin,
         policyPath(rule, ['connectionPool']),
-        `gRPC clients limit only concurrent requests (http2MaxRequests); ${ignored.join(', ')} cannot be sent`,
+        `gRPC clients honour only ${poolFieldName(rule, 'http2MaxRequests')} of a connection pool (the requests in flight): ` +
+          `${ignored.map((key) => poolFieldName(rule, key)).join(', ')} cannot be sent`,
       );
     }
     if (policy.outlierDetection) {

@@ -17,17 +17,26 @@ export interface MeshService {
   readonly instanceLabels?: readonly Labels[];
 }
 
-/** MeshFacts over a registry's services (and, for the empty-subset check, their instances). */
-export function meshFactsOf(services: Iterable<Service>, instances?: Iterable<ServiceInstance>): MeshFacts {
+/**
+ * MeshFacts over a registry's services (and, for the empty-subset check, their instances), or
+ * over what adapters report (`sextant validate` reads services files). A hostname given twice:
+ * the first one's ports count, as the registry takes a service's attributes from the adapter
+ * listed first.
+ */
+export function meshFactsOf(
+  services: Iterable<Pick<Service, 'hostname' | 'ports'>>,
+  instances?: Iterable<Pick<ServiceInstance, 'hostname'> & { readonly labels?: Labels }>,
+): MeshFacts {
   const byHost = new Map<string, { ports: MeshService['ports']; instanceLabels?: Labels[] }>();
   for (const service of services) {
+    if (byHost.has(service.hostname)) continue;
     byHost.set(service.hostname, {
       ports: service.ports.map((port) => ({ name: port.name, port: port.port })),
       ...(instances && { instanceLabels: [] }),
     });
   }
   for (const instance of instances ?? [])
-    byHost.get(instance.hostname)?.instanceLabels?.push(instance.labels);
+    byHost.get(instance.hostname)?.instanceLabels?.push(instance.labels ?? {});
   return { service: (hostname) => byHost.get(hostname) };
 }
 

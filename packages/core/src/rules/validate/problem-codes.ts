@@ -8,7 +8,9 @@ export const RULE_PROBLEM_CODES = {
   'document-limit': 'a document is past DOCUMENT_LIMITS (nesting, aliases, expansion)',
   'not-a-resource': 'a document or List item is not an object with apiVersion, kind, metadata and spec',
   'unknown-kind': 'a kind (or apiVersion group) Sextant does not read; the message lists those it does',
-  'duplicate-identity': 'the same kind, namespace and name twice in one source; the first is used',
+  'duplicate-identity':
+    'the same kind, namespace and name twice in one source, or in two rules files; the first is used',
+  'unreadable-file': 'a rules file that cannot be read (missing, not a regular file, too big)',
   'too-many-problems': 'more problems than are reported for one rule or source; the rest are counted',
   // ---------------------------------------------------------------- fields
   'missing-field': 'a required field is absent',

@@ -1,5 +1,6 @@
 import type { FieldPath } from '../../schema/path';
 import type {
+  ConnectionPool,
   DestinationRuleRule,
   HeaderCondition,
   HttpMatch,
@@ -75,4 +76,23 @@ export function policyPath(rule: DestinationRuleRule, path: FieldPath): FieldPat
   if (part === 'loadBalancer') return ['loadBalancing', 'name'];
   if (part === 'connectionPool' || part === 'outlierDetection') return ['circuitBreaker', 'simpleCb'];
   return path;
+}
+
+/** Where each connection pool setting is written, in each language (a legacy DestinationPolicy's `simpleCb`). */
+const POOL_FIELDS: Readonly<Record<keyof ConnectionPool, { istio: string; legacy: string }>> = {
+  maxConnections: { istio: 'tcp.maxConnections', legacy: 'maxConnections' },
+  connectTimeoutMs: { istio: 'tcp.connectTimeout', legacy: 'connectTimeout' },
+  http1MaxPendingRequests: { istio: 'http.http1MaxPendingRequests', legacy: 'httpMaxPendingRequests' },
+  http2MaxRequests: { istio: 'http.http2MaxRequests', legacy: 'httpMaxRequests' },
+  maxRequestsPerConnection: {
+    istio: 'http.maxRequestsPerConnection',
+    legacy: 'httpMaxRequestsPerConnection',
+  },
+  maxRetries: { istio: 'http.maxRetries', legacy: 'httpMaxRetries' },
+  idleTimeoutMs: { istio: 'http.idleTimeout', legacy: 'idleTimeout' },
+};
+
+/** A connection pool setting as the rule writes it, under its connection pool (`tcp.maxConnections`). */
+export function poolFieldName(rule: DestinationRuleRule, key: keyof ConnectionPool): string {
+  return POOL_FIELDS[key][rule.language === 'legacy' ? 'legacy' : 'istio'];
 }

@@ -1,10 +1,11 @@
 import type { ParsedRule, VirtualServiceRule } from '../model';
-import type { RuleProblem } from '../problems';
+import type { RenderTarget, RuleProblem } from '../problems';
 import type { RuleLocation } from '../resource';
 import { problemAtOrigin } from '../parse/located-problem';
 import { MAX_PROBLEMS_REPORTED } from '../parse/rule-context';
 import type { Finding } from './finding';
 import { grpcFindings } from './grpc-limits';
+import { renderGapFindings } from './render-gaps';
 import { v1Findings } from './v1-limits';
 import { v3Findings } from './v3-limits';
 import { normaliseWeights } from './weights';
@@ -16,7 +17,14 @@ import { normaliseWeights } from './weights';
  * rule's source when `location` is given. At most MAX_PROBLEMS_REPORTED, the rest counted.
  */
 export function targetProblems(rule: ParsedRule, location?: RuleLocation): RuleProblem[] {
-  const groups = [weightFindings(rule), v1Findings(rule), v3Findings(rule), grpcFindings(rule)];
+  const gaps = renderGapFindings(rule);
+  const ofTarget = (target: RenderTarget) => gaps.filter((finding) => finding.target === target);
+  const groups = [
+    weightFindings(rule),
+    [...v1Findings(rule), ...ofTarget('v1')],
+    [...v3Findings(rule), ...ofTarget('v3')],
+    [...grpcFindings(rule), ...ofTarget('grpc')],
+  ];
   // Each target's problems together, each group in the order of the source.
   const located = groups.flatMap((group) =>
     group

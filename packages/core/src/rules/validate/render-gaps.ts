@@ -1,0 +1,116 @@
+import type { DestinationRuleRule, ParsedRule, ServiceEntryRule, VirtualServiceRule } from '../model';
+import { TargetFindings, type Finding } from './finding';
+import { headerOperationsPath, policyPath, trafficPolicies } from './rule-parts';
+
+/**
+ * What Sextant's renderers do not send (yet) although the target could express it, reported as
+ * what a target cannot express is (an error for that target: its clients are not sent it), so no
+ * rule silently does less than it says. An entry goes when its renderer learns the field.
+ * (What a target cannot express at all is in v1-limits, v3-limits and grpc-limits.)
+ */
+export function renderGapFindings(rule: ParsedRule): Finding[] {
+  const v1 = new TargetFindings('v1');
+  const v3 = new TargetFindings('v3');
+  const grpc = new TargetFindings('grpc');
+  if (rule.kind === 'VirtualService') virtualService(rule, v1, v3);
+  if (rule.kind === 'DestinationRule') destinationRule(rule, v1, v3, grpc);
+  if (rule.kind === 'ServiceEntry') serviceEntry(rule, v1, v3);
+  return [...v1.found, ...v3.found, ...grpc.found];
+}
+
+function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: TargetFindings): void {
+  for (const route of rule.http) {
+    const origin = route.origin.path;
+    if (route.cors) {
+      for (const target of [v1, v3]) {
+        target.error(
+          origin,
+          ['corsPolicy'],
+          "Sextant's listeners have no CORS filter: this policy has no effect",
+        );
+      }
+    }
+    const response = route.headers?.response;
+    if (response) {
+      v3.error(
+        origin,
+        [...headerOperationsPath(rule), 'response'],
+        'Sextant does not send response header edits to v3 Envoys',
+      );
+    }
+    if (route.action.kind === 'route') {
+      for (const destination of route.action.destinations) {
+        if (destination.headers) {
+          v3.error(
+            destination.origin.path,
+            ['headers'],
+            'Sextant does not send header edits of one destination to v3 Envoys',
+          );
+        }
+      }
+    }
+    if (route.websocketUpgrade) {
+      v1.error(origin, ['websocketUpgrade'], 'Sextant does not send use_websocket to v1 Envoys');
+      v3.error(
+        origin,
+        ['websocketUpgrade'],
+        "Sextant's v3 listeners enable no upgrades: WebSocket upgrades are not allowed",
+      );
+    }
+  }
+  for (const route of rule.tcp) {
+    for (const target of [v1, v3]) {
+      target.error(
+        route.origin.path,
+        [],
+        'Sextant does not render TCP routes yet: TCP traffic to the host goes to the host itself',
+      );
+    }
+  }
+}
+
+function destinationRule(
+  rule: DestinationRuleRule,
+  v1: TargetFindings,
+  v3: TargetFindings,
+  grpc: TargetFindings,
+): void {
+  for (const { policy, origin } of trafficPolicies(rule)) {
+    const balancer = policy.loadBalancer;
+    if (balancer?.kind === 'simple' && balancer.algorithm === 'PASSTHROUGH') {
+      v3.error(
+        origin,
+        policyPath(rule, ['loadBalancer', 'simple']),
+        'Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN',
+      );
+    }
+    if (balancer?.kind === 'consistent-hash') {
+      const noHashPolicy =
+        'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity';
+      const at = policyPath(rule, ['loadBalancer', 'consistentHash']);
+      v3.error(origin, at, noHashPolicy);
+      // A key other than a header v1 and gRPC cannot express at all (v1-limits, grpc-limits).
+      if ('header' in balancer.hashOn) {
+        v1.error(origin, at, noHashPolicy);
+        grpc.error(origin, at, noHashPolicy);
+      }
+    }
+    const tls = policy.tls;
+    if (tls && tls.mode !== 'DISABLE') {
+      // gRPC clients take no TLS settings from a cluster (grpc-limits); v1 has no mesh certificates.
+      if (tls.mode !== 'ISTIO_MUTUAL')
+        v1.error(origin, ['tls'], 'Sextant sends v1 clusters no TLS settings: traffic to them is plain text');
+      v3.error(origin, ['tls'], 'Sextant sends v3 clusters no TLS settings: traffic to them is plain text');
+    }
+  }
+}
+
+function serviceEntry(rule: ServiceEntryRule, v1: TargetFindings, v3: TargetFindings): void {
+  if (rule.resolution === 'STATIC') return;
+  const message =
+    rule.resolution === 'DNS'
+      ? 'Sextant resolves no host names: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC'
+      : 'Sextant has no pass-through clusters: clients get clusters for these hosts without endpoints (requests fail with 503); list the addresses with resolution STATIC';
+  const at = rule.language === 'legacy' ? ['destination'] : ['resolution'];
+  for (const target of [v1, v3]) target.error('spec', at, message);
+}
