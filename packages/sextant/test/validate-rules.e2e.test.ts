@@ -128,7 +128,7 @@ describe('sextant validate: rules files', () => {
     const file = `${dir}/rules.yaml`;
     expect(problemLines(stderr)).toEqual([
       `${file}:8:25: error: VirtualService default/reviews: spec.http[0].match[0].uri.regex: not a valid RE2 regex: error parsing regexp: invalid or unsupported Perl syntax: \`(?=\` [invalid-regex]`,
-      `${file}:11:11: error: VirtualService default/reviews: spec.http[0].route[0].weigth: unknown field (expected one of: destination, weight, headers) [unknown-field]`,
+      `${file}:11:11: error: VirtualService default/reviews: spec.http[0].route[0].weigth: unknown field (did you mean "weight"?) [unknown-field]`,
       `${file}:12:16: error: VirtualService default/reviews: spec.http[0].timeout: not a duration: write it like 500ms, 7s, 1m30s or 1h ("5 seconds") [invalid-duration]`,
       `${file}:14:53: error: VirtualService default/reviews: spec.http[1].route[0].weight: must be between 0 and 2147483647 (-1) [invalid-value]`,
       `${file}:17:9: error: VirtualService default/reviews: spec.http[2].route: the weights of several destinations add up to 0: give at least one a positive weight [zero-total-weight]`,

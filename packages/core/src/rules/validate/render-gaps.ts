@@ -22,13 +22,11 @@ function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: Target
   for (const route of rule.http) {
     const origin = route.origin.path;
     if (route.cors) {
-      for (const target of [v1, v3]) {
-        target.error(
-          origin,
-          ['corsPolicy'],
-          "Sextant's listeners have no CORS filter: this policy has no effect",
-        );
-      }
+      v3.error(
+        origin,
+        ['corsPolicy'],
+        "Sextant's v3 listeners have no CORS filter: this policy has no effect",
+      );
     }
     const response = route.headers?.response;
     if (response) {
