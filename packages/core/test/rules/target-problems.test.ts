@@ -177,7 +177,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     ]);
   });
 
-  it('load balancing only ROUND_ROBIN or a header RING_HASH (whose hash policy is not sent yet); circuit breaking max_requests only; no outlier detection or TLS', () => {
+  it('load balancing only ROUND_ROBIN or a header RING_HASH; circuit breaking max_requests only; no outlier detection or TLS', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { simple: LEAST_REQUEST }',
@@ -198,9 +198,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
       'rules.yaml:9:23: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.outlierDetection: gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent [not-expressible]',
       'rules.yaml:10:10: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.tls: gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent [not-expressible]',
       'rules.yaml:13:54: error for grpc: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash: gRPC clients hash on a request header only [not-expressible]',
-      'rules.yaml:15:54: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
       'rules.yaml:15:90: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.ringHash: gRPC clients refuse rings larger than 8388608 [not-expressible]',
-      'rules.yaml:17:54: error for grpc: DestinationRule default/reviews: spec.subsets[2].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
     ]);
   });
 
@@ -259,7 +257,7 @@ describe('what Sextant does not send yet, though the target could express it', (
     ]);
   });
 
-  it('upstream TLS, consistent-hash keys and pass-through clusters', () => {
+  it('upstream TLS, consistent-hash keys on v1 and pass-through clusters', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { consistentHash: { httpHeaderName: x-user } }',
@@ -270,8 +268,8 @@ describe('what Sextant does not send yet, though the target could express it', (
     );
     const noHash =
       'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]';
+    // v3 and gRPC routes hash on the key (their hash policy); v1 routes carry none.
     expect(problemsFor(text, 'v3')).toEqual([
-      `rules.yaml:7:37: error for v3: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.consistentHash: ${noHash}`,
       'rules.yaml:8:10: error for v3: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v3 clusters no TLS settings: traffic to them is plain text [not-expressible]',
       'rules.yaml:11:46: error for v3: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN [not-expressible]',
     ]);
@@ -280,6 +278,7 @@ describe('what Sextant does not send yet, though the target could express it', (
       'rules.yaml:8:10: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v1 clusters no TLS settings: traffic to them is plain text [not-expressible]',
       'rules.yaml:11:46: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Envoy v1 clusters cannot pass traffic through to the original destination [not-expressible]',
     ]);
+    expect(problemsFor(text, 'grpc').filter((line) => line.includes('consistentHash'))).toEqual([]);
   });
 
   it('ServiceEntries without addresses: no endpoints for any client', () => {
