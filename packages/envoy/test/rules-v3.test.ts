@@ -196,7 +196,9 @@ describe('legacy RouteRules (Pilot 0.7)', () => {
 
   it('without a catch-all rule, the default route follows the rules (no 404 for the rest)', () => {
     const mesh = meshWith(
-      rules(routeRule('reviews-test-v2', { precedence: 2, match: JASON, route: [{ labels: { version: 'v2' } }] })),
+      rules(
+        routeRule('reviews-test-v2', { precedence: 2, match: JASON, route: [{ labels: { version: 'v2' } }] }),
+      ),
     );
     const table = mesh.render().routes(9080);
     expect(distribution(through(table, http(REVIEWS, { headers: { cookie: 'a=b;user=jason' } })))).toEqual({
@@ -279,7 +281,10 @@ describe('answers without forwarding, and rewrites', () => {
         match: [{ uri: { exact: '/login' } }],
         redirect: { scheme: 'https', authority: 'auth.example.com', port: 8443, redirectCode: 308 },
       },
-      { match: [{ uri: { prefix: '/teapot' } }], directResponse: { status: 418, body: { string: 'short and stout' } } },
+      {
+        match: [{ uri: { prefix: '/teapot' } }],
+        directResponse: { status: 418, body: { string: 'short and stout' } },
+      },
       {
         match: [{ uri: { prefix: '/api/reviews' } }],
         rewrite: { uri: '/reviews', authority: 'reviews.internal' },
@@ -317,7 +322,10 @@ describe('answers without forwarding, and rewrites', () => {
 
   it('rewrites replace the matched prefix, or by regex, and the authority', () => {
     const prefixed = through(table(), http(REVIEWS, { path: '/api/reviews/7' }));
-    expect(prefixed).toMatchObject({ kind: 'route', rewrite: { path: '/reviews/7', authority: 'reviews.internal' } });
+    expect(prefixed).toMatchObject({
+      kind: 'route',
+      rewrite: { path: '/reviews/7', authority: 'reviews.internal' },
+    });
     expect(distribution(prefixed)).toEqual({ [V1]: 1 });
     expect(through(table(), http(REVIEWS, { path: '/books/12/reviews' }))).toMatchObject({
       kind: 'route',
@@ -356,7 +364,10 @@ describe('timeouts and retries', () => {
 
   it('a route times out after its timeout; without one, never (not after Envoy`s 15 s)', () => {
     const table = mesh.render().routes(9080);
-    expect(through(table, http(REVIEWS, { path: '/slow' }))).toMatchObject({ kind: 'route', timeoutMs: 2500 });
+    expect(through(table, http(REVIEWS, { path: '/slow' }))).toMatchObject({
+      kind: 'route',
+      timeoutMs: 2500,
+    });
     const untimed = through(table, http(REVIEWS));
     expect(untimed.kind).toBe('route');
     expect(untimed).not.toHaveProperty('timeoutMs');
@@ -446,6 +457,12 @@ describe('fault injection', () => {
     return outcome.clusters.map((c) => [c.name, c.faults]);
   };
 
+  it('every outbound HTTP listener has the fault filter before the router, with no rule or fault at all', () => {
+    const plain = meshWith(rules()).render();
+    for (const port of [9080, 8000])
+      expect(plain.httpFilters(port).map((f) => f.name)).toEqual([FAULT, 'envoy.filters.http.router']);
+  });
+
   it('the fault filter runs before the router in the outbound listener', () => {
     const names = mesh
       .render()
@@ -519,7 +536,12 @@ describe('DestinationRule traffic policy on clusters', () => {
           loadBalancer: { simple: 'RANDOM' },
           connectionPool: {
             tcp: { maxConnections: 100, connectTimeout: '250ms' },
-            http: { http1MaxPendingRequests: 10, http2MaxRequests: 50, maxRequestsPerConnection: 1, maxRetries: 3 },
+            http: {
+              http1MaxPendingRequests: 10,
+              http2MaxRequests: 50,
+              maxRequestsPerConnection: 1,
+              maxRetries: 3,
+            },
           },
           outlierDetection: {
             consecutive5xxErrors: 1,
@@ -532,7 +554,11 @@ describe('DestinationRule traffic policy on clusters', () => {
         },
         subsets: [
           { name: 'v1', labels: { version: 'v1' } },
-          { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } },
+          {
+            name: 'v2',
+            labels: { version: 'v2' },
+            trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } },
+          },
           { name: 'v3', labels: { version: 'v3' } },
         ],
       }),
@@ -546,7 +572,9 @@ describe('DestinationRule traffic policy on clusters', () => {
             name: 'by-cookie',
             labels: { app: 'ratings' },
             trafficPolicy: {
-              loadBalancer: { consistentHash: { httpCookie: { name: 'session', ttl: '60s' }, maglev: { tableSize: 65537 } } },
+              loadBalancer: {
+                consistentHash: { httpCookie: { name: 'session', ttl: '60s' }, maglev: { tableSize: 65537 } },
+              },
             },
           },
         ],
@@ -559,7 +587,9 @@ describe('DestinationRule traffic policy on clusters', () => {
       destinationRule('details', {
         host: 'details',
         trafficPolicy: {
-          loadBalancer: { consistentHash: { httpCookie: { name: 'session', ttl: '60s' }, maglev: { tableSize: 65537 } } },
+          loadBalancer: {
+            consistentHash: { httpCookie: { name: 'session', ttl: '60s' }, maglev: { tableSize: 65537 } },
+          },
         },
         subsets: [{ name: 'by-cookie', labels: { version: 'v1' } }],
       }),
