@@ -12,12 +12,14 @@ import {
   REVIEWS,
   REVIEWS_V2_SIDECAR,
   REVIEWS_V3_SIDECAR,
+  Rendered,
   rules,
   to,
   versions,
   virtualService,
   type Json,
 } from './rules-mesh';
+import { Renderer } from '../src';
 
 /**
  * Rules rendered for an Envoy sidecar (v3 RDS, CDS, EDS, LDS), stated as routing outcomes and
@@ -652,6 +654,28 @@ describe('DestinationRule traffic policy on clusters', () => {
     const outcome = through(rendered.routes(9080), http(PRODUCTPAGE));
     expect(outcome.kind === 'route' && outcome.route.name).toBe('default');
     expect(outcome.kind === 'route' && outcome.hashPolicy).toEqual([{ kind: 'source-ip', terminal: false }]);
+  });
+
+  it('a destination host that starts hashing changes the routes of hosts routing to it (not a cached table)', () => {
+    const changing = meshWith(
+      rules(virtualService('reviews', { hosts: ['reviews'], http: [{ route: [to('ratings')] }] })),
+    );
+    const renderer = new Renderer({ keepRendered: true });
+    const before = through(new Rendered(changing.snapshot, renderer).routes(9080), http(REVIEWS));
+    expect(before).not.toHaveProperty('hashPolicy');
+    changing.setRules(
+      rules(
+        virtualService('reviews', { hosts: ['reviews'], http: [{ route: [to('ratings')] }] }),
+        destinationRule('ratings', {
+          host: 'ratings',
+          trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } } },
+        }),
+      ),
+    );
+    const after = through(new Rendered(changing.snapshot, renderer).routes(9080), http(REVIEWS));
+    expect(after.kind === 'route' && after.hashPolicy).toEqual([
+      { kind: 'header', name: 'x-user', terminal: false },
+    ]);
   });
 
   it('consistent hash by cookie on a Maglev cluster', () => {
