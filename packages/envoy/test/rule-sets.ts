@@ -48,6 +48,7 @@ export const RULE_SETS: Record<string, string> = {
           fault: { abort: { percentage: { value: 1 }, httpStatus: 503 } },
           retries: { attempts: 2, perTryTimeout: '100ms', retryOn: '5xx,unavailable' },
           mirror: { host: 'ratings' },
+          corsPolicy: { allowOrigins: [{ prefix: 'https://' }], allowMethods: ['GET'], maxAge: '1m' },
           headers: { request: { set: { 'x-a': 'b' }, remove: ['x-c'] } },
         },
         {

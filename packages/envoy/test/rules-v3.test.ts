@@ -461,8 +461,13 @@ describe('fault injection', () => {
 
   it('every outbound HTTP listener has the fault filter before the router, with no rule or fault at all', () => {
     const plain = meshWith(rules()).render();
-    for (const port of [9080, 8000])
-      expect(plain.httpFilters(port).map((f) => f.name)).toEqual([FAULT, 'envoy.filters.http.router']);
+    for (const port of [9080, 8000]) {
+      expect(plain.httpFilters(port).map((f) => f.name)).toEqual([
+        FAULT,
+        'envoy.filters.http.cors',
+        'envoy.filters.http.router',
+      ]);
+    }
   });
 
   it('the fault filter runs before the router in the outbound listener', () => {
@@ -491,6 +496,57 @@ describe('fault injection', () => {
     expect(faultsOf(http(RATINGS, { headers: { 'end-user': 'grpc' } }))).toEqual([
       [cluster(RATINGS, 'v1'), [{ filter: FAULT, abort: { grpcStatus: 14, fraction: 0.1 } }]],
     ]);
+  });
+});
+
+describe('CORS', () => {
+  const CORS = 'envoy.filters.http.cors';
+  const mesh = meshWith(
+    reviewsRoutes(
+      {
+        match: [{ uri: { prefix: '/api' } }],
+        route: [to('reviews', 'v1')],
+        corsPolicy: {
+          allowOrigins: [{ exact: 'https://books.example.com' }, { regex: 'https://.*\\.example\\.org' }],
+          allowMethods: ['GET', 'POST'],
+          allowHeaders: ['x-requested-with'],
+          exposeHeaders: ['x-trace'],
+          maxAge: '24h',
+          allowCredentials: true,
+        },
+      },
+      { route: [to('reviews', 'v2')] },
+    ),
+  );
+
+  // The route simulator does not model the CORS filter: what Envoy is sent is stated here, and the
+  // filter it needs is checked to run before the router.
+  it('a route`s CORS policy is its per-route config of the CORS filter every outbound listener runs', () => {
+    const rendered = mesh.render();
+    const table = rendered.routes(9080);
+    const api = through(table, http(REVIEWS, { path: '/api/1' }));
+    expect(distribution(api)).toEqual({ [V1]: 1 });
+    const host = (table.virtual_hosts as { name: string; routes: Json[] }[]).find(
+      (h) => h.name === `${REVIEWS}:9080`,
+    );
+    expect(host?.routes[0]?.typed_per_filter_config).toEqual({
+      [CORS]: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+        allow_origin_string_match: [
+          { exact: 'https://books.example.com' },
+          { safe_regex: { regex: 'https://.*\\.example\\.org' } },
+        ],
+        allow_methods: 'GET,POST',
+        allow_headers: 'x-requested-with',
+        expose_headers: 'x-trace',
+        max_age: '86400',
+        allow_credentials: true,
+      },
+    });
+    expect(host?.routes[1]).not.toHaveProperty('typed_per_filter_config');
+    const names = rendered.httpFilters(9080).map((f) => f.name);
+    expect(names.indexOf(CORS)).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf(CORS)).toBeLessThan(names.indexOf('envoy.filters.http.router'));
   });
 });
 

@@ -20,13 +20,6 @@ export function renderGapFindings(rule: ParsedRule): Finding[] {
 function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: TargetFindings): void {
   for (const route of rule.http) {
     const origin = route.origin.path;
-    if (route.cors) {
-      v3.error(
-        origin,
-        ['corsPolicy'],
-        "Sextant's v3 listeners have no CORS filter: this policy has no effect",
-      );
-    }
     const response = route.headers?.response;
     if (response) {
       v3.error(
