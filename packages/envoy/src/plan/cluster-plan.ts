@@ -42,7 +42,11 @@ export function clusterPlans(entry: ServiceEntry, port: ServicePort): ClusterPla
 }
 
 /** The plan of one cluster of a host's port: the port's own (no subset) or one subset's; undefined for a subset the host lacks. */
-export function clusterPlan(entry: ServiceEntry, port: ServicePort, subset?: string): ClusterPlan | undefined {
+export function clusterPlan(
+  entry: ServiceEntry,
+  port: ServicePort,
+  subset?: string,
+): ClusterPlan | undefined {
   return clusterPlans(entry, port).find((plan) => plan.ref.subset === subset);
 }
 
