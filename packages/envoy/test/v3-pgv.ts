@@ -155,6 +155,20 @@ function checkScalar(rules: Rules, value: Value, path: string, problems: string[
       const known = ['min_len', 'max_len', 'min_bytes', 'max_bytes', 'prefix', 'well_known_regex', 'strict'];
       for (const rule of Object.keys(r))
         if (!known.includes(rule)) problems.push(`${path}: unsupported rule string.${rule}`);
+    } else if (kind === 'bytes') {
+      // As rendered: raw bytes, or (proto3 JSON) base64 text.
+      const length =
+        value instanceof Uint8Array
+          ? value.length
+          : typeof value === 'string'
+            ? Buffer.from(value, 'base64').length
+            : 0;
+      if (r.min_len !== undefined && length < Number(r.min_len))
+        problems.push(`${path}: under ${String(r.min_len)} bytes`);
+      if (r.max_len !== undefined && length > Number(r.max_len))
+        problems.push(`${path}: over ${String(r.max_len)} bytes`);
+      for (const rule of Object.keys(r))
+        if (!['min_len', 'max_len'].includes(rule)) problems.push(`${path}: unsupported rule bytes.${rule}`);
     } else if (['uint32', 'int32', 'uint64', 'int64', 'double', 'float'].includes(kind)) {
       const n = Number(value);
       if (r.gt !== undefined && !(n > Number(r.gt))) problems.push(`${path}: must be > ${String(r.gt)}`);

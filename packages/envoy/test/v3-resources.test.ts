@@ -210,8 +210,13 @@ describe('v3 resources for a sidecar (the v1 layout)', () => {
     );
     expect(connectionManager(http9080)).toMatchObject({
       rds: { route_config_name: '9080', config_source: { ads: {} } },
-      // The fault filter before the router: routes that inject faults configure it per route.
-      http_filters: [{ name: 'envoy.filters.http.fault' }, { name: 'envoy.filters.http.router' }],
+      // The fault and CORS filters before the router: routes that inject faults or have a CORS
+      // policy configure them per route.
+      http_filters: [
+        { name: 'envoy.filters.http.fault' },
+        { name: 'envoy.filters.http.cors' },
+        { name: 'envoy.filters.http.router' },
+      ],
     });
     expect(http9080.bind_to_port).toBe(false);
     expect(JSON.stringify(mongo)).toContain('"cluster":"outbound|27017||mongodb.default.svc.cluster.local"');

@@ -177,7 +177,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
     ]);
   });
 
-  it('load balancing only ROUND_ROBIN or a header RING_HASH (whose hash policy is not sent yet); circuit breaking max_requests only; no outlier detection or TLS', () => {
+  it('load balancing only ROUND_ROBIN or a header RING_HASH; circuit breaking max_requests only; no outlier detection or TLS', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { simple: LEAST_REQUEST }',
@@ -198,9 +198,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
       'rules.yaml:9:23: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.outlierDetection: gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent [not-expressible]',
       'rules.yaml:10:10: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.tls: gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent [not-expressible]',
       'rules.yaml:13:54: error for grpc: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash: gRPC clients hash on a request header only [not-expressible]',
-      'rules.yaml:15:54: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
       'rules.yaml:15:90: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.ringHash: gRPC clients refuse rings larger than 8388608 [not-expressible]',
-      'rules.yaml:17:54: error for grpc: DestinationRule default/reviews: spec.subsets[2].trafficPolicy.loadBalancer.consistentHash: Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]',
     ]);
   });
 
@@ -226,7 +224,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
 describe('what Sextant does not send yet, though the target could express it', () => {
   // Each of these was accepted without a word while no renderer sent it: a rule silently did
   // less than it said. Now each is an error for the targets whose clients are not sent it.
-  it('CORS, response header edits, header edits per destination, WebSocket upgrades and TCP routes', () => {
+  it('response header edits, header edits per destination, WebSocket upgrades and TCP routes (CORS is sent)', () => {
     const text = virtualService(
       'http:',
       '- route: [{ destination: { host: reviews }, headers: { request: { set: { x-a: b } } } }]',
@@ -237,12 +235,12 @@ describe('what Sextant does not send yet, though the target could express it', (
     );
     expect(problemsFor(text, 'v3')).toEqual([
       'rules.yaml:7:56: error for v3: VirtualService default/reviews: spec.http[0].route[0].headers: Sextant does not send header edits of one destination to v3 Envoys [not-expressible]',
-      "rules.yaml:8:17: error for v3: VirtualService default/reviews: spec.http[0].corsPolicy: Sextant's v3 listeners have no CORS filter: this policy has no effect [not-expressible]",
       'rules.yaml:9:26: error for v3: VirtualService default/reviews: spec.http[0].headers.response: Sextant does not send response header edits to v3 Envoys [not-expressible]',
       'rules.yaml:11:5: error for v3: VirtualService default/reviews: spec.tcp[0]: Sextant does not render TCP routes yet: TCP traffic to the host goes to the host itself [not-expressible]',
     ]);
-    // v1 sends CORS (a route's cors object and a cors filter before the router).
-    expect(problemsFor(text, 'v1').filter((line) => line.includes('corsPolicy'))).toEqual([]);
+    // v1 and v3 send CORS (a route's CORS policy, and a CORS filter before the router).
+    for (const target of ['v1', 'v3'] as const)
+      expect(problemsFor(text, target).filter((line) => line.includes('corsPolicy'))).toEqual([]);
     const legacy = yaml(
       'apiVersion: config.istio.io/v1alpha2',
       'kind: RouteRule',
@@ -258,7 +256,7 @@ describe('what Sextant does not send yet, though the target could express it', (
     ]);
   });
 
-  it('upstream TLS, consistent-hash keys and pass-through clusters', () => {
+  it('upstream TLS, consistent-hash keys on v1 and pass-through clusters', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { consistentHash: { httpHeaderName: x-user } }',
@@ -269,8 +267,8 @@ describe('what Sextant does not send yet, though the target could express it', (
     );
     const noHash =
       'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]';
+    // v3 and gRPC routes hash on the key (their hash policy); v1 routes carry none.
     expect(problemsFor(text, 'v3')).toEqual([
-      `rules.yaml:7:37: error for v3: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.consistentHash: ${noHash}`,
       'rules.yaml:8:10: error for v3: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v3 clusters no TLS settings: traffic to them is plain text [not-expressible]',
       'rules.yaml:11:46: error for v3: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN [not-expressible]',
     ]);
@@ -279,6 +277,7 @@ describe('what Sextant does not send yet, though the target could express it', (
       'rules.yaml:8:10: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v1 clusters no TLS settings: traffic to them is plain text [not-expressible]',
       'rules.yaml:11:46: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Envoy v1 clusters cannot pass traffic through to the original destination [not-expressible]',
     ]);
+    expect(problemsFor(text, 'grpc').filter((line) => line.includes('consistentHash'))).toEqual([]);
   });
 
   it('ServiceEntries that pass traffic through (NONE): no endpoints for any client; DNS ones are resolved', () => {

@@ -41,6 +41,15 @@ export function clusterPlans(entry: ServiceEntry, port: ServicePort): ClusterPla
   return plans;
 }
 
+/** The plan of one cluster of a host's port: the port's own (no subset) or one subset's; undefined for a subset the host lacks. */
+export function clusterPlan(
+  entry: ServiceEntry,
+  port: ServicePort,
+  subset?: string,
+): ClusterPlan | undefined {
+  return clusterPlans(entry, port).find((plan) => plan.ref.subset === subset);
+}
+
 type Settings = Pick<ClusterPlan, 'loadBalancer' | 'connectionPool' | 'outlierDetection'>;
 
 /** A traffic policy's settings for one port: its own, overlaid by its port-level settings for that port. */

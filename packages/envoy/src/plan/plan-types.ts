@@ -3,6 +3,7 @@ import type {
   HeaderCondition,
   HeaderOperations,
   Labels,
+  LoadBalancerPolicy,
   Origin,
   QueryCondition,
   Redirect,
@@ -54,6 +55,9 @@ export type PlannedAction =
   | { readonly kind: 'redirect'; readonly redirect: Redirect }
   | { readonly kind: 'direct'; readonly status: number; readonly body?: string };
 
+/** What a consistent-hash destination hashes requests on (DestinationRule `consistentHash`). */
+export type HashOn = Extract<LoadBalancerPolicy, { kind: 'consistent-hash' }>['hashOn'];
+
 /** One route of a route table, in match order. */
 export interface PlannedRoute {
   /** `<route name>.<match name>`, or `default` for a host's default route. */
@@ -68,6 +72,12 @@ export interface PlannedRoute {
   readonly rewrite?: Rewrite;
   readonly cors?: CorsPolicy;
   readonly headers?: HeaderOperations;
+  /**
+   * What requests are hashed on, for destinations balanced by consistent hash: the hash is
+   * computed by the route, so without it a ring-hash cluster picks hosts at random. Absent when
+   * no destination hashes.
+   */
+  readonly hashPolicy?: readonly HashOn[];
   /** The rule and field this route came from; absent for a default route. */
   readonly origin?: Origin;
 }

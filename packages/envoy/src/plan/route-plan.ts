@@ -4,13 +4,16 @@ import {
   type HttpMatch,
   type HttpRoute,
   type Labels,
+  type LoadBalancerPolicy,
   type ServiceEntry,
   type ServicePort,
   type Snapshot,
   type SourceSelector,
 } from '@sextant/core';
+import { clusterPlan } from './cluster-plan';
 import type {
   ClusterRef,
+  HashOn,
   PlannedAction,
   PlannedMatch,
   PlannedRetry,
@@ -106,6 +109,7 @@ function planRoute(
     return ref ? [{ ref, percent: mirror.percent }] : [];
   });
   const name = [route.name ?? `route-${index}`, match?.name].filter((part) => part !== undefined).join('.');
+  const hashPolicy = action.kind === 'forward' ? hashPolicies(snapshot, action.clusters) : [];
   return {
     name,
     match: plannedMatch(match),
@@ -122,6 +126,7 @@ function planRoute(
     ...(route.rewrite && { rewrite: route.rewrite }),
     ...(route.cors && { cors: route.cors }),
     ...(route.headers && { headers: route.headers }),
+    ...(hashPolicy.length > 0 && { hashPolicy }),
     origin: match?.origin ?? route.origin,
   };
 }
@@ -178,6 +183,7 @@ export function resolve(
 }
 
 function defaultRoute(entry: ServiceEntry, port: ServicePort, defaults: RouteDefaults): PlannedRoute {
+  const hashOn = hashOf(clusterPlan(entry, port)?.loadBalancer);
   return {
     name: 'default',
     match: { ignoreUriCase: false, headers: [], queryParams: [] },
@@ -193,7 +199,27 @@ function defaultRoute(entry: ServiceEntry, port: ServicePort, defaults: RouteDef
     timeoutMs: 0,
     ...(defaults.retry && { retry: defaults.retry }),
     mirrors: [],
+    ...(hashOn && { hashPolicy: [hashOn] }),
   };
+}
+
+/**
+ * What the route's destinations hash on: each consistent-hash destination's setting (its
+ * subset's policy over the host's, for its port), each distinct one once, in destination order.
+ */
+function hashPolicies(snapshot: Snapshot, clusters: readonly { readonly ref: ClusterRef }[]): HashOn[] {
+  const found = new Map<string, HashOn>();
+  for (const { ref } of clusters) {
+    const entry = snapshot.services.get(ref.host);
+    const port = entry?.service.ports.find((p) => p.port === ref.port);
+    const hashOn = entry && port && hashOf(clusterPlan(entry, port, ref.subset)?.loadBalancer);
+    if (hashOn) found.set(JSON.stringify(hashOn), hashOn);
+  }
+  return [...found.values()];
+}
+
+function hashOf(policy: LoadBalancerPolicy | undefined): HashOn | undefined {
+  return policy?.kind === 'consistent-hash' ? policy.hashOn : undefined;
 }
 
 function plannedMatch(match: HttpMatch | undefined): PlannedMatch {

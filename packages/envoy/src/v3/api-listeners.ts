@@ -75,7 +75,7 @@ export function apiListener(
           ],
         },
       },
-      true,
+      'grpc',
     );
     const listener: Listener = {
       name,

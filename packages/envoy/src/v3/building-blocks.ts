@@ -14,6 +14,10 @@ export const HTTP_PROTOCOL_OPTIONS_TYPE = typeUrlOf('envoy.extensions.upstreams.
 export const FAULT_TYPE = typeUrlOf('envoy.extensions.filters.http.fault.v3.HTTPFault');
 /** The fault filter's name: its per-route configuration is keyed by it. */
 export const FAULT_FILTER_NAME = 'envoy.filters.http.fault';
+export const CORS_TYPE = typeUrlOf('envoy.extensions.filters.http.cors.v3.Cors');
+export const CORS_POLICY_TYPE = typeUrlOf('envoy.extensions.filters.http.cors.v3.CorsPolicy');
+/** The CORS filter's name: a route's CORS policy is its per-route configuration. */
+export const CORS_FILTER_NAME = 'envoy.filters.http.cors';
 
 /** An Any in the form protobufjs encodes: the message's fields beside its `@type`. */
 export function typedConfig(typeUrl: string, fields: object = {}): Any {

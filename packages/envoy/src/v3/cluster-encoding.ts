@@ -11,6 +11,8 @@ import { clusterName } from './route-encoding';
 import type { Cluster } from './wire-types';
 
 const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+/** `RingHashLbConfig.minimum_ring_size`'s bound (Envoy's `lte`, gRPC's `xds_cluster.cc`). */
+const MAX_RING_SIZE = 8_388_608;
 
 /**
  * A planned cluster as an Envoy v3 EDS cluster, for an Envoy (`v3`) or a proxyless gRPC client
@@ -52,7 +54,11 @@ function loadBalancing(policy: LoadBalancerPolicy | undefined, target: 'v3' | 'g
         }),
       };
     }
-    const size = policy.ring.kind === 'ring-hash' ? policy.ring.minimumRingSize : undefined;
+    // Envoy (a validation rule) and gRPC clients refuse a larger ring: the largest they take.
+    const size =
+      policy.ring.kind === 'ring-hash' && policy.ring.minimumRingSize !== undefined
+        ? Math.min(policy.ring.minimumRingSize, MAX_RING_SIZE)
+        : undefined;
     return {
       lb_policy: 'RING_HASH',
       ring_hash_lb_config: {

@@ -1,4 +1,6 @@
 import {
+  CORS_FILTER_NAME,
+  CORS_TYPE,
   FAULT_FILTER_NAME,
   FAULT_TYPE,
   HTTP_CONNECTION_MANAGER_TYPE,
@@ -20,35 +22,53 @@ const ROUTER_FILTER = { name: 'envoy.filters.http.router', typed_config: typedCo
  */
 const FAULT_FILTER = { name: FAULT_FILTER_NAME, typed_config: typedConfig(FAULT_TYPE) };
 
-export type RouteSpecifier = Pick<HttpConnectionManager, 'rds'> | Pick<HttpConnectionManager, 'route_config'>;
+/**
+ * The CORS filter, after the fault filter (istiod's order), with no configuration of its own: it
+ * applies the CORS policies routes carry in their `typed_per_filter_config` (answering preflights,
+ * adding the response headers); it lets requests of routes without one through.
+ */
+const CORS_FILTER = { name: CORS_FILTER_NAME, typed_config: typedConfig(CORS_TYPE) };
 
 /**
- * An HTTP connection manager with routes from RDS or inline, and the router filter; outbound ones
- * (`faults`) have the fault filter before the router, for routes that inject faults.
+ * Which HTTP filters a connection manager runs: `router` alone (inbound), `sidecar` for an Envoy's
+ * outbound routes (fault, CORS, router: always the same chain, so a rule change never changes a
+ * listener), `grpc` for a proxyless client (fault, router: gRPC clients refuse filters they do not
+ * run on their side, CORS among them).
  */
+export type HttpFilterSet = 'router' | 'sidecar' | 'grpc';
+
+const HTTP_FILTERS: Readonly<Record<HttpFilterSet, readonly object[]>> = {
+  router: [ROUTER_FILTER],
+  sidecar: [FAULT_FILTER, CORS_FILTER, ROUTER_FILTER],
+  grpc: [FAULT_FILTER, ROUTER_FILTER],
+};
+
+export type RouteSpecifier = Pick<HttpConnectionManager, 'rds'> | Pick<HttpConnectionManager, 'route_config'>;
+
+/** An HTTP connection manager with routes from RDS or inline, and the `filters` set of HTTP filters. */
 export function httpConnectionManager(
   statPrefix: string,
   routes: RouteSpecifier,
-  faults = false,
+  filters: HttpFilterSet = 'router',
 ): HttpConnectionManager {
   return {
     stat_prefix: statPrefix,
     codec_type: 'AUTO',
     ...routes,
-    http_filters: faults ? [FAULT_FILTER, ROUTER_FILTER] : [ROUTER_FILTER],
+    http_filters: [...HTTP_FILTERS[filters]],
   };
 }
 
 export function httpConnectionManagerFilter(
   statPrefix: string,
   routes: RouteSpecifier,
-  faults = false,
+  filters: HttpFilterSet = 'router',
 ): Filter {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: typedConfig(
       HTTP_CONNECTION_MANAGER_TYPE,
-      httpConnectionManager(statPrefix, routes, faults),
+      httpConnectionManager(statPrefix, routes, filters),
     ),
   };
 }

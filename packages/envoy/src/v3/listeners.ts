@@ -101,7 +101,7 @@ export function outboundHttpListener(
             httpConnectionManagerFilter(
               `outbound_${port}`,
               { rds: { route_config_name: String(port), config_source: configSource(kind, scope.options) } },
-              true,
+              'sidecar',
             ),
           ],
         },

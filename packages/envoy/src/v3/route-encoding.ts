@@ -1,18 +1,28 @@
 import {
   formatRuleIdentity,
   v3OutboundClusterName,
+  type CorsPolicy,
   type HeaderCondition,
   type Origin,
   type StringMatch,
 } from '@sextant/core';
-import type { ClusterRef, PlannedRoute } from '../plan/plan-types';
-import { duration, FAULT_FILTER_NAME, FAULT_TYPE, typedConfig } from './building-blocks';
+import type { ClusterRef, HashOn, PlannedRoute } from '../plan/plan-types';
+import {
+  CORS_FILTER_NAME,
+  CORS_POLICY_TYPE,
+  duration,
+  FAULT_FILTER_NAME,
+  FAULT_TYPE,
+  typedConfig,
+} from './building-blocks';
 import type { Route } from './wire-types';
+
+type HashPolicy = NonNullable<NonNullable<Route['route']>['hash_policy']>[number];
 
 /**
  * Planned routes as Envoy v3 `Route` messages, for one of two kinds of client:
  * - `v3`: Envoy, as istiod renders (spec §4): `string_match` header matchers, raw weights,
- *   `timeout`, `retry_policy`, per-route fault configuration;
+ *   `timeout`, `retry_policy`, per-route fault and CORS configuration;
  * - `grpc`: proxyless gRPC clients, as they accept it (spec §5.4): legacy header matcher fields
  *   (C-core before 1.56 NACKs `string_match`), weights summing to 100 with `total_weight`, the
  *   timeout as `max_stream_duration`, retries on gRPC codes only, faults with explicit percentages.
@@ -89,9 +99,14 @@ export function encodeRoute(route: PlannedRoute, flavor: RouteFlavor): Route | u
   } else {
     encoded.route = routeAction(route, action.clusters, flavor);
   }
-  if (route.fault) {
-    const fault = faultConfig(route);
-    if (fault) encoded.typed_per_filter_config = { [FAULT_FILTER_NAME]: fault };
+  const fault = faultConfig(route);
+  // gRPC clients run no CORS filter and refuse configuration for one.
+  const cors = flavor === 'v3' && route.cors && corsConfig(route.cors);
+  if (fault || cors) {
+    encoded.typed_per_filter_config = {
+      ...(fault && { [FAULT_FILTER_NAME]: fault }),
+      ...(cors && { [CORS_FILTER_NAME]: cors }),
+    };
   }
   const headers = route.headers?.request;
   if (headers && flavor === 'v3') {
@@ -148,6 +163,7 @@ function routeAction(
         };
   const retry = route.retry && retryPolicy(route.retry, flavor);
   const rewrite = route.rewrite;
+  const hashPolicy = (route.hashPolicy ?? []).flatMap((on) => hashPolicyOf(on, flavor));
   return {
     ...specifier,
     ...(flavor === 'v3'
@@ -159,6 +175,7 @@ function routeAction(
     ...(rewrite?.uriRegex && {
       regex_rewrite: { pattern: { regex: rewrite.uriRegex.match }, substitution: rewrite.uriRegex.rewrite },
     }),
+    ...(hashPolicy.length > 0 && { hash_policy: hashPolicy }),
     ...(route.mirrors.length > 0 &&
       flavor === 'v3' && {
         request_mirror_policies: route.mirrors.map((m) => ({
@@ -167,6 +184,26 @@ function routeAction(
         })),
       }),
   };
+}
+
+/** What Envoy hashes on for a consistent-hash destination; gRPC clients hash on headers only. */
+function hashPolicyOf(on: HashOn, flavor: RouteFlavor): HashPolicy[] {
+  if ('header' in on) return [{ header: { header_name: on.header } }];
+  if (flavor === 'grpc') return [];
+  if ('cookie' in on) {
+    const { name, path, ttlMs } = on.cookie;
+    return [
+      {
+        cookie: {
+          name,
+          ...(path !== undefined && { path }),
+          ...(ttlMs !== undefined && { ttl: duration(ttlMs) }),
+        },
+      },
+    ];
+  }
+  if ('sourceIp' in on) return [{ connection_properties: { source_ip: true } }];
+  return [{ query_parameter: { name: on.queryParameter } }];
 }
 
 function retryPolicy(retry: NonNullable<PlannedRoute['retry']>, flavor: RouteFlavor) {
@@ -208,6 +245,18 @@ function faultConfig(route: PlannedRoute) {
         percentage: fraction(abort.percent),
       },
     }),
+  });
+}
+
+/** A route's CORS policy, for the CORS filter of Envoy's outbound listeners (as istiod writes it). */
+function corsConfig(cors: CorsPolicy) {
+  return typedConfig(CORS_POLICY_TYPE, {
+    allow_origin_string_match: cors.allowOrigins.map(stringMatcher),
+    ...(cors.allowMethods.length > 0 && { allow_methods: cors.allowMethods.join(',') }),
+    ...(cors.allowHeaders.length > 0 && { allow_headers: cors.allowHeaders.join(',') }),
+    ...(cors.exposeHeaders.length > 0 && { expose_headers: cors.exposeHeaders.join(',') }),
+    ...(cors.maxAgeSeconds !== undefined && { max_age: String(cors.maxAgeSeconds) }),
+    ...(cors.allowCredentials !== undefined && { allow_credentials: { value: cors.allowCredentials } }),
   });
 }
 

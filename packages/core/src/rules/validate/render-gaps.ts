@@ -11,23 +11,15 @@ import { headerOperationsPath, policyPath, trafficPolicies } from './rule-parts'
 export function renderGapFindings(rule: ParsedRule): Finding[] {
   const v1 = new TargetFindings('v1');
   const v3 = new TargetFindings('v3');
-  const grpc = new TargetFindings('grpc');
   if (rule.kind === 'VirtualService') virtualService(rule, v1, v3);
-  if (rule.kind === 'DestinationRule') destinationRule(rule, v1, v3, grpc);
+  if (rule.kind === 'DestinationRule') destinationRule(rule, v1, v3);
   if (rule.kind === 'ServiceEntry') serviceEntry(rule, v1, v3);
-  return [...v1.found, ...v3.found, ...grpc.found];
+  return [...v1.found, ...v3.found];
 }
 
 function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: TargetFindings): void {
   for (const route of rule.http) {
     const origin = route.origin.path;
-    if (route.cors) {
-      v3.error(
-        origin,
-        ['corsPolicy'],
-        "Sextant's v3 listeners have no CORS filter: this policy has no effect",
-      );
-    }
     const response = route.headers?.response;
     if (response) {
       v3.error(
@@ -67,12 +59,7 @@ function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: Target
   }
 }
 
-function destinationRule(
-  rule: DestinationRuleRule,
-  v1: TargetFindings,
-  v3: TargetFindings,
-  grpc: TargetFindings,
-): void {
+function destinationRule(rule: DestinationRuleRule, v1: TargetFindings, v3: TargetFindings): void {
   for (const { policy, origin } of trafficPolicies(rule)) {
     const balancer = policy.loadBalancer;
     if (balancer?.kind === 'simple' && balancer.algorithm === 'PASSTHROUGH') {
@@ -82,16 +69,14 @@ function destinationRule(
         'Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN',
       );
     }
-    if (balancer?.kind === 'consistent-hash') {
-      const noHashPolicy =
-        'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity';
-      const at = policyPath(rule, ['loadBalancer', 'consistentHash']);
-      v3.error(origin, at, noHashPolicy);
-      // A key other than a header v1 and gRPC cannot express at all (v1-limits, grpc-limits).
-      if ('header' in balancer.hashOn) {
-        v1.error(origin, at, noHashPolicy);
-        grpc.error(origin, at, noHashPolicy);
-      }
+    // v3 and gRPC routes carry the hash policy; v1 routes do not, and v1 cannot hash on any key
+    // but a header at all (v1-limits).
+    if (balancer?.kind === 'consistent-hash' && 'header' in balancer.hashOn) {
+      v1.error(
+        origin,
+        policyPath(rule, ['loadBalancer', 'consistentHash']),
+        'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity',
+      );
     }
     const tls = policy.tls;
     if (tls && tls.mode !== 'DISABLE') {
