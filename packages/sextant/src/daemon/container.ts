@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
+import {
+  byteSize,
+  durationMs,
+  readRuleDocuments,
+  Registry,
+  type DefaultRetries,
+  type LogLevel,
+} from '@sextant/core';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
@@ -8,17 +15,20 @@ import {
   createXdsServer,
   isLoopbackHost,
   parseListenAddress,
+  ReloadMetrics,
   ServerMetrics,
   v3ConfigSection,
 } from '@sextant/server';
 import type { Logger } from 'pino';
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { adapterContext, type LoadedConfig } from '../config/load-config';
-import { AdapterSupervisor } from './adapter-supervisor';
+import type { LoadedConfig } from '../config/load-config';
+import { AdapterSet } from './adapter-set';
 import { Daemon } from './daemon';
 import { httpLimits, xdsLimits } from './limits';
-import { httpListener, type Listener } from './listener';
-import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+import { httpListener, xdsListener, type Listener } from './listener';
+import { registerReloadRoutes } from './reload-routes';
+import { Reloader } from './reloader';
+import { CONFIG, LISTENERS, LOGGER } from './tokens';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
 const RULES_POLL_INTERVAL_MS = 2000;
@@ -31,6 +41,7 @@ export function createContainer(
   loaded: LoadedConfig,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>>,
+  options: { readonly logLevelFromCommandLine?: LogLevel } = {},
 ): DependencyContainer {
   const c = container.createChildContainer();
   const { config } = loaded;
@@ -72,47 +83,52 @@ export function createContainer(
       });
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
       const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
-      const admin = createAdminServer(
-        registry,
-        renderer,
-        metrics,
-        logger,
-        [v3ConfigSection(registry, renderer.v3)],
-        (node) => xds.proxies(node),
-        {
-          limits: httpLimits(config.limits.admin),
-          allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
-        },
-      );
-      const discovery = createDiscoveryServer(
-        registry,
-        renderer,
-        metrics,
-        logger,
-        httpLimits(config.limits.discovery),
-      );
+      // Factories: a listener moved by a reload is a new server over the same state.
+      const admin = () => {
+        const app = createAdminServer(
+          registry,
+          renderer,
+          metrics,
+          logger,
+          [v3ConfigSection(registry, renderer.v3)],
+          (node) => xds.proxies(node),
+          {
+            limits: httpLimits(config.limits.admin),
+            allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+          },
+        );
+        registerReloadRoutes(app, () => r.resolve(Reloader));
+        return app;
+      };
+      const discovery = () =>
+        createDiscoveryServer(registry, renderer, metrics, logger, httpLimits(config.limits.discovery));
       return [
         httpListener('discovery', discovery, config.listen.discovery),
         httpListener('admin', admin, config.listen.admin),
-        // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
-        // grace time (shorter than the daemon's shutdown deadline).
-        { name: 'xds', start: () => xds.listen(config.listen.xds), stop: () => xds.close() },
+        xdsListener(xds, config.listen.xds),
       ];
     }),
   });
-  c.register(SUPERVISORS, {
-    useFactory: instanceCachingFactory((r) => {
-      const registry = r.resolve(Registry);
-      return loaded.adapters.map((adapter) => {
-        const context = adapterContext(adapter.name, loaded.baseDir, env, logger);
-        return new AdapterSupervisor(
-          adapter.name,
-          () => adapter.factory.create(adapter.options, context),
-          registry.sink(adapter.name),
-          context.logger,
-        );
-      });
-    }),
+  c.register(AdapterSet, {
+    useFactory: instanceCachingFactory(
+      (r) => new AdapterSet(r.resolve(Registry), loaded.baseDir, env, logger, loaded.adapters),
+    ),
+  });
+  c.register(Reloader, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new Reloader(loaded, {
+          configFile: loaded.file,
+          env,
+          logger,
+          logLevelFromCommandLine: options.logLevelFromCommandLine,
+          registry: r.resolve(Registry),
+          adapters: r.resolve(AdapterSet),
+          ruleFiles: r.resolve(RuleFiles),
+          listeners: r.resolve<Listener[]>(LISTENERS),
+          metrics: new ReloadMetrics(r.resolve(ServerMetrics).registry),
+        }),
+    ),
   });
   c.register(RuleFiles, {
     useFactory: instanceCachingFactory((r) => {
