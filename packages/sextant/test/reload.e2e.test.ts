@@ -405,6 +405,51 @@ spec: { host: kept.example, trafficPolicy: { loadBalancer: { simple: ROUND_ROBIN
     expect(reload).toMatchObject({ result: 'success', trigger: 'SIGHUP' });
   });
 
+  it('moves the xDS listener: the new address serves, the old one stops accepting, a stream open there stays', async () => {
+    writeServices(dir, 'kept', '10.0.0.1');
+    const [oldXds, newXds] = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    const d = (daemon = await startDaemon(dir, config({ adapters: ['kept'], xds: oldXds })));
+    await ready(d);
+    const protos = envoyProtos();
+    const request = protos.discoveryRequest
+      .encode(protos.discoveryRequest.fromObject({ node: { id: 'reload-test' }, type_url: CLUSTER }))
+      .finish();
+    const open = new RawGrpcStream(oldXds, ADS);
+    const streams = [open];
+    try {
+      open.send(request);
+      await waitFor(() => open.messages.length === 1, { timeoutMs: 10_000, message: 'no CDS response' });
+
+      fs.writeFileSync(configFile, config({ adapters: ['kept'], xds: newXds }));
+      const moved = await json<LastReload>(`${d.admin}/admin/reload`, { method: 'POST' });
+      expect(moved.body.changes?.listeners).toEqual({ xds: newXds });
+
+      const fresh = new RawGrpcStream(newXds, ADS);
+      streams.push(fresh);
+      fresh.send(request);
+      await waitFor(() => fresh.messages.length === 1, {
+        timeoutMs: 10_000,
+        message: 'no CDS response on the new address',
+      });
+      const [host, port] = oldXds.split(':') as [string, string];
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(Number(port), host);
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused).toBe(true);
+      expect(open.status).toBeUndefined();
+      expect(
+        (await json<{ streams: unknown[] }>(`${d.admin}/debug/proxies?node=reload-test`)).body.streams,
+      ).toHaveLength(2);
+    } finally {
+      for (const stream of streams) stream.close();
+    }
+  });
+
   it('shows the effective config with defaults and without credentials on /debug/effective-config', async () => {
     const token = 'e2e-consul-token-3f9a1c77';
     writeServices(dir, 'kept', '10.0.0.1');

@@ -133,19 +133,25 @@ export class Reloader {
     const moves = await this.moveListeners(next, diff.listeners);
     if (!moves.ok) return { result: 'failure', errors: moves.errors };
 
-    const { added, removed, changed, reordered } = diff.adapters;
-    if (added.length + removed.length + changed.length > 0 || reordered) {
-      await this.options.adapters.apply(next.adapters, changed);
+    try {
+      const { added, removed, changed, reordered } = diff.adapters;
+      if (added.length + removed.length + changed.length > 0 || reordered) {
+        await this.options.adapters.apply(next.adapters, changed);
+      }
+      if (diff.rules) await this.options.ruleFiles.setPatterns(next.config.rules, next.baseDir);
+      if (diff.debounce) {
+        this.options.registry.setDebounce({
+          afterMs: durationMs(next.config.debounce.after),
+          maxMs: durationMs(next.config.debounce.max),
+        });
+      }
+      if (diff.logLevel && this.options.logLevelFromCommandLine === undefined)
+        logger.level = next.config.log.level;
+    } catch (error) {
+      // Nothing moves unless everything else was applied.
+      await Promise.all(moves.moved.map(([, move]) => move.rollback().catch(() => undefined)));
+      throw error;
     }
-    if (diff.rules) await this.options.ruleFiles.setPatterns(next.config.rules, next.baseDir);
-    if (diff.debounce) {
-      this.options.registry.setDebounce({
-        afterMs: durationMs(next.config.debounce.after),
-        maxMs: durationMs(next.config.debounce.max),
-      });
-    }
-    if (diff.logLevel && this.options.logLevelFromCommandLine === undefined)
-      logger.level = next.config.log.level;
 
     const bound: Record<string, string> = {};
     for (const [name, move] of moves.moved) {
