@@ -1,5 +1,6 @@
 export type { MeshState } from './mesh-state';
 export { ServerMetrics } from './metrics';
+export { ReloadMetrics, type ReloadResult } from './reload-metrics';
 export { HttpError, NOT_SYNCED_MESSAGE } from './http-errors';
 export { V1Responder, parseProxy } from './v1/v1-responder';
 export { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';

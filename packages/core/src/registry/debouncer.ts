@@ -8,8 +8,8 @@ export class Debouncer {
   private burstStartedAt: number | undefined;
 
   constructor(
-    private readonly afterMs: number,
-    private readonly maxMs: number,
+    private afterMs: number,
+    private maxMs: number,
     private readonly fire: () => void,
     private readonly now: () => number = Date.now,
   ) {}
@@ -22,6 +22,12 @@ export class Debouncer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), Math.max(0, due - now));
     this.timer.unref();
+  }
+
+  /** New windows, from the next change on (a burst under way keeps the deadline it has). */
+  configure(afterMs: number, maxMs: number): void {
+    this.afterMs = afterMs;
+    this.maxMs = maxMs;
   }
 
   /** Fires now if a change is pending. */

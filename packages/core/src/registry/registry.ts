@@ -88,7 +88,7 @@ export interface NameResolutionSink {
  */
 export class Registry {
   private readonly partitions = new Map<string, Partition>();
-  private readonly order: readonly string[];
+  private order: readonly string[];
   private readonly debouncer: Debouncer;
   private readonly listeners = new Set<SnapshotListener>();
   private readonly nameListeners = new Set<(names: ReadonlySet<string>) => void>();
@@ -104,19 +104,47 @@ export class Registry {
   private readonly now: () => number;
 
   constructor(options: RegistryOptions) {
-    this.order = [...options.adapters];
+    this.order = checkedOrder(options.adapters);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    for (const name of this.order) {
-      if (this.partitions.has(name)) throw new Error(`adapter name "${name}" is used twice`);
-      if (name === RULES_PARTITION)
-        throw new Error(`"${RULES_PARTITION}" is reserved for the rules' services`);
-      this.partitions.set(name, new Partition(name, this.now));
-    }
+    for (const name of this.order) this.partitions.set(name, new Partition(name, this.now));
     this.rulesPartition = new Partition(RULES_PARTITION, this.now);
     this.rules = new MeshRules(options.parseRule ?? parseRule, options.ruleSources ?? []);
     const debounce = options.debounce ?? DEFAULT_DEBOUNCE;
     this.debouncer = new Debouncer(debounce.afterMs, debounce.maxMs, () => this.publish(), this.now);
+  }
+
+  /**
+   * The adapters of a reloaded configuration, in their new order. An adapter named before keeps
+   * its partition (what it reported stays served until it reports again); a new one starts empty
+   * and syncing, and does not hold back publishing once a snapshot is out; one no longer named
+   * has its services and rules removed. A new order re-merges the hosts (the first listed wins
+   * service attributes); what did not change keeps its version, so nothing is republished for it.
+   */
+  setAdapters(adapters: readonly string[]): void {
+    if (this.closed) return;
+    const order = checkedOrder(adapters);
+    const wanted = new Set(order);
+    for (const [name, partition] of this.partitions) {
+      if (wanted.has(name)) continue;
+      this.partitions.delete(name);
+      for (const hostname of partition.services.keys()) this.markDirty(hostname);
+      if (partition.rules.length > 0) this.applyRules(`adapter ${name}`, [], []);
+    }
+    for (const name of order) {
+      if (!this.partitions.has(name)) this.partitions.set(name, new Partition(name, this.now));
+    }
+    const reordered =
+      order.filter((name) => this.order.includes(name)).join('\n') !==
+      this.order.filter((name) => wanted.has(name)).join('\n');
+    this.order = order;
+    if (reordered) for (const hostname of this.knownHostnames()) this.markDirty(hostname);
+    if (this.dirty.size > 0) this.debouncer.poke();
+  }
+
+  /** New debounce windows, from the next change on. */
+  setDebounce(debounce: DebounceOptions): void {
+    this.debouncer.configure(debounce.afterMs, debounce.maxMs);
   }
 
   /** The sink one adapter instance reports into. */
@@ -186,8 +214,15 @@ export class Registry {
     return () => this.listeners.delete(listener);
   }
 
-  /** Every adapter has completed a first sync. */
+  /**
+   * Every adapter has completed a first sync, or a snapshot is out already: an adapter added by a
+   * reload does not take readiness away while it syncs (what is served meanwhile is the rest).
+   */
   isSynced(): boolean {
+    return this.snapshot !== undefined || this.allSynced();
+  }
+
+  private allSynced(): boolean {
     for (const partition of this.partitions.values()) if (!partition.everReady) return false;
     return true;
   }
@@ -302,7 +337,7 @@ export class Registry {
 
   private setStatus(partition: Partition, status: AdapterStatus, detail: string | undefined): void {
     if (this.closed) return;
-    const wasSynced = this.isSynced();
+    const wasSynced = this.allSynced();
     if (status !== partition.status || detail !== partition.detail) {
       const log = status === 'degraded' ? this.logger.warn : this.logger.info;
       log.call(
@@ -313,7 +348,7 @@ export class Registry {
     }
     partition.setStatus(status, detail);
     // The first complete picture goes out at once: proxies are waiting for it.
-    if (!wasSynced && this.isSynced()) this.publish();
+    if (!wasSynced && this.allSynced()) this.publish();
   }
 
   private publish(): void {
@@ -371,6 +406,17 @@ export class Registry {
       }
     }
   }
+}
+
+/** Adapter names as partitions take them: unique, and not the rules' own. */
+function checkedOrder(adapters: readonly string[]): readonly string[] {
+  const seen = new Set<string>();
+  for (const name of adapters) {
+    if (seen.has(name)) throw new Error(`adapter name "${name}" is used twice`);
+    if (name === RULES_PARTITION) throw new Error(`"${RULES_PARTITION}" is reserved for the rules' services`);
+    seen.add(name);
+  }
+  return [...adapters];
 }
 
 /** An adapter's rules as rule inputs, located by the adapter and the object. */

@@ -52,8 +52,11 @@ export class XdsServer {
   private readonly unsubscribe: () => void;
   private readonly graceMs: number;
   private readonly limits: XdsLimits;
-  /** Accepts connections (and refuses those past the cap), handing them to grpc-js. */
-  private listener: net.Server | undefined;
+  /**
+   * Accept connections (and refuse those past the cap), handing them to grpc-js, by bound address:
+   * two while a reload moves the listener, the new one bound before the old one stops accepting.
+   */
+  private readonly listeners = new Map<string, net.Server>();
   private processed: Snapshot | undefined;
   private nextId = 0;
   /** Streams a snapshot concerns that have not been brought up to date yet, with the types concerned. */
@@ -136,14 +139,24 @@ export class XdsServer {
         `refused a connection: ${this.limits.maxConnections} are open, the most this listener takes`,
       );
     });
-    this.listener = listener;
     return new Promise((resolve, reject) => {
       listener.once('error', reject);
       listener.listen({ host, port }, () => {
         listener.off('error', reject);
-        resolve(formatHostPort(host, (listener.address() as AddressInfo).port));
+        const bound = formatHostPort(host, (listener.address() as AddressInfo).port);
+        this.listeners.set(bound, listener);
+        resolve(bound);
       });
     });
+  }
+
+  /**
+   * Stops accepting on one address `listen` bound. The connections open there stay, with their
+   * streams: a client is moved only when it reconnects.
+   */
+  stopListening(bound: string): void {
+    this.listeners.get(bound)?.close();
+    this.listeners.delete(bound);
   }
 
   /**
@@ -154,7 +167,8 @@ export class XdsServer {
     this.unsubscribe();
     this.pushQueue.clear();
     // Stop accepting; the connections already open are grpc-js's to close, below.
-    this.listener?.close();
+    for (const listener of this.listeners.values()) listener.close();
+    this.listeners.clear();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.grpc.forceShutdown();

@@ -36,9 +36,8 @@ export const runCommand: Command = {
 /**
  * Runs the daemon until SIGTERM or SIGINT. Exit codes: 0 after a clean stop; 2 for a config that
  * cannot be used (every problem printed, no stack trace); 1 when a listener cannot be opened.
- * SIGHUP is logged and ignored: Node's default would end the process at once, silently, and by
- * a signal systemd's `Restart=on-failure` does not restart after. (When the configuration can be
- * reloaded, SIGHUP will reload it.)
+ * SIGHUP reloads the configuration (see Reloader); one that arrives while the daemon starts is
+ * logged and ignored (Node's default would end the process at once, silently).
  */
 export async function run(options: RunOptions): Promise<number> {
   const configFile = options.configFile ?? quickstartConfigPath();
@@ -60,14 +59,18 @@ export async function run(options: RunOptions): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const onHangUp = () =>
-    logger.warn(
-      { signal: 'SIGHUP' },
-      'SIGHUP ignored: sextant cannot reload its configuration yet; restart it to apply changes',
-    );
+  const daemon = createContainer(loaded, logger, options.env, {
+    logLevelFromCommandLine: options.logLevel,
+  }).resolve(Daemon);
+  let started = false;
+  // The reload logs its own outcome.
+  const onHangUp = () => {
+    if (started) void daemon.reload('SIGHUP');
+    else logger.warn({ signal: 'SIGHUP' }, 'SIGHUP while starting: ignored; send it again once started');
+  };
   process.on('SIGHUP', onHangUp);
   try {
-    return await runUntilStopped(options, loaded, logger, output, stopSignal);
+    return await runUntilStopped(options, daemon, loaded, logger, output, stopSignal, () => (started = true));
   } finally {
     process.off('SIGHUP', onHangUp);
   }
@@ -75,12 +78,13 @@ export async function run(options: RunOptions): Promise<number> {
 
 async function runUntilStopped(
   options: RunOptions,
+  daemon: Daemon,
   loaded: LoadedConfig,
   logger: Logger,
   output: LogOutput,
   stopSignal: Promise<NodeJS.Signals>,
+  onStarted: () => void,
 ): Promise<number> {
-  const daemon = createContainer(loaded, logger, options.env).resolve(Daemon);
   let bound: Record<string, string>;
   try {
     bound = await daemon.start();
@@ -90,6 +94,7 @@ async function runUntilStopped(
     options.stderr.write(`sextant: ${error.message}\n`);
     return 1;
   }
+  onStarted();
   logger.info(
     { config: loaded.file, adapters: loaded.adapters.map((a) => `${a.name} (${a.type})`) },
     'sextant started',

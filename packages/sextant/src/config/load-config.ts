@@ -156,6 +156,9 @@ function wellFormedAdapters(raw: unknown): (AdapterConfig | undefined)[] {
   });
 }
 
+/** The registry's partition for ServiceEntries' services (core's Registry refuses it for an adapter). */
+const RESERVED_ADAPTER_NAME = 'rules';
+
 /** An adapter's name defaults to its type; names must be unique (they name registry partitions). */
 function adapterNames(
   entries: readonly (AdapterConfig | undefined)[],
@@ -177,7 +180,14 @@ function adapterNames(
     }
     const name = entry.name ?? entry.type;
     const first = seen.get(name);
-    if (first !== undefined) {
+    if (name === RESERVED_ADAPTER_NAME) {
+      problems.push(
+        document.problem(
+          ['adapters', index, entry.name === undefined ? 'type' : 'name'],
+          `"${name}" cannot name an adapter: it is the registry's name for the services traffic rules add`,
+        ),
+      );
+    } else if (first !== undefined) {
       problems.push(
         document.problem(
           ['adapters', index, 'name'],

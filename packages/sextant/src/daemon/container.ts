@@ -1,6 +1,13 @@
 import path from 'node:path';
 import 'reflect-metadata';
-import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
+import {
+  byteSize,
+  durationMs,
+  readRuleDocuments,
+  Registry,
+  type DefaultRetries,
+  type LogLevel,
+} from '@sextant/core';
 import { DirectoryRuleStore } from '../rules/directory-rule-store';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
@@ -10,18 +17,21 @@ import {
   createXdsServer,
   isLoopbackHost,
   parseListenAddress,
+  ReloadMetrics,
   ServerMetrics,
   v3ConfigSection,
 } from '@sextant/server';
 import type { Logger } from 'pino';
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
-import { adapterContext, type LoadedConfig } from '../config/load-config';
-import { AdapterSupervisor } from './adapter-supervisor';
+import type { LoadedConfig } from '../config/load-config';
+import { AdapterSet } from './adapter-set';
 import { Daemon } from './daemon';
 import { DnsResolver } from './dns-resolver';
 import { httpLimits, xdsLimits } from './limits';
-import { httpListener, type Listener } from './listener';
-import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+import { httpListener, xdsListener, type Listener } from './listener';
+import { registerReloadRoutes } from './reload-routes';
+import { Reloader } from './reloader';
+import { CONFIG, LISTENERS, LOGGER } from './tokens';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
 const RULES_POLL_INTERVAL_MS = 2000;
@@ -34,6 +44,7 @@ export function createContainer(
   loaded: LoadedConfig,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>>,
+  options: { readonly logLevelFromCommandLine?: LogLevel } = {},
 ): DependencyContainer {
   const c = container.createChildContainer();
   const { config } = loaded;
@@ -79,57 +90,65 @@ export function createContainer(
       });
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
       const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
-      const admin = createAdminServer(
-        registry,
-        renderer,
-        metrics,
-        logger,
-        [v3ConfigSection(registry, renderer.v3)],
-        (node) => xds.proxies(node),
-        {
-          limits: httpLimits(config.limits.admin),
-          allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
-          ...(rulesApiDirectory !== undefined && {
-            ruleStore: new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan()),
-          }),
-        },
-      );
-      const discovery = createDiscoveryServer(
-        registry,
-        renderer,
-        metrics,
-        logger,
-        httpLimits(config.limits.discovery),
-      );
+      // One store for every admin server a reload may create: writes go one at a time.
+      const ruleStore =
+        rulesApiDirectory === undefined
+          ? undefined
+          : new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan());
+      // Factories: a listener moved by a reload is a new server over the same state.
+      const admin = () => {
+        const app = createAdminServer(
+          registry,
+          renderer,
+          metrics,
+          logger,
+          [v3ConfigSection(registry, renderer.v3)],
+          (node) => xds.proxies(node),
+          {
+            limits: httpLimits(config.limits.admin),
+            allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+          },
+        );
+        registerReloadRoutes(app, () => r.resolve(Reloader));
+        return app;
+      };
+      const discovery = () =>
+        createDiscoveryServer(registry, renderer, metrics, logger, httpLimits(config.limits.discovery));
       return [
         httpListener('discovery', discovery, config.listen.discovery),
         httpListener('admin', admin, config.listen.admin),
-        // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
-        // grace time (shorter than the daemon's shutdown deadline).
-        { name: 'xds', start: () => xds.listen(config.listen.xds), stop: () => xds.close() },
+        xdsListener(xds, config.listen.xds),
       ];
     }),
   });
-  c.register(SUPERVISORS, {
-    useFactory: instanceCachingFactory((r) => {
-      const registry = r.resolve(Registry);
-      return loaded.adapters.map((adapter) => {
-        const context = adapterContext(adapter.name, loaded.baseDir, env, logger);
-        return new AdapterSupervisor(
-          adapter.name,
-          () => adapter.factory.create(adapter.options, context),
-          registry.sink(adapter.name),
-          context.logger,
-        );
-      });
-    }),
+  c.register(AdapterSet, {
+    useFactory: instanceCachingFactory(
+      (r) => new AdapterSet(r.resolve(Registry), loaded.baseDir, env, logger, loaded.adapters),
+    ),
+  });
+  c.register(Reloader, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new Reloader(loaded, {
+          configFile: loaded.file,
+          env,
+          logger,
+          logLevelFromCommandLine: options.logLevelFromCommandLine,
+          registry: r.resolve(Registry),
+          adapters: r.resolve(AdapterSet),
+          ruleFiles: r.resolve(RuleFiles),
+          listeners: r.resolve<Listener[]>(LISTENERS),
+          metrics: new ReloadMetrics(r.resolve(ServerMetrics).registry),
+        }),
+    ),
   });
   c.register(RuleFiles, {
     useFactory: instanceCachingFactory((r) => {
       const registry = r.resolve(Registry);
       return new RuleFiles((file) => registry.ruleSink(file), {
         // The Rules API's directory is a rules source too (after the files), so writes arrive by its watch.
-        patterns: rulesApiDirectory === undefined ? config.rules : [...config.rules, rulesApiDirectory],
+        patterns: config.rules,
+        storeDirectories: rulesApiDirectory === undefined ? [] : [rulesApiDirectory],
         baseDir: loaded.baseDir,
         pollIntervalMs: RULES_POLL_INTERVAL_MS,
         sizeLimit: RULES_FILE_SIZE_LIMIT,

@@ -1,11 +1,12 @@
 import { Registry } from '@sextant/core';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
-import type { AdapterSupervisor } from './adapter-supervisor';
 import { DnsResolver } from './dns-resolver';
 import { RuleFiles } from '../rules/rule-files';
+import { AdapterSet } from './adapter-set';
 import type { Listener } from './listener';
-import { LISTENERS, LOGGER, SUPERVISORS } from './tokens';
+import { Reloader, type ReloadOutcome } from './reloader';
+import { LISTENERS, LOGGER } from './tokens';
 
 /** A listener that could not be opened (address in use, no permission). */
 export class ListenError extends Error {
@@ -23,10 +24,16 @@ export class Daemon {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(Registry) private readonly registry: Registry,
     @inject(LISTENERS) private readonly listeners: Listener[],
-    @inject(SUPERVISORS) private readonly supervisors: AdapterSupervisor[],
+    @inject(AdapterSet) private readonly adapters: AdapterSet,
     @inject(RuleFiles) private readonly ruleFiles: RuleFiles,
     @inject(DnsResolver) private readonly resolver: DnsResolver,
+    @inject(Reloader) private readonly reloader: Reloader,
   ) {}
+
+  /** Reloads sextant.yaml into the running daemon (see Reloader). */
+  reload(trigger: string): Promise<ReloadOutcome> {
+    return this.reloader.reload(trigger);
+  }
 
   /** Resolves with the bound address of each listener, by name. */
   async start(): Promise<Record<string, string>> {
@@ -47,18 +54,20 @@ export class Daemon {
     await this.ruleFiles.start();
     // The names the rules ask for are looked up while adapters sync.
     this.resolver.start();
-    for (const supervisor of this.supervisors) supervisor.start();
+    this.adapters.start();
     return bound;
   }
 
   async stop(): Promise<void> {
+    // A reload under way finishes first, so it starts nothing after the adapters are stopped.
+    await this.reloader.close();
     await Promise.all([
       ...this.listeners.map((listener) =>
         listener
           .stop()
           .catch((error: unknown) => this.logger.warn({ err: error }, `closing ${listener.name} failed`)),
       ),
-      ...this.supervisors.map((supervisor) => supervisor.stop()),
+      this.adapters.stop(),
       this.ruleFiles.stop(),
       this.resolver.stop(),
     ]);

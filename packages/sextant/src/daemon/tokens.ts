@@ -2,4 +2,3 @@
 export const CONFIG = Symbol('LoadedConfig');
 export const LOGGER = Symbol('Logger');
 export const LISTENERS = Symbol('Listener[]');
-export const SUPERVISORS = Symbol('AdapterSupervisor[]');

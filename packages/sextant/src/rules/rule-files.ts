@@ -26,6 +26,11 @@ export interface RuleFilesOptions {
   /** `rules:` entries of sextant.yaml: files, directories and globs. */
   readonly patterns: readonly string[];
   readonly baseDir: string;
+  /**
+   * Absolute directories read after the patterns, whatever a reload makes of `rules:` (the Rules
+   * API's store: a write must reach the mesh through it).
+   */
+  readonly storeDirectories?: readonly string[];
   /** How often files are re-read whatever change notifications say, and globs re-resolved. */
   readonly pollIntervalMs: number;
   readonly sizeLimit: FileSizeLimit;
@@ -45,11 +50,18 @@ export class RuleFiles {
   private readonly done: Promise<void>[] = [];
   private readonly controller = new AbortController();
   private loop: Promise<void> | undefined;
+  private patterns: readonly string[];
+  /** The resolve under way: one at a time, so one started on older patterns never finishes last. */
+  private resolving: Promise<void> = Promise.resolve();
+  private baseDir: string;
 
   constructor(
     private readonly sinkFor: (file: string) => RuleSink,
     private readonly options: RuleFilesOptions,
-  ) {}
+  ) {
+    this.patterns = options.patterns;
+    this.baseDir = options.baseDir;
+  }
 
   /**
    * Reads every rules file once and reports it, then keeps watching in the background: called
@@ -73,6 +85,17 @@ export class RuleFiles {
     await this.resolve(this.controller.signal);
   }
 
+  /**
+   * The `rules:` of a reloaded configuration: files they no longer name have their rules removed,
+   * new ones are read and watched, now rather than at the next poll.
+   */
+  async setPatterns(patterns: readonly string[], baseDir: string): Promise<void> {
+    this.patterns = patterns;
+    this.baseDir = baseDir;
+    if (this.loop !== undefined && !this.controller.signal.aborted)
+      await this.resolve(this.controller.signal);
+  }
+
   /** Stops watching; resolves once every watch and timer has stopped. */
   async stop(): Promise<void> {
     this.controller.abort();
@@ -90,10 +113,16 @@ export class RuleFiles {
 
   /** Every file the patterns name now, in pattern order then name order. */
   private files(): Promise<string[]> {
-    return resolveRuleFiles(this.options.patterns, this.options.baseDir);
+    return resolveRuleFiles([...this.patterns, ...(this.options.storeDirectories ?? [])], this.baseDir);
   }
 
-  private async resolve(signal: AbortSignal): Promise<void> {
+  private resolve(signal: AbortSignal): Promise<void> {
+    // A failed resolve is its caller's to see; the next one runs anyway.
+    this.resolving = this.resolving.catch(() => undefined).then(() => this.resolveNow(signal));
+    return this.resolving;
+  }
+
+  private async resolveNow(signal: AbortSignal): Promise<void> {
     const wanted = new Set(await this.files());
     for (const [file, controller] of this.watched) {
       if (wanted.has(file)) continue;
