@@ -10,6 +10,7 @@ export {
   createDiscoveryServer,
   createXdsServer,
   type AdminServerOptions,
+  type DiscoveryServerOptions,
 } from './servers';
 export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 export { isLoopbackHost } from './admin/host-guard';
@@ -21,3 +22,9 @@ export { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds/xds-limits';
 export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
+export { AdminToken, requireAdminToken } from './security/admin-token';
+export { ServerTls, type ServerTlsSettings } from './security/server-tls';
+export { WatchedFileError } from './security/watched-files';
+export { NodeAuthorizer, NodeAccessDenied } from './security/node-authorizer';
+export { authorizeNode, nodeClaim, type NodeClaim } from './security/node-authorization';
+export { parseSpiffeId, spiffeIdentities, type SpiffeIdentity } from './security/spiffe-id';

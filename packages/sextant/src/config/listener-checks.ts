@@ -1,4 +1,4 @@
-import { durationMs, type DaemonConfig, type Problem, type SourceDocument } from '@sextant/core';
+import { durationMs, listenerConfig, type DaemonConfig, type Problem, type SourceDocument } from '@sextant/core';
 import { ListenAddressError, parseListenAddress } from '@sextant/server';
 
 /**
@@ -8,12 +8,14 @@ import { ListenAddressError, parseListenAddress } from '@sextant/server';
  */
 export function listenerProblems(config: DaemonConfig, document: SourceDocument): Problem[] {
   const problems: Problem[] = [];
-  for (const [name, address] of Object.entries(config.listen)) {
+  for (const [name, setting] of Object.entries(config.listen)) {
     try {
-      parseListenAddress(address);
+      parseListenAddress(listenerConfig(setting).address);
     } catch (error) {
       if (!(error instanceof ListenAddressError)) throw error;
-      problems.push(document.problem(['listen', name], error.message));
+      problems.push(
+        document.problem(typeof setting === 'string' ? ['listen', name] : ['listen', name, 'address'], error.message),
+      );
     }
   }
   const positive = (path: (string | number)[], value: string) => {

@@ -17,6 +17,7 @@ import {
 } from '@sextant/core';
 import { interpolateEnv } from './interpolate';
 import { listenerProblems } from './listener-checks';
+import { securityProblems } from './security-checks';
 import { loadAdapterFactory } from './load-adapter';
 import { patternProblem } from '../rules/rule-file-patterns';
 
@@ -76,6 +77,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   if (!result.valid) problems.push(...result.problems);
   else {
     problems.push(...listenerProblems(result.value, document));
+    problems.push(...securityProblems(result.value, document));
     for (const [index, pattern] of result.value.rules.entries()) {
       const problem = patternProblem(pattern);
       if (problem !== undefined) problems.push(document.problem(['rules', index], problem));

@@ -1,12 +1,22 @@
 import 'reflect-metadata';
-import { byteSize, durationMs, readRuleDocuments, Registry, type DefaultRetries } from '@sextant/core';
+import path from 'node:path';
+import {
+  byteSize,
+  durationMs,
+  listenerConfig,
+  readRuleDocuments,
+  Registry,
+  type DefaultRetries,
+} from '@sextant/core';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
+  AdminToken,
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
   isLoopbackHost,
+  NodeAuthorizer,
   parseListenAddress,
   ServerMetrics,
   v3ConfigSection,
@@ -18,6 +28,8 @@ import { AdapterSupervisor } from './adapter-supervisor';
 import { Daemon } from './daemon';
 import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
+import { listenerTls } from './listener-tls';
+import { nodeAuthorizationOn } from '../config/security-checks';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
@@ -67,11 +79,27 @@ export function createContainer(
       const registry = r.resolve(Registry);
       const renderer = r.resolve(Renderer);
       const metrics = r.resolve(ServerMetrics);
+      const listen = {
+        discovery: listenerConfig(config.listen.discovery),
+        admin: listenerConfig(config.listen.admin),
+        xds: listenerConfig(config.listen.xds),
+      };
+      const tls = (name: keyof typeof listen) => listenerTls(name, listen[name], loaded.baseDir, logger);
+      // One authorizer (one metric) for both discovery listeners, on those that check nodes.
+      const authorizer =
+        nodeAuthorizationOn(config, 'discovery') || nodeAuthorizationOn(config, 'xds')
+          ? new NodeAuthorizer(metrics.registry, logger.child({ component: 'node-authorization' }))
+          : undefined;
+      const xdsTls = tls('xds');
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
+        ...(xdsTls && { tls: xdsTls }),
+        ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),
       });
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
-      const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
+      const adminOnLoopback = isLoopbackHost(parseListenAddress(listen.admin.address).host);
+      const adminTls = tls('admin');
+      const tokenFile = config.admin.tokenFile;
       const admin = createAdminServer(
         registry,
         renderer,
@@ -82,21 +110,32 @@ export function createContainer(
         {
           limits: httpLimits(config.limits.admin),
           allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+          ...(adminTls && { tls: adminTls }),
+          ...(tokenFile !== undefined && {
+            token: new AdminToken(path.resolve(loaded.baseDir, tokenFile), {
+              logger: logger.child({ listener: 'admin' }),
+            }),
+          }),
         },
       );
+      const discoveryTls = tls('discovery');
       const discovery = createDiscoveryServer(
         registry,
         renderer,
         metrics,
         logger,
         httpLimits(config.limits.discovery),
+        {
+          ...(discoveryTls && { tls: discoveryTls }),
+          ...(nodeAuthorizationOn(config, 'discovery') && authorizer && { authorizer }),
+        },
       );
       return [
-        httpListener('discovery', discovery, config.listen.discovery),
-        httpListener('admin', admin, config.listen.admin),
+        httpListener('discovery', discovery, listen.discovery.address),
+        httpListener('admin', admin, listen.admin.address),
         // Stops accepting, ends every stream so clients reconnect elsewhere, cuts the rest after its
         // grace time (shorter than the daemon's shutdown deadline).
-        { name: 'xds', start: () => xds.listen(config.listen.xds), stop: () => xds.close() },
+        { name: 'xds', start: () => xds.listen(listen.xds.address), stop: () => xds.close() },
       ];
     }),
   });
