@@ -269,15 +269,13 @@ describe('certificate rotation on disk', () => {
     expect((await httpsRequest(`${admin}/healthz`, { ca: ca.cert })).serverCertificate).toBe(expected);
 
     // The stream opened before the rotation still gets pushes.
-    registry
-      .sink('files')
-      .upsertService(
-        {
-          hostname: 'details.default.svc.cluster.local',
-          ports: [{ name: 'http', port: 9080, protocol: 'http' }],
-        },
-        [{ address: '10.0.4.1', port: 9080, portName: 'http' }],
-      );
+    registry.sink('files').upsertService(
+      {
+        hostname: 'details.default.svc.cluster.local',
+        ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+      },
+      [{ address: '10.0.4.1', port: 9080, portName: 'http' }],
+    );
     registry.flush();
     const pushed = await stream.next(15_000);
     expect(pushed.names).toContain('outbound|9080||details.default.svc.cluster.local');

@@ -98,7 +98,10 @@ function firstClusters(node: string): Promise<{ names: string[] } | ServiceError
       const response = protos.discoveryResponse.decode(bytes) as unknown as {
         resources: { value: Uint8Array }[];
       };
-      const names = response.resources.map((any) => protos.root.lookupType('envoy.config.cluster.v3.Cluster').decode(any.value).toJSON().name as string);
+      const names = response.resources.map(
+        (any) =>
+          protos.root.lookupType('envoy.config.cluster.v3.Cluster').decode(any.value).toJSON().name as string,
+      );
       resolve({ names });
     });
     call.on('error', (error: ServiceError) => resolve(error));

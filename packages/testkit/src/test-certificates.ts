@@ -34,8 +34,21 @@ export function createTestCa(dir: string, name = 'ca'): TestCa {
   const certFile = path.join(dir, `${name}.crt`);
   const keyFile = path.join(dir, `${name}.key`);
   openssl([
-    'req', '-x509', ...KEY, '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...KEY,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   const ca = read(certFile, keyFile);
   return {
@@ -57,8 +70,22 @@ export function createTestCa(dir: string, name = 'ca'): TestCa {
       );
       openssl(['req', ...KEY, '-keyout', leafKey, '-out', csr, '-subj', `/CN=${leaf}`]);
       openssl([
-        'x509', '-req', '-in', csr, '-CA', certFile, '-CAkey', keyFile, '-out', leafCert, '-days', '1',
-        '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-extfile', ext,
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        certFile,
+        '-CAkey',
+        keyFile,
+        '-out',
+        leafCert,
+        '-days',
+        '1',
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
+        '-extfile',
+        ext,
       ]);
       return read(leafCert, leafKey);
     },
@@ -66,7 +93,12 @@ export function createTestCa(dir: string, name = 'ca'): TestCa {
 }
 
 function read(certFile: string, keyFile: string): IssuedCertificate {
-  return { certFile, keyFile, cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
+  return {
+    certFile,
+    keyFile,
+    cert: fs.readFileSync(certFile, 'utf8'),
+    key: fs.readFileSync(keyFile, 'utf8'),
+  };
 }
 
 function openssl(args: string[]): void {

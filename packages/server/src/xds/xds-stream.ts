@@ -214,7 +214,11 @@ export abstract class XdsStream<
       if (request instanceof UndecodableRequest) throw new ProtocolError(request.reason);
       if (!this.client) {
         const client = readClientNode(request.node);
-        this.context.authorize?.(client, this.call as ServerDuplexStream<unknown, EncodedResponse>, this.peer);
+        this.context.authorize?.(
+          client,
+          this.call as ServerDuplexStream<unknown, EncodedResponse>,
+          this.peer,
+        );
         this.client = client;
       }
       const typeUrl = this.typeOf(request);

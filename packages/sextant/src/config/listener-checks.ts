@@ -1,4 +1,10 @@
-import { durationMs, listenerConfig, type DaemonConfig, type Problem, type SourceDocument } from '@sextant/core';
+import {
+  durationMs,
+  listenerConfig,
+  type DaemonConfig,
+  type Problem,
+  type SourceDocument,
+} from '@sextant/core';
 import { ListenAddressError, parseListenAddress } from '@sextant/server';
 
 /**
@@ -14,7 +20,10 @@ export function listenerProblems(config: DaemonConfig, document: SourceDocument)
     } catch (error) {
       if (!(error instanceof ListenAddressError)) throw error;
       problems.push(
-        document.problem(typeof setting === 'string' ? ['listen', name] : ['listen', name, 'address'], error.message),
+        document.problem(
+          typeof setting === 'string' ? ['listen', name] : ['listen', name, 'address'],
+          error.message,
+        ),
       );
     }
   }

@@ -1,4 +1,10 @@
-import { listenerConfig, type DaemonConfig, type ListenSetting, type Problem, type SourceDocument } from '@sextant/core';
+import {
+  listenerConfig,
+  type DaemonConfig,
+  type ListenSetting,
+  type Problem,
+  type SourceDocument,
+} from '@sextant/core';
 import { isLoopbackHost, ListenAddressError, parseListenAddress } from '@sextant/server';
 
 /** Whether a listener refuses clients without a certificate its client CA verifies. */
