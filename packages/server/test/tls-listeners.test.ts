@@ -41,6 +41,7 @@ let dir: string;
 let ca: TestCa;
 let server: IssuedCertificate;
 let clientA: IssuedCertificate;
+let clientB: IssuedCertificate;
 let stranger: IssuedCertificate;
 let registry: Registry;
 let metrics: ServerMetrics;
@@ -57,6 +58,7 @@ beforeAll(async () => {
   ca = createTestCa(path.join(dir, 'pki'));
   server = ca.issue('server');
   clientA = ca.issue('client-a', { uris: ['spiffe://cluster.local/ns/default/sa/reviews'] });
+  clientB = ca.issue('client-b', { uris: ['spiffe://cluster.local/ns/prod/sa/web'] });
   stranger = createTestCa(path.join(dir, 'other-pki')).issue('stranger', {
     uris: ['spiffe://cluster.local/ns/default/sa/reviews'],
   });
@@ -192,10 +194,11 @@ describe('HTTPS discovery with client certificates', () => {
 
   it("answers 403 to a client asking for another workload's configuration (v1 and v3), and counts it", async () => {
     const before = { v1: await deniedCount('v1-cds'), v3: await deniedCount('v3-cds') };
+    // B's own request, answered and remembered by URL: the same URL from A must still be checked.
+    expect((await httpsRequest(`${discovery}/v1/clusters/web/${NODE_B}`, as(clientB))).status).toBe(200);
     const v1 = await httpsRequest(`${discovery}/v1/clusters/web/${NODE_B}`, as(clientA));
     expect(v1.status).toBe(403);
     expect(v1.body).toContain('spiffe://cluster.local/ns/default/sa/reviews) is not for namespace prod');
-    // The same URL asked again is answered from memory: the check must still apply.
     expect((await httpsRequest(`${discovery}/v1/clusters/web/${NODE_B}`, as(clientA))).status).toBe(403);
     expect((await httpsRequest(`${discovery}/v1/listeners/web/${NODE_B}`, as(clientA))).status).toBe(403);
     const v3 = await httpsRequest(`${discovery}/v3/discovery:clusters`, {
