@@ -36,6 +36,8 @@ const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggreg
 const NODE_A = 'sidecar~10.0.1.11~reviews-v1.default~default.svc.cluster.local';
 const NODE_B = 'sidecar~10.0.3.1~web-1.prod~prod.svc.cluster.local';
 const POLL_MS = 50;
+// Several TLS handshakes per test: generous under a fully loaded CI machine.
+jest.setTimeout(60_000);
 
 let dir: string;
 let ca: TestCa;

@@ -16,6 +16,8 @@ const NODE_A = 'sidecar~10.0.1.11~reviews-v1.default~default.svc.cluster.local';
 const NODE_B = 'sidecar~10.0.3.1~web-1.prod~prod.svc.cluster.local';
 const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const TOKEN = 'e2e-admin-token-7f3a';
+// A spawned daemon and real TLS handshakes: generous under a fully loaded CI machine.
+jest.setTimeout(90_000);
 
 const SERVICES = `
 services:
@@ -91,7 +93,7 @@ function firstClusters(node: string): Promise<{ names: string[] } | ServiceError
       Buffer.from(protos.discoveryRequest.encode(protos.discoveryRequest.fromObject(request)).finish()),
     (bytes: Buffer) => bytes,
     new Metadata(),
-    { deadline: Date.now() + 20_000 },
+    { deadline: Date.now() + 60_000 },
   );
   return new Promise<{ names: string[] } | ServiceError>((resolve) => {
     call.on('data', (bytes: Buffer) => {
