@@ -269,7 +269,7 @@ describe('certificate rotation on disk', () => {
         (await presented(discovery, ['http/1.1'])) === expected &&
         (await presented(admin, ['http/1.1'])) === expected &&
         (await presented(xdsAddress, ['h2'])) === expected,
-      { timeoutMs: 20_000, message: 'every listener to present the rotated certificate' },
+      { timeoutMs: 40_000, message: 'every listener to present the rotated certificate' },
     );
     expect((await httpsRequest(`${admin}/healthz`, { ca: ca.cert })).serverCertificate).toBe(expected);
 
@@ -288,7 +288,7 @@ describe('certificate rotation on disk', () => {
     const fresh = ads(clientA);
     fresh.send({ node: { id: NODE_A }, type_url: CLUSTER });
     expect((await fresh.next(15_000)).type_url).toBe(CLUSTER);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the admin token', () => {
@@ -325,7 +325,7 @@ describe('the admin token', () => {
         })
       ).status;
     await waitFor(async () => (await status('second-token')) === 200, {
-      timeoutMs: 20_000,
+      timeoutMs: 40_000,
       message: 'the new token to be accepted',
     });
     expect(await status('first-token')).toBe(401);
