@@ -45,8 +45,41 @@ describe('located schema problems', () => {
         },
       },
       admin: { allowedHosts: [] },
+      security: {},
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });
+  });
+
+  it('takes a listener as host:port or as { address, tls }, and says what is wrong with either', () => {
+    const tls = { certFile: 'tls.crt', keyFile: 'tls.key', clientCAFile: 'ca.crt', requireClientCert: true };
+    const ok = validate({
+      listen: { discovery: { address: '0.0.0.0:15003', tls }, xds: '127.0.0.1:15010' },
+      admin: { tokenFile: 'admin-token' },
+      security: { nodeAuthorization: 'strict' },
+      adapters: [{ type: 'file', path: 'x.yaml' }],
+    });
+    expect(ok.valid && ok.value.listen).toEqual({
+      discovery: { address: '0.0.0.0:15003', tls },
+      admin: '127.0.0.1:15000',
+      xds: '127.0.0.1:15010',
+    });
+    const bad = validate({
+      listen: {
+        discovery: { address: 'nowhere', tls: { certFile: 'tls.crt', clientCA: 'ca.crt' } },
+        admin: 15000,
+      },
+      security: { nodeAuthorization: 'lenient' },
+      adapters: [{ type: 'file', path: 'x.yaml' }],
+    });
+    expect(bad.valid ? [] : bad.problems.map(formatProblem)).toEqual(
+      expect.arrayContaining([
+        'listen.discovery.address: not host:port (e.g. 127.0.0.1:15003 or [::1]:15003) ("nowhere")',
+        'listen.discovery.tls.keyFile: missing required field',
+        'listen.discovery.tls.clientCA: unknown field (expected one of: certFile, keyFile, clientCAFile, requireClientCert)',
+        'listen.admin: expected object, got number (15000)',
+        'security.nodeAuthorization: expected one of "strict", "off", got "lenient"',
+      ]),
+    );
   });
 
   it('says what is wrong with limits and admin host names', () => {

@@ -1,4 +1,5 @@
 import http, { STATUS_CODES } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { clientText } from '@sextant/core';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 import { formatHostPort, parseListenAddress } from './listen-address';
 import { leftOutFields, RepeatedEvents } from './repeated-events';
 import { respondWithError, sendLine } from './respond';
+import type { ServerTls } from './security/server-tls';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,11 +28,15 @@ export type FastPath = (request: http.IncomingMessage, response: http.ServerResp
  * for a malformed or late request) answered as one line of plain text, with
  * `X-Content-Type-Options: nosniff` on every response so no browser takes one for a page.
  * A `fastPath` answers what it can before fastify's routing and hooks (the v1 discovery routes).
+ * With `tls` it serves HTTPS: the files are read when the server gets ready (before it listens;
+ * an unreadable file fails the listen) and again when they change, new connections getting the
+ * new certificate.
  */
 export function createHttpServer(
   logger: PinoLogger,
   limits: HttpLimits = DEFAULT_HTTP_LIMITS,
   fastPath?: FastPath,
+  tls?: ServerTls,
 ): FastifyInstance {
   const httpOptions = {
     headersTimeout: limits.headersTimeoutMs,
@@ -44,10 +50,15 @@ export function createHttpServer(
   const app = Fastify({
     // Our own server, so the fast path sees each request first; set up as fastify sets up its own.
     serverFactory: (handler: http.RequestListener) => {
-      const server = http.createServer(
-        httpOptions,
-        fastPath ? (request, response) => fastPath(request, response) || handler(request, response) : handler,
-      );
+      const listener: http.RequestListener = fastPath
+        ? (request, response) => fastPath(request, response) || handler(request, response)
+        : handler;
+      const server = tls
+        ? https.createServer(
+            { ...httpOptions, requestCert: tls.requestCert, rejectUnauthorized: tls.requireClientCert },
+            listener,
+          )
+        : http.createServer(httpOptions, listener);
       server.keepAliveTimeout = limits.idleTimeoutMs;
       server.requestTimeout = limits.requestTimeoutMs;
       server.setTimeout(limits.idleTimeoutMs);
@@ -64,6 +75,7 @@ export function createHttpServer(
   }) as unknown as FastifyInstance;
 
   app.decorate('repeatedErrors', new RepeatedEvents());
+  if (tls) followCertificates(app, tls);
   app.server.maxConnections = limits.maxConnections;
   app.server.on('drop', () => {
     const leftOut = app.repeatedErrors.admit('connection refused');
@@ -89,6 +101,19 @@ export function createHttpServer(
     respondWithError(reply, clients ? new HttpError(status, (error as Error).message) : error, request);
   });
   return app;
+}
+
+/** Reads the TLS files before listening, swaps the secure context when they change, stops at close. */
+function followCertificates(app: FastifyInstance, tls: ServerTls): void {
+  const server = app.server as unknown as https.Server;
+  const unfollow = tls.onChange((context) => server.setSecureContext(context));
+  app.addHook('onReady', async () => {
+    server.setSecureContext(await tls.start());
+  });
+  app.addHook('onClose', async () => {
+    unfollow();
+    tls.stop();
+  });
 }
 
 /**

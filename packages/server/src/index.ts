@@ -11,6 +11,7 @@ export {
   createDiscoveryServer,
   createXdsServer,
   type AdminServerOptions,
+  type DiscoveryServerOptions,
 } from './servers';
 export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 export { isLoopbackHost } from './admin/host-guard';
@@ -24,3 +25,9 @@ export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
 export { registerRulesApi, RULE_BODY_LIMIT } from './admin/rules-api';
 export type { RuleStore, StoredRule } from './admin/rule-store';
+export { AdminToken, requireAdminToken } from './security/admin-token';
+export { ServerTls, type ServerTlsSettings } from './security/server-tls';
+export { WatchedFileError } from './security/watched-files';
+export { NodeAuthorizer, NodeAccessDenied } from './security/node-authorizer';
+export { authorizeNode, nodeClaim, type NodeClaim } from './security/node-authorization';
+export { parseSpiffeId, spiffeIdentities, type SpiffeIdentity } from './security/spiffe-id';

@@ -11,8 +11,18 @@ import type { MeshState } from './mesh-state';
 import type { ServerMetrics } from './metrics';
 import { V1FastPath } from './v1/v1-fast-path';
 import { V1Responder } from './v1/v1-responder';
+import { requireAdminToken, type AdminToken } from './security/admin-token';
+import { httpNodeGate, type NodeAuthorizer } from './security/node-authorizer';
+import type { ServerTls } from './security/server-tls';
 import { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
 import { XdsServer, type XdsServerOptions } from './xds/xds-server';
+
+export interface DiscoveryServerOptions {
+  /** Serve HTTPS with these files. */
+  readonly tls?: ServerTls;
+  /** Serve a node only to a client whose certificate is for it (strict node authorization). */
+  readonly authorizer?: NodeAuthorizer;
+}
 
 /** The discovery listener: v1 REST and v3 REST-JSON. */
 export function createDiscoveryServer(
@@ -21,11 +31,13 @@ export function createDiscoveryServer(
   metrics: ServerMetrics,
   logger: PinoLogger,
   limits?: HttpLimits,
+  options: DiscoveryServerOptions = {},
 ): FastifyInstance {
   const log = logger.child({ listener: 'discovery' });
-  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log);
-  const app = createHttpServer(log, limits, (request, response) => v1.handle(request, response));
-  registerV3RestRoutes(app, mesh, renderer.v3, metrics);
+  const gate = options.authorizer && httpNodeGate(options.authorizer);
+  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log, gate);
+  const app = createHttpServer(log, limits, (request, response) => v1.handle(request, response), options.tls);
+  registerV3RestRoutes(app, mesh, renderer.v3, metrics, gate);
   return app;
 }
 
@@ -49,6 +61,10 @@ export interface AdminServerOptions {
   readonly allowedHosts?: readonly string[];
   /** Where the Rules API writes; without one it reads and validates only. */
   readonly ruleStore?: RuleStore;
+  /** Serve HTTPS with these files. */
+  readonly tls?: ServerTls;
+  /** Require this bearer token on every endpoint but /healthz and /readyz. */
+  readonly token?: AdminToken;
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
@@ -61,8 +77,16 @@ export function createAdminServer(
   proxyStreams?: ProxyStreamsSource,
   options: AdminServerOptions = {},
 ): FastifyInstance {
-  const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits);
+  const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits, undefined, options.tls);
   if (options.allowedHosts !== undefined) allowOnlyLocalHosts(app, options.allowedHosts);
+  if (options.token) {
+    const token = options.token;
+    requireAdminToken(app, token);
+    app.addHook('onReady', async () => {
+      await token.start();
+    });
+    app.addHook('onClose', async () => token.stop());
+  }
   registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
   registerRulesApi(app, { mesh, ...(options.ruleStore && { store: options.ruleStore }) });
   return app;

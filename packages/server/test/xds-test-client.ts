@@ -1,4 +1,11 @@
-import { Client, credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  Metadata,
+  type ChannelCredentials,
+  type ClientDuplexStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { envoyProtos, printAnyBytes } from '@sextant/envoy';
 import type protobuf from 'protobufjs';
 
@@ -45,8 +52,9 @@ export class XdsTestStream<P extends Protocol> {
     path = protocol === 'sotw'
       ? '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources'
       : '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources',
+    channelCredentials: ChannelCredentials = credentials.createInsecure(),
   ) {
-    this.client = new Client(address, credentials.createInsecure());
+    this.client = new Client(address, channelCredentials);
     const protos = envoyProtos();
     const requestType = protocol === 'sotw' ? protos.discoveryRequest : protos.deltaDiscoveryRequest;
     this.call = this.client.makeBidiStreamRequest(

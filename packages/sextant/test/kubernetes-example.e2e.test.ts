@@ -14,6 +14,8 @@ import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
 const EXAMPLE = path.resolve(__dirname, '..', '..', '..', 'examples', 'kubernetes', 'deployment.yaml');
 /** The pod's own address as the kubelet probes it: on Linux every 127/8 address is local, and not 127.0.0.1. */
 const POD_IP = '127.0.0.2';
+/** What the example's admin token Secret would hold. */
+const ADMIN_TOKEN = 'example-admin-token';
 
 interface Manifest {
   kind: string;
@@ -71,7 +73,14 @@ describe('the Kubernetes example (examples/kubernetes/deployment.yaml)', () => {
     api = await FakeKubernetesApi.start();
     const dir = tempDir();
     const kubeconfig = api.writeKubeconfig(path.join(dir, 'kubeconfig'));
-    const env: NodeJS.ProcessEnv = { ...process.env, POD_IP, KUBECONFIG: kubeconfig };
+    const tokenFile = path.join(dir, 'admin-token');
+    fs.writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      POD_IP,
+      KUBECONFIG: kubeconfig,
+      ADMIN_TOKEN_FILE: tokenFile,
+    };
     delete env.KUBERNETES_SERVICE_HOST;
     // startDaemon waits for admin on 127.0.0.1, where `kubectl port-forward` connects inside the pod.
     daemon = await startDaemon(dir, exampleConfig().text, [], { env });
@@ -82,8 +91,11 @@ describe('the Kubernetes example (examples/kubernetes/deployment.yaml)', () => {
     await api?.close();
   });
 
-  it('answers the documented debug path through the loopback that kubectl port-forward connects to', async () => {
-    const response = await fetch(`${daemon.admin}/debug/registry`);
+  it('answers the documented debug path through the loopback that kubectl port-forward connects to, with the admin token', async () => {
+    expect((await fetch(`${daemon.admin}/debug/registry`)).status).toBe(401);
+    const response = await fetch(`${daemon.admin}/debug/registry`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { adapters: { name: string }[] };
     expect(body.adapters.map((a) => a.name)).toEqual(['kubernetes']);

@@ -6,13 +6,39 @@
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** TLS of one listener (docs/security.md). Paths are relative to the config file. */
+export interface ListenerTlsConfig {
+  /** PEM certificate chain the listener presents. */
+  readonly certFile: string;
+  /** PEM private key of certFile. */
+  readonly keyFile: string;
+  /** PEM CA bundle that client certificates are verified against. */
+  readonly clientCAFile?: string;
+  /** Refuse clients without a certificate the clientCAFile verifies; default true when clientCAFile is set. */
+  readonly requireClientCert?: boolean;
+}
+
+/** A listener written out: its address and, for HTTPS (or gRPC over TLS), its certificates. */
+export interface ListenerConfig {
+  readonly address: string;
+  readonly tls?: ListenerTlsConfig;
+}
+
+/** `host:port` (plaintext) or a ListenerConfig. */
+export type ListenSetting = string | ListenerConfig;
+
 export interface ListenConfig {
   /** v1 REST discovery (and v3 REST-JSON). */
-  readonly discovery: string;
+  readonly discovery: ListenSetting;
   /** Health, readiness, metrics and debug endpoints. */
-  readonly admin: string;
+  readonly admin: ListenSetting;
   /** v3 xDS over gRPC: ADS (state of the world and delta) and the per-type services. */
-  readonly xds: string;
+  readonly xds: ListenSetting;
+}
+
+/** A listen setting in its long form, whichever form the file used. */
+export function listenerConfig(setting: ListenSetting): ListenerConfig {
+  return typeof setting === 'string' ? { address: setting } : setting;
 }
 
 /** What one HTTP listener bounds. Durations as written in the file (`30s`). */
@@ -51,6 +77,17 @@ export interface LimitsConfig {
 export interface AdminConfig {
   /** Host names (besides localhost and loopback addresses) an admin listener on loopback answers to. */
   readonly allowedHosts: readonly string[];
+  /** File holding the bearer token every admin request but /healthz and /readyz must carry. */
+  readonly tokenFile?: string;
+}
+
+/** `strict`: a client certificate's SPIFFE identity must match the node id it asks for. */
+export const NODE_AUTHORIZATION_MODES = ['strict', 'off'] as const;
+export type NodeAuthorizationMode = (typeof NODE_AUTHORIZATION_MODES)[number];
+
+export interface SecurityConfig {
+  /** Unset: strict on the discovery and xDS listeners that require client certificates, off elsewhere. */
+  readonly nodeAuthorization?: NodeAuthorizationMode;
 }
 
 export interface AdapterConfig {
@@ -83,6 +120,7 @@ export interface DaemonConfig {
   readonly log: { readonly level: LogLevel };
   readonly limits: LimitsConfig;
   readonly admin: AdminConfig;
+  readonly security: SecurityConfig;
   readonly adapters: readonly AdapterConfig[];
 }
 
@@ -105,6 +143,36 @@ function httpLimitsSchema(maxConnections: number) {
   } as const;
 }
 
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+
+/** `host:port`, or `{ address, tls }` for a listener with certificates. */
+function listenSettingSchema(byDefault: string) {
+  return {
+    default: byDefault,
+    if: { type: 'string' },
+    then: { format: 'host-port' },
+    else: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['address'],
+      properties: {
+        address: { type: 'string', format: 'host-port' },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['certFile', 'keyFile'],
+          properties: {
+            certFile: nonEmpty,
+            keyFile: nonEmpty,
+            clientCAFile: nonEmpty,
+            requireClientCert: { type: 'boolean' },
+          },
+        },
+      },
+    },
+  } as const;
+}
+
 export const daemonConfigSchema = {
   type: 'object',
   additionalProperties: false,
@@ -115,9 +183,9 @@ export const daemonConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        discovery: { type: 'string', format: 'host-port', default: '127.0.0.1:15003' },
-        admin: { type: 'string', format: 'host-port', default: '127.0.0.1:15000' },
-        xds: { type: 'string', format: 'host-port', default: '127.0.0.1:15010' },
+        discovery: listenSettingSchema('127.0.0.1:15003'),
+        admin: listenSettingSchema('127.0.0.1:15000'),
+        xds: listenSettingSchema('127.0.0.1:15010'),
       },
     },
     rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
@@ -216,7 +284,14 @@ export const daemonConfigSchema = {
             patternDescription: 'a host name (no port, no scheme), e.g. sextant.internal',
           },
         },
+        tokenFile: nonEmpty,
       },
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { nodeAuthorization: { enum: [...NODE_AUTHORIZATION_MODES] } },
     },
     adapters: {
       type: 'array',

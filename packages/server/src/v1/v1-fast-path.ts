@@ -4,7 +4,8 @@ import type { EncodedBody } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
 import { HttpError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
-import type { V1Api, V1Responder } from './v1-responder';
+import type { NodeGate } from '../security/node-authorizer';
+import { parseProxy, type V1Api, type V1Responder } from './v1-responder';
 
 /**
  * The v1 REST discovery routes (DESIGN §7), answered in Node's request handler before fastify's
@@ -24,6 +25,8 @@ export class V1FastPath {
     private readonly responder: V1Responder,
     private readonly metrics: ServerMetrics,
     private readonly logger: PinoLogger,
+    /** Strict node authorization: the node of CDS, LDS and RDS must be the client certificate's. */
+    private readonly gate?: NodeGate,
     memoBytes = 4 * 1024 * 1024,
   ) {
     this.memo = new UrlMemo(memoBytes);
@@ -36,19 +39,32 @@ export class V1FastPath {
     const version = this.responder.version();
     const known = version === undefined ? undefined : this.memo.get(url, version);
     if (known) {
+      try {
+        this.authorize(request, known.api, known.node);
+      } catch (error) {
+        this.fail(response, known.api, error);
+        return true;
+      }
       this.send(request, response, known.api, known.body);
       return true;
     }
     const route = routeOf(url);
     if (!route) return false;
     try {
+      this.authorize(request, route.api, route.node);
       const body = route.answer(this.responder);
-      if (version !== undefined) this.memo.set(url, version, { api: route.api, body });
+      if (version !== undefined) this.memo.set(url, version, { api: route.api, body, node: route.node });
       this.send(request, response, route.api, body);
     } catch (error) {
       this.fail(response, route.api, error);
     }
     return true;
+  }
+
+  /** Whether the connection's certificate is for the node asked for (with strict node authorization). */
+  private authorize(request: IncomingMessage, api: V1Api, node: string | undefined): void {
+    if (this.gate === undefined || node === undefined) return;
+    this.gate(request.socket, parseProxy(node), `v1-${api}`);
   }
 
   private send(request: IncomingMessage, response: ServerResponse, api: V1Api, { body, etag }: EncodedBody) {
@@ -101,6 +117,8 @@ export class V1FastPath {
 
 interface Route {
   readonly api: V1Api;
+  /** The service node asked for (CDS, LDS, RDS), percent-decoded. */
+  readonly node?: string;
   answer(responder: V1Responder): EncodedBody;
 }
 
@@ -123,23 +141,23 @@ function routeOf(url: string): Route | undefined {
   // ['', 'v1', noun, …]
   switch (segments[2]) {
     case 'clusters':
-      return segments.length === 5
-        ? { api: 'cds', answer: (r) => r.cds(decodeSegment(segments[4] ?? '')) }
-        : undefined;
+      if (segments.length !== 5) return undefined;
+      return withNode('cds', decodeSegment(segments[4] ?? ''), (r, node) => r.cds(node));
     case 'listeners':
-      return segments.length === 5
-        ? { api: 'lds', answer: (r) => r.lds(decodeSegment(segments[4] ?? '')) }
-        : undefined;
-    case 'routes':
-      return segments.length === 6
-        ? {
-            api: 'rds',
-            answer: (r) => r.rds(decodeSegment(segments[3] ?? ''), decodeSegment(segments[5] ?? '')),
-          }
-        : undefined;
+      if (segments.length !== 5) return undefined;
+      return withNode('lds', decodeSegment(segments[4] ?? ''), (r, node) => r.lds(node));
+    case 'routes': {
+      if (segments.length !== 6) return undefined;
+      const name = decodeSegment(segments[3] ?? '');
+      return withNode('rds', decodeSegment(segments[5] ?? ''), (r, node) => r.rds(name, node));
+    }
     default:
       return undefined;
   }
+}
+
+function withNode(api: V1Api, node: string, answer: (r: V1Responder, node: string) => EncodedBody): Route {
+  return { api, node, answer: (r) => answer(r, node) };
 }
 
 /** A percent-decoded segment; a malformed one is left as it is, for its parser to reject by name. */
@@ -155,6 +173,8 @@ function decodeSegment(segment: string): string {
 interface Remembered {
   readonly api: V1Api;
   readonly body: EncodedBody;
+  /** Checked on every request: the same URL may come from clients with other certificates. */
+  readonly node?: string;
 }
 
 /**

@@ -15,6 +15,7 @@ import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
 import type { ServerMetrics } from '../metrics';
 import { respondWithError } from '../respond';
+import type { NodeGate } from '../security/node-authorizer';
 import { ClientNodeError, readClientNode } from '../xds/client-node';
 import { Subscription } from '../xds/subscription';
 import { normaliseDiscoveryRequest } from '../xds/wire';
@@ -37,6 +38,8 @@ export function registerV3RestRoutes(
   mesh: MeshState,
   renderer: V3Renderer,
   metrics: ServerMetrics,
+  /** Strict node authorization: the request's node must be the client certificate's. */
+  gate?: NodeGate,
 ): void {
   void app.register(async (scope) => {
     // The body is parsed here, whatever its content type, so a parse error is reported in our words.
@@ -57,6 +60,7 @@ export function registerV3RestRoutes(
         throw new HttpError(400, `type_url: this endpoint serves ${typeUrl}, not ${discovery.type_url}`);
       }
       const client = readClient(discovery.node);
+      gate?.(request.raw.socket, client.proxy, api);
       const set = renderer.resourceSet(snapshot, typeUrl, { proxy: client.proxy, kind: 'rest' });
       const subscription = Subscription.sotw(discovery.resource_names, resourceType(typeUrl).wholeState);
       const state = renderer.subscribedGroup(set, subscription);

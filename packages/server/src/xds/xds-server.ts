@@ -16,6 +16,9 @@ import {
 import type { Logger as PinoLogger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import { formatHostPort, parseListenAddress } from '../listen-address';
+import { ReloadingServerCredentials } from '../security/grpc-credentials';
+import type { NodeAuthorizer } from '../security/node-authorizer';
+import type { ServerTls } from '../security/server-tls';
 import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
@@ -34,6 +37,10 @@ export interface XdsServerOptions {
   readonly shutdownGraceMs?: number;
   readonly limits?: XdsLimits;
   readonly now?: () => number;
+  /** Serve gRPC over TLS with these files (read at listen, followed while listening). */
+  readonly tls?: ServerTls;
+  /** Serve a node only to a client whose certificate is for it (strict node authorization). */
+  readonly authorizer?: NodeAuthorizer;
 }
 
 type AnyStream = SotwStream | DeltaStream;
@@ -57,6 +64,8 @@ export class XdsServer {
    * two while a reload moves the listener, the new one bound before the old one stops accepting.
    */
   private readonly listeners = new Map<string, net.Server>();
+  private readonly tls: ServerTls | undefined;
+  private credentials: ReloadingServerCredentials | undefined;
   private processed: Snapshot | undefined;
   private nextId = 0;
   /** Streams a snapshot concerns that have not been brought up to date yet, with the types concerned. */
@@ -76,6 +85,8 @@ export class XdsServer {
     this.graceMs = options.shutdownGraceMs ?? 3000;
     this.pushBatch = options.pushBatch ?? 200;
     this.limits = options.limits ?? DEFAULT_XDS_LIMITS;
+    this.tls = options.tls;
+    const authorizer = options.authorizer;
     this.metrics = new XdsMetrics(prometheus, () => this.streamCounts());
     this.context = {
       current: () => this.processed,
@@ -86,6 +97,13 @@ export class XdsServer {
       limits: this.limits,
       repeats: new RepeatedEvents({ now }),
       now,
+      ...(authorizer && {
+        authorize: (client, call, peer) => {
+          // grpc-js hands over the certificate only when the handshake verified it.
+          const certificate = call.getAuthContext().sslPeerCertificate;
+          authorizer.check(authorizer.certificateIdentities(certificate), client.proxy, 'xds', peer);
+        },
+      }),
     };
     const limits = this.limits;
     this.grpc = new Server({
@@ -124,11 +142,18 @@ export class XdsServer {
   /**
    * Starts listening on `host:port`; resolves with the bound address. The socket is Sextant's
    * own (grpc-js has no connection cap): it refuses connections past `limits.maxConnections` as
-   * they arrive and hands the others to grpc-js.
+   * they arrive and hands the others to grpc-js. With TLS, the files are read first (an
+   * unreadable one rejects) and grpc-js does the handshakes.
    */
-  listen(address: string): Promise<string> {
+  async listen(address: string): Promise<string> {
     const { host, port } = parseListenAddress(address);
-    const injector = this.grpc.createConnectionInjector(ServerCredentials.createInsecure());
+    // One set of credentials for every address (a reload may bind a second one while the first serves).
+    if (this.tls && !this.credentials) {
+      await this.tls.start();
+      this.credentials = new ReloadingServerCredentials(this.tls);
+    }
+    const credentials = this.credentials ?? ServerCredentials.createInsecure();
+    const injector = this.grpc.createConnectionInjector(credentials);
     const listener = net.createServer((socket) => injector.injectConnection(socket));
     listener.maxConnections = this.limits.maxConnections;
     listener.on('drop', () => {
@@ -169,6 +194,8 @@ export class XdsServer {
     // Stop accepting; the connections already open are grpc-js's to close, below.
     for (const listener of this.listeners.values()) listener.close();
     this.listeners.clear();
+    this.credentials?.close();
+    this.tls?.stop();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.grpc.forceShutdown();

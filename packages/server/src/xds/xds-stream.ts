@@ -12,6 +12,7 @@ import {
 } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
 import { leftOutFields, type RepeatedEvents } from '../repeated-events';
+import { NodeAccessDenied } from '../security/node-authorizer';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
@@ -32,6 +33,11 @@ export interface XdsContext {
   /** Rate-limits log lines that every client of a fleet may cause at once (NACKs, refusals). */
   readonly repeats: RepeatedEvents;
   now(): number;
+  /**
+   * Strict node authorization: throws NodeAccessDenied unless the stream's client certificate is
+   * for `client` (checked once per stream, at its first request).
+   */
+  authorize?(client: ClientNode, call: ServerDuplexStream<unknown, EncodedResponse>, peer: string): void;
 }
 
 /** Something kept in step with snapshots: a stream. */
@@ -206,7 +212,15 @@ export abstract class XdsStream<
     if (this.closed) return;
     try {
       if (request instanceof UndecodableRequest) throw new ProtocolError(request.reason);
-      if (!this.client) this.client = readClientNode(request.node);
+      if (!this.client) {
+        const client = readClientNode(request.node);
+        this.context.authorize?.(
+          client,
+          this.call as ServerDuplexStream<unknown, EncodedResponse>,
+          this.peer,
+        );
+        this.client = client;
+      }
       const typeUrl = this.typeOf(request);
       if (!isResourceTypeUrl(typeUrl)) {
         this.recordUnserved(typeUrl);
@@ -216,6 +230,9 @@ export abstract class XdsStream<
     } catch (error) {
       if (error instanceof ClientNodeError || error instanceof ProtocolError) {
         this.fail(GrpcStatus.INVALID_ARGUMENT, error.message);
+      } else if (error instanceof NodeAccessDenied) {
+        // Logged and counted by the authorizer.
+        this.fail(GrpcStatus.PERMISSION_DENIED, error.message, false);
       } else if (error instanceof StreamLimitError) {
         this.fail(GrpcStatus.RESOURCE_EXHAUSTED, error.message);
       } else {
@@ -255,10 +272,10 @@ export abstract class XdsStream<
     return served;
   }
 
-  private fail(code: GrpcStatus, details: string): void {
+  private fail(code: GrpcStatus, details: string, log = true): void {
     if (this.closed) return;
     const shown = clientText(details);
-    const leftOut = this.context.repeats.admit(`refused ${shown}`);
+    const leftOut = log ? this.context.repeats.admit(`refused ${shown}`) : undefined;
     if (leftOut !== undefined) {
       // A stream past its bounds is worth a warning: a client asking for that much is broken or hostile.
       const log =

@@ -1,4 +1,4 @@
-import { canonicalJson, type DaemonConfig } from '@sextant/core';
+import { canonicalJson, listenerConfig, type DaemonConfig } from '@sextant/core';
 import type { ConfiguredAdapter, LoadedConfig } from './load-config';
 
 export type ListenerName = keyof DaemonConfig['listen'];
@@ -35,6 +35,7 @@ export const RESTART_ONLY = [
   'admin',
   'rulesApi',
   'dns',
+  'security',
 ] as const satisfies readonly (keyof DaemonConfig)[];
 
 /**
@@ -64,9 +65,15 @@ export function diffConfig(running: LoadedConfig, next: LoadedConfig): ConfigDif
     debounce: differs(was.debounce, now.debounce),
     logLevel: was.log.level !== now.log.level,
     listeners: (Object.keys(now.listen) as ListenerName[]).filter(
-      (name) => was.listen[name] !== now.listen[name],
+      (name) => listenerConfig(was.listen[name]).address !== listenerConfig(now.listen[name]).address,
     ),
-    restartRequired: RESTART_ONLY.filter((key) => differs(was[key], now[key])),
+    // A listener's TLS settings shape the server built at start-up: a moved listener keeps them.
+    restartRequired: [
+      ...RESTART_ONLY.filter((key) => differs(was[key], now[key])),
+      ...(Object.keys(now.listen) as ListenerName[])
+        .filter((name) => differs(listenerConfig(was.listen[name]).tls, listenerConfig(now.listen[name]).tls))
+        .map((name) => `listen.${name}.tls`),
+    ],
   };
 }
 

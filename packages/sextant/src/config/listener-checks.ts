@@ -1,4 +1,10 @@
-import { durationMs, type DaemonConfig, type Problem, type SourceDocument } from '@sextant/core';
+import {
+  durationMs,
+  listenerConfig,
+  type DaemonConfig,
+  type Problem,
+  type SourceDocument,
+} from '@sextant/core';
 import { ListenAddressError, parseListenAddress } from '@sextant/server';
 
 /**
@@ -9,14 +15,15 @@ import { ListenAddressError, parseListenAddress } from '@sextant/server';
 export function listenerProblems(config: DaemonConfig, document: SourceDocument): Problem[] {
   const problems: Problem[] = [];
   const bound: { name: string; host: string; port: number }[] = [];
-  for (const [name, address] of Object.entries(config.listen)) {
+  for (const [name, setting] of Object.entries(config.listen)) {
     try {
+      const { address } = listenerConfig(setting);
       const { host, port } = parseListenAddress(address);
       const clash = bound.find((other) => port !== 0 && other.port === port && overlaps(other.host, host));
       if (clash) {
         problems.push(
           document.problem(
-            ['listen', name],
+            typeof setting === 'string' ? ['listen', name] : ['listen', name, 'address'],
             `${address} is also listen.${clash.name}: two listeners cannot share an address`,
           ),
         );
@@ -24,7 +31,12 @@ export function listenerProblems(config: DaemonConfig, document: SourceDocument)
       bound.push({ name, host, port });
     } catch (error) {
       if (!(error instanceof ListenAddressError)) throw error;
-      problems.push(document.problem(['listen', name], error.message));
+      problems.push(
+        document.problem(
+          typeof setting === 'string' ? ['listen', name] : ['listen', name, 'address'],
+          error.message,
+        ),
+      );
     }
   }
   const positive = (path: (string | number)[], value: string) => {

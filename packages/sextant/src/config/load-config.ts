@@ -18,6 +18,7 @@ import {
 } from '@sextant/core';
 import { interpolateEnv } from './interpolate';
 import { listenerProblems } from './listener-checks';
+import { securityProblems } from './security-checks';
 import { loadAdapterFactory } from './load-adapter';
 import { patternProblem } from '../rules/rule-file-patterns';
 
@@ -93,6 +94,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     if (durationMs(result.value.dns.refresh) < MIN_DNS_REFRESH_MS) {
       problems.push(document.problem(['dns', 'refresh'], 'must be at least 1s'));
     }
+    problems.push(...securityProblems(result.value, document));
     for (const [index, pattern] of result.value.rules.entries()) {
       const problem = patternProblem(pattern);
       if (problem !== undefined) problems.push(document.problem(['rules', index], problem));

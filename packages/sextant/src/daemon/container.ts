@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import {
   byteSize,
   durationMs,
+  listenerConfig,
   readRuleDocuments,
   Registry,
   type DefaultRetries,
@@ -12,10 +13,12 @@ import { DirectoryRuleStore } from '../rules/directory-rule-store';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
+  AdminToken,
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
   isLoopbackHost,
+  NodeAuthorizer,
   parseListenAddress,
   ReloadMetrics,
   ServerMetrics,
@@ -29,6 +32,8 @@ import { Daemon } from './daemon';
 import { DnsResolver } from './dns-resolver';
 import { httpLimits, xdsLimits } from './limits';
 import { httpListener, xdsListener, type Listener } from './listener';
+import { listenerTls } from './listener-tls';
+import { nodeAuthorizationOn } from '../config/security-checks';
 import { registerReloadRoutes } from './reload-routes';
 import { Reloader } from './reloader';
 import { CONFIG, LISTENERS, LOGGER } from './tokens';
@@ -85,18 +90,35 @@ export function createContainer(
       const registry = r.resolve(Registry);
       const renderer = r.resolve(Renderer);
       const metrics = r.resolve(ServerMetrics);
+      const listen = {
+        discovery: listenerConfig(config.listen.discovery),
+        admin: listenerConfig(config.listen.admin),
+        xds: listenerConfig(config.listen.xds),
+      };
+      const tls = (name: keyof typeof listen) => listenerTls(name, listen[name], loaded.baseDir, logger);
+      // One authorizer (one metric) for both discovery listeners, on those that check nodes.
+      const authorizer =
+        nodeAuthorizationOn(config, 'discovery') || nodeAuthorizationOn(config, 'xds')
+          ? new NodeAuthorizer(metrics.registry, logger.child({ component: 'node-authorization' }))
+          : undefined;
+      const xdsTls = tls('xds');
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
+        ...(xdsTls && { tls: xdsTls }),
+        ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),
       });
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
-      const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
+      const adminOnLoopback = isLoopbackHost(parseListenAddress(listen.admin.address).host);
       // One store for every admin server a reload may create: writes go one at a time.
       const ruleStore =
         rulesApiDirectory === undefined
           ? undefined
           : new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan());
-      // Factories: a listener moved by a reload is a new server over the same state.
+      const tokenFile = config.admin.tokenFile;
+      // Factories: a listener moved by a reload is a new server over the same state (each server
+      // owns its certificate and token watchers, started and stopped with it).
       const admin = () => {
+        const adminTls = tls('admin');
         const app = createAdminServer(
           registry,
           renderer,
@@ -107,17 +129,36 @@ export function createContainer(
           {
             limits: httpLimits(config.limits.admin),
             allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+            ...(ruleStore !== undefined && { ruleStore }),
+            ...(adminTls && { tls: adminTls }),
+            ...(tokenFile !== undefined && {
+              token: new AdminToken(path.resolve(loaded.baseDir, tokenFile), {
+                logger: logger.child({ listener: 'admin' }),
+              }),
+            }),
           },
         );
         registerReloadRoutes(app, () => r.resolve(Reloader));
         return app;
       };
-      const discovery = () =>
-        createDiscoveryServer(registry, renderer, metrics, logger, httpLimits(config.limits.discovery));
+      const discovery = () => {
+        const discoveryTls = tls('discovery');
+        return createDiscoveryServer(
+          registry,
+          renderer,
+          metrics,
+          logger,
+          httpLimits(config.limits.discovery),
+          {
+            ...(discoveryTls && { tls: discoveryTls }),
+            ...(nodeAuthorizationOn(config, 'discovery') && authorizer && { authorizer }),
+          },
+        );
+      };
       return [
-        httpListener('discovery', discovery, config.listen.discovery),
-        httpListener('admin', admin, config.listen.admin),
-        xdsListener(xds, config.listen.xds),
+        httpListener('discovery', discovery, listen.discovery.address),
+        httpListener('admin', admin, listen.admin.address),
+        xdsListener(xds, listen.xds.address),
       ];
     }),
   });

@@ -1,4 +1,11 @@
-import { ConfigError, durationMs, formatProblem, type Registry, type LogLevel } from '@sextant/core';
+import {
+  ConfigError,
+  durationMs,
+  formatProblem,
+  listenerConfig,
+  type Registry,
+  type LogLevel,
+} from '@sextant/core';
 import type { ReloadMetrics } from '@sextant/server';
 import type { Logger } from 'pino';
 import {
@@ -180,7 +187,7 @@ export class Reloader {
     for (const name of names) {
       const listener = this.options.listeners.find((l) => l.name === name);
       if (listener === undefined) continue;
-      const address = next.config.listen[name];
+      const address = listenerConfig(next.config.listen[name]).address;
       try {
         moved.push([name, await listener.move(address)]);
       } catch (error) {
