@@ -25,6 +25,7 @@ describe('located schema problems', () => {
       log: { level: 'info' },
       limits: {
         renderCache: '128MiB',
+        trackedClients: 20_000,
         discovery: {
           maxConnections: 20_000,
           requestTimeout: '30s',
@@ -43,7 +44,7 @@ describe('located schema problems', () => {
           maxResponsesInFlight: 8,
         },
       },
-      admin: { allowedHosts: [] },
+      admin: { allowedHosts: [], proxyRetention: '10m' },
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });
   });

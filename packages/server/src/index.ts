@@ -21,3 +21,10 @@ export { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds/xds-limits';
 export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
+export {
+  Fleet,
+  DEFAULT_MAX_TRACKED_CLIENTS,
+  DEFAULT_PROXY_RETENTION_MS,
+  type FleetOptions,
+} from './fleet/fleet';
+export { defaultBuildInfo, type BuildInfo } from './build-info';

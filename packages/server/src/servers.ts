@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 import { allowOnlyLocalHosts } from './admin/host-guard';
+import type { BuildInfo } from './build-info';
+import type { Fleet } from './fleet/fleet';
 import type { HttpLimits } from './http-limits';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
@@ -19,11 +21,12 @@ export function createDiscoveryServer(
   metrics: ServerMetrics,
   logger: PinoLogger,
   limits?: HttpLimits,
+  fleet?: Fleet,
 ): FastifyInstance {
   const log = logger.child({ listener: 'discovery' });
-  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log);
+  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log, fleet);
   const app = createHttpServer(log, limits, (request, response) => v1.handle(request, response));
-  registerV3RestRoutes(app, mesh, renderer.v3, metrics);
+  registerV3RestRoutes(app, mesh, renderer.v3, metrics, fleet);
   return app;
 }
 
@@ -45,6 +48,8 @@ export interface AdminServerOptions {
    * listener on loopback, against DNS rebinding; see allowOnlyLocalHosts). Unset: any Host.
    */
   readonly allowedHosts?: readonly string[];
+  /** What /debug/version says; the server package's version and an unknown commit by default. */
+  readonly build?: BuildInfo;
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
@@ -59,6 +64,13 @@ export function createAdminServer(
 ): FastifyInstance {
   const app = createHttpServer(logger.child({ listener: 'admin' }), options.limits);
   if (options.allowedHosts !== undefined) allowOnlyLocalHosts(app, options.allowedHosts);
-  registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
+  registerAdminRoutes(app, {
+    mesh,
+    renderer,
+    metrics,
+    proxyConfigSections,
+    proxyStreams,
+    build: options.build,
+  });
   return app;
 }

@@ -7,6 +7,7 @@ import type { RuleInput } from '../rules/resource';
 import type { RuleParser } from '../rules/rule-book';
 import type { MeshFacts } from '../rules/validate/mesh-facts';
 import { Debouncer } from './debouncer';
+import { RejectionLog } from './rejection-log';
 import { mergeService, type MergeConflict } from './merge';
 import { Partition, type PartitionChange } from './partition';
 import { ShardedMap } from './sharded-map';
@@ -75,6 +76,8 @@ export class Registry {
   private readonly listeners = new Set<SnapshotListener>();
   private readonly conflictsByHost = new Map<string, MergeConflict>();
   private readonly dirty = new Set<string>();
+  /** When the earliest change not yet published arrived. */
+  private dirtySince: number | undefined;
   private readonly rules: MeshRules;
   /** Services ServiceEntries add, merged after every adapter's. */
   private readonly rulesPartition: Partition;
@@ -82,19 +85,26 @@ export class Registry {
   private readonly digest = new SnapshotDigest();
   private closed = false;
   private readonly logger: Logger;
+  private readonly rejections: RejectionLog;
   private readonly now: () => number;
 
   constructor(options: RegistryOptions) {
     this.order = [...options.adapters];
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
+    this.rejections = new RejectionLog(this.logger);
     for (const name of this.order) {
       if (this.partitions.has(name)) throw new Error(`adapter name "${name}" is used twice`);
       if (name === RULES_PARTITION)
         throw new Error(`"${RULES_PARTITION}" is reserved for the rules' services`);
-      this.partitions.set(name, new Partition(name, this.now));
+      this.partitions.set(
+        name,
+        new Partition(name, this.now, (problems) => this.rejections.report(name, problems)),
+      );
     }
-    this.rulesPartition = new Partition(RULES_PARTITION, this.now);
+    this.rulesPartition = new Partition(RULES_PARTITION, this.now, (problems) =>
+      this.rejections.report(RULES_PARTITION, problems),
+    );
     this.rules = new MeshRules(options.parseRule ?? parseRule, options.ruleSources ?? []);
     const debounce = options.debounce ?? DEFAULT_DEBOUNCE;
     this.debouncer = new Debouncer(debounce.afterMs, debounce.maxMs, () => this.publish(), this.now);
@@ -211,6 +221,7 @@ export class Registry {
       this.knownHostnames(),
     );
     for (const hostname of hostnames) this.dirty.add(hostname);
+    if (this.dirty.size > 0) this.dirtySince ??= this.now();
     if (entriesChanged) {
       for (const hostname of this.rulesPartition.replaceAll(this.rules.serviceEntries()).hostnames)
         this.markDirty(hostname);
@@ -221,6 +232,7 @@ export class Registry {
   /** A hostname whose services changed; if it appeared or went, its policy is computed afresh. */
   private markDirty(hostname: string): void {
     this.dirty.add(hostname);
+    this.dirtySince ??= this.now();
     this.rules.hostChanged(hostname);
   }
 
@@ -255,6 +267,9 @@ export class Registry {
   private publish(): void {
     this.debouncer.cancel();
     if (this.closed || !this.isSynced()) return;
+    const started = performance.now();
+    const changedSince = this.dirtySince ?? this.now();
+    this.dirtySince = undefined;
     const previous = this.snapshot;
     const before = previous?.services ?? ShardedMap.empty<ServiceEntry>();
     const updates: [string, ServiceEntry | undefined][] = [];
@@ -296,6 +311,8 @@ export class Registry {
       changed,
       previousVersion: previous?.version,
       createdAt: this.now(),
+      changedSince,
+      buildMs: performance.now() - started,
     };
     this.snapshot = snapshot;
     this.logger.debug({ version, changed: changed.size, services: services.size }, 'snapshot published');

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientText } from '@sextant/core';
 import type { EncodedBody } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
+import { Fleet } from '../fleet/fleet';
 import { HttpError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
 import type { V1Api, V1Responder } from './v1-responder';
@@ -24,6 +25,8 @@ export class V1FastPath {
     private readonly responder: V1Responder,
     private readonly metrics: ServerMetrics,
     private readonly logger: PinoLogger,
+    /** Where pollers are recorded for /debug/proxies (CDS, LDS, RDS: SDS URLs name no node). */
+    private readonly fleet?: Fleet,
     memoBytes = 4 * 1024 * 1024,
   ) {
     this.memo = new UrlMemo(memoBytes);
@@ -37,18 +40,32 @@ export class V1FastPath {
     const known = version === undefined ? undefined : this.memo.get(url, version);
     if (known) {
       this.send(request, response, known.api, known.body);
+      if (known.poller && version !== undefined) this.recordPoll(known.poller, known.api, version, request);
       return true;
     }
     const route = routeOf(url);
     if (!route) return false;
     try {
+      const started = performance.now();
       const body = route.answer(this.responder);
-      if (version !== undefined) this.memo.set(url, version, { api: route.api, body });
+      this.metrics.renderSeconds.observe({ api: 'v1' }, (performance.now() - started) / 1000);
+      const poller = route.poller && {
+        ...route.poller,
+        key: Fleet.v1Key(route.poller.cluster, route.poller.node),
+      };
+      if (version !== undefined) {
+        this.memo.set(url, version, { api: route.api, body, poller });
+        if (poller) this.recordPoll(poller, route.api, version, request);
+      }
       this.send(request, response, route.api, body);
     } catch (error) {
       this.fail(response, route.api, error);
     }
     return true;
+  }
+
+  private recordPoll(poller: V1Poller, api: V1Api, version: string, request: IncomingMessage): void {
+    this.fleet?.v1Polled(poller.key, poller.cluster, poller.node, api, version, request);
   }
 
   private send(request: IncomingMessage, response: ServerResponse, api: V1Api, { body, etag }: EncodedBody) {
@@ -101,7 +118,15 @@ export class V1FastPath {
 
 interface Route {
   readonly api: V1Api;
+  /** Who polls, as the URL names it (CDS, LDS, RDS). */
+  readonly poller?: { readonly cluster: string; readonly node: string };
   answer(responder: V1Responder): EncodedBody;
+}
+
+interface V1Poller {
+  readonly cluster: string;
+  readonly node: string;
+  readonly key: string;
 }
 
 /**
@@ -120,23 +145,24 @@ function routeOf(url: string): Route | undefined {
     return { api: 'sds', answer: (r) => r.sds(key) };
   }
   const segments = path.split('/');
+  const segment = (i: number) => decodeSegment(segments[i] ?? '');
   // ['', 'v1', noun, …]
   switch (segments[2]) {
-    case 'clusters':
-      return segments.length === 5
-        ? { api: 'cds', answer: (r) => r.cds(decodeSegment(segments[4] ?? '')) }
-        : undefined;
-    case 'listeners':
-      return segments.length === 5
-        ? { api: 'lds', answer: (r) => r.lds(decodeSegment(segments[4] ?? '')) }
-        : undefined;
-    case 'routes':
-      return segments.length === 6
-        ? {
-            api: 'rds',
-            answer: (r) => r.rds(decodeSegment(segments[3] ?? ''), decodeSegment(segments[5] ?? '')),
-          }
-        : undefined;
+    case 'clusters': {
+      if (segments.length !== 5) return undefined;
+      const poller = { cluster: segment(3), node: segment(4) };
+      return { api: 'cds', poller, answer: (r) => r.cds(poller.node) };
+    }
+    case 'listeners': {
+      if (segments.length !== 5) return undefined;
+      const poller = { cluster: segment(3), node: segment(4) };
+      return { api: 'lds', poller, answer: (r) => r.lds(poller.node) };
+    }
+    case 'routes': {
+      if (segments.length !== 6) return undefined;
+      const poller = { cluster: segment(4), node: segment(5) };
+      return { api: 'rds', poller, answer: (r) => r.rds(segment(3), poller.node) };
+    }
     default:
       return undefined;
   }
@@ -155,6 +181,7 @@ function decodeSegment(segment: string): string {
 interface Remembered {
   readonly api: V1Api;
   readonly body: EncodedBody;
+  readonly poller?: V1Poller;
 }
 
 /**
@@ -179,7 +206,8 @@ class UrlMemo {
       this.bytes = 0;
       this.version = version;
     }
-    if (!this.answers.has(url)) this.bytes += url.length + 64;
+    // The URL, and the poller's cluster, node and key cut from it.
+    if (!this.answers.has(url)) this.bytes += url.length * 3 + 128;
     this.answers.set(url, answer);
   }
 }

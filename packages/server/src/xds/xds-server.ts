@@ -17,6 +17,8 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import { formatHostPort, parseListenAddress } from '../listen-address';
 import type { MeshState } from '../mesh-state';
+import type { Fleet } from '../fleet/fleet';
+import { Convergence } from './convergence';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
@@ -34,6 +36,8 @@ export interface XdsServerOptions {
   readonly shutdownGraceMs?: number;
   readonly limits?: XdsLimits;
   readonly now?: () => number;
+  /** Where closed streams are kept for /debug/proxies (and open ones are listed from). */
+  readonly fleet?: Fleet;
 }
 
 type AnyStream = SotwStream | DeltaStream;
@@ -60,6 +64,7 @@ export class XdsServer {
   private readonly pushQueue = new Map<SnapshotFollower, Set<ResourceTypeUrl>>();
   private pushStartedAt: bigint | undefined;
   private readonly pushBatch: number;
+  private readonly fleet: Fleet | undefined;
   readonly metrics: XdsMetrics;
 
   constructor(
@@ -82,8 +87,11 @@ export class XdsServer {
       logger: logger.child({ listener: 'xds' }),
       limits: this.limits,
       repeats: new RepeatedEvents({ now }),
+      convergence: new Convergence<TypeSubscriber>(this.metrics.convergenceSeconds, now),
       now,
     };
+    this.fleet = options.fleet;
+    this.fleet?.attachStreams({ list: (node) => this.proxies(node), countByKind: () => this.countByKind() });
     const limits = this.limits;
     this.grpc = new Server({
       // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
@@ -153,6 +161,7 @@ export class XdsServer {
   close(): Promise<void> {
     this.unsubscribe();
     this.pushQueue.clear();
+    this.context.convergence.clear();
     // Stop accepting; the connections already open are grpc-js's to close, below.
     this.listener?.close();
     return new Promise((resolve) => {
@@ -187,6 +196,8 @@ export class XdsServer {
     const onClose = () => {
       this.streams.delete(stream);
       this.pushQueue.delete(stream);
+      const now = this.context.now();
+      if (stream.client) this.fleet?.streamClosed(proxyStatus(stream, now, false, now));
     };
     const stream: AnyStream =
       method.protocol === 'sotw'
@@ -216,7 +227,9 @@ export class XdsServer {
   private onSnapshot(next: Snapshot): void {
     const change = snapshotChange(this.processed, next);
     this.processed = next;
-    for (const subscriber of this.index.concerned(change)) {
+    const concerned = [...this.index.concerned(change)];
+    this.context.convergence.start(next.changedSince, concerned);
+    for (const subscriber of concerned) {
       let types = this.pushQueue.get(subscriber.stream);
       if (!types) {
         types = new Set();
@@ -249,6 +262,16 @@ export class XdsServer {
     const started = this.pushStartedAt ?? process.hrtime.bigint();
     this.pushStartedAt = undefined;
     this.metrics.pushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Open streams by client kind. */
+  private countByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const stream of this.streams) {
+      const kind = stream.client?.kind ?? 'unknown';
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private streamCounts(): Map<string, number> {

@@ -6,6 +6,7 @@ import {
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
+  Fleet,
   isLoopbackHost,
   parseListenAddress,
   ServerMetrics,
@@ -18,6 +19,7 @@ import { AdapterSupervisor } from './adapter-supervisor';
 import { Daemon } from './daemon';
 import { httpLimits, xdsLimits } from './limits';
 import { httpListener, type Listener } from './listener';
+import { buildInfo } from './build-info';
 import { CONFIG, LISTENERS, LOGGER, SUPERVISORS } from './tokens';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
@@ -59,16 +61,32 @@ export function createContainer(
   c.register(ServerMetrics, {
     useFactory: instanceCachingFactory((r) => {
       const renderer = r.resolve(Renderer);
-      return new ServerMetrics(r.resolve(Registry), () => renderer.cache.stats());
+      return new ServerMetrics(r.resolve(Registry), () => renderer.cache.stats(), buildInfo());
     }),
+  });
+  c.register(Fleet, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new Fleet(
+          r.resolve(Registry),
+          logger.child({ component: 'clients' }),
+          r.resolve(ServerMetrics).registry,
+          {
+            retentionMs: durationMs(config.admin.proxyRetention),
+            maxTracked: config.limits.trackedClients,
+          },
+        ),
+    ),
   });
   c.register(LISTENERS, {
     useFactory: instanceCachingFactory((r): Listener[] => {
       const registry = r.resolve(Registry);
       const renderer = r.resolve(Renderer);
       const metrics = r.resolve(ServerMetrics);
+      const fleet = r.resolve(Fleet);
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
+        fleet,
       });
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
       const adminOnLoopback = isLoopbackHost(parseListenAddress(config.listen.admin).host);
@@ -78,10 +96,11 @@ export function createContainer(
         metrics,
         logger,
         [v3ConfigSection(registry, renderer.v3)],
-        (node) => xds.proxies(node),
+        (node) => fleet.list(node),
         {
           limits: httpLimits(config.limits.admin),
           allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+          build: buildInfo(),
         },
       );
       const discovery = createDiscoveryServer(
@@ -90,6 +109,7 @@ export function createContainer(
         metrics,
         logger,
         httpLimits(config.limits.discovery),
+        fleet,
       );
       return [
         httpListener('discovery', discovery, config.listen.discovery),
