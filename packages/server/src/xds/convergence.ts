@@ -30,19 +30,18 @@ export class Convergence<Subscriber extends object> {
   ) {}
 
   /** A snapshot whose earliest change arrived at `since` is being pushed to `subscribers`. */
-  start(since: number, subscribers: Iterable<Subscriber>): void {
-    const round: Round = { since, pending: 0, done: false };
+  start(since: number, subscribers: readonly Subscriber[]): void {
+    if (subscribers.length === 0) return;
+    if (this.open.length >= MAX_OPEN_ROUNDS) {
+      const oldest = this.open.shift();
+      if (oldest) oldest.done = true;
+    }
+    const round: Round = { since, pending: subscribers.length, done: false };
+    this.open.push(round);
     for (const subscriber of subscribers) {
       const rounds = (this.held.get(subscriber) ?? []).filter((r) => !r.done);
       rounds.push(round);
       this.held.set(subscriber, rounds);
-      round.pending += 1;
-    }
-    if (round.pending === 0) return;
-    this.open.push(round);
-    if (this.open.length > MAX_OPEN_ROUNDS) {
-      const oldest = this.open.shift();
-      if (oldest) oldest.done = true;
     }
   }
 
@@ -61,9 +60,14 @@ export class Convergence<Subscriber extends object> {
     }
   }
 
-  /** Whether the subscriber holds a round back (for tests of the bound). */
+  /** Whether the subscriber holds a round back. */
   holds(subscriber: Subscriber): boolean {
     return this.held.has(subscriber);
+  }
+
+  /** How many rounds, open or given up, the subscriber still references (the memory bound). */
+  heldBy(subscriber: Subscriber): number {
+    return this.held.get(subscriber)?.length ?? 0;
   }
 
   /** Forgets everything (shutdown). */
