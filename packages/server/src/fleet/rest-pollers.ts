@@ -20,8 +20,17 @@ interface Poller {
   agent: string;
   readonly firstSeen: number;
   lastSeen: number;
+  /** When it was last moved to the end of the table: the table is ordered by this. */
+  movedAt: number;
   readonly types: Record<string, Served>;
 }
+
+/**
+ * A poller is moved to the end of the table at most this often: moving costs a Map delete and
+ * set, several times a lookup, and pollers poll several types every second or so. So pollers are
+ * forgotten least recently seen first to within this much.
+ */
+export const POLLER_MOVE_INTERVAL_MS = 10_000;
 
 /** One poller as /debug/proxies shows it. */
 export interface PollerStatus {
@@ -46,9 +55,9 @@ const cut = (text: string) => (text.length > POLLER_TEXT_MAX ? text.slice(0, POL
 
 /**
  * The REST pollers seen lately, least recently seen first (a Map keeps insertion order and a
- * poller is moved to the end when seen). Past `max` the least recently seen is forgotten, so
- * invented node ids cost at most `max` entries of bounded size. Recording a poll costs a lookup,
- * a move and a few field writes: v1 fleets poll every second.
+ * poller is moved to the end when seen, at most every POLLER_MOVE_INTERVAL_MS). Past `max` the
+ * least recently seen is forgotten, so invented node ids cost at most `max` entries of bounded
+ * size. Recording a poll costs a lookup and a few field writes: v1 fleets poll every second.
  */
 export class RestPollers {
   private readonly pollers = new Map<string, Poller>();
@@ -78,7 +87,11 @@ export class RestPollers {
     let poller = this.pollers.get(key);
     const isNew = poller === undefined;
     if (poller) {
-      this.pollers.delete(key);
+      if (now - poller.movedAt >= POLLER_MOVE_INTERVAL_MS) {
+        this.pollers.delete(key);
+        this.pollers.set(key, poller);
+        poller.movedAt = now;
+      }
     } else {
       poller = {
         kind,
@@ -88,11 +101,12 @@ export class RestPollers {
         agent: cut(agent),
         firstSeen: now,
         lastSeen: now,
+        movedAt: now,
         types: {},
       };
       if (this.pollers.size >= this.max) this.evictOldest();
+      this.pollers.set(key, poller);
     }
-    this.pollers.set(key, poller);
     poller.lastSeen = now;
     if (poller.address !== address) poller.address = address;
     if (poller.agent !== agent) poller.agent = cut(agent);
@@ -109,9 +123,10 @@ export class RestPollers {
 
   /** Forgets pollers not seen since `before`. */
   forgetSilentSince(before: number): void {
+    // Ordered by movedAt, and lastSeen is at most POLLER_MOVE_INTERVAL_MS later than it.
     for (const [key, poller] of this.pollers) {
-      if (poller.lastSeen >= before) break;
-      this.pollers.delete(key);
+      if (poller.movedAt >= before) break;
+      if (poller.lastSeen < before) this.pollers.delete(key);
     }
   }
 
@@ -142,7 +157,8 @@ export class RestPollers {
   list(current: string | undefined, now: number, activeSince: number, node?: string): PollerStatus[] {
     const iso = (ms: number) => new Date(ms).toISOString();
     const views: PollerStatus[] = [];
-    for (const poller of this.pollers.values()) {
+    const sorted = [...this.pollers.values()].sort((a, b) => a.lastSeen - b.lastSeen);
+    for (const poller of sorted) {
       if (node !== undefined && poller.node !== node) continue;
       const types: Record<string, PollerStatus['types'][string]> = {};
       for (const [type, served] of Object.entries(poller.types)) {
