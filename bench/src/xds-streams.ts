@@ -65,7 +65,7 @@ async function serve(): Promise<void> {
       send({
         type: 'status',
         streams: streams.length,
-        edsUpToDate: streams.filter((s) => s.types.eds?.upToDate).length,
+        edsUpToDate: streams.filter((s) => s.types.eds?.state === 'SYNCED').length,
         rss: process.memoryUsage().rss,
         heap: process.memoryUsage().heapUsed,
       });

@@ -257,6 +257,62 @@ describe('registry', () => {
     registry.close();
   });
 
+  it('warns about a rejected input once per distinct problem, not at every report that repeats it', () => {
+    const warnings: string[] = [];
+    const logger = {
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (fields: object | string, message?: string) => {
+        warnings.push(`${JSON.stringify(fields)} ${message ?? ''}`);
+      },
+      child: () => logger,
+    };
+    const registry = new Registry({ adapters: ['a'], logger });
+    const sink = registry.sink('a');
+    const service = {
+      hostname: 'web.example',
+      ports: [{ name: 'http', port: 80, protocol: 'http' as const }],
+    };
+    // An adapter waking up three times with the same bad instance, then a second bad one.
+    for (let i = 0; i < 3; i += 1)
+      sink.upsertService(service, [{ address: 'not-an-ip', port: 8080, portName: 'http' }]);
+    sink.upsertService(service, [
+      { address: 'not-an-ip', port: 8080, portName: 'http' },
+      { address: '10.0.0.9', port: 8080, portName: 'grpc' },
+    ]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/"adapter":"a".*not-an-ip/);
+    expect(warnings[1]).toMatch(/grpc/);
+    expect(registry.adapterStatuses()[0]?.rejected).toBe(5);
+    registry.close();
+  });
+
+  it('stamps each snapshot with when its earliest change arrived and how long it took to build', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const registry = new Registry({ adapters: ['a'], debounce: { afterMs: 100, maxMs: 1000 } });
+    const seen = collect(registry);
+    const sink = registry.sink('a');
+    ready(sink, { services: [], instances: [] });
+    const first = web([{ address: '10.0.0.1' }]);
+    sink.upsertService(first.service, first.instances);
+    jest.advanceTimersByTime(60);
+    const second = web([{ address: '10.0.0.2' }]);
+    sink.upsertService(second.service, second.instances);
+    jest.advanceTimersByTime(100);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.changedSince).toBe(1_000_000);
+    expect(seen[1]?.createdAt).toBe(1_000_160);
+    expect(seen[1]?.buildMs).toBeGreaterThanOrEqual(0);
+    // The next change starts its own wait.
+    const third = web([{ address: '10.0.0.3' }]);
+    sink.upsertService(third.service, third.instances);
+    jest.advanceTimersByTime(100);
+    expect(seen[2]?.changedSince).toBe(1_000_160);
+    registry.close();
+  });
+
   it('shares equal labels and localities across the instances of one report, and copies the input', () => {
     const registry = new Registry({ adapters: ['a'] });
     const hosts = ['a.example', 'b.example'];

@@ -26,6 +26,7 @@ describe('located schema problems', () => {
       log: { level: 'info' },
       limits: {
         renderCache: '128MiB',
+        trackedClients: 20_000,
         discovery: {
           maxConnections: 20_000,
           requestTimeout: '30s',
@@ -44,7 +45,7 @@ describe('located schema problems', () => {
           maxResponsesInFlight: 8,
         },
       },
-      admin: { allowedHosts: [] },
+      admin: { allowedHosts: [], proxyRetention: '10m' },
       security: {},
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });

@@ -31,3 +31,10 @@ export { WatchedFileError } from './security/watched-files';
 export { NodeAuthorizer, NodeAccessDenied } from './security/node-authorizer';
 export { authorizeNode, nodeClaim, type NodeClaim } from './security/node-authorization';
 export { parseSpiffeId, spiffeIdentities, type SpiffeIdentity } from './security/spiffe-id';
+export {
+  Fleet,
+  DEFAULT_MAX_TRACKED_CLIENTS,
+  DEFAULT_PROXY_RETENTION_MS,
+  type FleetOptions,
+} from './fleet/fleet';
+export { defaultBuildInfo, type BuildInfo } from './build-info';

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry as PromRegistry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { defaultBuildInfo, type BuildInfo } from './build-info';
 import type { RenderCacheStats } from '@sextant/envoy';
 import type { MeshState } from './mesh-state';
 
@@ -10,9 +11,24 @@ export class ServerMetrics {
   readonly registry = new PromRegistry();
   readonly discoveryRequests: Counter<'api' | 'code'>;
   readonly snapshotsPublished: Counter;
+  /** Time to compute an answer that was not ready (v1, v3-rest); xDS pushes have their own. */
+  readonly renderSeconds: Histogram<'api'>;
 
-  constructor(mesh: MeshState, renderCache: () => RenderCacheStats) {
+  constructor(mesh: MeshState, renderCache: () => RenderCacheStats, build: BuildInfo = defaultBuildInfo()) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'sextant_build_info',
+      help: 'Always 1; the labels say which build runs: Sextant version, git commit, Node.js version.',
+      labelNames: ['version', 'commit', 'node'],
+      registers: [this.registry],
+    }).set({ version: build.version, commit: build.commit, node: process.version }, 1);
+    this.renderSeconds = new Histogram({
+      name: 'sextant_render_duration_seconds',
+      help: 'Time to compute a REST answer that was not ready yet (v1: once per URL and snapshot; v3-rest: every request), by API.',
+      labelNames: ['api'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers: [this.registry],
+    });
     this.discoveryRequests = new Counter({
       name: 'sextant_discovery_requests_total',
       help: 'Discovery requests answered, by API and HTTP status.',
@@ -50,7 +66,25 @@ export class ServerMetrics {
       help: 'Snapshots published by the registry.',
       registers: [this.registry],
     });
-    mesh.onSnapshot(() => this.snapshotsPublished.inc());
+    const buildSeconds = new Histogram({
+      name: 'sextant_snapshot_build_duration_seconds',
+      help: 'Time to merge the changed services into a new snapshot and digest it.',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [this.registry],
+    });
+    const debounceSeconds = new Histogram({
+      name: 'sextant_debounce_duration_seconds',
+      help: 'From the earliest change a snapshot carries reaching the registry until the snapshot is published (the debounce wait).',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    mesh.onSnapshot((snapshot) => {
+      this.snapshotsPublished.inc();
+      buildSeconds.observe(snapshot.buildMs / 1000);
+      // The first snapshot waits for every adapter's first sync, not for the debounce.
+      if (snapshot.previousVersion !== undefined)
+        debounceSeconds.observe(Math.max(0, snapshot.createdAt - snapshot.changedSince) / 1000);
+    });
 
     new Gauge({
       name: 'sextant_services',

@@ -5,6 +5,8 @@ import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource }
 import { allowOnlyLocalHosts } from './admin/host-guard';
 import type { RuleStore } from './admin/rule-store';
 import { registerRulesApi } from './admin/rules-api';
+import type { BuildInfo } from './build-info';
+import type { Fleet } from './fleet/fleet';
 import type { HttpLimits } from './http-limits';
 import { createHttpServer } from './http-server';
 import type { MeshState } from './mesh-state';
@@ -22,6 +24,8 @@ export interface DiscoveryServerOptions {
   readonly tls?: ServerTls;
   /** Serve a node only to a client whose certificate is for it (strict node authorization). */
   readonly authorizer?: NodeAuthorizer;
+  /** Where pollers are recorded for /debug/proxies. */
+  readonly fleet?: Fleet;
 }
 
 /** The discovery listener: v1 REST and v3 REST-JSON. */
@@ -35,9 +39,9 @@ export function createDiscoveryServer(
 ): FastifyInstance {
   const log = logger.child({ listener: 'discovery' });
   const gate = options.authorizer && httpNodeGate(options.authorizer);
-  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log, gate);
+  const v1 = new V1FastPath(new V1Responder(mesh, renderer.v1), metrics, log, gate, options.fleet);
   const app = createHttpServer(log, limits, (request, response) => v1.handle(request, response), options.tls);
-  registerV3RestRoutes(app, mesh, renderer.v3, metrics, gate);
+  registerV3RestRoutes(app, mesh, renderer.v3, metrics, gate, options.fleet);
   return app;
 }
 
@@ -65,6 +69,8 @@ export interface AdminServerOptions {
   readonly tls?: ServerTls;
   /** Require this bearer token on every endpoint but /healthz and /readyz. */
   readonly token?: AdminToken;
+  /** What /debug/version says; the server package's version and an unknown commit by default. */
+  readonly build?: BuildInfo;
 }
 
 /** The admin listener: health, readiness, metrics, debug views. Loopback by default: it shows the whole mesh. */
@@ -87,7 +93,15 @@ export function createAdminServer(
     });
     app.addHook('onClose', async () => token.stop());
   }
-  registerAdminRoutes(app, { mesh, renderer, metrics, proxyConfigSections, proxyStreams });
+  registerRulesApi(app, { mesh, ...(options.ruleStore && { store: options.ruleStore }) });
+  registerAdminRoutes(app, {
+    mesh,
+    renderer,
+    metrics,
+    proxyConfigSections,
+    proxyStreams,
+    build: options.build,
+  });
   registerRulesApi(app, { mesh, ...(options.ruleStore && { store: options.ruleStore }) });
   return app;
 }

@@ -12,6 +12,43 @@ describe('admin listener', () => {
     return { status: response.status, body: await response.text() };
   };
 
+  it('lists its endpoints on /, as text for curl and as JSON for a client that asks for it', async () => {
+    const text = await get('/');
+    expect(text.status).toBe(200);
+    expect(text.body).toMatch(/^GET \/debug\/proxies +every client/m);
+    expect(text.body).toMatch(/^GET \/debug\/version +version, git commit/m);
+    const json = await fetch(`${h.admin}/`, { headers: { accept: 'application/json' } });
+    const { endpoints } = (await json.json()) as { endpoints: { method: string; path: string }[] };
+    expect(endpoints.map((e) => e.path)).toEqual(
+      expect.arrayContaining([
+        '/',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+        '/debug/registry',
+        '/debug/config/:proxyId',
+      ]),
+    );
+  });
+
+  it('says which build runs on /debug/version and in sextant_build_info', async () => {
+    const { status, body } = await get('/debug/version');
+    expect(status).toBe(200);
+    const version = JSON.parse(body) as Record<string, unknown>;
+    expect(version).toEqual({
+      version: '0.1.0',
+      commit: 'unknown',
+      node: process.version,
+      startedAt: expect.any(String),
+      uptimeSeconds: expect.any(Number),
+    });
+    expect(Date.parse(String(version.startedAt))).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - Date.parse(String(version.startedAt))).toBeLessThan(3_600_000);
+    expect((await get('/metrics')).body).toContain(
+      `sextant_build_info{version="0.1.0",commit="unknown",node="${process.version}"} 1`,
+    );
+  });
+
   it('is healthy at once, and ready only when every adapter has synced', async () => {
     expect((await get('/healthz')).status).toBe(200);
     const waiting = await get('/readyz');

@@ -18,7 +18,7 @@ describe('xDS on the admin listener', () => {
   });
   afterEach(() => h.close());
 
-  it('/debug/proxies lists every stream: node, client, API, types with sent and acknowledged versions', async () => {
+  it('/debug/proxies lists every stream: node, kind, API, types with state, sent and acknowledged versions', async () => {
     const ads = h.sotw();
     ads.send({
       node: {
@@ -43,41 +43,45 @@ describe('xDS on the admin listener', () => {
     let streams: Record<string, unknown>[] = [];
     await waitFor(
       async () => {
-        streams = ((await getJson(`${h.admin}/debug/proxies`)).body as { streams: Record<string, unknown>[] })
-          .streams;
+        streams = ((await getJson(`${h.admin}/debug/proxies`)).body as { clients: Record<string, unknown>[] })
+          .clients;
         return JSON.stringify(streams).includes(`"lastAcked":{"version":"${cds.version_info}"`);
       },
       { message: 'the ACK was never recorded' },
     );
     expect(streams.map((s) => s.node)).toEqual(['n2', SIDECAR]);
     expect(streams[1]).toMatchObject({
-      client: { kind: 'envoy', agent: 'envoy 1.31.2', cluster: 'reviews' },
+      kind: 'envoy',
+      status: 'connected',
+      agent: 'envoy 1.31.2',
+      cluster: 'reviews',
       proxy: { type: 'sidecar', ip: '10.0.1.11', domain: 'default.svc.cluster.local' },
       api: 'ADS',
       protocol: 'sotw',
-      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      address: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      connectedAt: expect.any(String),
       types: {
         cds: {
+          state: 'SYNCED',
           wildcard: true,
           subscribed: 0,
           lastSent: { version: cds.version_info, nonce: cds.nonce, resources: 5 },
           lastAcked: { version: cds.version_info, nonce: cds.nonce },
           lastNack: null,
-          upToDate: true,
         },
       },
     });
     expect(streams[0]).toMatchObject({
-      client: { kind: 'unknown' },
+      kind: 'unknown',
       protocol: 'delta',
       types: { lds: { subscribed: 1 } },
     });
     expect(streams[1]?.types).not.toHaveProperty('lds');
     expect(streams[0]).not.toHaveProperty('types.lds.names');
     const one = (await getJson(`${h.admin}/debug/proxies?node=n2`)).body as {
-      streams: { types: { lds: { names: string[] } } }[];
+      clients: { types: { lds: { names: string[] } } }[];
     };
-    expect(one.streams.map((s) => s.types.lds.names)).toEqual([['reviews.default.svc.cluster.local']]);
+    expect(one.clients.map((s) => s.types.lds.names)).toEqual([['reviews.default.svc.cluster.local']]);
   });
 
   it('/debug/config/:proxyId shows the v3 resources the proxy receives over ADS, in proto3 JSON', async () => {

@@ -16,8 +16,9 @@ const RATINGS_KEY = 'ratings.default.svc.cluster.local|grpc';
 const MONGO_CLUSTER = 'outbound|27017||mongodb.default.svc.cluster.local';
 
 async function edsStatus(h: XdsHarness): Promise<ProxyStatus['types'][string] | undefined> {
-  return ((await getJson(`${h.admin}/debug/proxies`)).body as { streams: ProxyStatus[] }).streams[0]?.types
-    .eds;
+  return ((await getJson(`${h.admin}/debug/proxies`)).body as { clients: ProxyStatus[] }).clients.filter(
+    (c) => c.status === 'connected',
+  )[0]?.types.eds;
 }
 
 describe('xDS incremental (delta ADS)', () => {

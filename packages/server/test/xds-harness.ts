@@ -4,7 +4,10 @@ import { Renderer } from '@sextant/envoy';
 import pino, { type Logger as PinoLogger } from 'pino';
 import {
   createAdminServer,
+  createDiscoveryServer,
   createXdsServer,
+  Fleet,
+  type FleetOptions,
   listenOn,
   ServerMetrics,
   v3ConfigSection,
@@ -20,6 +23,9 @@ export interface XdsHarness {
   readonly xds: XdsServer;
   readonly address: string;
   readonly admin: string;
+  /** The discovery listener (v1 REST, v3 REST-JSON). */
+  readonly discovery: string;
+  readonly fleet: Fleet;
   /** Publishes what the sink reported now (no debounce wait). */
   publish(): void;
   sotw(path?: string): XdsTestStream<'sotw'>;
@@ -31,26 +37,42 @@ export interface XdsHarnessOptions {
   /** Where the servers log; silent by default. */
   readonly logger?: PinoLogger;
   readonly xds?: XdsServerOptions;
+  readonly fleet?: FleetOptions;
+  /** The clock of the registry, the xDS server and the fleet; the real one by default. */
+  readonly now?: () => number;
 }
 
 /** A registry with one adapter partition, the xDS server and the admin listener on loopback. */
 export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<XdsHarness> {
-  const registry = new Registry({ adapters: ['files'], debounce: { afterMs: 1_000_000, maxMs: 1_000_000 } });
+  const now = options.now ?? Date.now;
+  const registry = new Registry({
+    adapters: ['files'],
+    debounce: { afterMs: 1_000_000, maxMs: 1_000_000 },
+    now,
+  });
   const logger = options.logger ?? pino({ level: 'silent' });
   const renderer = new Renderer();
   const metrics = new ServerMetrics(registry, () => renderer.cache.stats());
-  const xds = createXdsServer(registry, renderer, metrics, logger, { shutdownGraceMs: 500, ...options.xds });
+  const fleet = new Fleet(registry, logger, metrics.registry, { now, ...options.fleet });
+  const xds = createXdsServer(registry, renderer, metrics, logger, {
+    shutdownGraceMs: 500,
+    now,
+    fleet,
+    ...options.xds,
+  });
   const admin: FastifyInstance = createAdminServer(
     registry,
     renderer,
     metrics,
     logger,
     [v3ConfigSection(registry, renderer.v3)],
-    (node) => xds.proxies(node),
+    (node) => fleet.list(node),
   );
-  const [address, adminAddress] = await Promise.all([
+  const discovery = createDiscoveryServer(registry, renderer, metrics, logger, undefined, fleet);
+  const [address, adminAddress, discoveryAddress] = await Promise.all([
     xds.listen('127.0.0.1:0'),
     listenOn(admin, '127.0.0.1:0'),
+    listenOn(discovery, '127.0.0.1:0'),
   ]);
   const streams: XdsTestStream<'sotw' | 'delta'>[] = [];
   const open = <P extends 'sotw' | 'delta'>(protocol: P, path?: string) => {
@@ -64,13 +86,15 @@ export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<
     xds,
     address,
     admin: `http://${adminAddress}`,
+    discovery: `http://${discoveryAddress}`,
+    fleet,
     publish: () => registry.flush(),
     sotw: (path) => open('sotw', path),
     delta: (path) => open('delta', path),
     async close() {
       for (const stream of streams) stream.close();
       registry.close();
-      await Promise.all([xds.close(), admin.close()]);
+      await Promise.all([xds.close(), admin.close(), discovery.close()]);
     },
   };
 }

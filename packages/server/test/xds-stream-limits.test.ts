@@ -31,8 +31,11 @@ function response(bytes: Buffer): { type_url: string; version_info: string } {
   return type.decode(bytes) as unknown as { type_url: string; version_info: string };
 }
 
+/** Streams open now (closed ones stay listed a while as disconnected). */
 async function streamsOf(h: XdsHarness): Promise<ProxyStatus[]> {
-  return ((await getJson(`${h.admin}/debug/proxies`)).body as { streams: ProxyStatus[] }).streams;
+  return ((await getJson(`${h.admin}/debug/proxies`)).body as { clients: ProxyStatus[] }).clients.filter(
+    (c) => c.status === 'connected',
+  );
 }
 
 describe('xDS per-stream bounds', () => {
@@ -60,8 +63,11 @@ describe('xDS per-stream bounds', () => {
     const error = await delta.ended;
     expect(error?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     expect(error?.details).toMatch(/at most 50 per type/);
-    // Its state is gone with it: nothing of it is left on /debug/proxies.
+    // Its state is gone with it: it is listed only as disconnected, without the names it sent.
     await waitFor(async () => (await streamsOf(h)).length === 0, { message: 'stream still listed' });
+    const [closed] = ((await getJson(`${h.admin}/debug/proxies`)).body as { clients: ProxyStatus[] }).clients;
+    expect(closed?.status).toBe('disconnected');
+    expect(JSON.stringify(closed).length).toBeLessThan(4000);
   });
 
   it('closes a stream asking for too many types it does not serve, and keeps at most that many', async () => {

@@ -11,6 +11,8 @@ listen:
   xds: 127.0.0.1:0
 debounce: { after: 50ms, max: 500ms }
 log: { level: warn }
+admin: { proxyRetention: 1m }
+limits: { trackedClients: 100 }
 adapters:
   - name: local
     type: file
@@ -131,6 +133,28 @@ describe('the sextant daemon, end to end', () => {
         intervalMs: 20,
         message: 'renamed file not served within 1 s',
       },
+    );
+  });
+
+  it('says which build runs (with the git commit it was built from) and lists its v1 pollers', async () => {
+    const version = (await getJson(`${daemon.admin}/debug/version`)).body as Record<string, unknown>;
+    const { version: cliVersion } = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+    expect(version).toMatchObject({ version: cliVersion, commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    await fetch(`${daemon.discovery}/v1/listeners/reviews/${NODE}`);
+    const { clients } = (await getJson(`${daemon.admin}/debug/proxies?node=${NODE}`)).body as {
+      clients: Record<string, unknown>[];
+    };
+    expect(clients).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'rest-v1',
+          status: 'polling',
+          cluster: 'reviews',
+          types: expect.objectContaining({ lds: expect.anything() }),
+        }),
+      ]),
     );
   });
 

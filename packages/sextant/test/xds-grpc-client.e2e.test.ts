@@ -34,8 +34,9 @@ async function who(client: XdsClientProcess): Promise<string> {
 
 interface StreamView {
   node: string | null;
-  client: { kind: string } | null;
-  types: Record<string, { lastNack: unknown; upToDate: boolean; lastAcked: { version: string } | null }>;
+  kind: string;
+  status: string;
+  types: Record<string, { lastNack: unknown; state: string; lastAcked: { version: string } | null }>;
 }
 
 describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
@@ -134,20 +135,20 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
   it('never NACKs: /debug/proxies shows the client up to date on every type it asked for', async () => {
     await waitFor(
       async () => {
-        const { streams } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
-          streams: StreamView[];
+        const { clients } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
+          clients: StreamView[];
         };
-        const types = streams[0]?.types ?? {};
-        return ['lds', 'cds', 'eds'].every((t) => types[t]?.upToDate === true);
+        const types = clients[0]?.types ?? {};
+        return ['lds', 'cds', 'eds'].every((t) => types[t]?.state === 'SYNCED');
       },
       { timeoutMs: 5000, message: 'the client never acknowledged every type' },
     );
-    const { streams } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
-      streams: StreamView[];
+    const { clients } = (await (await fetch(`${daemon.admin}/debug/proxies?node=${NODE_ID}`)).json()) as {
+      clients: StreamView[];
     };
-    expect(streams).toHaveLength(1);
-    expect(streams[0]?.client?.kind).toBe('grpc');
-    for (const [type, view] of Object.entries(streams[0]?.types ?? {})) {
+    expect(clients).toHaveLength(1);
+    expect(clients[0]).toMatchObject({ kind: 'grpc', status: 'connected' });
+    for (const [type, view] of Object.entries(clients[0]?.types ?? {})) {
       expect([type, view.lastNack]).toEqual([type, null]);
     }
   }, 60_000);

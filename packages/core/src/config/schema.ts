@@ -72,11 +72,15 @@ export interface LimitsConfig {
   readonly discovery: HttpLimitsConfig;
   readonly admin: HttpLimitsConfig;
   readonly xds: XdsLimitsConfig;
+  /** REST pollers, and closed xDS streams, /debug/proxies remembers at most (each). */
+  readonly trackedClients: number;
 }
 
 export interface AdminConfig {
   /** Host names (besides localhost and loopback addresses) an admin listener on loopback answers to. */
   readonly allowedHosts: readonly string[];
+  /** How long /debug/proxies keeps listing a client after it disconnected or stopped polling. */
+  readonly proxyRetention: string;
   /** File holding the bearer token every admin request but /healthz and /readyz must carry. */
   readonly tokenFile?: string;
 }
@@ -268,6 +272,7 @@ export const daemonConfigSchema = {
             maxResponsesInFlight: { type: 'integer', minimum: 1, maximum: 1000, default: 8 },
           },
         },
+        trackedClients: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 20_000 },
       },
     },
     admin: {
@@ -285,6 +290,7 @@ export const daemonConfigSchema = {
           },
         },
         tokenFile: nonEmpty,
+        proxyRetention: { type: 'string', format: 'duration', default: '10m' },
       },
     },
     security: {

@@ -45,6 +45,8 @@ export class Partition {
   constructor(
     readonly name: string,
     private readonly now: () => number,
+    /** Told of every input rejected, as it is. */
+    private readonly onReject: (messages: readonly string[]) => void = () => {},
   ) {
     this.statusSince = now();
   }
@@ -155,5 +157,6 @@ export class Partition {
     this.rejectedCount += messages.length;
     for (const message of messages) this.recentRejections.push({ at, message });
     this.recentRejections.splice(0, Math.max(0, this.recentRejections.length - MAX_RECENT_REJECTIONS));
+    this.onReject(messages);
   }
 }

@@ -8,6 +8,7 @@ import type { RuleInput } from '../rules/resource';
 import type { RuleParser } from '../rules/rule-book';
 import type { MeshFacts } from '../rules/validate/mesh-facts';
 import { Debouncer } from './debouncer';
+import { RejectionLog } from './rejection-log';
 import { mergeService, type MergeConflict } from './merge';
 import { Partition, type PartitionChange } from './partition';
 import { ShardedMap } from './sharded-map';
@@ -94,6 +95,8 @@ export class Registry {
   private readonly nameListeners = new Set<(names: ReadonlySet<string>) => void>();
   private readonly conflictsByHost = new Map<string, MergeConflict>();
   private readonly dirty = new Set<string>();
+  /** When the earliest change not yet published arrived. */
+  private dirtySince: number | undefined;
   private readonly rules: MeshRules;
   /** Services ServiceEntries add, merged after every adapter's. */
   private readonly rulesPartition: Partition;
@@ -101,14 +104,23 @@ export class Registry {
   private readonly digest = new SnapshotDigest();
   private closed = false;
   private readonly logger: Logger;
+  private readonly rejections: RejectionLog;
   private readonly now: () => number;
+
+  /** An adapter's partition, its rejected inputs warned once per problem. */
+  private partitionOf(name: string): Partition {
+    return new Partition(name, this.now, (problems) => this.rejections.report(name, problems));
+  }
 
   constructor(options: RegistryOptions) {
     this.order = checkedOrder(options.adapters);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    for (const name of this.order) this.partitions.set(name, new Partition(name, this.now));
-    this.rulesPartition = new Partition(RULES_PARTITION, this.now);
+    this.rejections = new RejectionLog(this.logger);
+    for (const name of this.order) this.partitions.set(name, this.partitionOf(name));
+    this.rulesPartition = new Partition(RULES_PARTITION, this.now, (problems) =>
+      this.rejections.report(RULES_PARTITION, problems),
+    );
     this.rules = new MeshRules(options.parseRule ?? parseRule, options.ruleSources ?? []);
     const debounce = options.debounce ?? DEFAULT_DEBOUNCE;
     this.debouncer = new Debouncer(debounce.afterMs, debounce.maxMs, () => this.publish(), this.now);
@@ -132,7 +144,7 @@ export class Registry {
       if (partition.rules.length > 0) this.applyRules(`adapter ${name}`, [], []);
     }
     for (const name of order) {
-      if (!this.partitions.has(name)) this.partitions.set(name, new Partition(name, this.now));
+      if (!this.partitions.has(name)) this.partitions.set(name, this.partitionOf(name));
     }
     const reordered =
       order.filter((name) => this.order.includes(name)).join('\n') !==
@@ -287,6 +299,7 @@ export class Registry {
       this.knownHostnames(),
     );
     for (const hostname of hostnames) this.dirty.add(hostname);
+    if (this.dirty.size > 0) this.dirtySince ??= this.now();
     if (entriesChanged) {
       for (const hostname of this.rulesPartition.replaceAll(this.rules.serviceEntries()).hostnames)
         this.markDirty(hostname);
@@ -320,6 +333,7 @@ export class Registry {
   /** A hostname whose services changed; if it appeared or went, its policy is computed afresh. */
   private markDirty(hostname: string): void {
     this.dirty.add(hostname);
+    this.dirtySince ??= this.now();
     this.rules.hostChanged(hostname);
   }
 
@@ -354,6 +368,9 @@ export class Registry {
   private publish(): void {
     this.debouncer.cancel();
     if (this.closed || !this.isSynced()) return;
+    const started = performance.now();
+    const changedSince = this.dirtySince ?? this.now();
+    this.dirtySince = undefined;
     const previous = this.snapshot;
     const before = previous?.services ?? ShardedMap.empty<ServiceEntry>();
     const updates: [string, ServiceEntry | undefined][] = [];
@@ -395,6 +412,8 @@ export class Registry {
       changed,
       previousVersion: previous?.version,
       createdAt: this.now(),
+      changedSince,
+      buildMs: performance.now() - started,
     };
     this.snapshot = snapshot;
     this.logger.debug({ version, changed: changed.size, services: services.size }, 'snapshot published');

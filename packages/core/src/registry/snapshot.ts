@@ -37,6 +37,13 @@ export interface Snapshot {
   readonly previousVersion?: string;
   /** When it was published (ms since epoch); not part of the version. */
   readonly createdAt: number;
+  /**
+   * When the earliest change it carries reached the registry (ms since epoch): `createdAt` minus
+   * this is the time the change waited (debounce, first sync). Not part of the version.
+   */
+  readonly changedSince: number;
+  /** Milliseconds spent merging and digesting it. Not part of the version. */
+  readonly buildMs: number;
 }
 
 /**

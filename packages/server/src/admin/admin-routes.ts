@@ -1,16 +1,18 @@
 import type { Renderer } from '@sextant/envoy';
 import type { FastifyInstance } from 'fastify';
+import { defaultBuildInfo, versionView, type BuildInfo } from '../build-info';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
 import type { ServerMetrics } from '../metrics';
 import { respondWithError } from '../respond';
 import { parseProxy } from '../v1/v1-responder';
+import { registerAdminIndex } from './admin-index';
 import { registryView, rulesView, v1ProxyConfig } from './debug-views';
 
 /** Contributes a section to /debug/config/:proxyId (the v3 server adds its resources this way). */
 export type ProxyConfigSection = (proxyId: string) => Record<string, unknown>;
 
-/** The connected xDS streams for /debug/proxies, all or those of one node id. */
+/** The clients for /debug/proxies (streams open and recently closed, REST pollers), all or those of one node id. */
 export type ProxyStreamsSource = (node?: string) => readonly object[];
 
 export interface AdminRouteOptions {
@@ -19,11 +21,14 @@ export interface AdminRouteOptions {
   readonly metrics: ServerMetrics;
   readonly proxyConfigSections?: readonly ProxyConfigSection[];
   readonly proxyStreams?: ProxyStreamsSource;
+  readonly build?: BuildInfo;
 }
 
 /** /healthz, /readyz, /metrics and the /debug views (DESIGN §7). */
 export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
   const { mesh, metrics, renderer } = options;
+  const build = options.build ?? defaultBuildInfo();
+  registerAdminIndex(app);
 
   // Alive: the process answers. Restarting it would not help anything this endpoint could see.
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
@@ -51,10 +56,12 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
 
   app.get('/debug/rules', async (_request, reply) => reply.send(rulesView(mesh)));
 
-  // Every connected xDS stream; `?node=<id>` narrows to one node and lists subscribed names.
+  app.get('/debug/version', async (_request, reply) => reply.send(versionView(build, Date.now())));
+
+  // Every client; `?node=<id>` narrows to one node and lists the names its streams subscribe to.
   app.get('/debug/proxies', async (request, reply) => {
     const { node } = request.query as { node?: string };
-    return reply.send({ streams: options.proxyStreams?.(node) ?? [] });
+    return reply.send({ clients: options.proxyStreams?.(node) ?? [] });
   });
 
   app.get('/debug/config/:proxyId', async (request, reply) => {

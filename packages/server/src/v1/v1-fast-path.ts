@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientText } from '@sextant/core';
 import type { EncodedBody } from '@sextant/envoy';
 import type { Logger as PinoLogger } from 'pino';
+import { Fleet } from '../fleet/fleet';
 import { HttpError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
 import type { NodeGate } from '../security/node-authorizer';
@@ -27,6 +28,8 @@ export class V1FastPath {
     private readonly logger: PinoLogger,
     /** Strict node authorization: the node of CDS, LDS and RDS must be the client certificate's. */
     private readonly gate?: NodeGate,
+    /** Where pollers are recorded for /debug/proxies (CDS, LDS, RDS: SDS URLs name no node). */
+    private readonly fleet?: Fleet,
     memoBytes = 4 * 1024 * 1024,
   ) {
     this.memo = new UrlMemo(memoBytes);
@@ -40,20 +43,30 @@ export class V1FastPath {
     const known = version === undefined ? undefined : this.memo.get(url, version);
     if (known) {
       try {
-        this.authorize(request, known.api, known.node);
+        this.authorize(request, known.api, known.poller?.node);
       } catch (error) {
         this.fail(response, known.api, error);
         return true;
       }
       this.send(request, response, known.api, known.body);
+      if (known.poller && version !== undefined) this.recordPoll(known.poller, known.api, version, request);
       return true;
     }
     const route = routeOf(url);
     if (!route) return false;
     try {
-      this.authorize(request, route.api, route.node);
+      this.authorize(request, route.api, route.poller?.node);
+      const started = performance.now();
       const body = route.answer(this.responder);
-      if (version !== undefined) this.memo.set(url, version, { api: route.api, body, node: route.node });
+      this.metrics.renderSeconds.observe({ api: 'v1' }, (performance.now() - started) / 1000);
+      const poller = route.poller && {
+        ...route.poller,
+        key: Fleet.v1Key(route.poller.cluster, route.poller.node),
+      };
+      if (version !== undefined) {
+        this.memo.set(url, version, { api: route.api, body, poller });
+        if (poller) this.recordPoll(poller, route.api, version, request);
+      }
       this.send(request, response, route.api, body);
     } catch (error) {
       this.fail(response, route.api, error);
@@ -65,6 +78,10 @@ export class V1FastPath {
   private authorize(request: IncomingMessage, api: V1Api, node: string | undefined): void {
     if (this.gate === undefined || node === undefined) return;
     this.gate(request.socket, parseProxy(node), `v1-${api}`);
+  }
+
+  private recordPoll(poller: V1Poller, api: V1Api, version: string, request: IncomingMessage): void {
+    this.fleet?.v1Polled(poller.key, poller.cluster, poller.node, api, version, request);
   }
 
   private send(request: IncomingMessage, response: ServerResponse, api: V1Api, { body, etag }: EncodedBody) {
@@ -117,9 +134,15 @@ export class V1FastPath {
 
 interface Route {
   readonly api: V1Api;
-  /** The service node asked for (CDS, LDS, RDS), percent-decoded. */
-  readonly node?: string;
+  /** Who polls, as the URL names it (CDS, LDS, RDS). */
+  readonly poller?: { readonly cluster: string; readonly node: string };
   answer(responder: V1Responder): EncodedBody;
+}
+
+interface V1Poller {
+  readonly cluster: string;
+  readonly node: string;
+  readonly key: string;
 }
 
 /**
@@ -138,26 +161,27 @@ function routeOf(url: string): Route | undefined {
     return { api: 'sds', answer: (r) => r.sds(key) };
   }
   const segments = path.split('/');
+  const segment = (i: number) => decodeSegment(segments[i] ?? '');
   // ['', 'v1', noun, …]
   switch (segments[2]) {
-    case 'clusters':
+    case 'clusters': {
       if (segments.length !== 5) return undefined;
-      return withNode('cds', decodeSegment(segments[4] ?? ''), (r, node) => r.cds(node));
-    case 'listeners':
+      const poller = { cluster: segment(3), node: segment(4) };
+      return { api: 'cds', poller, answer: (r) => r.cds(poller.node) };
+    }
+    case 'listeners': {
       if (segments.length !== 5) return undefined;
-      return withNode('lds', decodeSegment(segments[4] ?? ''), (r, node) => r.lds(node));
+      const poller = { cluster: segment(3), node: segment(4) };
+      return { api: 'lds', poller, answer: (r) => r.lds(poller.node) };
+    }
     case 'routes': {
       if (segments.length !== 6) return undefined;
-      const name = decodeSegment(segments[3] ?? '');
-      return withNode('rds', decodeSegment(segments[5] ?? ''), (r, node) => r.rds(name, node));
+      const poller = { cluster: segment(4), node: segment(5) };
+      return { api: 'rds', poller, answer: (r) => r.rds(segment(3), poller.node) };
     }
     default:
       return undefined;
   }
-}
-
-function withNode(api: V1Api, node: string, answer: (r: V1Responder, node: string) => EncodedBody): Route {
-  return { api, node, answer: (r) => answer(r, node) };
 }
 
 /** A percent-decoded segment; a malformed one is left as it is, for its parser to reject by name. */
@@ -173,8 +197,8 @@ function decodeSegment(segment: string): string {
 interface Remembered {
   readonly api: V1Api;
   readonly body: EncodedBody;
-  /** Checked on every request: the same URL may come from clients with other certificates. */
-  readonly node?: string;
+  /** Its node is checked on every request: the same URL may come from clients with other certificates. */
+  readonly poller?: V1Poller;
 }
 
 /**
@@ -199,7 +223,8 @@ class UrlMemo {
       this.bytes = 0;
       this.version = version;
     }
-    if (!this.answers.has(url)) this.bytes += url.length + 64;
+    // The URL, and the poller's cluster, node and key cut from it.
+    if (!this.answers.has(url)) this.bytes += url.length * 3 + 128;
     this.answers.set(url, answer);
   }
 }

@@ -7,12 +7,14 @@ import {
   ProtoJsonError,
   resourceType,
   ROUTE_TYPE,
+  TYPE_SHORT_NAMES,
   type ResourceTypeUrl,
   type V3Renderer,
 } from '@sextant/envoy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
+import type { Fleet } from '../fleet/fleet';
 import type { ServerMetrics } from '../metrics';
 import { respondWithError } from '../respond';
 import type { NodeGate } from '../security/node-authorizer';
@@ -40,6 +42,7 @@ export function registerV3RestRoutes(
   metrics: ServerMetrics,
   /** Strict node authorization: the request's node must be the client certificate's. */
   gate?: NodeGate,
+  fleet?: Fleet,
 ): void {
   void app.register(async (scope) => {
     // The body is parsed here, whatever its content type, so a parse error is reported in our words.
@@ -61,9 +64,19 @@ export function registerV3RestRoutes(
       }
       const client = readClient(discovery.node);
       gate?.(request.raw.socket, client.proxy, api);
+      const started = performance.now();
       const set = renderer.resourceSet(snapshot, typeUrl, { proxy: client.proxy, kind: 'rest' });
       const subscription = Subscription.sotw(discovery.resource_names, resourceType(typeUrl).wholeState);
       const state = renderer.subscribedGroup(set, subscription);
+      metrics.renderSeconds.observe({ api: 'v3-rest' }, (performance.now() - started) / 1000);
+      fleet?.v3Polled(
+        client.id,
+        client.cluster,
+        TYPE_SHORT_NAMES[typeUrl],
+        state.digest,
+        snapshot.version,
+        request.raw,
+      );
       if (discovery.version_info === state.digest) {
         metrics.discoveryRequests.inc({ api, code: 304 });
         return reply.code(304).send();

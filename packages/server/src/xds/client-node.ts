@@ -42,12 +42,23 @@ export function readClientNode(node: Node | null | undefined): ClientNode {
   return { id, proxy, kind: clientKind(node), agent: agentOf(node), cluster: node.cluster ?? '' };
 }
 
+/**
+ * Envoy or a proxyless gRPC library, from what each puts in its node: the user agent name first
+ * (both set it), then Istio's `GENERATOR: grpc` metadata, then the client features only gRPC
+ * libraries announce, then the structured build version only Envoy sends.
+ */
 function clientKind(node: Node): ClientNode['kind'] {
   const name = (node.user_agent_name ?? '').toLowerCase();
   if (name === 'envoy') return 'envoy';
   if (name.startsWith('grpc') || name.includes(' grpc')) return 'grpc';
+  if (node.metadata?.fields?.GENERATOR?.stringValue === 'grpc') return 'grpc';
+  if ((node.client_features ?? []).some((feature) => GRPC_ONLY_FEATURES.has(feature))) return 'grpc';
+  if (node.user_agent_build_version) return 'envoy';
   return 'unknown';
 }
+
+/** Client features gRPC libraries announce (gRFC A27, A53) and Envoy does not. */
+const GRPC_ONLY_FEATURES = new Set(['xds.config.resource-in-sotw']);
 
 function agentOf(node: Node): string {
   const name = node.user_agent_name ?? '';

@@ -81,8 +81,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
         const rejection = request.error_detail
           ? request.error_detail.message || 'rejected (no message)'
           : undefined;
-        if (status.recordAnswer(rejection, this.context.now()) !== undefined)
-          this.recordNack(typeUrl, rejection ?? '');
+        this.recordAnswer(subscriber, rejection);
       }
     }
     const change = subscriber.subscription.update(subscribe, unsubscribe);
@@ -160,7 +159,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
       subscriber.typeUrl,
       deltaResponse(subscriber.typeUrl, snapshot.version, nonce, resources, removed),
     );
-    subscriber.status.recordSent({
+    this.recordSent(subscriber, {
       version: snapshot.version,
       nonce,
       at: this.context.now(),

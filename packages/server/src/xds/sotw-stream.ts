@@ -74,10 +74,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       const rejection = request.error_detail
         ? request.error_detail.message || 'rejected (no message)'
         : undefined;
-      if (status.recordAnswer(rejection, this.context.now()) !== undefined) {
+      if (this.recordAnswer(subscriber, rejection) !== undefined)
         subscriber.rejectedDigest = status.lastSent.version;
-        this.recordNack(typeUrl, rejection ?? '');
-      }
     }
     const change = subscriber.subscription.setNames(names);
     this.checkNames(typeUrl, subscriber.subscription);
@@ -160,7 +158,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const response = sotwResponse(subscriber.typeUrl, version, nonce, resources);
     this.write(subscriber.typeUrl, response);
     subscriber.delivered = delivered;
-    subscriber.status.recordSent({
+    this.recordSent(subscriber, {
       version,
       nonce,
       at: this.context.now(),

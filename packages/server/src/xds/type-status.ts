@@ -24,6 +24,16 @@ export interface NackRecord extends AckRecord {
   readonly message: string;
 }
 
+/**
+ * Where a client stands with one type, as Istio's `proxy-status` says it: SYNCED (it acknowledged
+ * the latest response and nothing newer waits), STALE (a response, or newer state, it has not
+ * acknowledged yet), NOT SENT (nothing sent yet), NACKED (it rejected the latest response).
+ */
+export type SyncState = 'SYNCED' | 'STALE' | 'NOT SENT' | 'NACKED';
+
+/** How a response ended: answered (ACK, NACK), superseded by a newer one first, or never answered (stream closed). */
+export type PushOutcome = 'acked' | 'nacked' | 'superseded' | 'unanswered';
+
 export class TypeStatus {
   lastSent: SentRecord | undefined;
   lastAcked: AckRecord | undefined;
@@ -33,9 +43,12 @@ export class TypeStatus {
   /** Requests that answered a nonce other than the latest (a newer response crossed them). */
   staleRequests = 0;
 
-  recordSent(record: SentRecord): void {
+  /** Records a response sent; returns whether it superseded one the client had not answered. */
+  recordSent(record: SentRecord): boolean {
+    const superseded = this.unanswered > 0;
     this.lastSent = record;
     this.unanswered += 1;
+    return superseded;
   }
 
   /**
@@ -53,6 +66,14 @@ export class TypeStatus {
     }
     this.lastAcked = { version: sent.version, nonce: sent.nonce, at };
     return undefined;
+  }
+
+  /** The state to show; `waiting`: newer state is held back until the client reads. */
+  state(waiting: boolean): SyncState {
+    const sent = this.lastSent;
+    if (!sent) return 'NOT SENT';
+    if (this.lastNack?.nonce === sent.nonce) return 'NACKED';
+    return this.lastAcked?.nonce === sent.nonce && !waiting ? 'SYNCED' : 'STALE';
   }
 
   /** Whether the client has acknowledged everything sent to it. */

@@ -20,6 +20,8 @@ import { ReloadingServerCredentials } from '../security/grpc-credentials';
 import type { NodeAuthorizer } from '../security/node-authorizer';
 import type { ServerTls } from '../security/server-tls';
 import type { MeshState } from '../mesh-state';
+import type { Fleet } from '../fleet/fleet';
+import { Convergence } from './convergence';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
@@ -41,6 +43,8 @@ export interface XdsServerOptions {
   readonly tls?: ServerTls;
   /** Serve a node only to a client whose certificate is for it (strict node authorization). */
   readonly authorizer?: NodeAuthorizer;
+  /** Where closed streams are kept for /debug/proxies (and open ones are listed from). */
+  readonly fleet?: Fleet;
 }
 
 type AnyStream = SotwStream | DeltaStream;
@@ -72,6 +76,7 @@ export class XdsServer {
   private readonly pushQueue = new Map<SnapshotFollower, Set<ResourceTypeUrl>>();
   private pushStartedAt: bigint | undefined;
   private readonly pushBatch: number;
+  private readonly fleet: Fleet | undefined;
   readonly metrics: XdsMetrics;
 
   constructor(
@@ -96,6 +101,7 @@ export class XdsServer {
       logger: logger.child({ listener: 'xds' }),
       limits: this.limits,
       repeats: new RepeatedEvents({ now }),
+      convergence: new Convergence<TypeSubscriber>(this.metrics.convergenceSeconds, now),
       now,
       ...(authorizer && {
         authorize: (client, call, peer) => {
@@ -105,6 +111,8 @@ export class XdsServer {
         },
       }),
     };
+    this.fleet = options.fleet;
+    this.fleet?.attachStreams({ list: (node) => this.proxies(node), countByKind: () => this.countByKind() });
     const limits = this.limits;
     this.grpc = new Server({
       // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
@@ -191,6 +199,7 @@ export class XdsServer {
   close(): Promise<void> {
     this.unsubscribe();
     this.pushQueue.clear();
+    this.context.convergence.clear();
     // Stop accepting; the connections already open are grpc-js's to close, below.
     for (const listener of this.listeners.values()) listener.close();
     this.listeners.clear();
@@ -228,6 +237,8 @@ export class XdsServer {
     const onClose = () => {
       this.streams.delete(stream);
       this.pushQueue.delete(stream);
+      const now = this.context.now();
+      if (stream.client) this.fleet?.streamClosed(proxyStatus(stream, now, false, now));
     };
     const stream: AnyStream =
       method.protocol === 'sotw'
@@ -257,7 +268,9 @@ export class XdsServer {
   private onSnapshot(next: Snapshot): void {
     const change = snapshotChange(this.processed, next);
     this.processed = next;
-    for (const subscriber of this.index.concerned(change)) {
+    const concerned = [...this.index.concerned(change)];
+    this.context.convergence.start(next.changedSince, concerned);
+    for (const subscriber of concerned) {
       let types = this.pushQueue.get(subscriber.stream);
       if (!types) {
         types = new Set();
@@ -290,6 +303,16 @@ export class XdsServer {
     const started = this.pushStartedAt ?? process.hrtime.bigint();
     this.pushStartedAt = undefined;
     this.metrics.pushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Open streams by client kind. */
+  private countByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const stream of this.streams) {
+      const kind = stream.client?.kind ?? 'unknown';
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private streamCounts(): Map<string, number> {

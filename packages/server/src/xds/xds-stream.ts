@@ -14,9 +14,10 @@ import type { Logger as PinoLogger } from 'pino';
 import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { NodeAccessDenied } from '../security/node-authorizer';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
+import type { Convergence } from './convergence';
 import type { Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
-import type { TypeStatus } from './type-status';
+import type { PushOutcome, SentRecord, SyncState, TypeStatus } from './type-status';
 import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
 import type { XdsLimits } from './xds-limits';
 import type { XdsMetrics } from './xds-metrics';
@@ -32,6 +33,8 @@ export interface XdsContext {
   readonly limits: XdsLimits;
   /** Rate-limits log lines that every client of a fleet may cause at once (NACKs, refusals). */
   readonly repeats: RepeatedEvents;
+  /** Waits for the streams a change concerns to acknowledge it (sextant_proxy_convergence_seconds). */
+  readonly convergence: Convergence<TypeSubscriber>;
   now(): number;
   /**
    * Strict node authorization: throws NodeAccessDenied unless the stream's client certificate is
@@ -39,6 +42,9 @@ export interface XdsContext {
    */
   authorize?(client: ClientNode, call: ServerDuplexStream<unknown, EncodedResponse>, peer: string): void;
 }
+
+/** How much of a NACK's message is kept and shown: clients may send megabytes. */
+export const NACK_MESSAGE_MAX = 1000;
 
 /** Something kept in step with snapshots: a stream. */
 export interface SnapshotFollower {
@@ -116,6 +122,11 @@ export abstract class XdsStream<
   /** The type subscriptions of this stream, for status views and clean-up. */
   abstract subscribers(): Iterable<TypeSubscriber>;
 
+  /** Where the client stands with a type it subscribes to. */
+  stateOf(subscriber: TypeSubscriber): SyncState {
+    return subscriber.status.state(this.waiting.has(subscriber.typeUrl));
+  }
+
   /** Handles one request of a served type, once the node is known. */
   protected abstract onRequest(typeUrl: ResourceTypeUrl, request: Request): void;
 
@@ -148,7 +159,40 @@ export abstract class XdsStream<
     if (this.congested || this.waiting.size === 0 || !snapshot) return;
     const due = RESOURCE_TYPES.filter((t) => this.waiting.has(t));
     this.waiting.clear();
+    const started = performance.now();
     this.sync(due, snapshot);
+    this.context.metrics.renderSeconds.observe((performance.now() - started) / 1000);
+    // A type that had nothing new to send may already be up to date.
+    for (const subscriber of this.subscribers()) {
+      if (due.includes(subscriber.typeUrl)) this.settleIfConverged(subscriber);
+    }
+  }
+
+  /** Records a response sent to a subscriber. */
+  protected recordSent(subscriber: TypeSubscriber, record: SentRecord): void {
+    if (subscriber.status.recordSent(record)) this.countPush(subscriber.typeUrl, 'superseded');
+  }
+
+  /**
+   * Records the client's answer to the latest response of a type (ACK, or NACK with its message
+   * cut to NACK_MESSAGE_MAX); returns the NACK message if it was one.
+   */
+  protected recordAnswer(subscriber: TypeSubscriber, errorMessage: string | undefined): string | undefined {
+    const message = errorMessage === undefined ? undefined : clientText(errorMessage, NACK_MESSAGE_MAX);
+    const nack = subscriber.status.recordAnswer(message, this.context.now());
+    this.countPush(subscriber.typeUrl, nack === undefined ? 'acked' : 'nacked');
+    if (nack !== undefined) this.recordNack(subscriber.typeUrl, nack);
+    else this.settleIfConverged(subscriber);
+    return nack;
+  }
+
+  private countPush(typeUrl: ResourceTypeUrl, outcome: PushOutcome): void {
+    this.context.metrics.pushes.inc({ type: TYPE_SHORT_NAMES[typeUrl], outcome });
+  }
+
+  private settleIfConverged(subscriber: TypeSubscriber): void {
+    if (subscriber.status.upToDate() && !this.waiting.has(subscriber.typeUrl))
+      this.context.convergence.settle(subscriber);
   }
 
   /** Who is asking, as the renderers need it: the proxy, and whether its config sources must name ADS. */
@@ -181,7 +225,7 @@ export abstract class XdsStream<
     this.context.metrics.responses.inc({ type: TYPE_SHORT_NAMES[typeUrl], protocol: this.protocol });
   }
 
-  protected recordNack(typeUrl: ResourceTypeUrl, message: string): void {
+  private recordNack(typeUrl: ResourceTypeUrl, message: string): void {
     const type = TYPE_SHORT_NAMES[typeUrl];
     this.context.metrics.nacks.inc({ type });
     const error = clientText(message);
@@ -220,6 +264,7 @@ export abstract class XdsStream<
           this.peer,
         );
         this.client = client;
+        this.logConnection('connected');
       }
       const typeUrl = this.typeOf(request);
       if (!isResourceTypeUrl(typeUrl)) {
@@ -299,7 +344,38 @@ export abstract class XdsStream<
     if (this.closed) return;
     this.closed = true;
     this.waiting.clear();
-    for (const subscriber of this.subscribers()) this.context.index.remove(subscriber);
+    for (const subscriber of this.subscribers()) {
+      this.context.index.remove(subscriber);
+      this.context.convergence.settle(subscriber);
+      if (subscriber.status.unanswered > 0) this.countPush(subscriber.typeUrl, 'unanswered');
+    }
+    if (this.client) this.logConnection('disconnected');
     this.onClose();
+  }
+
+  /**
+   * Connections and disconnections of identified clients, at info. A client that reconnects in a
+   * loop is logged once a minute (with how many were left out), not once per stream.
+   */
+  private logConnection(event: 'connected' | 'disconnected'): void {
+    const client = this.client;
+    if (!client) return;
+    const node = clientText(client.id);
+    const leftOut = this.context.repeats.admit(`${event} ${node}`);
+    if (leftOut === undefined) return;
+    const seconds = Math.round((this.context.now() - this.connectedSince) / 1000);
+    this.context.logger.info(
+      {
+        node,
+        kind: client.kind,
+        address: this.peer,
+        agent: clientText(client.agent),
+        api: this.method.typeUrl ? TYPE_SHORT_NAMES[this.method.typeUrl as ResourceTypeUrl] : 'ads',
+        protocol: this.protocol,
+        ...(event === 'disconnected' ? { connectedSeconds: seconds } : {}),
+        ...leftOutFields(leftOut),
+      },
+      `${client.kind} client ${node} ${event}`,
+    );
   }
 }

@@ -17,6 +17,7 @@ import {
   createAdminServer,
   createDiscoveryServer,
   createXdsServer,
+  Fleet,
   isLoopbackHost,
   NodeAuthorizer,
   parseListenAddress,
@@ -37,6 +38,7 @@ import { nodeAuthorizationOn } from '../config/security-checks';
 import { registerReloadRoutes } from './reload-routes';
 import { Reloader } from './reloader';
 import { CONFIG, LISTENERS, LOGGER } from './tokens';
+import { buildInfo } from './build-info';
 
 /** How often rules files are read again whatever change notifications say, and globs resolved again. */
 const RULES_POLL_INTERVAL_MS = 2000;
@@ -82,8 +84,22 @@ export function createContainer(
   c.register(ServerMetrics, {
     useFactory: instanceCachingFactory((r) => {
       const renderer = r.resolve(Renderer);
-      return new ServerMetrics(r.resolve(Registry), () => renderer.cache.stats());
+      return new ServerMetrics(r.resolve(Registry), () => renderer.cache.stats(), buildInfo());
     }),
+  });
+  c.register(Fleet, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new Fleet(
+          r.resolve(Registry),
+          logger.child({ component: 'clients' }),
+          r.resolve(ServerMetrics).registry,
+          {
+            retentionMs: durationMs(config.admin.proxyRetention),
+            maxTracked: config.limits.trackedClients,
+          },
+        ),
+    ),
   });
   c.register(LISTENERS, {
     useFactory: instanceCachingFactory((r): Listener[] => {
@@ -102,8 +118,10 @@ export function createContainer(
           ? new NodeAuthorizer(metrics.registry, logger.child({ component: 'node-authorization' }))
           : undefined;
       const xdsTls = tls('xds');
+      const fleet = r.resolve(Fleet);
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
+        fleet,
         ...(xdsTls && { tls: xdsTls }),
         ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),
       });
@@ -125,10 +143,11 @@ export function createContainer(
           metrics,
           logger,
           [v3ConfigSection(registry, renderer.v3)],
-          (node) => xds.proxies(node),
+          (node) => fleet.list(node),
           {
             limits: httpLimits(config.limits.admin),
             allowedHosts: adminOnLoopback ? config.admin.allowedHosts : undefined,
+            build: buildInfo(),
             ...(ruleStore !== undefined && { ruleStore }),
             ...(adminTls && { tls: adminTls }),
             ...(tokenFile !== undefined && {
@@ -150,6 +169,7 @@ export function createContainer(
           logger,
           httpLimits(config.limits.discovery),
           {
+            fleet,
             ...(discoveryTls && { tls: discoveryTls }),
             ...(nodeAuthorizationOn(config, 'discovery') && authorizer && { authorizer }),
           },
