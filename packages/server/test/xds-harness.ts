@@ -68,7 +68,7 @@ export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<
     [v3ConfigSection(registry, renderer.v3)],
     (node) => fleet.list(node),
   );
-  const discovery = createDiscoveryServer(registry, renderer, metrics, logger, undefined, fleet);
+  const discovery = createDiscoveryServer(registry, renderer, metrics, logger, undefined, { fleet });
   const [address, adminAddress, discoveryAddress] = await Promise.all([
     xds.listen('127.0.0.1:0'),
     listenOn(admin, '127.0.0.1:0'),

@@ -1,4 +1,4 @@
-import { ConfigError, daemonConfigSchema, formatProblem, silentLogger } from '@sextant/core';
+import { ConfigError, daemonConfigSchema, formatProblem, listenerConfig, silentLogger } from '@sextant/core';
 import { UsageError } from '../cli/command';
 import { loadConfig } from '../config/load-config';
 
@@ -26,7 +26,9 @@ export async function adminBaseUrl(
       `--config ${configFile} cannot be used:\n${error.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
     );
   }
-  return hostPortUrl(loaded.config.listen.admin);
+  // HTTPS when the admin listener serves TLS.
+  const { address, tls } = listenerConfig(loaded.config.listen.admin);
+  return hostPortUrl(address, tls ? 'https' : 'http');
 }
 
 function parseAdminFlag(admin: string): URL {
@@ -48,8 +50,8 @@ function parseAdminFlag(admin: string): URL {
   return new URL(`${url.origin}${url.pathname.replace(/\/+$/, '')}/`);
 }
 
-function hostPortUrl(hostPort: string): URL {
-  const url = new URL(`http://${hostPort}/`);
+function hostPortUrl(hostPort: string, scheme: 'http' | 'https' = 'http'): URL {
+  const url = new URL(`${scheme}://${hostPort}/`);
   if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
   if (url.hostname === '[::]') url.hostname = '[::1]';
   return url;
