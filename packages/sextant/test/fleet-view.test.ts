@@ -157,7 +157,7 @@ describe('the fleet view of /debug/proxies', () => {
   });
 
   it('refuses an answer that is not a proxies view, and says there is none when no proxy is connected', () => {
-    expect(() => fleetRows({ hello: 1 }, NOW)).toThrow('neither "streams" nor "proxies"');
+    expect(() => fleetRows({ hello: 1 }, NOW)).toThrow('has no "clients"');
     expect(fleetTable(fleetRows({ streams: [] }, NOW), NOW)).toBe('No proxies connected.\n');
   });
 });

@@ -34,13 +34,11 @@ const isObject = (value: unknown): value is Json =>
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : null;
 
-/** The proxies of a /debug/proxies answer (`streams` today; `proxies` is accepted as well). */
+/** The proxies of a /debug/proxies answer (`clients`; the older `streams` and `proxies` are read too). */
 export function fleetRows(body: unknown, now: number): ProxyRow[] {
-  const entries = isObject(body) ? [body.proxies, body.streams].find(Array.isArray) : undefined;
+  const entries = isObject(body) ? [body.clients, body.proxies, body.streams].find(Array.isArray) : undefined;
   if (!entries) {
-    throw new AdminRequestError(
-      '/debug/proxies: the answer has neither "streams" nor "proxies" (is this sextant?)',
-    );
+    throw new AdminRequestError('/debug/proxies: the answer has no "clients" (is this sextant?)');
   }
   const byName = new Map<string, ProxyRow>();
   for (const [index, entry] of (entries as unknown[]).entries()) {
@@ -81,7 +79,7 @@ function proxyRow(entry: Json, now: number, index: number): ProxyRow {
       text(entry.node) ?? text(entry.nodeId) ?? text(entry.id) ?? `(stream ${text(entry.stream) ?? index})`,
     kind: text(entry.kind) ?? text(client.kind),
     address: text(entry.address) ?? text(entry.peer),
-    agent: text(entry.userAgent) ?? text(client.agent),
+    agent: text(entry.userAgent) ?? text(entry.agent) ?? text(client.agent),
     status: text(entry.status),
     types,
     nacks,
