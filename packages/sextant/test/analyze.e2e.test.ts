@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { RULE_PROBLEM_CODES } from '@sextant/core';
 import { waitFor } from '@sextant/testkit';
 import { runCli, startDaemon, tempDir, type DaemonProcess } from './daemon-process';
 
@@ -133,4 +134,13 @@ describe('sextant analyze', () => {
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('sextant analyze: cannot read http://127.0.0.1:1/debug/rules');
   }, 120_000);
+});
+
+describe('the finding codes in the rules guide', () => {
+  it('lists every code a finding can carry', () => {
+    const guide = fs.readFileSync(path.resolve(__dirname, '../../../docs/rules.md'), 'utf8');
+    const listed = (code: string) => new RegExp(`\\|\\s*\`${code}\`\\s*\\|`).test(guide);
+    const missing = Object.keys(RULE_PROBLEM_CODES).filter((code) => !listed(code));
+    expect(missing).toEqual([]);
+  });
 });
