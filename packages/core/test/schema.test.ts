@@ -20,6 +20,7 @@ describe('located schema problems', () => {
       debounce: { after: '100ms', max: '1s' },
       dns: { refresh: '30s' },
       rules: [],
+      rulesApi: {},
       defaults: {
         retries: { attempts: 2, retryOn: ['connect-failure', 'refused-stream', 'reset-before-request'] },
       },

@@ -93,7 +93,6 @@ export function createAdminServer(
     });
     app.addHook('onClose', async () => token.stop());
   }
-  registerRulesApi(app, { mesh, ...(options.ruleStore && { store: options.ruleStore }) });
   registerAdminRoutes(app, {
     mesh,
     renderer,
