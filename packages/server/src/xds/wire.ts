@@ -19,8 +19,11 @@ import type protobuf from 'protobufjs';
  * shared entry bytes appended: protobuf merges concatenated encodings).
  */
 
-/** A response as chunks; grpc-js concatenates them when it frames the message. */
-export type EncodedResponse = readonly Buffer[];
+/**
+ * A response as the bytes of its message, passed through to grpc-js as they are: one response
+ * written to many streams is encoded once.
+ */
+export type EncodedResponse = Buffer;
 
 /** Identifies Sextant to clients (Envoy shows it in its config dump). */
 const CONTROL_PLANE = { identifier: 'sextant' };
@@ -37,7 +40,7 @@ export function sotwResponse(
     .finish();
   const chunks = [asBuffer(envelope)];
   for (const resource of resources) chunks.push(resource.sotwEntry());
-  return chunks;
+  return Buffer.concat(chunks);
 }
 
 export function deltaResponse(
@@ -59,7 +62,7 @@ export function deltaResponse(
     .finish();
   const chunks = [asBuffer(envelope)];
   for (const resource of resources) chunks.push(resource.deltaEntry());
-  return chunks;
+  return Buffer.concat(chunks);
 }
 
 /** Decoded as the generated `…__Output` types describe: snake_case, enums and longs as strings, defaults. */
@@ -158,12 +161,16 @@ export function serviceDefinition(service: string, methods: readonly XdsMethod[]
       responseStream: true,
       requestDeserialize: m.protocol === 'sotw' ? decodeDiscoveryRequest : decodeDeltaDiscoveryRequest,
       requestSerialize: unsupported,
-      responseSerialize: (chunks: EncodedResponse) => Buffer.concat(chunks),
+      responseSerialize: passThrough,
       responseDeserialize: unsupported,
       originalName: m.method,
     };
   }
   return definition;
+}
+
+function passThrough(bytes: EncodedResponse): Buffer {
+  return bytes;
 }
 
 /** The client half of a definition: never used by a server. */

@@ -20,6 +20,7 @@ import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
+import { SharedResponses } from './shared-responses';
 import { SotwStream } from './sotw-stream';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
@@ -77,6 +78,7 @@ export class XdsServer {
     this.context = {
       current: () => this.processed,
       renderer: renderer.v3,
+      responses: new SharedResponses(renderer.cache),
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
@@ -171,6 +173,17 @@ export class XdsServer {
   /** Whether a push is under way: streams a snapshot concerns are still being brought up to date. */
   pushing(): boolean {
     return this.pushQueue.size > 0;
+  }
+
+  /** How many streams hold a subscription to `typeUrl` whose latest response the client has ACKed. */
+  upToDate(typeUrl: ResourceTypeUrl): number {
+    let count = 0;
+    for (const stream of this.streams) {
+      for (const subscriber of stream.subscribers()) {
+        if (subscriber.typeUrl === typeUrl && subscriber.status.upToDate()) count += 1;
+      }
+    }
+    return count;
   }
 
   /** Every open stream for /debug/proxies; given a node id, its streams with their subscribed names. */

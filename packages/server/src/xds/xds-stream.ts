@@ -13,6 +13,7 @@ import {
 import type { Logger as PinoLogger } from 'pino';
 import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
+import type { SharedResponses } from './shared-responses';
 import type { Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
 import type { TypeStatus } from './type-status';
@@ -25,6 +26,8 @@ export interface XdsContext {
   /** The snapshot the server has brought every stream up to date with; undefined before the first. */
   current(): Snapshot | undefined;
   readonly renderer: V3Renderer;
+  /** SotW responses encoded once for every stream owed the same. */
+  readonly responses: SharedResponses;
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
