@@ -245,7 +245,8 @@ class Child<M extends { type: string }> {
 class AdsStream {
   private readonly session: http2.ClientHttp2Session;
   private readonly stream: http2.ClientHttp2Stream;
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private edsSubscribed = false;
   /** When the last EDS response arrived and was ACKed (hrtime). */
   lastEds = 0n;
@@ -277,14 +278,20 @@ class AdsStream {
     this.session.close();
   }
 
+  /** Chunks are kept apart until a whole message has arrived: one copy per message, however large. */
   private receive(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= 5) {
-      const length = this.pending.readUInt32BE(1);
-      if (this.pending.length < 5 + length) return;
-      const message = this.pending.subarray(5, 5 + length);
-      this.pending = this.pending.subarray(5 + length);
-      this.respond(message);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 5) {
+      if ((this.chunks[0]?.length ?? 0) < 5) this.chunks = [Buffer.concat(this.chunks)];
+      const head = this.chunks[0] as Buffer;
+      const length = head.readUInt32BE(1);
+      if (this.buffered < 5 + length) return;
+      const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks);
+      this.respond(all.subarray(5, 5 + length));
+      const rest = all.subarray(5 + length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
     }
   }
 

@@ -50,7 +50,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const names = request.resource_names;
     let subscriber = this.types.get(typeUrl);
     if (!subscriber) {
-      const subscription = Subscription.sotw(names, resourceType(typeUrl).wholeState);
+      const subscription = Subscription.sotw(names, resourceType(typeUrl).wholeState, this.context.nameSets);
       this.checkNames(typeUrl, subscription);
       subscriber = new SotwSubscriber(this, typeUrl, subscription);
       this.types.set(typeUrl, subscriber);
@@ -76,7 +76,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const change = subscriber.subscription.setNames(names);
     this.checkNames(typeUrl, subscriber.subscription);
     const changed = change.added.length > 0 || change.removed.length > 0 || change.wildcardChanged;
-    if (changed) this.context.index.update(subscriber, change);
+    if (changed) this.context.index.update(subscriber);
     // A request without a nonce on a known type comes from a client that lost track: send it all.
     if (nonce === '') subscriber.resendAll = true;
     if (nonce === '' || changed) {

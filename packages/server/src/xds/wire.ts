@@ -11,6 +11,7 @@ import {
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import type protobuf from 'protobufjs';
+import { namesSpan, type RecentNameLists } from './name-lists';
 
 /**
  * The gRPC side of the wire: the xDS services as grpc-js service definitions built from the
@@ -84,8 +85,32 @@ export class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
 
-export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest | UndecodableRequest {
-  return decode(envoyProtos().discoveryRequest, bytes);
+/**
+ * Decodes SotW requests; names lists seen recently are recognised by their bytes and shared
+ * (RecentNameLists), the rest of the message decoded as usual. The names are moved out before
+ * decoding and put back as the same repeated field: the message decoded is the one sent.
+ */
+export function sotwRequestDecoder(
+  lists: RecentNameLists,
+): (bytes: Buffer) => DiscoveryRequest | UndecodableRequest {
+  const type = envoyProtos().discoveryRequest;
+  return (bytes) => {
+    const span = namesSpan(bytes);
+    if (!span) return decode(type, bytes);
+    const namesBytes = bytes.subarray(span.start, span.end);
+    const rest = Buffer.concat([bytes.subarray(0, span.start), bytes.subarray(span.end)]);
+    const request = decode<DiscoveryRequest>(type, rest);
+    if (request instanceof UndecodableRequest) return request;
+    let names = lists.find(namesBytes);
+    if (!names) {
+      const decoded = decode<DiscoveryRequest>(type, namesBytes);
+      if (decoded instanceof UndecodableRequest) return decoded;
+      names = lists.remember(namesBytes, decoded.resource_names);
+    }
+    // Shared by every request that sent these bytes, and frozen: read, never changed.
+    request.resource_names = names as string[];
+    return request;
+  };
 }
 
 export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest | UndecodableRequest {
@@ -148,7 +173,12 @@ export const XDS_METHODS: readonly XdsMethod[] = [
  * The grpc-js definition of one service with the given methods. Each method is checked against
  * the descriptor, so a renamed method fails at start-up rather than never being called.
  */
-export function serviceDefinition(service: string, methods: readonly XdsMethod[]): ServiceDefinition {
+export function serviceDefinition(
+  service: string,
+  methods: readonly XdsMethod[],
+  names: RecentNameLists,
+): ServiceDefinition {
+  const decodeSotw = sotwRequestDecoder(names);
   const descriptor = envoyProtos().root.lookupService(service);
   const definition: Record<string, ServiceDefinition[string]> = {};
   for (const m of methods) {
@@ -159,7 +189,7 @@ export function serviceDefinition(service: string, methods: readonly XdsMethod[]
       path: `/${service}/${m.method}`,
       requestStream: true,
       responseStream: true,
-      requestDeserialize: m.protocol === 'sotw' ? decodeDiscoveryRequest : decodeDeltaDiscoveryRequest,
+      requestDeserialize: m.protocol === 'sotw' ? decodeSotw : decodeDeltaDiscoveryRequest,
       requestSerialize: unsupported,
       responseSerialize: passThrough,
       responseDeserialize: unsupported,

@@ -19,9 +19,11 @@ import { formatHostPort, parseListenAddress } from '../listen-address';
 import type { MeshState } from '../mesh-state';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
+import { RecentNameLists } from './name-lists';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
 import { SharedResponses } from './shared-responses';
 import { SotwStream } from './sotw-stream';
+import { SharedNameSets } from './subscription';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
 import { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds-limits';
@@ -79,6 +81,7 @@ export class XdsServer {
       current: () => this.processed,
       renderer: renderer.v3,
       responses: new SharedResponses(renderer.cache),
+      nameSets: new SharedNameSets(),
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
@@ -108,13 +111,14 @@ export class XdsServer {
     const byService = new Map<string, XdsMethod[]>();
     for (const method of XDS_METHODS)
       byService.set(method.service, [...(byService.get(method.service) ?? []), method]);
+    const names = new RecentNameLists();
     for (const [service, methods] of byService) {
       const implementation: UntypedServiceImplementation = {};
       for (const method of methods) {
         implementation[method.method] = (call: ServerDuplexStream<unknown, EncodedResponse>) =>
           this.accept(method, call);
       }
-      this.grpc.addService(serviceDefinition(service, methods), implementation);
+      this.grpc.addService(serviceDefinition(service, methods, names), implementation);
     }
     this.processed = mesh.current();
     this.unsubscribe = mesh.onSnapshot((snapshot) => this.onSnapshot(snapshot));

@@ -14,7 +14,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { SharedResponses } from './shared-responses';
-import type { Subscription } from './subscription';
+import type { SharedNameSets, Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
 import type { TypeStatus } from './type-status';
 import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
@@ -28,6 +28,8 @@ export interface XdsContext {
   readonly renderer: V3Renderer;
   /** SotW responses encoded once for every stream owed the same. */
   readonly responses: SharedResponses;
+  /** Name sets shared by the SotW subscriptions that sent the same list. */
+  readonly nameSets: SharedNameSets;
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
