@@ -4,7 +4,11 @@ import http2 from 'node:http2';
 import inspector from 'node:inspector';
 import path from 'node:path';
 import v8 from 'node:v8';
+import type * as Core from '@sextant/core';
+import type * as Envoy from '@sextant/envoy';
 import { envoyProtos } from '@sextant/envoy';
+import type * as Server from '@sextant/server';
+import type Pino from 'pino';
 import { LoadClient } from './lib-file-mesh';
 import { syntheticService } from './lib-mesh';
 import { elapsedMs, median, percentile, printTable, times, type SummaryRow } from './table';
@@ -95,10 +99,10 @@ interface TypeStatusHolder {
 }
 
 async function serve(): Promise<void> {
-  const core = load<typeof import('@sextant/core')>('@sextant/core');
-  const envoy = load<typeof import('@sextant/envoy')>('@sextant/envoy');
-  const server = load<typeof import('@sextant/server')>('@sextant/server');
-  const pino = load<typeof import('pino')>('pino');
+  const core = load<typeof Core>('@sextant/core');
+  const envoy = load<typeof Envoy>('@sextant/envoy');
+  const server = load<typeof Server>('@sextant/server');
+  const pino = load<typeof Pino>('pino');
   const services = serviceCount();
   const registry = new core.Registry({
     adapters: ['bench'],

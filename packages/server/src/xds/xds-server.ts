@@ -91,6 +91,8 @@ export class XdsServer {
     };
     const limits = this.limits;
     this.grpc = new Server({
+      // Nothing reads grpc-js's channelz registry; without it, no per-connection and per-message bookkeeping.
+      'grpc.enable_channelz': 0,
       // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
