@@ -592,6 +592,12 @@ function row(variant: string, services: number, count: number, m: Measured, base
   };
 }
 
+/** Each row on stderr as it is measured: a long run shows what it has so far. */
+function progress<R extends ReturnType<typeof row>>(measured: R): R {
+  console.error(JSON.stringify(measured));
+  return measured;
+}
+
 export async function run(args: readonly string[]): Promise<void> {
   const options = parse(args);
   const rows = [];
@@ -602,11 +608,11 @@ export async function run(args: readonly string[]): Promise<void> {
       if (options.before) {
         const before = await measure(count, services, options.clients, options.before);
         base ??= before;
-        rows.push(row('before', services, count, before, base));
+        rows.push(progress(row('before', services, count, before, base)));
       }
       const m = await measure(count, services, options.clients);
       base ??= m;
-      rows.push(row(options.before ? 'after' : 'this tree', services, count, m, base));
+      rows.push(progress(row(options.before ? 'after' : 'this tree', services, count, m, base)));
     }
   }
   console.log(
