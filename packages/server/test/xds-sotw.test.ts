@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { envoyProtos } from '@sextant/envoy';
 import { waitFor } from '@sextant/testkit';
 import type { ProxyStatus } from '../src';
 import {
@@ -13,6 +14,7 @@ import {
   startXdsHarness,
   type XdsHarness,
 } from './xds-harness';
+import { decodeSotwBytes } from './xds-test-client';
 
 const REVIEWS_KEY = 'reviews.default.svc.cluster.local|http';
 const RATINGS_KEY = 'ratings.default.svc.cluster.local|grpc';
@@ -225,6 +227,58 @@ describe('xDS state of the world (ADS)', () => {
       });
       const g3 = await ratings.next();
       expect(g3.names).toEqual([REVIEWS_KEY]);
+    });
+
+    it('writes one encoding of a response to every stream owed it, nonce included', async () => {
+      const protos = envoyProtos();
+      const [a, b] = [h.sotw(), h.sotw()];
+      for (const ads of [a, b]) {
+        ads.send({ node: ENVOY_NODE, type_url: ENDPOINT, resource_names: [REVIEWS_KEY] });
+        const first = await ads.next();
+        ads.send({ type_url: ENDPOINT, response_nonce: first.nonce, resource_names: [REVIEWS_KEY] });
+      }
+      // Stream a asks again (a client that lost track): its history now differs from b's.
+      a.send({ type_url: ENDPOINT, resource_names: [REVIEWS_KEY] });
+      const again = await a.next();
+      a.send({ type_url: ENDPOINT, response_nonce: again.nonce, resource_names: [REVIEWS_KEY] });
+      await waitFor(async () => (await streamsOf(h)).every((s) => s.types.eds?.state === 'SYNCED'), {
+        message: 'both streams to ACK',
+      });
+
+      const encode = jest.spyOn(protos.discoveryResponse, 'encode');
+      try {
+        h.sink.upsertService(
+          {
+            hostname: 'reviews.default.svc.cluster.local',
+            ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+          },
+          [{ address: '10.0.1.78', port: 9080, portName: 'http' }],
+        );
+        h.publish();
+        const [pushA, pushB] = [await a.nextBytes(), await b.nextBytes()];
+        expect(pushA.equals(pushB)).toBe(true);
+        expect(JSON.stringify(decodeSotwBytes(pushA).resources)).toContain('10.0.1.78');
+        expect(encode).toHaveBeenCalledTimes(1);
+      } finally {
+        encode.mockRestore();
+      }
+    });
+
+    it('sends a stream that asks again for what it has a new nonce, never the one it answered', async () => {
+      const ads = h.sotw();
+      ads.send({ node: ENVOY_NODE, type_url: ENDPOINT, resource_names: [REVIEWS_KEY] });
+      const first = await ads.next();
+      ads.send({ type_url: ENDPOINT, response_nonce: first.nonce, resource_names: [REVIEWS_KEY] });
+      // No nonce: the client lost track and is owed everything again, the same content.
+      ads.send({ type_url: ENDPOINT, resource_names: [REVIEWS_KEY] });
+      const second = await ads.next();
+      expect(second.resources).toEqual(first.resources);
+      expect(second.version_info).toBe(first.version_info);
+      expect(second.nonce).not.toBe(first.nonce);
+      ads.send({ type_url: ENDPOINT, response_nonce: second.nonce, resource_names: [REVIEWS_KEY] });
+      await waitFor(async () => (await streamsOf(h))[0]?.types.eds?.lastAcked?.nonce === second.nonce, {
+        message: 'the second response to be ACKed',
+      });
     });
 
     it('sends an endpoint-only change as EDS alone, leaving clusters, listeners and routes alone', async () => {

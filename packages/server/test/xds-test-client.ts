@@ -37,6 +37,11 @@ type Protocol = 'sotw' | 'delta';
 
 const OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, arrays: true };
 
+/** A SotW response's message bytes, decoded. */
+export function decodeSotwBytes(bytes: Buffer): SotwResponse {
+  return decodeSotw(bytes);
+}
+
 export class XdsTestStream<P extends Protocol> {
   private readonly client: Client;
   private readonly call: ClientDuplexStream<Record<string, unknown> | Buffer, Buffer>;
@@ -109,7 +114,8 @@ export class XdsTestStream<P extends Protocol> {
     this.client.close();
   }
 
-  private nextBytes(timeoutMs: number): Promise<Buffer> {
+  /** The next response as the bytes of its message, undecoded. */
+  nextBytes(timeoutMs = 5000): Promise<Buffer> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);

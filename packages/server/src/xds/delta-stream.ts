@@ -87,7 +87,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const change = subscriber.subscription.update(subscribe, unsubscribe);
     this.checkNames(typeUrl, subscriber.subscription);
     if (change.added.length === 0 && change.removed.length === 0 && !change.wildcardChanged) return;
-    this.context.index.update(subscriber, change);
+    this.context.index.update(subscriber);
     for (const name of change.added) subscriber.owed.add(name);
     if (subscriber.subscription.isWildcard()) for (const name of change.removed) subscriber.owed.add(name);
     this.bringUpToDate([typeUrl]);

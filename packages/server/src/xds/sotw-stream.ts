@@ -1,14 +1,8 @@
 import type { Snapshot } from '@sextant/core';
-import {
-  ResourceGroup,
-  resourceType,
-  type DiscoveryRequest,
-  type EncodedResource,
-  type ResourceTypeUrl,
-} from '@sextant/envoy';
+import { ResourceGroup, resourceType, type DiscoveryRequest, type ResourceTypeUrl } from '@sextant/envoy';
+import type { ResponseContent } from './shared-responses';
 import { Subscription } from './subscription';
 import { TypeStatus } from './type-status';
-import { sotwResponse } from './wire';
 import { XdsStream, type TypeSubscriber } from './xds-stream';
 
 class SotwSubscriber implements TypeSubscriber {
@@ -56,7 +50,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const names = request.resource_names;
     let subscriber = this.types.get(typeUrl);
     if (!subscriber) {
-      const subscription = Subscription.sotw(names, resourceType(typeUrl).wholeState);
+      const subscription = Subscription.sotw(names, resourceType(typeUrl).wholeState, this.context.nameSets);
       this.checkNames(typeUrl, subscription);
       subscriber = new SotwSubscriber(this, typeUrl, subscription);
       this.types.set(typeUrl, subscriber);
@@ -80,7 +74,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const change = subscriber.subscription.setNames(names);
     this.checkNames(typeUrl, subscriber.subscription);
     const changed = change.added.length > 0 || change.removed.length > 0 || change.wildcardChanged;
-    if (changed) this.context.index.update(subscriber, change);
+    if (changed) this.context.index.update(subscriber);
     // A request without a nonce on a known type comes from a client that lost track: send it all.
     if (nonce === '') subscriber.resendAll = true;
     if (nonce === '' || changed) {
@@ -123,12 +117,12 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       return undefined;
     const removed = last ? last.diffTo(state).removed : [];
     if (removed.length === 0) {
-      this.send(subscriber, state, state.digest, state.resources());
+      this.send(subscriber, state, wholeState(subscriber.typeUrl, state));
       return undefined;
     }
     const bridge = ResourceGroup.compose(removed, state);
-    this.send(subscriber, bridge, bridge.digest, bridge.resources());
-    return () => this.send(subscriber, state, state.digest, state.resources());
+    this.send(subscriber, bridge, wholeState(subscriber.typeUrl, bridge));
+    return () => this.send(subscriber, state, wholeState(subscriber.typeUrl, state));
   }
 
   /** Routes and endpoints: everything at first (or when asked again), then only what changed. */
@@ -138,32 +132,54 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const all = subscriber.resendAll || !last;
     subscriber.answerDue = false;
     subscriber.resendAll = false;
+    const { typeUrl } = subscriber;
+    const { version } = snapshot;
     if (all) {
-      this.send(subscriber, state, snapshot.version, state.resources());
+      this.send(subscriber, state, {
+        key: state.transient ? undefined : `${typeUrl} ${version} all ${state.digest}`,
+        typeUrl,
+        version,
+        resources: () => [...state.resources()],
+      });
       return;
     }
     const changed = state.digest === last.digest ? [] : last.diffTo(state).upserted;
     // An answer to a change of names is owed even when it carries nothing new: the client then knows it was seen.
-    if (changed.length > 0 || owed) this.send(subscriber, state, snapshot.version, changed);
-    else subscriber.delivered = state;
+    if (changed.length > 0 || owed) {
+      // What changed between two groups is named by their digests: streams moving between the same two share it.
+      this.send(subscriber, state, {
+        key:
+          state.transient || last.transient
+            ? undefined
+            : `${typeUrl} ${version} ${last.digest}>${state.digest}`,
+        typeUrl,
+        version,
+        resources: () => changed,
+      });
+    } else subscriber.delivered = state;
   }
 
-  private send(
-    subscriber: SotwSubscriber,
-    delivered: ResourceGroup,
-    version: string,
-    resources: Iterable<EncodedResource>,
-  ): void {
-    const nonce = this.nextNonce();
-    const response = sotwResponse(subscriber.typeUrl, version, nonce, resources);
-    this.write(subscriber.typeUrl, response);
+  private send(subscriber: SotwSubscriber, delivered: ResourceGroup, content: ResponseContent): void {
+    const { status } = subscriber;
+    const response = this.context.responses.sotw(content, status.lastSent?.nonce);
+    this.write(subscriber.typeUrl, response.bytes);
     subscriber.delivered = delivered;
     this.recordSent(subscriber, {
-      version,
-      nonce,
+      version: content.version,
+      nonce: response.nonce,
       at: this.context.now(),
-      resources: response.length - 1,
+      resources: response.resources,
       removed: 0,
     });
   }
+}
+
+/** Listeners and clusters: the whole group, its digest for version; equal digests, equal responses. */
+function wholeState(typeUrl: ResourceTypeUrl, group: ResourceGroup): ResponseContent {
+  return {
+    key: group.transient ? undefined : `${typeUrl} whole ${group.digest}`,
+    typeUrl,
+    version: group.digest,
+    resources: () => [...group.resources()],
+  };
 }

@@ -4,12 +4,20 @@ import {
   type ResourceTypeUrl,
   type SnapshotChange,
 } from '@sextant/envoy';
-import type { Subscription, SubscriptionChange } from './subscription';
+import type { NameSet, Subscription } from './subscription';
 
 /** One stream's subscription to one type, as the index holds it. */
 export interface Subscriber {
   readonly typeUrl: ResourceTypeUrl;
   readonly subscription: Subscription;
+}
+
+/** The subscribers of one type holding one name set, and what the set's names depend on. */
+interface Holders<S> {
+  readonly typeUrl: ResourceTypeUrl;
+  readonly set: NameSet;
+  readonly dependencies: readonly Dependency[];
+  readonly subscribers: Set<S>;
 }
 
 /**
@@ -18,35 +26,37 @@ export interface Subscriber {
  * from, see ResourceType.dependency), wildcard subscriptions are kept apart (a wildcard depends
  * on everything of its type). A change to one service reaches only the streams subscribed to
  * resources built from it.
+ *
+ * Subscribers are held by name set: a fleet whose proxies subscribe alike shares one set
+ * (SharedNameSets), indexed once under its names' dependencies however many streams hold it.
+ * A subscriber costs the index a few entries, not one per name.
  */
 export class SubscriptionIndex<S extends Subscriber> {
-  private readonly named = new Map<Dependency, Map<S, number>>();
+  private readonly named = new Map<Dependency, Set<Holders<S>>>();
+  private readonly bySet = new Map<ResourceTypeUrl, Map<NameSet, Holders<S>>>();
+  private readonly memberOf = new Map<S, Holders<S>>();
   private readonly wildcards = new Set<S>();
   private readonly all = new Set<S>();
   /** resourceDependency, remembered: a fleet subscribes to the same names again and again. */
   private readonly dependencies = new Map<ResourceTypeUrl, Map<string, Dependency>>();
 
-  /** Records a new subscriber (with what it subscribed to) or a change to an existing one. */
-  update(subscriber: S, change?: SubscriptionChange): void {
+  /** Records a new subscriber or a change to what an existing one subscribes to. */
+  update(subscriber: S): void {
     this.all.add(subscriber);
-    const { subscription, typeUrl } = subscriber;
-    const added = change ? change.added : subscription.resourceNames();
-    for (const name of added) {
-      const dependency = this.dependencyOf(typeUrl, name);
-      let holders = this.named.get(dependency);
-      if (!holders) {
-        holders = new Map();
-        this.named.set(dependency, holders);
-      }
-      holders.set(subscriber, (holders.get(subscriber) ?? 0) + 1);
+    const { subscription } = subscriber;
+    const set = subscription.names();
+    const current = this.memberOf.get(subscriber);
+    if (current?.set !== set) {
+      if (current) this.leave(subscriber, current);
+      if (set.names.size > 0) this.join(subscriber, set);
     }
-    for (const name of change?.removed ?? []) this.forget(subscriber, name);
     if (subscription.isWildcard()) this.wildcards.add(subscriber);
     else this.wildcards.delete(subscriber);
   }
 
   remove(subscriber: S): void {
-    for (const name of subscriber.subscription.resourceNames()) this.forget(subscriber, name);
+    const current = this.memberOf.get(subscriber);
+    if (current) this.leave(subscriber, current);
     this.wildcards.delete(subscriber);
     this.all.delete(subscriber);
   }
@@ -60,20 +70,50 @@ export class SubscriptionIndex<S extends Subscriber> {
     if (change.everything) return new Set(this.all);
     const result = new Set<S>(this.wildcards);
     for (const dependency of [...change.dependencies, 'any' as const]) {
-      for (const subscriber of this.named.get(dependency)?.keys() ?? []) result.add(subscriber);
+      for (const holders of this.named.get(dependency) ?? []) {
+        for (const subscriber of holders.subscribers) result.add(subscriber);
+      }
     }
     return result;
   }
 
-  /** Each name counts once per subscriber and dependency: a subscriber leaves a dependency with its last name. */
-  private forget(subscriber: S, name: string): void {
-    const dependency = this.dependencyOf(subscriber.typeUrl, name);
-    const holders = this.named.get(dependency);
-    const count = holders?.get(subscriber);
-    if (!holders || count === undefined) return;
-    if (count > 1) holders.set(subscriber, count - 1);
-    else holders.delete(subscriber);
-    if (holders.size === 0) this.named.delete(dependency);
+  private join(subscriber: S, set: NameSet): void {
+    const { typeUrl } = subscriber;
+    let sets = this.bySet.get(typeUrl);
+    if (!sets) {
+      sets = new Map();
+      this.bySet.set(typeUrl, sets);
+    }
+    let holders = sets.get(set);
+    if (!holders) {
+      const dependencies = new Set<Dependency>();
+      for (const name of set.names) dependencies.add(this.dependencyOf(typeUrl, name));
+      holders = { typeUrl, set, dependencies: [...dependencies], subscribers: new Set() };
+      sets.set(set, holders);
+      for (const dependency of holders.dependencies) {
+        let holding = this.named.get(dependency);
+        if (!holding) {
+          holding = new Set();
+          this.named.set(dependency, holding);
+        }
+        holding.add(holders);
+      }
+    }
+    holders.subscribers.add(subscriber);
+    this.memberOf.set(subscriber, holders);
+  }
+
+  /** A subscriber leaves its set; the set leaves the index with its last subscriber. */
+  private leave(subscriber: S, holders: Holders<S>): void {
+    holders.subscribers.delete(subscriber);
+    this.memberOf.delete(subscriber);
+    if (holders.subscribers.size > 0) return;
+    this.bySet.get(holders.typeUrl)?.delete(holders.set);
+    for (const dependency of holders.dependencies) {
+      const holding = this.named.get(dependency);
+      holding?.delete(holders);
+      if (holding?.size === 0) this.named.delete(dependency);
+    }
   }
 
   private dependencyOf(typeUrl: ResourceTypeUrl, name: string): Dependency {

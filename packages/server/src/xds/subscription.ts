@@ -20,6 +20,50 @@ export interface SubscriptionChange {
 
 const NO_CHANGE: SubscriptionChange = { added: [], removed: [], wildcardChanged: false };
 
+/** Names subscribed to, never changed once made (a change makes another), with their digest. */
+export class NameSet {
+  private namesDigest: string | undefined;
+
+  constructor(readonly names: ReadonlySet<string>) {}
+
+  /** A short digest of the sorted names (a set may hold thousands), computed once. */
+  digest(): string {
+    if (this.namesDigest === undefined) {
+      const hash = createHash('sha256');
+      for (const name of [...this.names].sort()) hash.update(name).update('\n');
+      this.namesDigest = hash.digest('base64url').slice(0, 22);
+    }
+    return this.namesDigest;
+  }
+}
+
+const NO_NAMES = new NameSet(new Set());
+
+/**
+ * One NameSet per name list array: SotW requests that repeat a list seen recently carry the
+ * very same (frozen) array (RecentNameLists), so a fleet subscribing alike holds one set and one
+ * digest instead of one per stream. Other lists get a set of their own.
+ */
+export class SharedNameSets {
+  private readonly byList = new WeakMap<readonly string[], NameSet>();
+
+  of(list: readonly string[]): NameSet {
+    if (!Object.isFrozen(list)) return new NameSet(withoutWildcard(list));
+    let set = this.byList.get(list);
+    if (!set) {
+      set = new NameSet(withoutWildcard(list));
+      this.byList.set(list, set);
+    }
+    return set;
+  }
+}
+
+function withoutWildcard(list: readonly string[]): Set<string> {
+  const names = new Set(list);
+  names.delete(WILDCARD);
+  return names;
+}
+
 export class Subscription implements SubscribedNames {
   private wildcard: boolean;
   /**
@@ -27,12 +71,14 @@ export class Subscription implements SubscribedNames {
    * (LDS and CDS only). The first non-empty list ends the legacy behaviour for good.
    */
   private legacyWildcard: boolean;
-  private names = new Set<string>();
-  private keyDigest: string | undefined;
+  private nameSet = NO_NAMES;
   /** The last SotW list as sent: clients repeat it with every ACK, so an equal list is recognised cheaply. */
   private lastList: readonly string[] = [];
 
-  private constructor(legacyWildcard: boolean) {
+  private constructor(
+    legacyWildcard: boolean,
+    private readonly sets: SharedNameSets,
+  ) {
     this.wildcard = legacyWildcard;
     this.legacyWildcard = legacyWildcard;
   }
@@ -42,8 +88,12 @@ export class Subscription implements SubscribedNames {
    * legacy wildcard, but only for types that support wildcards (listeners and clusters): an Envoy
    * that has no cluster yet may send an empty EDS list, which asks for nothing.
    */
-  static sotw(names: readonly string[], wildcardCapable: boolean): Subscription {
-    const subscription = new Subscription(wildcardCapable && names.length === 0);
+  static sotw(
+    names: readonly string[],
+    wildcardCapable: boolean,
+    sets: SharedNameSets = new SharedNameSets(),
+  ): Subscription {
+    const subscription = new Subscription(wildcardCapable && names.length === 0, sets);
     subscription.setNames(names);
     return subscription;
   }
@@ -54,7 +104,7 @@ export class Subscription implements SubscribedNames {
     unsubscribe: readonly string[],
     wildcardCapable: boolean,
   ): Subscription {
-    const subscription = new Subscription(wildcardCapable && subscribe.length === 0);
+    const subscription = new Subscription(wildcardCapable && subscribe.length === 0, new SharedNameSets());
     subscription.update(subscribe, unsubscribe);
     return subscription;
   }
@@ -72,14 +122,16 @@ export class Subscription implements SubscribedNames {
       return NO_CHANGE;
     }
     this.lastList = list;
-    const next = new Set(list.filter((name) => name !== WILDCARD));
+    const nextSet = this.sets.of(list);
     const wildcard = list.includes(WILDCARD);
-    const added = [...next].filter((name) => !this.names.has(name));
-    const removed = [...this.names].filter((name) => !next.has(name));
     const wildcardChanged = wildcard !== this.wildcard;
     this.wildcard = wildcard;
-    if (added.length > 0 || removed.length > 0) this.names = next;
-    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.invalidateKey();
+    if (nextSet === this.nameSet) return { added: [], removed: [], wildcardChanged };
+    const before = this.nameSet.names;
+    const next = nextSet.names;
+    const added = [...next].filter((name) => !before.has(name));
+    const removed = [...before].filter((name) => !next.has(name));
+    if (added.length > 0 || removed.length > 0) this.nameSet = nextSet;
     return { added, removed, wildcardChanged };
   }
 
@@ -94,20 +146,22 @@ export class Subscription implements SubscribedNames {
     const before = this.wildcard;
     const added: string[] = [];
     const removed: string[] = [];
+    // Sets are never changed in place (the index and the render cache key on them): a copy.
+    if (subscribe.length === 0 && unsubscribe.length === 0) return NO_CHANGE;
+    const names = new Set(this.nameSet.names);
     for (const name of subscribe) {
       if (name === WILDCARD) this.wildcard = true;
-      else if (!this.names.has(name)) {
-        this.names.add(name);
+      else if (!names.has(name)) {
+        names.add(name);
         added.push(name);
       }
     }
     for (const name of unsubscribe) {
       if (name === WILDCARD) this.wildcard = false;
-      else if (this.names.delete(name)) removed.push(name);
+      else if (names.delete(name)) removed.push(name);
     }
-    const wildcardChanged = before !== this.wildcard;
-    if (added.length > 0 || removed.length > 0 || wildcardChanged) this.invalidateKey();
-    return { added, removed, wildcardChanged };
+    if (added.length > 0 || removed.length > 0) this.nameSet = new NameSet(names);
+    return { added, removed, wildcardChanged: before !== this.wildcard };
   }
 
   isWildcard(): boolean {
@@ -116,12 +170,17 @@ export class Subscription implements SubscribedNames {
 
   /** Names subscribed to explicitly (a wildcard subscription may name some as well). */
   resourceNames(): ReadonlySet<string> {
-    return this.names;
+    return this.nameSet.names;
+  }
+
+  /** The set of names, shared with the subscriptions that sent the same list. */
+  names(): NameSet {
+    return this.nameSet;
   }
 
   /** Whether a resource of this name is wanted, by name or through the wildcard. */
   wants(name: string): boolean {
-    return this.wildcard || this.names.has(name);
+    return this.wildcard || this.nameSet.names.has(name);
   }
 
   /**
@@ -129,30 +188,23 @@ export class Subscription implements SubscribedNames {
    * responses from equal resource sets, so response bodies are cached by it.
    */
   key(): string {
-    return `${this.wildcard ? '*' : ''}\n${[...this.names].sort().join('\n')}`;
+    return `${this.wildcard ? '*' : ''}\n${[...this.nameSet.names].sort().join('\n')}`;
   }
 
-  /** A short digest of `key()`, kept until the subscription changes (a key may list thousands of names). */
+  /** A short digest of `key()`, shared with the subscriptions of the same names (a key may list thousands). */
   digest(): string {
-    if (this.keyDigest === undefined) {
-      const hash = createHash('sha256').update(this.wildcard ? '*' : '');
-      for (const name of [...this.names].sort()) hash.update('\n').update(name);
-      this.keyDigest = hash.digest('base64url').slice(0, 22);
-    }
-    return this.keyDigest;
+    return `${this.wildcard ? '*' : '-'}${this.nameSet.digest()}`;
   }
 
   /** How many names it subscribes to by name. */
   get size(): number {
-    return this.names.size;
-  }
-
-  private invalidateKey(): void {
-    this.keyDigest = undefined;
+    return this.nameSet.names.size;
   }
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
+  // Requests repeating a list seen recently carry the very same array (RecentNameLists).
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
   return true;

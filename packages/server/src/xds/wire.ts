@@ -11,6 +11,7 @@ import {
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import type protobuf from 'protobufjs';
+import { namesSpan, type RecentNameLists } from './name-lists';
 
 /**
  * The gRPC side of the wire: the xDS services as grpc-js service definitions built from the
@@ -19,8 +20,11 @@ import type protobuf from 'protobufjs';
  * shared entry bytes appended: protobuf merges concatenated encodings).
  */
 
-/** A response as chunks; grpc-js concatenates them when it frames the message. */
-export type EncodedResponse = readonly Buffer[];
+/**
+ * A response as the bytes of its message, passed through to grpc-js as they are: one response
+ * written to many streams is encoded once.
+ */
+export type EncodedResponse = Buffer;
 
 /** Identifies Sextant to clients (Envoy shows it in its config dump). */
 const CONTROL_PLANE = { identifier: 'sextant' };
@@ -37,7 +41,7 @@ export function sotwResponse(
     .finish();
   const chunks = [asBuffer(envelope)];
   for (const resource of resources) chunks.push(resource.sotwEntry());
-  return chunks;
+  return Buffer.concat(chunks);
 }
 
 export function deltaResponse(
@@ -59,7 +63,7 @@ export function deltaResponse(
     .finish();
   const chunks = [asBuffer(envelope)];
   for (const resource of resources) chunks.push(resource.deltaEntry());
-  return chunks;
+  return Buffer.concat(chunks);
 }
 
 /** Decoded as the generated `…__Output` types describe: snake_case, enums and longs as strings, defaults. */
@@ -81,8 +85,32 @@ export class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
 
-export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest | UndecodableRequest {
-  return decode(envoyProtos().discoveryRequest, bytes);
+/**
+ * Decodes SotW requests; names lists seen recently are recognised by their bytes and shared
+ * (RecentNameLists), the rest of the message decoded as usual. The names are moved out before
+ * decoding and put back as the same repeated field: the message decoded is the one sent.
+ */
+export function sotwRequestDecoder(
+  lists: RecentNameLists,
+): (bytes: Buffer) => DiscoveryRequest | UndecodableRequest {
+  const type = envoyProtos().discoveryRequest;
+  return (bytes) => {
+    const span = namesSpan(bytes);
+    if (!span) return decode(type, bytes);
+    const namesBytes = bytes.subarray(span.start, span.end);
+    const rest = Buffer.concat([bytes.subarray(0, span.start), bytes.subarray(span.end)]);
+    const request = decode<DiscoveryRequest>(type, rest);
+    if (request instanceof UndecodableRequest) return request;
+    let names = lists.find(namesBytes);
+    if (!names) {
+      const decoded = decode<DiscoveryRequest>(type, namesBytes);
+      if (decoded instanceof UndecodableRequest) return decoded;
+      names = lists.remember(namesBytes, decoded.resource_names);
+    }
+    // Shared by every request that sent these bytes, and frozen: read, never changed.
+    request.resource_names = names as string[];
+    return request;
+  };
 }
 
 export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest | UndecodableRequest {
@@ -145,7 +173,12 @@ export const XDS_METHODS: readonly XdsMethod[] = [
  * The grpc-js definition of one service with the given methods. Each method is checked against
  * the descriptor, so a renamed method fails at start-up rather than never being called.
  */
-export function serviceDefinition(service: string, methods: readonly XdsMethod[]): ServiceDefinition {
+export function serviceDefinition(
+  service: string,
+  methods: readonly XdsMethod[],
+  names: RecentNameLists,
+): ServiceDefinition {
+  const decodeSotw = sotwRequestDecoder(names);
   const descriptor = envoyProtos().root.lookupService(service);
   const definition: Record<string, ServiceDefinition[string]> = {};
   for (const m of methods) {
@@ -156,14 +189,18 @@ export function serviceDefinition(service: string, methods: readonly XdsMethod[]
       path: `/${service}/${m.method}`,
       requestStream: true,
       responseStream: true,
-      requestDeserialize: m.protocol === 'sotw' ? decodeDiscoveryRequest : decodeDeltaDiscoveryRequest,
+      requestDeserialize: m.protocol === 'sotw' ? decodeSotw : decodeDeltaDiscoveryRequest,
       requestSerialize: unsupported,
-      responseSerialize: (chunks: EncodedResponse) => Buffer.concat(chunks),
+      responseSerialize: passThrough,
       responseDeserialize: unsupported,
       originalName: m.method,
     };
   }
   return definition;
+}
+
+function passThrough(bytes: EncodedResponse): Buffer {
+  return bytes;
 }
 
 /** The client half of a definition: never used by a server. */

@@ -24,8 +24,11 @@ import type { Fleet } from '../fleet/fleet';
 import { Convergence } from './convergence';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
+import { RecentNameLists } from './name-lists';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
+import { SharedResponses } from './shared-responses';
 import { SotwStream } from './sotw-stream';
+import { SharedNameSets } from './subscription';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
 import { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds-limits';
@@ -96,6 +99,8 @@ export class XdsServer {
     this.context = {
       current: () => this.processed,
       renderer: renderer.v3,
+      responses: new SharedResponses(renderer.cache),
+      nameSets: new SharedNameSets(),
       index: this.index,
       metrics: this.metrics,
       logger: logger.child({ listener: 'xds' }),
@@ -115,6 +120,8 @@ export class XdsServer {
     this.fleet?.attachStreams({ list: (node) => this.proxies(node), countByKind: () => this.countByKind() });
     const limits = this.limits;
     this.grpc = new Server({
+      // Nothing reads grpc-js's channelz registry; without it, no per-connection and per-message bookkeeping.
+      'grpc.enable_channelz': 0,
       // Find clients that vanished without closing (a crashed VM keeps no stream open for ever)…
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
@@ -135,13 +142,14 @@ export class XdsServer {
     const byService = new Map<string, XdsMethod[]>();
     for (const method of XDS_METHODS)
       byService.set(method.service, [...(byService.get(method.service) ?? []), method]);
+    const names = new RecentNameLists();
     for (const [service, methods] of byService) {
       const implementation: UntypedServiceImplementation = {};
       for (const method of methods) {
         implementation[method.method] = (call: ServerDuplexStream<unknown, EncodedResponse>) =>
           this.accept(method, call);
       }
-      this.grpc.addService(serviceDefinition(service, methods), implementation);
+      this.grpc.addService(serviceDefinition(service, methods, names), implementation);
     }
     this.processed = mesh.current();
     this.unsubscribe = mesh.onSnapshot((snapshot) => this.onSnapshot(snapshot));
@@ -221,6 +229,17 @@ export class XdsServer {
   /** Whether a push is under way: streams a snapshot concerns are still being brought up to date. */
   pushing(): boolean {
     return this.pushQueue.size > 0;
+  }
+
+  /** How many streams hold a subscription to `typeUrl` whose latest response the client has ACKed. */
+  upToDate(typeUrl: ResourceTypeUrl): number {
+    let count = 0;
+    for (const stream of this.streams) {
+      for (const subscriber of stream.subscribers()) {
+        if (subscriber.typeUrl === typeUrl && subscriber.status.upToDate()) count += 1;
+      }
+    }
+    return count;
   }
 
   /** Every open stream for /debug/proxies; given a node id, its streams with their subscribed names. */

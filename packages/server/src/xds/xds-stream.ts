@@ -15,7 +15,8 @@ import { leftOutFields, type RepeatedEvents } from '../repeated-events';
 import { NodeAccessDenied } from '../security/node-authorizer';
 import { ClientNodeError, readClientNode, type ClientNode } from './client-node';
 import type { Convergence } from './convergence';
-import type { Subscription } from './subscription';
+import type { SharedResponses } from './shared-responses';
+import type { SharedNameSets, Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
 import type { PushOutcome, SentRecord, SyncState, TypeStatus } from './type-status';
 import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
@@ -27,6 +28,10 @@ export interface XdsContext {
   /** The snapshot the server has brought every stream up to date with; undefined before the first. */
   current(): Snapshot | undefined;
   readonly renderer: V3Renderer;
+  /** SotW responses encoded once for every stream owed the same. */
+  readonly responses: SharedResponses;
+  /** Name sets shared by the SotW subscriptions that sent the same list. */
+  readonly nameSets: SharedNameSets;
   readonly index: SubscriptionIndex<TypeSubscriber>;
   readonly metrics: XdsMetrics;
   readonly logger: PinoLogger;
