@@ -201,12 +201,14 @@ export interface TypeView {
   readonly lastSent: { readonly version: string; readonly nonce: string } | null;
   readonly lastAcked: { readonly version: string; readonly nonce: string } | null;
   readonly lastNack: { readonly version: string; readonly message: string } | null;
-  readonly upToDate: boolean;
+  readonly state: 'SYNCED' | 'STALE' | 'NOT SENT' | 'NACKED';
 }
 
+/** A client as /debug/proxies lists it. */
 export interface StreamView {
   readonly node: string | null;
-  readonly client: { readonly kind: string } | null;
+  readonly kind: string;
+  readonly status: 'connected' | 'disconnected';
   readonly types: Readonly<Record<string, TypeView>>;
 }
 
@@ -219,9 +221,12 @@ export async function settledStream(mesh: RulesMesh): Promise<StreamView> {
   await waitFor(
     async () => {
       const url = `${mesh.daemon.admin}/debug/proxies?node=${encodeURIComponent(mesh.nodeId)}`;
-      [stream] = ((await (await fetch(url)).json()) as { streams: StreamView[] }).streams;
+      const { clients } = (await (await fetch(url)).json()) as { clients: StreamView[] };
+      stream = clients.find((client) => client.status === 'connected');
       const types = Object.values(stream?.types ?? {});
-      return types.length > 0 && types.every((t) => t.lastSent !== null && (t.upToDate || t.lastNack));
+      return (
+        types.length > 0 && types.every((t) => t.lastSent !== null && (t.state === 'SYNCED' || t.lastNack))
+      );
     },
     { timeoutMs: 10_000, message: () => `the client to answer every response: ${JSON.stringify(stream)}` },
   );

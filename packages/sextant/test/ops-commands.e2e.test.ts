@@ -132,11 +132,22 @@ describe('sextant status, config and bootstrap against a running daemon', () => 
       { timeoutMs: 20_000, message: () => `status never showed ${NODE_ID} in sync:\n${table}` },
     );
     const [header, ...rows] = table.trimEnd().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'KIND', 'ADDRESS', 'CDS', 'LDS', 'RDS', 'EDS', 'AGE']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'KIND',
+      'ADDRESS',
+      'CDS',
+      'LDS',
+      'RDS',
+      'EDS',
+      'STATUS',
+      'AGE',
+    ]);
     const row = rows.find((line) => line.startsWith(NODE_ID))?.split(/\s{2,}/);
     expect(row?.slice(0, 2)).toEqual([NODE_ID, 'grpc']);
     expect(row?.[2]).toMatch(/^(127\.0\.0\.1|::ffff:127\.0\.0\.1|\[?::1\]?):\d+$/);
-    expect(row?.[7]).toMatch(/^\d+(s|m\d+s)$/);
+    expect(row?.[7]).toBe('connected');
+    expect(row?.[8]).toMatch(/^\d+(s|m\d+s)$/);
 
     const json = await runCli(['status', '--admin', daemon.admin, '-o', 'json']);
     expect(json.code).toBe(0);

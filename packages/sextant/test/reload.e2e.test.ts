@@ -443,7 +443,9 @@ spec: { host: kept.example, trafficPolicy: { loadBalancer: { simple: ROUND_ROBIN
       expect(refused).toBe(true);
       expect(open.status).toBeUndefined();
       expect(
-        (await json<{ streams: unknown[] }>(`${d.admin}/debug/proxies?node=reload-test`)).body.streams,
+        (
+          await json<{ clients: { status: string }[] }>(`${d.admin}/debug/proxies?node=reload-test`)
+        ).body.clients.filter((c) => c.status === 'connected'),
       ).toHaveLength(2);
     } finally {
       for (const stream of streams) stream.close();

@@ -49,7 +49,13 @@ function config(store: string | undefined): string {
 async function startWithStore(store: string | undefined): Promise<DaemonProcess> {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'services.yaml'), SERVICES);
-  return startDaemon(dir, config(store));
+  const daemon = await startDaemon(dir, config(store));
+  // Until the first sync the API answers 503: rules are checked against the mesh.
+  await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
+    timeoutMs: 30_000,
+    message: 'the daemon never became ready',
+  });
+  return daemon;
 }
 
 interface Listed {

@@ -11,10 +11,13 @@ import {
   type RuleStatus,
 } from '@sextant/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../http-errors';
+import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
 import { respondWithError } from '../respond';
 import type { RuleStore } from './rule-store';
+
+/** How long a write waits for the store's watch to bring it into this replica's rules. */
+const ARRIVAL_WAIT_MS = 3000;
 
 /** A rule resource sent to the Rules API is at most this big (a rules file may hold many). */
 export const RULE_BODY_LIMIT = 1024 * 1024;
@@ -132,6 +135,7 @@ class RulesApi {
 
   /** The problems a set of resources would have in force, as `sextant validate` reports them. */
   async validate(request: FastifyRequest) {
+    this.requireSynced();
     const { inputs, problems } = readRuleDocuments(bodyText(request), 'rules-api:validate');
     const all = [...problems, ...this.options.mesh.checkRules(inputs)];
     const failing = all.filter((p) => fails(p, requiredTargets(request)));
@@ -140,6 +144,7 @@ class RulesApi {
 
   async put(request: FastifyRequest, reply: FastifyReply) {
     const store = this.storeOrRefuse();
+    this.requireSynced();
     const identity = identityOf(request.params as IdentityParams);
     const where = `rules-api:${identity.kind}/${identity.namespace}/${identity.name}`;
     const { inputs, problems } = readRuleDocuments(bodyText(request), where);
@@ -158,6 +163,7 @@ class RulesApi {
       const current = await store.get(identity);
       checkPreconditions(request, current?.version);
       const stored = await store.put(resource);
+      await this.arrived(identity, stored.version);
       reply.code(current ? 200 : 201).header('etag', quote(stored.version));
       return {
         rule: formatRuleIdentity(identity),
@@ -177,6 +183,7 @@ class RulesApi {
         throw new HttpError(404, `${store.description} has no rule ${formatRuleIdentity(identity)}`);
       checkPreconditions(request, current.version);
       await store.delete(identity);
+      await this.arrived(identity, undefined);
       reply.code(204);
       return '';
     });
@@ -192,6 +199,35 @@ class RulesApi {
           s.identity.name === identity.name,
       );
     return held.find((s) => s.state !== 'conflict') ?? held[0];
+  }
+
+  /**
+   * Waits (a little) until this replica's rules hold what was just written, so a client's next
+   * request sees its own write (a DestinationRule, then the VirtualService naming its subsets).
+   * The write is durable either way; it arrives through the store's watch.
+   */
+  private async arrived(identity: RuleIdentity, version: string | undefined): Promise<void> {
+    const deadline = Date.now() + ARRIVAL_WAIT_MS;
+    while (Date.now() < deadline) {
+      const held = this.options.mesh
+        .ruleStatuses()
+        .rules.find(
+          (s) =>
+            s.identity.kind === identity.kind &&
+            s.identity.namespace === identity.namespace &&
+            s.identity.name === identity.name &&
+            (version === undefined || s.version === version),
+        );
+      if (version === undefined ? held === undefined : held !== undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Rules are checked against the mesh (hosts, subsets, ports): not before there is one. */
+  private requireSynced(): void {
+    if (!this.options.mesh.current()) {
+      throw new HttpError(503, `${NOT_SYNCED_MESSAGE}: rules are checked against the mesh, retry shortly`);
+    }
   }
 
   private storeOrRefuse(): RuleStore {
