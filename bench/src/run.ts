@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [args]` runs one benchmark (bench/src/<name>.ts, built to dist);
- * `npm run bench -- all` runs every benchmark that exports `summary()` and prints one table of
+ * `npm run bench -- all [names]` runs every benchmark (or those named) that exports `summary()` and prints one table of
  * their figures beside baselines and goals; `npm run bench` lists them. Benchmarks print tables of
  * figures; they are not tests and assert nothing: read them side by side with their baseline rows.
  */
@@ -64,7 +64,12 @@ async function all(names: readonly string[]): Promise<void> {
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
   const names = available();
-  if (name === 'all') return all(names);
+  if (name === 'all') {
+    // `all a b`: those benchmarks' rows only (a re-run of the figures near their goal, say).
+    const unknown = args.filter((n) => !names.includes(n));
+    if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')}`);
+    return all(args.length > 0 ? args : names);
+  }
   if (name === undefined || !names.includes(name)) {
     if (name !== undefined) console.error(`no benchmark named "${name}"\n`);
     console.log('benchmarks (`all`: every one with a summary, as one table):');
