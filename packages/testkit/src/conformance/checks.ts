@@ -108,9 +108,14 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       await h.platform.setServices([service('alpha', 1)]);
       await h.platform.breakPlatform();
       h.startAdapter();
-      // Still `syncing` (it has never synced) or `degraded`; either way with the reason.
+      // Still `syncing` (it has never synced) or `degraded`; either way with the reason. Looked for
+      // in what was reported, not in the latest status: an adapter that says why and then turns
+      // `ready` at once must fail on `ready` below, however late this wait looks.
       await h.waitFor(
-        () => h.sink.status !== 'ready' && (h.sink.detail ?? '') !== '',
+        () =>
+          h.sink.calls.some(
+            (call) => call.method === 'setStatus' && call.status !== 'ready' && (call.detail ?? '') !== '',
+          ),
         () => `a status with a reason; statuses so far: ${h.sink.statuses().join(', ') || 'none'}`,
       );
       await delay(h.quietMs);
