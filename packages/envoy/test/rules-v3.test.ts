@@ -18,6 +18,7 @@ import {
   versions,
   virtualService,
   type Json,
+  type RulesMesh,
 } from './rules-mesh';
 import { Renderer } from '../src';
 
@@ -194,6 +195,44 @@ describe('legacy RouteRules (Pilot 0.7)', () => {
     });
     expect(distribution(through(table, http(REVIEWS)))).toEqual({ [LEGACY_V1]: 1 });
     expect(rendered.endpointsOf(rendered.cluster(LEGACY_V2))).toEqual(['10.0.1.12:9080']);
+  });
+
+  it('route as their VirtualService equivalents do: the same requests reach the same endpoints in the same shares', () => {
+    const legacy = meshWith(
+      rules(
+        routeRule('reviews-default', {
+          precedence: 1,
+          route: [
+            { labels: { version: 'v1' }, weight: 75 },
+            { labels: { version: 'v3' }, weight: 25 },
+          ],
+        }),
+        routeRule('reviews-test-v2', { precedence: 2, match: JASON, route: [{ labels: { version: 'v2' } }] }),
+      ),
+    ).render();
+    const istio = meshWith(
+      reviewsRoutes(
+        {
+          match: [{ headers: { cookie: { regex: '^(.*?;)?(user=jason)(;.*)?$' } } }],
+          route: [to('reviews', 'v2')],
+        },
+        { route: [to('reviews', 'v1', 75), to('reviews', 'v3', 25)] },
+      ),
+    ).render();
+    // Subset clusters are named differently (istioctl named legacy label sets); what they reach is the same.
+    const reached = (rendered: ReturnType<RulesMesh['render']>, request: SimRequest) =>
+      Object.entries(distribution(through(rendered.routes(9080), request)))
+        .map(([name, share]) => `${rendered.endpointsOf(rendered.cluster(name)).join(',')} ${share}`)
+        .sort();
+    for (const request of [
+      http(REVIEWS, { headers: { cookie: 'user=jason' } }),
+      http(REVIEWS, { headers: { cookie: 'a=b;user=jason;c=d' } }),
+      http(REVIEWS, { headers: { cookie: 'user=jasonx' } }),
+      http(REVIEWS, { path: '/reviews/1' }),
+    ]) {
+      expect(reached(legacy, request)).toEqual(reached(istio, request));
+    }
+    expect(reached(istio, http(REVIEWS))).toEqual(['10.0.1.11:9080 0.75', '10.0.1.13:9080 0.25']);
   });
 
   it('without a catch-all rule, the default route follows the rules (no 404 for the rest)', () => {
