@@ -1,3 +1,4 @@
+import { RENDER_TARGETS, type RenderTarget } from '@sextant/core';
 import type { ParseArgsConfig } from 'node:util';
 
 /** Where a command reads its environment and writes its output. */
@@ -61,4 +62,14 @@ export function choiceOption<T extends string>(
 export function stringOption(values: OptionValues, flag: string): string | undefined {
   const value = values[flag];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** `--targets v1,grpc`: render targets, each one Sextant knows. */
+export function targetsOption(values: OptionValues): RenderTarget[] {
+  const targets = (stringOption(values, 'targets') ?? '').split(',').filter((target) => target !== '');
+  const unknown = targets.find((target) => !(RENDER_TARGETS as readonly string[]).includes(target));
+  if (unknown !== undefined) {
+    throw new UsageError(`--targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"`);
+  }
+  return targets as RenderTarget[];
 }

@@ -7,7 +7,7 @@ import {
   type RenderTarget,
   type RuleProblem,
 } from '@sextant/core';
-import { choiceOption, stringOption, UsageError, type Command } from '../cli/command';
+import { choiceOption, stringOption, targetsOption, UsageError, type Command } from '../cli/command';
 import { loadConfig } from '../config/load-config';
 import { checkRuleFiles } from '../rules/check-rule-files';
 import { offlineMesh } from '../rules/offline-mesh';
@@ -37,19 +37,13 @@ export const analyzeCommand: Command = {
     if ((configFile === undefined) === (admin === undefined)) {
       throw new UsageError('give one of --config FILE or --admin URL');
     }
-    const targets = (stringOption(values, 'targets') ?? '').split(',').filter((t) => t !== '');
-    const unknown = targets.find((t) => !(RENDER_TARGETS as readonly string[]).includes(t));
-    if (unknown !== undefined) {
-      throw new UsageError(
-        `--targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"`,
-      );
-    }
+    const targets = targetsOption(values);
     return analyze({
       ...io,
       ...(configFile !== undefined && { configFile }),
       ...(admin !== undefined && { admin }),
       output: choiceOption(values, 'output', ['text', 'json'] as const, 'text'),
-      targets: targets as RenderTarget[],
+      targets,
     });
   },
 };

@@ -9,7 +9,7 @@ import {
   type RenderTarget,
   type RuleProblem,
 } from '@sextant/core';
-import { choiceOption, stringOption, UsageError, type Command } from '../cli/command';
+import { choiceOption, stringOption, targetsOption, UsageError, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { checkRuleFiles, type OfflineMesh } from '../rules/check-rule-files';
 import { offlineMesh, UNKNOWN_MESH } from '../rules/offline-mesh';
@@ -62,18 +62,12 @@ export const validateCommand: Command = {
     if (configFile === undefined && rulePatterns.length === 0) {
       throw new UsageError('--config FILE or --rules PATTERN is required');
     }
-    const targets = (stringOption(values, 'targets') ?? '').split(',').filter((target) => target !== '');
-    const unknown = targets.find((target) => !(RENDER_TARGETS as readonly string[]).includes(target));
-    if (unknown !== undefined) {
-      throw new UsageError(
-        `--targets takes ${RENDER_TARGETS.join(', ')} (comma-separated), not "${unknown}"`,
-      );
-    }
+    const targets = targetsOption(values);
     return validate({
       ...io,
       ...(configFile !== undefined && { configFile }),
       rulePatterns,
-      targets: targets as RenderTarget[],
+      targets,
       output: choiceOption(values, 'output', ['text', 'json'] as const, 'text'),
     });
   },
