@@ -47,6 +47,10 @@ class WatchingSink implements RegistrySink {
     this.sizes.delete(hostname);
   }
 
+  replaceRules(): void {
+    // The benchmark's mesh has no rules.
+  }
+
   setStatus(status: string): void {
     if (status !== 'ready') return;
     this.ready = true;

@@ -66,6 +66,7 @@ export class Redactor {
       replaceAll: (state) => sink.replaceAll(state),
       upsertService: (service, instances) => sink.upsertService(service, instances),
       removeService: (hostname) => sink.removeService(hostname),
+      replaceRules: (origin, rules) => sink.replaceRules(origin, rules),
       setStatus: (status, detail) =>
         detail === undefined ? sink.setStatus(status) : sink.setStatus(status, this.redact(detail)),
     };

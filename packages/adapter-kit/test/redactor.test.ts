@@ -56,6 +56,7 @@ describe('Redactor', () => {
       replaceAll: (...args) => calls.push(['replaceAll', ...args]),
       upsertService: (...args) => calls.push(['upsertService', ...args]),
       removeService: (...args) => calls.push(['removeService', ...args]),
+      replaceRules: (...args) => calls.push(['replaceRules', ...args]),
       setStatus: (...args) => calls.push(['setStatus', ...args]),
     };
     const sink = redactor.sink(recorded);
@@ -69,12 +70,20 @@ describe('Redactor', () => {
     sink.upsertService(service, [{ address: '10.0.0.1', port: 80, portName: 'http' }]);
     sink.removeService('api.example');
     sink.replaceAll({ services: [service], instances: [] });
+    const rule = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'a' },
+      spec: {},
+    };
+    sink.replaceRules('kv', [rule]);
     expect(calls).toEqual([
       ['setStatus', 'degraded', `Nomad answered 500 "bad token ${REDACTED}"`],
       ['setStatus', 'ready'],
       ['upsertService', service, [{ address: '10.0.0.1', port: 80, portName: 'http' }]],
       ['removeService', 'api.example'],
       ['replaceAll', { services: [service], instances: [] }],
+      ['replaceRules', 'kv', [rule]],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { RuleStore } from './rules/rule-store';
 import type { Problem } from './errors';
 import type { Logger } from './logger';
 import type { Health, Labels, Locality, Protocol, ServicePort } from './model';
@@ -56,6 +57,11 @@ export interface Adapter {
    * it retries with backoff and reports its status instead.
    */
   run(sink: RegistrySink, signal: AbortSignal): Promise<void>;
+  /**
+   * Where the Rules API can write rules so that this adapter (and every replica reading the same
+   * platform) reads them back: for adapters whose platform stores rules (`rulesApi.adapter`).
+   */
+  readonly ruleStore?: RuleStore;
 }
 
 /** `syncing` until the first complete sync, then `ready`; `degraded` while the platform is failing. */
@@ -89,7 +95,11 @@ export interface HostedInstanceInput extends InstanceInput {
 export interface AdapterState {
   readonly services: readonly ServiceInput[];
   readonly instances: readonly HostedInstanceInput[];
-  /** Traffic rules stored on the platform, if the adapter reads any (Kubernetes custom resources, Consul KV). */
+  /**
+   * Traffic rules stored on the platform, if the adapter reads any (Kubernetes custom resources,
+   * Consul KV). Given, they become all of the adapter's rules (every origin of replaceRules);
+   * omitted, the rules stay as last reported.
+   */
   readonly config?: readonly RuleResource[];
 }
 
@@ -118,6 +128,13 @@ export interface RegistrySink {
   /** One service and its complete instance list changed (or appeared). */
   upsertService(service: ServiceInput, instances: readonly InstanceInput[]): void;
   removeService(hostname: string): void;
+  /**
+   * The adapter's traffic rules from one origin (a KV prefix, one kind of custom resource, Consul's
+   * config entries) as of now; rules the adapter reported from other origins stay. Lets an adapter
+   * watch each origin on its own, without gathering them into one report. Identical reports cost
+   * nothing.
+   */
+  replaceRules(origin: string, rules: readonly RuleResource[]): void;
   /**
    * `ready` after the first complete sync (and whenever the adapter confirms its state is
    * current, which resets the age shown on /debug/registry); `degraded` with a reason while

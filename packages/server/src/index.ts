@@ -24,7 +24,6 @@ export type { ProxyStatus } from './xds/proxy-status';
 export { v3ConfigSection } from './xds/proxy-config-section';
 export { registerV3RestRoutes } from './v3-rest/v3-rest-routes';
 export { registerRulesApi, RULE_BODY_LIMIT } from './admin/rules-api';
-export type { RuleStore, StoredRule } from './admin/rule-store';
 export { AdminToken, requireAdminToken } from './security/admin-token';
 export { ServerTls, type ServerTlsSettings } from './security/server-tls';
 export { WatchedFileError } from './security/watched-files';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdminRoutes, type ProxyConfigSection, type ProxyStreamsSource } from './admin/admin-routes';
 import { allowOnlyLocalHosts } from './admin/host-guard';
-import type { RuleStore } from './admin/rule-store';
+import type { RuleStore } from '@sextant/core';
 import { registerRulesApi } from './admin/rules-api';
 import type { BuildInfo } from './build-info';
 import type { Fleet } from './fleet/fleet';

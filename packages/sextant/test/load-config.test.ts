@@ -25,4 +25,22 @@ describe('loading sextant.yaml', () => {
       expect.stringMatching(/^sextant\.yaml:2:\d+: adapters\[0\]\.name: "rules" cannot name an adapter/),
     ]);
   });
+
+  it('refuses a Rules API store naming no configured adapter, or two stores at once', async () => {
+    expect(
+      await problemsOf(
+        'rulesApi: { adapter: consul }\nadapters:\n  - { name: files, type: file, path: s.yaml }\n',
+      ),
+    ).toEqual([expect.stringMatching(/rulesApi\.adapter: no adapter is named "consul" \(adapters: files\)/)]);
+    expect(
+      await problemsOf(
+        'rulesApi: { adapter: files, directory: rules.d }\nadapters:\n  - { name: files, type: file, path: s.yaml }\n',
+      ),
+    ).toEqual([expect.stringMatching(/rulesApi: set either directory or adapter/)]);
+    expect(
+      await problemsOf(
+        'rulesApi: { adapter: files }\nadapters:\n  - { name: files, type: file, path: s.yaml }\n',
+      ),
+    ).toEqual([]);
+  });
 });

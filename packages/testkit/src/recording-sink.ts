@@ -1,4 +1,11 @@
-import type { AdapterState, AdapterStatus, InstanceInput, RegistrySink, ServiceInput } from '@sextant/core';
+import type {
+  AdapterState,
+  AdapterStatus,
+  InstanceInput,
+  RegistrySink,
+  RuleResource,
+  ServiceInput,
+} from '@sextant/core';
 
 /** One call an adapter made on its sink, in the order made. */
 export type SinkCall =
@@ -9,6 +16,7 @@ export type SinkCall =
       readonly instances: readonly InstanceInput[];
     }
   | { readonly method: 'removeService'; readonly hostname: string }
+  | { readonly method: 'replaceRules'; readonly origin: string; readonly rules: readonly RuleResource[] }
   | { readonly method: 'setStatus'; readonly status: AdapterStatus; readonly detail?: string };
 
 /** A service as the adapter's reports so far leave it. */
@@ -25,6 +33,7 @@ export interface RecordedService {
 export class RecordingSink implements RegistrySink {
   readonly calls: SinkCall[] = [];
   private readonly state = new Map<string, RecordedService>();
+  private readonly rulesByOrigin = new Map<string, readonly RuleResource[]>();
   private lastStatus: { status: AdapterStatus; detail?: string } = { status: 'syncing' };
 
   constructor(private readonly next?: RegistrySink) {}
@@ -42,6 +51,11 @@ export class RecordingSink implements RegistrySink {
   /** The services the adapter's reports add up to, by hostname. */
   get services(): ReadonlyMap<string, RecordedService> {
     return this.state;
+  }
+
+  /** The traffic rules the adapter's reports add up to, origins in name order (as the registry keeps them). */
+  get rules(): readonly RuleResource[] {
+    return [...this.rulesByOrigin.keys()].sort().flatMap((origin) => this.rulesByOrigin.get(origin) ?? []);
   }
 
   /** Every status reported, in order. */
@@ -62,6 +76,10 @@ export class RecordingSink implements RegistrySink {
     for (const service of state.services) {
       this.state.set(service.hostname, { service, instances: byHost.get(service.hostname) ?? [] });
     }
+    if (state.config !== undefined) {
+      this.rulesByOrigin.clear();
+      this.rulesByOrigin.set('', state.config);
+    }
     this.next?.replaceAll(state);
   }
 
@@ -75,6 +93,12 @@ export class RecordingSink implements RegistrySink {
     this.calls.push({ method: 'removeService', hostname });
     this.state.delete(hostname);
     this.next?.removeService(hostname);
+  }
+
+  replaceRules(origin: string, rules: readonly RuleResource[]): void {
+    this.calls.push({ method: 'replaceRules', origin, rules });
+    this.rulesByOrigin.set(origin, rules);
+    this.next?.replaceRules(origin, rules);
   }
 
   setStatus(status: AdapterStatus, detail?: string): void {

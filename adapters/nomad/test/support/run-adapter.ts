@@ -95,6 +95,7 @@ export function runAdapter(
         if (call.method === 'replaceAll')
           return [`replaceAll ${call.state.services.map((s) => s.hostname).join(' ')}`];
         if (call.method === 'upsertService') return [`upsertService ${call.service.hostname}`];
+        if (call.method === 'replaceRules') return [`replaceRules ${call.origin}`];
         return [`removeService ${call.hostname}`];
       });
     },

@@ -116,7 +116,8 @@ export interface DaemonConfig {
   /** Traffic rules files: files, directories (their .yaml, .yml, .json files) and globs (`rules/*.yaml`). */
   readonly rules: readonly string[];
   /** The Rules API's writable store; without one the API reads and validates only. */
-  readonly rulesApi: { readonly directory?: string };
+  /** Where the Rules API writes: a rules directory, or the platform store of the adapter named. */
+  readonly rulesApi: { readonly directory?: string; readonly adapter?: string };
   readonly defaults: { readonly retries: DefaultRetries };
   readonly debounce: { readonly after: string; readonly max: string };
   /** How often the names of resolution DNS ServiceEntries are looked up again. */
@@ -197,7 +198,10 @@ export const daemonConfigSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { directory: { type: 'string', minLength: 1 } },
+      properties: {
+        directory: { type: 'string', minLength: 1 },
+        adapter: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
+      },
     },
     defaults: {
       type: 'object',

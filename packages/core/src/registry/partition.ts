@@ -30,8 +30,8 @@ const MAX_RECENT_REJECTIONS = 20;
  */
 export class Partition {
   readonly services = new Map<string, PartitionService>();
-  /** Traffic rules the adapter reported (parsed and validated by the registry's RuleBook). */
-  rules: readonly RuleResource[] = [];
+  /** Traffic rules the adapter reported, by origin (parsed and validated by the registry's RuleBook). */
+  private readonly rulesByOrigin = new Map<string, readonly RuleResource[]>();
   status: AdapterStatus = 'syncing';
   detail: string | undefined;
   /** Whether the adapter has completed a first sync (reported `ready` at least once). */
@@ -92,8 +92,18 @@ export class Partition {
         changed.push(hostname);
       }
     }
-    const rules = this.setRules(state?.config ?? []);
+    const rules = state?.config === undefined ? false : this.setAllRules(state.config);
     return { hostnames: changed, rules };
+  }
+
+  /** Every rule the adapter reported, origins in name order (so the result does not depend on timing). */
+  get rules(): readonly RuleResource[] {
+    if (this.rulesByOrigin.size <= 1) return this.rulesByOrigin.values().next().value ?? [];
+    return [...this.rulesByOrigin.keys()].sort().flatMap((origin) => this.rulesByOrigin.get(origin) ?? []);
+  }
+
+  replaceRules(origin: string, rules: readonly RuleResource[]): PartitionChange {
+    return { hostnames: [], rules: this.setRules(String(origin), rules) };
   }
 
   upsert(service: ServiceInput, instances: readonly InstanceInput[]): PartitionChange {
@@ -135,7 +145,15 @@ export class Partition {
     return true;
   }
 
-  private setRules(rules: readonly RuleResource[]): boolean {
+  private setAllRules(rules: readonly RuleResource[]): boolean {
+    const before = this.rules;
+    const others = [...this.rulesByOrigin.keys()].filter((origin) => origin !== '');
+    for (const origin of others) this.rulesByOrigin.delete(origin);
+    const changed = this.setRules('', rules);
+    return changed || (others.length > 0 && canonicalJson(before) !== canonicalJson(this.rules));
+  }
+
+  private setRules(origin: string, rules: readonly RuleResource[]): boolean {
     const valid = (Array.isArray(rules) ? rules : []).filter((resource) => {
       const ok =
         typeof resource?.apiVersion === 'string' &&
@@ -147,8 +165,10 @@ export class Partition {
       }
       return ok;
     });
-    if (canonicalJson(valid) === canonicalJson(this.rules)) return false;
-    this.rules = valid;
+    const previous = this.rulesByOrigin.get(origin) ?? [];
+    if (canonicalJson(valid) === canonicalJson(previous)) return false;
+    if (valid.length === 0) this.rulesByOrigin.delete(origin);
+    else this.rulesByOrigin.set(origin, valid);
     return true;
   }
 

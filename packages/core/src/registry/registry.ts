@@ -168,6 +168,7 @@ export class Registry {
       upsertService: (service, instances) =>
         this.apply(partition, () => partition.upsert(service, instances)),
       removeService: (hostname) => this.apply(partition, () => partition.remove(hostname)),
+      replaceRules: (origin, rules) => this.apply(partition, () => partition.replaceRules(origin, rules)),
       setStatus: (status, detail) => this.setStatus(partition, status, detail),
     };
   }

@@ -278,4 +278,45 @@ describe('the registry and traffic rules', () => {
     expect(registry.ruleStatuses().rules.map((r) => r.source)).toEqual(['adapter a']);
     registry.close();
   });
+
+  it("keeps an adapter's rules from each origin apart: one origin's report leaves the others in force", () => {
+    const { registry, sink, current } = mesh();
+    sink.replaceAll({
+      services: [REVIEWS, RATINGS].map((hostname) => ({
+        hostname,
+        ports: [{ name: 'http', port: 9080, protocol: 'http' as const }],
+      })),
+      instances: [],
+    });
+    const rule = (name: string, host: string) => ({
+      apiVersion: 'test/v1',
+      kind: 'VirtualService',
+      metadata: { name },
+      spec: virtualService(name, host, { v1: 1 }),
+    });
+    sink.replaceRules('kv', [rule('reviews', REVIEWS)]);
+    sink.replaceRules('crd', [rule('ratings', RATINGS)]);
+    registry.flush();
+    expect(current().services.get(REVIEWS)?.policy?.rules).toHaveLength(1);
+    expect(current().services.get(RATINGS)?.policy?.rules).toHaveLength(1);
+    sink.replaceRules('kv', []);
+    registry.flush();
+    expect(current().services.get(REVIEWS)?.policy?.rules ?? []).toHaveLength(0);
+    expect(current().services.get(RATINGS)?.policy?.rules).toHaveLength(1);
+    // A full resync without `config` leaves the rules as they were; with it, they become exactly that.
+    sink.replaceAll({
+      services: [{ hostname: RATINGS, ports: [{ name: 'http', port: 9080, protocol: 'http' }] }],
+      instances: [],
+    });
+    registry.flush();
+    expect(current().services.get(RATINGS)?.policy?.rules).toHaveLength(1);
+    sink.replaceAll({
+      services: [{ hostname: RATINGS, ports: [{ name: 'http', port: 9080, protocol: 'http' }] }],
+      instances: [],
+      config: [],
+    });
+    registry.flush();
+    expect(current().services.get(RATINGS)?.policy?.rules ?? []).toHaveLength(0);
+    registry.close();
+  });
 });

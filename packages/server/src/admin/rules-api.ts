@@ -4,17 +4,18 @@ import {
   formatRuleIdentity,
   RENDER_TARGETS,
   readRuleDocuments,
+  RuleStoreUnavailable,
   type RenderTarget,
   type RuleIdentity,
   type RuleInput,
   type RuleProblem,
   type RuleStatus,
+  type RuleStore,
 } from '@sextant/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, NOT_SYNCED_MESSAGE } from '../http-errors';
 import type { MeshState } from '../mesh-state';
-import { respondWithError } from '../respond';
-import type { RuleStore } from './rule-store';
+import { respondWithError, sendLine } from '../respond';
 
 /** How long a write waits for the store's watch to bring it into this replica's rules. */
 const ARRIVAL_WAIT_MS = 3000;
@@ -75,6 +76,7 @@ async function answer(
     if (!reply.sent) await reply.send(body);
   } catch (error) {
     if (error instanceof ProblemsError) return reply.code(400).send(error.view);
+    if (error instanceof RuleStoreUnavailable) return sendLine(reply, 503, error.message);
     respondWithError(reply, error, request);
   }
   return reply;
@@ -235,7 +237,7 @@ class RulesApi {
     if (!store) {
       throw new HttpError(
         405,
-        'the Rules API has no store to write to: set rulesApi.directory in sextant.yaml',
+        'the Rules API has no store to write to: set rulesApi.directory or rulesApi.adapter in sextant.yaml',
       );
     }
     return store;

@@ -138,6 +138,22 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     }
     adapters.push({ name, type, factory, options: adapterOptions });
   }
+  const rulesApi = result.valid ? result.value.rulesApi : undefined;
+  const storeAdapter = rulesApi?.adapter;
+  if (storeAdapter !== undefined && rulesApi?.directory !== undefined) {
+    // One store: with two, a write's home would be ambiguous.
+    problems.push(
+      document.problem(['rulesApi'], 'set either directory or adapter: the Rules API writes to one store'),
+    );
+  }
+  if (storeAdapter !== undefined && !names.includes(storeAdapter)) {
+    problems.push(
+      document.problem(
+        ['rulesApi', 'adapter'],
+        `no adapter is named "${storeAdapter}" (adapters: ${names.filter((n) => n !== undefined).join(', ') || 'none'})`,
+      ),
+    );
+  }
   if (problems.length > 0 || !result.valid) throw new ConfigError(problems);
   return { file: absolute, baseDir, config: result.value, adapters };
 }

@@ -1,4 +1,4 @@
-import type { Registry } from '@sextant/core';
+import type { Registry, RuleStore } from '@sextant/core';
 import type { Logger } from 'pino';
 import { adapterContext, type ConfiguredAdapter } from '../config/load-config';
 import { AdapterSupervisor } from './adapter-supervisor';
@@ -44,6 +44,11 @@ export class AdapterSet {
       this.running.set(adapter.name, supervisor);
       if (this.started) supervisor.start();
     }
+  }
+
+  /** The rule store of the adapter named, as it runs now; undefined while it offers none. */
+  ruleStore(name: string): RuleStore | undefined {
+    return this.running.get(name)?.ruleStore;
   }
 
   async stop(): Promise<void> {

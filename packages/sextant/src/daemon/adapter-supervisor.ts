@@ -1,4 +1,4 @@
-import type { Adapter, Logger, RegistrySink } from '@sextant/core';
+import type { Adapter, Logger, RegistrySink, RuleStore } from '@sextant/core';
 
 const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
@@ -13,6 +13,8 @@ export class AdapterSupervisor {
   private readonly controller = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** The instance running now (the last created), for what it offers besides `run` (its rule store). */
+  private current: Adapter | undefined;
 
   constructor(
     readonly name: string,
@@ -21,6 +23,11 @@ export class AdapterSupervisor {
     private readonly logger: Logger,
     private readonly initialBackoffMs = INITIAL_BACKOFF_MS,
   ) {}
+
+  /** The running instance's rule store, if it offers one. */
+  get ruleStore(): RuleStore | undefined {
+    return this.current?.ruleStore;
+  }
 
   start(): void {
     this.loop ??= this.supervise();
@@ -40,7 +47,8 @@ export class AdapterSupervisor {
       const startedAt = Date.now();
       let reason: string;
       try {
-        await this.create().run(this.sink, signal);
+        this.current = this.create();
+        await this.current.run(this.sink, signal);
         if (signal.aborted) return;
         reason = 'the adapter stopped on its own';
       } catch (error) {

@@ -9,6 +9,7 @@ import {
   type DefaultRetries,
   type LogLevel,
 } from '@sextant/core';
+import { AdapterRuleStore } from '../rules/adapter-rule-store';
 import { DirectoryRuleStore } from '../rules/directory-rule-store';
 import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
@@ -128,10 +129,13 @@ export function createContainer(
       // On loopback, admin answers only requests for this machine's names (against DNS rebinding).
       const adminOnLoopback = isLoopbackHost(parseListenAddress(listen.admin.address).host);
       // One store for every admin server a reload may create: writes go one at a time.
+      const storeAdapter = config.rulesApi.adapter;
       const ruleStore =
-        rulesApiDirectory === undefined
-          ? undefined
-          : new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan());
+        rulesApiDirectory !== undefined
+          ? new DirectoryRuleStore(rulesApiDirectory, () => r.resolve(RuleFiles).rescan())
+          : storeAdapter !== undefined
+            ? new AdapterRuleStore(storeAdapter, (name) => r.resolve(AdapterSet).ruleStore(name))
+            : undefined;
       const tokenFile = config.admin.tokenFile;
       // Factories: a listener moved by a reload is a new server over the same state (each server
       // owns its certificate and token watchers, started and stopped with it).

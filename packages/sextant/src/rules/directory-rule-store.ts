@@ -11,7 +11,7 @@ import {
   type RuleIdentity,
   type RuleResource,
 } from '@sextant/core';
-import type { RuleStore, StoredRule } from '@sextant/server';
+import type { RuleStore, StoredRule } from '@sextant/core';
 import { stringify } from 'yaml';
 import { RULES_FILE_SIZE_LIMIT } from './rule-files';
 

@@ -1,4 +1,5 @@
-import type { RuleIdentity, RuleResource } from '@sextant/core';
+import type { RuleResource } from '../adapter';
+import type { RuleIdentity } from './resource';
 
 /** A resource as a writable store holds it, with the version its content gives it (ruleVersion). */
 export interface StoredRule {
@@ -9,7 +10,8 @@ export interface StoredRule {
 /**
  * Where the Rules API writes: a store that is also a rule source, so a write reaches the mesh (of
  * this replica and of every other reading the same store) through the store's watch, like any
- * other change. Implementations: a rules directory (packages/sextant).
+ * other change. Implementations: a rules directory (packages/sextant); an adapter whose platform
+ * stores rules offers one as `Adapter.ruleStore` (Consul KV, Kubernetes custom resources).
  */
 export interface RuleStore {
   /** What the store is, for messages: `directory /etc/sextant/rules.d`. */
@@ -20,4 +22,13 @@ export interface RuleStore {
   put(resource: RuleResource): Promise<StoredRule>;
   /** Removes a resource; false when the store did not have it. */
   delete(identity: RuleIdentity): Promise<boolean>;
+}
+
+/**
+ * The store could not be reached or refused the operation for a reason of its own (Consul down,
+ * Kubernetes answering 403): the Rules API answers 503 with this message, which names the store
+ * and must hold no credential.
+ */
+export class RuleStoreUnavailable extends Error {
+  override readonly name = 'RuleStoreUnavailable';
 }
