@@ -66,7 +66,14 @@ export class Redactor {
       replaceAll: (state) => sink.replaceAll(state),
       upsertService: (service, instances) => sink.upsertService(service, instances),
       removeService: (hostname) => sink.removeService(hostname),
-      replaceRules: (origin, rules) => sink.replaceRules(origin, rules),
+      replaceRules: (origin, rules, problems) =>
+        problems === undefined
+          ? sink.replaceRules(origin, rules)
+          : sink.replaceRules(
+              origin,
+              rules,
+              problems.map((problem) => ({ ...problem, message: this.redact(problem.message) })),
+            ),
       setStatus: (status, detail) =>
         detail === undefined ? sink.setStatus(status) : sink.setStatus(status, this.redact(detail)),
     };

@@ -1,3 +1,4 @@
+import type { RuleProblem } from './rules/problems';
 import type { RuleStore } from './rules/rule-store';
 import type { Problem } from './errors';
 import type { Logger } from './logger';
@@ -132,9 +133,11 @@ export interface RegistrySink {
    * The adapter's traffic rules from one origin (a KV prefix, one kind of custom resource, Consul's
    * config entries) as of now; rules the adapter reported from other origins stay. Lets an adapter
    * watch each origin on its own, without gathering them into one report. Identical reports cost
-   * nothing.
+   * nothing. `problems`: what kept part of the origin from being read (a stored value that is not
+   * YAML, located by its `file`, e.g. `consul-kv:<key>`), shown on /debug/rules; while one is an
+   * error, rules the adapter no longer reports stay in force (as for a rules file that does not parse).
    */
-  replaceRules(origin: string, rules: readonly RuleResource[]): void;
+  replaceRules(origin: string, rules: readonly RuleResource[], problems?: readonly RuleProblem[]): void;
   /**
    * `ready` after the first complete sync (and whenever the adapter confirms its state is
    * current, which resets the age shown on /debug/registry); `degraded` with a reason while

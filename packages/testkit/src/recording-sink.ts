@@ -3,6 +3,7 @@ import type {
   AdapterStatus,
   InstanceInput,
   RegistrySink,
+  RuleProblem,
   RuleResource,
   ServiceInput,
 } from '@sextant/core';
@@ -16,7 +17,12 @@ export type SinkCall =
       readonly instances: readonly InstanceInput[];
     }
   | { readonly method: 'removeService'; readonly hostname: string }
-  | { readonly method: 'replaceRules'; readonly origin: string; readonly rules: readonly RuleResource[] }
+  | {
+      readonly method: 'replaceRules';
+      readonly origin: string;
+      readonly rules: readonly RuleResource[];
+      readonly problems?: readonly RuleProblem[];
+    }
   | { readonly method: 'setStatus'; readonly status: AdapterStatus; readonly detail?: string };
 
 /** A service as the adapter's reports so far leave it. */
@@ -34,6 +40,7 @@ export class RecordingSink implements RegistrySink {
   readonly calls: SinkCall[] = [];
   private readonly state = new Map<string, RecordedService>();
   private readonly rulesByOrigin = new Map<string, readonly RuleResource[]>();
+  private readonly problemsByOrigin = new Map<string, readonly RuleProblem[]>();
   private lastStatus: { status: AdapterStatus; detail?: string } = { status: 'syncing' };
 
   constructor(private readonly next?: RegistrySink) {}
@@ -56,6 +63,13 @@ export class RecordingSink implements RegistrySink {
   /** The traffic rules the adapter's reports add up to, origins in name order (as the registry keeps them). */
   get rules(): readonly RuleResource[] {
     return [...this.rulesByOrigin.keys()].sort().flatMap((origin) => this.rulesByOrigin.get(origin) ?? []);
+  }
+
+  /** The rule problems of every origin as last reported (replaceRules' `problems`). */
+  get ruleProblems(): readonly RuleProblem[] {
+    return [...this.problemsByOrigin.keys()]
+      .sort()
+      .flatMap((origin) => this.problemsByOrigin.get(origin) ?? []);
   }
 
   /** Every status reported, in order. */
@@ -95,10 +109,13 @@ export class RecordingSink implements RegistrySink {
     this.next?.removeService(hostname);
   }
 
-  replaceRules(origin: string, rules: readonly RuleResource[]): void {
-    this.calls.push({ method: 'replaceRules', origin, rules });
+  replaceRules(origin: string, rules: readonly RuleResource[], problems?: readonly RuleProblem[]): void {
+    this.calls.push({ method: 'replaceRules', origin, rules, ...(problems !== undefined && { problems }) });
     this.rulesByOrigin.set(origin, rules);
-    this.next?.replaceRules(origin, rules);
+    if (problems === undefined || problems.length === 0) this.problemsByOrigin.delete(origin);
+    else this.problemsByOrigin.set(origin, problems);
+    if (problems === undefined) this.next?.replaceRules(origin, rules);
+    else this.next?.replaceRules(origin, rules, problems);
   }
 
   setStatus(status: AdapterStatus, detail?: string): void {

@@ -2,6 +2,7 @@ import type { AdapterState, AdapterStatus, InstanceInput, RuleResource, ServiceI
 import { canonicalJson } from '../hash';
 import { showValue } from '../schema/show-value';
 import type { Service, ServiceInstance } from '../model';
+import type { RuleProblem } from '../rules/problems';
 import { compareInstances, normalizeService } from './normalize';
 import { SharedValues } from './shared-values';
 import { entryVersion, serviceShape, serviceShapeText } from './snapshot';
@@ -32,6 +33,8 @@ export class Partition {
   readonly services = new Map<string, PartitionService>();
   /** Traffic rules the adapter reported, by origin (parsed and validated by the registry's RuleBook). */
   private readonly rulesByOrigin = new Map<string, readonly RuleResource[]>();
+  /** Problems of reading each origin (replaceRules' `problems`). */
+  private readonly problemsByOrigin = new Map<string, readonly RuleProblem[]>();
   status: AdapterStatus = 'syncing';
   detail: string | undefined;
   /** Whether the adapter has completed a first sync (reported `ready` at least once). */
@@ -102,8 +105,24 @@ export class Partition {
     return [...this.rulesByOrigin.keys()].sort().flatMap((origin) => this.rulesByOrigin.get(origin) ?? []);
   }
 
-  replaceRules(origin: string, rules: readonly RuleResource[]): PartitionChange {
-    return { hostnames: [], rules: this.setRules(String(origin), rules) };
+  /** The problems of every origin, origins in name order. */
+  get ruleProblems(): readonly RuleProblem[] {
+    return [...this.problemsByOrigin.keys()]
+      .sort()
+      .flatMap((origin) => this.problemsByOrigin.get(origin) ?? []);
+  }
+
+  replaceRules(
+    origin: string,
+    rules: readonly RuleResource[],
+    problems: readonly RuleProblem[] = [],
+  ): PartitionChange {
+    const changedRules = this.setRules(String(origin), rules);
+    const valid = Array.isArray(problems) ? problems : [];
+    const changedProblems = canonicalJson(valid) !== canonicalJson(this.problemsByOrigin.get(origin) ?? []);
+    if (valid.length === 0) this.problemsByOrigin.delete(origin);
+    else this.problemsByOrigin.set(origin, valid);
+    return { hostnames: [], rules: changedRules || changedProblems };
   }
 
   upsert(service: ServiceInput, instances: readonly InstanceInput[]): PartitionChange {
@@ -149,6 +168,7 @@ export class Partition {
     const before = this.rules;
     const others = [...this.rulesByOrigin.keys()].filter((origin) => origin !== '');
     for (const origin of others) this.rulesByOrigin.delete(origin);
+    this.problemsByOrigin.clear();
     const changed = this.setRules('', rules);
     return changed || (others.length > 0 && canonicalJson(before) !== canonicalJson(this.rules));
   }

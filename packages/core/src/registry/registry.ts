@@ -168,7 +168,8 @@ export class Registry {
       upsertService: (service, instances) =>
         this.apply(partition, () => partition.upsert(service, instances)),
       removeService: (hostname) => this.apply(partition, () => partition.remove(hostname)),
-      replaceRules: (origin, rules) => this.apply(partition, () => partition.replaceRules(origin, rules)),
+      replaceRules: (origin, rules, problems) =>
+        this.apply(partition, () => partition.replaceRules(origin, rules, problems)),
       setStatus: (status, detail) => this.setStatus(partition, status, detail),
     };
   }
@@ -289,7 +290,8 @@ export class Registry {
     }
     partition.lastReportAt = this.now();
     for (const hostname of change.hostnames) this.markDirty(hostname);
-    if (change.rules) this.applyRules(`adapter ${partition.name}`, adapterRules(partition), []);
+    if (change.rules)
+      this.applyRules(`adapter ${partition.name}`, adapterRules(partition), partition.ruleProblems);
     if (change.hostnames.length > 0) this.debouncer.poke();
   }
 

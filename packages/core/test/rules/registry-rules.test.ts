@@ -319,4 +319,42 @@ describe('the registry and traffic rules', () => {
     expect(current().services.get(RATINGS)?.policy?.rules ?? []).toHaveLength(0);
     registry.close();
   });
+
+  it('shows the problems an adapter reports with an origin on /debug/rules, and keeps the rules it then leaves out', () => {
+    const { registry, sink, current } = mesh();
+    sink.replaceAll({
+      services: [{ hostname: REVIEWS, ports: [{ name: 'http', port: 9080, protocol: 'http' }] }],
+      instances: [],
+    });
+    const rule = {
+      apiVersion: 'test/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews' },
+      spec: virtualService('reviews', REVIEWS, { v1: 1 }),
+      source: 'consul-kv:rules/reviews',
+    };
+    sink.replaceRules('kv', [rule]);
+    registry.flush();
+    const syntax: RuleProblem = {
+      file: 'consul-kv:rules/reviews',
+      line: 2,
+      column: 3,
+      path: '',
+      severity: 'error',
+      code: 'syntax',
+      message: 'bad indentation',
+    };
+    // The key no longer parses: its rule is not reported, and the problem says why.
+    sink.replaceRules('kv', [], [syntax]);
+    registry.flush();
+    expect(current().services.get(REVIEWS)?.policy?.rules).toHaveLength(1);
+    const source = registry.ruleStatuses().sources.find((s) => s.source === 'adapter a');
+    expect(source?.problems).toEqual([syntax]);
+    // Fixed (here: emptied) and the problem goes.
+    sink.replaceRules('kv', []);
+    registry.flush();
+    expect(current().services.get(REVIEWS)?.policy?.rules ?? []).toHaveLength(0);
+    expect(registry.ruleStatuses().sources.find((s) => s.source === 'adapter a')?.problems ?? []).toEqual([]);
+    registry.close();
+  });
 });
