@@ -9,6 +9,10 @@ export interface ReadRights {
   readonly accessorId: string;
   canReadService(name: string): boolean;
   readonly agentRead: boolean;
+  /** `key_prefix "…" { policy = "read" }` (or write) covers the key. */
+  canReadKey(key: string): boolean;
+  /** `key_prefix "…" { policy = "write" }` covers the key. */
+  canWriteKey(key: string): boolean;
 }
 
 const ALL: ReadRights = {
@@ -16,6 +20,8 @@ const ALL: ReadRights = {
   accessorId: '00000000-0000-0000-0000-000000000002',
   canReadService: () => true,
   agentRead: true,
+  canReadKey: () => true,
+  canWriteKey: () => true,
 };
 
 /**
@@ -41,16 +47,29 @@ export class AclTable {
   resolve(secret: string | undefined): ReadRights {
     if (!this.enabled) return ALL;
     if (secret === undefined) {
-      return this.defaultPolicy === 'allow' ? ALL : { ...ALL, canReadService: () => false, agentRead: false };
+      return this.defaultPolicy === 'allow'
+        ? ALL
+        : {
+            ...ALL,
+            canReadService: () => false,
+            agentRead: false,
+            canReadKey: () => false,
+            canWriteKey: () => false,
+          };
     }
     const policy = this.tokens.get(secret);
     if (!policy) throw new ConsulHttpError(403, 'ACL not found');
     const prefixes = policy.servicePrefixes ?? [''];
+    const kv = policy.keyPrefixes;
+    const writeKeys = kv ? (kv.write ?? []) : [''];
+    const readKeys = kv ? [...(kv.read ?? []), ...writeKeys] : [''];
     return {
       authenticated: true,
       accessorId: policy.accessorId ?? accessorFor(secret),
       canReadService: (name) => prefixes.some((prefix) => name.startsWith(prefix)),
       agentRead: policy.agentRead ?? true,
+      canReadKey: (key) => readKeys.some((prefix) => key.startsWith(prefix)),
+      canWriteKey: (key) => writeKeys.some((prefix) => key.startsWith(prefix)),
     };
   }
 }

@@ -4,6 +4,7 @@ import { permissionDenied, type AclTable, type ReadRights } from './acl';
 import type { BlockingQueries } from './blocking-queries';
 import type { DatacenterState, HealthEntry } from './datacenter-state';
 import type { FaultPlan } from './fault-plan';
+import { handleKvRequest } from './kv-routes';
 import { checkJson, healthEntryJson } from './payloads';
 import { ConsulHttpError, readParams, readPassing, requestToken, type ReadParams } from './request-params';
 import { applyDeregistration, applyRegistration } from './registration';
@@ -22,8 +23,10 @@ export interface ConsulWorld {
 }
 
 /** A successful read: the body and, for blocking endpoints, the index it answers with. */
-interface Answer {
+export interface Answer {
   readonly body: unknown;
+  /** Default 200; KV reads answer 404 (with their index) when nothing is there. */
+  readonly status?: number;
   readonly index?: number;
   readonly filteredByAcl?: boolean;
 }
@@ -147,6 +150,7 @@ function route(world: ConsulWorld, request: IncomingMessage, response: ServerRes
     );
   }
   if (group === 'health' && name === 'service') throw new ConsulHttpError(400, 'Missing service name');
+  if (group === 'kv') return handleKvRequest(world, request, response, url, segments.slice(2).join('/'));
   throw new ConsulHttpError(404, NOT_FOUND);
 }
 
@@ -181,7 +185,7 @@ function blockingRead(
   );
 }
 
-function datacenter(world: ConsulWorld, params: ReadParams): DatacenterState {
+export function datacenter(world: ConsulWorld, params: ReadParams): DatacenterState {
   const name = params.datacenter ?? world.localDatacenter;
   const dc = world.datacenters.get(name);
   if (!dc) throw new ConsulHttpError(500, 'No path to datacenter');
@@ -252,7 +256,7 @@ function commonHeaders(world: ConsulWorld, response: ServerResponse): void {
   response.setHeader('X-Consul-Default-ACL-Policy', world.acl.enabled ? world.acl.defaultPolicy : 'allow');
 }
 
-function sendJson(
+export function sendJson(
   world: ConsulWorld,
   response: ServerResponse,
   url: URL,
@@ -275,11 +279,13 @@ function sendJson(
   const text = url.searchParams.has('pretty')
     ? JSON.stringify(answer.body, null, 4)
     : JSON.stringify(answer.body);
+  if (answer.status !== undefined) response.statusCode = answer.status;
+  if (answer.body === undefined) return void response.end();
   response.setHeader('Content-Type', 'application/json');
   response.end(text);
 }
 
-function sendError(world: ConsulWorld, response: ServerResponse, error: unknown): void {
+export function sendError(world: ConsulWorld, response: ServerResponse, error: unknown): void {
   if (response.destroyed || response.headersSent) return;
   const known =
     error instanceof ConsulHttpError

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KvStore } from './kv-store';
 import type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput } from './types';
 
 export interface NodeRecord {
@@ -52,6 +53,8 @@ export class DatacenterState {
   private readonly checks = new Map<string, Map<string, CheckRecord>>();
   /** service name → instances, for health queries that must not scan the whole catalog. */
   private readonly byName = new Map<string, Set<ServiceRecord>>();
+  /** The key/value store: its writes take raft indexes from the same sequence as the catalog's. */
+  readonly kv: KvStore;
 
   constructor(
     readonly name: string,
@@ -59,6 +62,7 @@ export class DatacenterState {
   ) {
     this.raftIndex = Math.max(1, firstIndex);
     this.tableIndex = { nodes: this.raftIndex, services: this.raftIndex, checks: this.raftIndex };
+    this.kv = new KvStore(() => this.beginWrite(), this.raftIndex);
   }
 
   get lastIndex(): number {
@@ -202,6 +206,7 @@ export class DatacenterState {
       record.createIndex = back(record.createIndex);
       record.modifyIndex = back(record.modifyIndex);
     }
+    this.kv.rewind(back);
   }
 
   /** The index `/v1/catalog/services` answers with: the services table's last write. */

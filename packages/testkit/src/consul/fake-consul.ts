@@ -237,6 +237,27 @@ export class FakeConsul {
     return this.write(datacenter, (dc) => dc.touchService(service));
   }
 
+  /** Sets a KV key (as `PUT /v1/kv/<key>` does) and wakes its watchers; returns the raft index of the write. */
+  putKv(key: string, value: string | Buffer, datacenter?: string): number {
+    return this.write(datacenter, (dc) => {
+      dc.kv.put(key, typeof value === 'string' ? Buffer.from(value) : value);
+      return dc.lastIndex;
+    });
+  }
+
+  /** Deletes a KV key (as `DELETE /v1/kv/<key>` does) and wakes its watchers. */
+  deleteKv(key: string, datacenter?: string): number {
+    return this.write(datacenter, (dc) => {
+      dc.kv.delete(key);
+      return dc.lastIndex;
+    });
+  }
+
+  /** A KV key's value as text, or undefined. */
+  kvValue(key: string, datacenter?: string): string | undefined {
+    return this.datacenter(datacenter).kv.get(key)?.value?.toString('utf8');
+  }
+
   /** Moves a datacenter's indexes back so its last write is at `to` (a snapshot restore). Wakes nobody. */
   rewindIndexes(to: number, datacenter?: string): void {
     this.datacenter(datacenter).rewindTo(to);

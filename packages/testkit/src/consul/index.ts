@@ -7,3 +7,4 @@ export { DEFAULT_WAIT_MS, MAX_WAIT_MS, effectiveWaitMs } from './blocking-querie
 export { parseGoDuration } from '../go-duration';
 export type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput, FakeTokenPolicy } from './types';
 export { seedFixtureWorld } from './fixture-world';
+export { KV_MAX_VALUE_SIZE, KvStore, type KvEntry } from './kv-store';

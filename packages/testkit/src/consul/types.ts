@@ -47,6 +47,11 @@ export interface FakeCheckInput {
 export interface FakeTokenPolicy {
   /** Service name prefixes it may read (`""` = every service). Default: every service. */
   readonly servicePrefixes?: readonly string[];
+  /**
+   * Key prefixes it may read and write (`key_prefix` rules; write implies read). Absent: every
+   * key, both; given, a list left out grants nothing.
+   */
+  readonly keyPrefixes?: { readonly read?: readonly string[]; readonly write?: readonly string[] };
   /** May read /v1/agent/self. Default true. */
   readonly agentRead?: boolean;
   /** Shown in `Permission denied` messages. Default: derived from the secret. */
