@@ -13,6 +13,7 @@ import {
   type AdapterContext,
   type Logger,
   type RegistrySink,
+  type RuleStore,
 } from '@sextant/core';
 import { AdapterStatusReporter } from './adapter-status';
 import { ConsulApi } from './consul-api';
@@ -21,6 +22,8 @@ import type { GateBackoffs } from './fault-gate';
 import { MeshReporter } from './mesh-reporter';
 import type { ConsulAdapterOptions } from './options';
 import { RequestBudget } from './request-budget';
+import { KvRuleStore, type KvConnection } from './rules/kv-rule-store';
+import { KvRulesWatch, type KvRulesWatchOptions } from './rules/kv-rules-watch';
 import { resolveSettings, type ConsulSettings } from './settings';
 
 /** Knobs that are not options: tests shorten the fault backoffs. */
@@ -34,11 +37,24 @@ export interface ConsulAdapterTuning {
  * its status, keeps the last state reported, and retries.
  */
 export class ConsulAdapter implements Adapter {
+  /** With `rules.kvPrefix`: the Rules API's store in KV, working while `run` is connected. */
+  readonly ruleStore?: RuleStore;
+  private connection: KvConnection | undefined;
+
   constructor(
     private readonly options: ConsulAdapterOptions,
     private readonly context: AdapterContext,
     private readonly tuning: ConsulAdapterTuning = {},
-  ) {}
+  ) {
+    const resolved = resolveSettings(options, context);
+    if (resolved.valid && resolved.value.rulesKvPrefix !== undefined) {
+      this.ruleStore = new KvRuleStore(
+        resolved.value.rulesKvPrefix,
+        resolved.value.address.origin,
+        () => this.connection,
+      );
+    }
+  }
 
   async run(platformSink: RegistrySink, signal: AbortSignal): Promise<void> {
     // Everything the adapter shows or logs goes through the redactor: Consul (or a proxy in front
@@ -79,8 +95,15 @@ export class ConsulAdapter implements Adapter {
       if (settings.token.kind === 'file')
         reloads.push(token.changedSince(token.latest()).then(() => undefined));
     };
+    this.connection = { api, redact: (text) => redactor.redact(text) };
+    const rateLimit = new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs);
+    const budget = new RequestBudget(settings);
+    const kvRules = this.kvRules(
+      settings,
+      { api, sink, status, rateLimit, logger, onDenied, budget },
+      signal,
+    );
     try {
-      const budget = new RequestBudget(settings);
       await new DatacenterSet({
         selection: settings.datacenters,
         api,
@@ -100,16 +123,45 @@ export class ConsulAdapter implements Adapter {
           },
           hostname: settings.hostname,
           waitMs: settings.waitMs,
-          rateLimit: new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs),
+          rateLimit,
           logger,
           onDenied,
           ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
         },
+        ...(kvRules && {
+          alsoBeforeReady: {
+            what: `the rules under KV prefix "${kvRules.prefix}"`,
+            done: kvRules.watch.firstRead,
+          },
+        }),
       }).run(signal);
     } finally {
+      this.connection = undefined;
+      await kvRules?.watch.stopped();
       await Promise.all(reloads);
       api.close();
     }
+  }
+
+  /** The watch of the rules under `rules.kvPrefix`, started; undefined without one. */
+  private kvRules(
+    settings: ConsulSettings,
+    shared: Omit<KvRulesWatchOptions, 'prefix' | 'waitMs'> & { readonly budget: RequestBudget },
+    signal: AbortSignal,
+  ): { readonly prefix: string; readonly watch: KvRulesWatch } | undefined {
+    const prefix = settings.rulesKvPrefix;
+    if (prefix === undefined) return undefined;
+    shared.budget.reserveRuleWatch();
+    const watch = new KvRulesWatch(
+      {
+        ...shared,
+        prefix,
+        waitMs: settings.waitMs,
+        ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
+      },
+      signal,
+    ).start();
+    return { prefix, watch };
   }
 
   /** The token file and TLS files, retried until they can be read (a secret may be mounted late). */

@@ -16,7 +16,8 @@ export interface ConsulAnswer<T> {
 
 /** The parameters of one blocking read. */
 export interface BlockingRead {
-  readonly datacenter: string;
+  /** Undefined: the agent's own (KV). */
+  readonly datacenter: string | undefined;
   /** 0 asks for an answer now. */
   readonly index: bigint;
   readonly waitMs: number;
@@ -49,6 +50,11 @@ interface ConsulClient {
   };
   readonly health: { service(options: object): Promise<unknown>; state(options: object): Promise<unknown> };
   readonly agent: { self(options: object): Promise<unknown> };
+  readonly kv: {
+    get(options: object): Promise<unknown>;
+    set(options: object): Promise<unknown>;
+    del(options: object): Promise<unknown>;
+  };
   destroy(): void;
 }
 
@@ -142,6 +148,78 @@ export class ConsulApi {
     return datacenter;
   }
 
+  /**
+   * `GET /v1/kv/<prefix>?recurse` in the agent's datacenter: every entry under the prefix, its
+   * Value decoded to text (null for an empty one); nothing there (a 404) is an empty list.
+   */
+  async kvList(prefix: string, read: BlockingRead): Promise<ConsulAnswer<unknown[]>> {
+    const path = `/v1/kv/${prefix}?recurse`;
+    const answer = await this.call(path, read.signal, readTimeout(read), (ctx) =>
+      this.consul.kv.get({ key: keyParam(prefix), recurse: true, ...this.common(ctx, read) }),
+    );
+    if (answer.body === undefined) return { ...answer, body: [] };
+    if (!Array.isArray(answer.body)) throw this.invalid(path, 'an array of KV entries');
+    return answer as ConsulAnswer<unknown[]>;
+  }
+
+  /** `GET /v1/kv/<key>`: the entry (Value decoded to text), or undefined when there is none. */
+  async kvGet(key: string, signal: AbortSignal): Promise<unknown> {
+    const path = `/v1/kv/${key}`;
+    const { body } = await this.call(path, signal, PLAIN_REQUEST_TIMEOUT_MS, (ctx) =>
+      this.consul.kv.get({
+        key: keyParam(key),
+        ctx,
+        timeout: PLAIN_REQUEST_TIMEOUT_MS,
+        ...this.tokenOption(),
+      }),
+    );
+    if (body !== undefined && !isRecord(body)) throw this.invalid(path, 'a KV entry');
+    return body;
+  }
+
+  /** `PUT /v1/kv/<key>?cas=<index>`: whether Consul wrote it (false: the key moved past `cas`). */
+  async kvPut(key: string, value: string, cas: number, signal: AbortSignal): Promise<boolean> {
+    const path = `/v1/kv/${key}`;
+    const { body } = await this.call(
+      path,
+      signal,
+      PLAIN_REQUEST_TIMEOUT_MS,
+      (ctx) =>
+        this.consul.kv.set({
+          key: keyParam(key),
+          value,
+          cas,
+          ctx,
+          timeout: PLAIN_REQUEST_TIMEOUT_MS,
+          ...this.tokenOption(),
+        }),
+      'PUT',
+    );
+    if (typeof body !== 'boolean') throw this.invalid(path, 'true or false', 'PUT');
+    return body;
+  }
+
+  /** `DELETE /v1/kv/<key>?cas=<index>`: whether Consul deleted it. */
+  async kvDelete(key: string, cas: number, signal: AbortSignal): Promise<boolean> {
+    const path = `/v1/kv/${key}`;
+    const { body } = await this.call(
+      path,
+      signal,
+      PLAIN_REQUEST_TIMEOUT_MS,
+      (ctx) =>
+        this.consul.kv.del({
+          key: keyParam(key),
+          cas,
+          ctx,
+          timeout: PLAIN_REQUEST_TIMEOUT_MS,
+          ...this.tokenOption(),
+        }),
+      'DELETE',
+    );
+    if (typeof body !== 'boolean') throw this.invalid(path, 'true or false', 'DELETE');
+    return body;
+  }
+
   /** Closes every pooled socket. */
   close(): void {
     this.consul.destroy();
@@ -174,19 +252,22 @@ export class ConsulApi {
     signal: AbortSignal,
     timeoutMs: number,
     request: (ctx: EventEmitter) => Promise<unknown>,
+    method = 'GET',
   ): Promise<ConsulAnswer<unknown>> {
     const ctx = Object.assign(new EventEmitter(), { includeResponse: true, canceled: false });
     const cancel = () => {
       ctx.canceled = true;
       ctx.emit('cancel');
     };
-    if (signal.aborted) throw new ConsulFault('unreachable', 'aborted', `GET ${path}`);
+    if (signal.aborted) throw new ConsulFault('unreachable', 'aborted', `${method} ${path}`);
     signal.addEventListener('abort', cancel, { once: true });
     try {
       const result = await request(ctx);
       // papi tells errors from results by `instanceof Error`, so an error made in another realm
       // (Node's own socket errors, seen from a vm context such as jest's) comes back as a result.
-      if (!Array.isArray(result) || result.length !== 2) throw result;
+      // A KV read of nothing (404) comes back as the response alone.
+      if (!Array.isArray(result) || !(result.length === 2 || (result.length === 1 && isResponse(result[0]))))
+        throw result;
       const [response, body] = result as [IncomingMessage, unknown];
       const index = response.headers['x-consul-index'];
       return {
@@ -195,13 +276,13 @@ export class ConsulApi {
         knownLeader: response.headers['x-consul-knownleader'] !== 'false',
       };
     } catch (error) {
-      throw this.fault(path, error, timeoutMs);
+      throw this.fault(path, error, timeoutMs, method);
     } finally {
       signal.removeEventListener('abort', cancel);
     }
   }
 
-  private fault(path: string, error: unknown, timeoutMs: number): ConsulFault {
+  private fault(path: string, error: unknown, timeoutMs: number, method = 'GET'): ConsulFault {
     const failure = error as {
       isResponse?: boolean;
       isTimeout?: boolean;
@@ -211,7 +292,7 @@ export class ConsulApi {
       message?: string;
       response?: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> };
     };
-    const request = `GET ${path}`;
+    const request = `${method} ${path}`;
     if (failure.isResponse && failure.response?.statusCode !== undefined) {
       const status = failure.response.statusCode;
       if (isRedirect(status)) {
@@ -236,17 +317,17 @@ export class ConsulApi {
       const reason = `no answer from Consul at ${this.origin} within ${seconds(timeoutMs)} (a hung connection?)`;
       return new ConsulFault('timeout', reason, request);
     }
-    if (failure.isCodec) return this.invalid(path, 'JSON');
+    if (failure.isCodec) return this.invalid(path, 'JSON', method);
     if (failure.isAbort) return new ConsulFault('unreachable', 'aborted', request);
     const cause = failure.code ?? String(failure.message ?? error).replace(/^consul: [\w.]+: /, '');
     return new ConsulFault('unreachable', `cannot reach Consul at ${this.origin}: ${cause}`, request);
   }
 
-  private invalid(path: string, expected: string): ConsulFault {
+  private invalid(path: string, expected: string, method = 'GET'): ConsulFault {
     return new ConsulFault(
       'invalid',
       `Consul at ${this.origin} sent a body that is not ${expected}`,
-      `GET ${path}`,
+      `${method} ${path}`,
     );
   }
 }
@@ -270,6 +351,19 @@ function bodyText(body: unknown): string {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * A key as a path: each segment escaped, the slashes kept (as Consul's own clients send it). The
+ * client escapes a parameter whole (`/` as `%2F`) unless it says `encode: false`.
+ */
+function keyParam(key: string): { readonly encode: false; toString(): string } {
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  return { encode: false, toString: () => path };
+}
+
+function isResponse(value: unknown): boolean {
+  return isRecord(value) && typeof value.statusCode === 'number' && isRecord(value.headers);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

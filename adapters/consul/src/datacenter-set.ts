@@ -15,6 +15,8 @@ export interface DatacenterSetOptions {
   readonly status: AdapterStatusReporter;
   readonly logger: Logger;
   readonly onDenied: () => void;
+  /** Reads that must also have answered once before `ready` (the rules under a KV prefix), with what they are. */
+  readonly alsoBeforeReady?: { readonly what: string; readonly done: Promise<void> };
 }
 
 /**
@@ -65,6 +67,11 @@ export class DatacenterSet {
       `every service of ${names.length === 1 ? `datacenter ${names[0]}` : `datacenters ${names.join(', ')}`} to answer once`,
     );
     await Promise.all([...this.watchers.values()].map((w) => w.firstSync));
+    const also = this.options.alsoBeforeReady;
+    if (also && !signal.aborted) {
+      this.options.status.setWaitingFor(also.what);
+      await also.done;
+    }
     if (signal.aborted) return;
     this.options.mesh.goLive();
     this.options.status.markSynced();

@@ -7,6 +7,7 @@ export {
   consulAdapterOptionsSchema,
   DEFAULTS as CONSUL_ADAPTER_DEFAULTS,
   type ConsulAdapterOptions,
+  type ConsulRulesOptions,
   type ConsulTlsOptions,
   type HealthRule,
   type ServiceSelection,

@@ -42,6 +42,16 @@ export interface ConsulAdapterOptions {
   readonly rateLimit?: RateLimitOptions;
   /** With `datacenters: ["*"]`, how often the list of datacenters is re-read. */
   readonly datacenterRefresh?: string;
+  /** Traffic rules stored in Consul (docs/adapters/consul.md, "Traffic rules"). */
+  readonly rules?: ConsulRulesOptions;
+}
+
+export interface ConsulRulesOptions {
+  /**
+   * Read every key under this KV prefix (`sextant/rules/`) of the agent's datacenter, one rule
+   * document (YAML or JSON) per key, and offer the prefix as the Rules API's store. Absent: no KV.
+   */
+  readonly kvPrefix?: string;
 }
 
 /**
@@ -116,6 +126,20 @@ export const consulAdapterOptionsSchema = {
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
     datacenterRefresh: { type: 'string', format: 'duration', default: DEFAULTS.datacenterRefresh },
     rateLimit: rateLimitOptionsSchema(DEFAULTS.rateLimit),
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        kvPrefix: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 256,
+          pattern: '^[^/]',
+          patternDescription: 'a KV prefix without a leading "/" (sextant/rules/)',
+          description: 'KV prefix whose keys hold traffic rules, one document per key (sextant/rules/).',
+        },
+      },
+    },
   },
   // Services of several datacenters need {dc} in their hostname, or two would share one name.
   if: {

@@ -25,22 +25,31 @@ export class RequestBudget {
   private watchCount = 0;
   private readonly listeners = new Set<() => void>();
   private wasOversubscribed = false;
+  private datacenters = 1;
+  /** Blocking watches of rule origins (a KV prefix), each holding one request open. */
+  private ruleWatches = 0;
 
   constructor(private readonly settings: BudgetSettings) {
-    this.slots = new RequestSlots(
-      Math.max(1, settings.maxConcurrentRequests - 1 - CONTROL_REQUESTS_PER_DATACENTER),
-    );
+    this.slots = new RequestSlots(this.healthCapacity());
   }
 
   /** Keeps the control requests of `datacenters` datacenters (and one for the datacenter list) out of the health slots. */
   reserveFor(datacenters: number): void {
-    this.slots.resize(
-      Math.max(
-        1,
-        this.settings.maxConcurrentRequests - 1 - CONTROL_REQUESTS_PER_DATACENTER * Math.max(1, datacenters),
-      ),
-    );
+    this.datacenters = Math.max(1, datacenters);
+    this.slots.resize(this.healthCapacity());
     this.changed();
+  }
+
+  /** Keeps the request of one more rule watch out of the health slots. */
+  reserveRuleWatch(): void {
+    this.ruleWatches += 1;
+    this.slots.resize(this.healthCapacity());
+    this.changed();
+  }
+
+  private healthCapacity(): number {
+    const control = 1 + CONTROL_REQUESTS_PER_DATACENTER * this.datacenters + this.ruleWatches;
+    return Math.max(1, this.settings.maxConcurrentRequests - control);
   }
 
   get watches(): number {

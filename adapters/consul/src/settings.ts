@@ -23,6 +23,8 @@ export interface ConsulSettings {
   readonly maxStalenessMs: number;
   /** The budget of re-reads after early answers, for every watch together. */
   readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
+  /** The KV prefix of traffic rules, ending in `/`; undefined: no KV reading. */
+  readonly rulesKvPrefix: string | undefined;
 }
 
 /** Consul caps a blocking wait at 10 minutes (max_query_time). */
@@ -61,6 +63,7 @@ export function resolveSettings(
         burst: options.rateLimit?.burst ?? DEFAULTS.rateLimit.burst,
         intervalMs: durationMs(options.rateLimit?.interval ?? DEFAULTS.rateLimit.interval),
       },
+      rulesKvPrefix: kvPrefix(options.rules?.kvPrefix),
     },
   };
 }
@@ -141,6 +144,12 @@ function resolveTls(
     });
   }
   return tls;
+}
+
+/** `sextant/rules` reads like `sextant/rules/`: a prefix is a folder, or it would also match `sextant/rules-old/…`. */
+function kvPrefix(option: string | undefined): string | undefined {
+  if (option === undefined) return undefined;
+  return option.endsWith('/') ? option : `${option}/`;
 }
 
 function resolveDatacenters(options: ConsulAdapterOptions): DatacenterSelection {
