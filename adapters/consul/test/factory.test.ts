@@ -78,6 +78,20 @@ describe('consul adapter factory and options', () => {
     ]);
   });
 
+  it('takes rules.kvPrefix, a KV prefix read as a folder, and refuses one with a leading slash', () => {
+    expect(validateAdapterOptions(factory, { rules: { kvPrefix: 'sextant/rules' } })).toEqual([]);
+    expect(settings({ rules: { kvPrefix: 'sextant/rules' } }).rulesKvPrefix).toBe('sextant/rules/');
+    expect(settings({ rules: { kvPrefix: 'sextant/rules/' } }).rulesKvPrefix).toBe('sextant/rules/');
+    expect(settings({}).rulesKvPrefix).toBeUndefined();
+    const problems = validateAdapterOptions(factory, { rules: { kvPrefix: '/sextant/rules/', kv: true } });
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^rules\.kv: unknown field/),
+      expect.stringMatching(
+        /^rules\.kvPrefix: "\/sextant\/rules\/" is not a KV prefix without a leading "\/"/,
+      ),
+    ]);
+  });
+
   it('requires {service} in the hostname template, and {dc} when several datacenters are served', () => {
     const problems = (options: Record<string, unknown>) =>
       validateAdapterOptions(factory, options).map(formatProblem);

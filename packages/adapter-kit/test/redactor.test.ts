@@ -77,6 +77,14 @@ describe('Redactor', () => {
       spec: {},
     };
     sink.replaceRules('kv', [rule]);
+    const problem = {
+      file: 'consul-kv:rules/a',
+      path: '',
+      severity: 'error' as const,
+      code: 'syntax',
+      message: 'echoed s3cret',
+    };
+    sink.replaceRules('kv', [], [problem]);
     expect(calls).toEqual([
       ['setStatus', 'degraded', `Nomad answered 500 "bad token ${REDACTED}"`],
       ['setStatus', 'ready'],
@@ -84,6 +92,7 @@ describe('Redactor', () => {
       ['removeService', 'api.example'],
       ['replaceAll', { services: [service], instances: [] }],
       ['replaceRules', 'kv', [rule]],
+      ['replaceRules', 'kv', [], [{ ...problem, message: `echoed ${REDACTED}` }]],
     ]);
   });
 
