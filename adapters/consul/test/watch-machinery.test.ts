@@ -129,6 +129,11 @@ describe('RequestBudget', () => {
     b.reserveFor(2);
     expect(b.slots.capacity).toBe(93);
     expect(b.oversubscribed).toBe(true);
+    // A rule watch (the KV prefix) holds a request of its own too, whatever the datacenters.
+    b.reserveRuleWatch();
+    expect(b.slots.capacity).toBe(92);
+    b.reserveFor(1);
+    expect(b.slots.capacity).toBe(95);
   });
 
   it('shrinks the wait as the catalog grows so every service is read within maxStaleness', () => {
