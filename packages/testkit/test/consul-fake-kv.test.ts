@@ -133,6 +133,12 @@ describe('fake Consul: KV (hashicorp/consul agent/kvs_endpoint.go)', () => {
     const before = await request(fake, '/v1/kv/rules/?recurse');
     fake.faults.injectError({ status: 500 }, { path: '/v1/kv/', count: 1 });
     expect((await request(fake, '/v1/kv/rules/?recurse')).status).toBe(500);
+    fake.faults.redirect({ to: 'http://10.0.0.9:8500' }, { path: '/v1/kv/', count: 1 });
+    const redirected = await fetch(`${fake.url}/v1/kv/rules/?recurse`, { redirect: 'manual' });
+    expect([redirected.status, redirected.headers.get('location')]).toEqual([
+      307,
+      'http://10.0.0.9:8500/v1/kv/rules/?recurse',
+    ]);
     fake.rewindIndexes(3);
     const after = await request(fake, '/v1/kv/rules/?recurse');
     expect(after.index).toBeLessThan(before.index);
