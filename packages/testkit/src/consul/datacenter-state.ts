@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput } from './types';
+import { ConfigEntryStore } from './config-entries';
 
 export interface NodeRecord {
   readonly node: string;
@@ -52,6 +53,8 @@ export class DatacenterState {
   private readonly checks = new Map<string, Map<string, CheckRecord>>();
   /** service name → instances, for health queries that must not scan the whole catalog. */
   private readonly byName = new Map<string, Set<ServiceRecord>>();
+  /** Config entries (`/v1/config`), written at the datacenter's raft indexes. */
+  readonly configEntries: ConfigEntryStore;
 
   constructor(
     readonly name: string,
@@ -59,6 +62,7 @@ export class DatacenterState {
   ) {
     this.raftIndex = Math.max(1, firstIndex);
     this.tableIndex = { nodes: this.raftIndex, services: this.raftIndex, checks: this.raftIndex };
+    this.configEntries = new ConfigEntryStore(() => this.beginWrite(), this.raftIndex);
   }
 
   get lastIndex(): number {
@@ -193,6 +197,7 @@ export class DatacenterState {
     }
     for (const [name, index] of this.serviceIndex) this.serviceIndex.set(name, back(index));
     this.extinctionIndex = back(this.extinctionIndex);
+    this.configEntries.rewind(back);
     const records = [
       ...this.nodes.values(),
       ...[...this.services.values()].flatMap((m) => [...m.values()]),

@@ -7,6 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { AclTable } from './acl';
+import type { ConfigEntryInput } from './config-entries';
 import { BlockingQueries } from './blocking-queries';
 import { handleConsulRequest, type ConsulWorld } from './consul-routes';
 import { DatacenterState } from './datacenter-state';
@@ -235,6 +236,19 @@ export class FakeConsul {
   /** An idempotent re-registration: watchers of `service` wake with a new index and an identical body. */
   touchService(service: string, datacenter?: string): number {
     return this.write(datacenter, (dc) => dc.touchService(service));
+  }
+
+  /** Writes (creates or replaces) a config entry, as `PUT /v1/config` does; returns its ModifyIndex. */
+  setConfigEntry(entry: ConfigEntryInput, datacenter?: string): number {
+    return this.write(datacenter, (dc) => {
+      dc.configEntries.apply(entry);
+      return dc.configEntries.index;
+    });
+  }
+
+  /** Deletes a config entry, as `DELETE /v1/config/:kind/:name` does. */
+  deleteConfigEntry(kind: string, name: string, datacenter?: string): void {
+    this.write(datacenter, (dc) => dc.configEntries.delete(kind, name));
   }
 
   /** Moves a datacenter's indexes back so its last write is at `to` (a snapshot restore). Wakes nobody. */

@@ -7,3 +7,5 @@ export { DEFAULT_WAIT_MS, MAX_WAIT_MS, effectiveWaitMs } from './blocking-querie
 export { parseGoDuration } from '../go-duration';
 export type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput, FakeTokenPolicy } from './types';
 export { seedFixtureWorld } from './fixture-world';
+export { CONFIG_ENTRY_KINDS, ConfigEntryStore } from './config-entries';
+export type { ConfigEntryInput, ConfigEntryJson, ConfigEntryKind } from './config-entries';
