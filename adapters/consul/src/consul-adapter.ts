@@ -21,6 +21,7 @@ import type { GateBackoffs } from './fault-gate';
 import { MeshReporter } from './mesh-reporter';
 import type { ConsulAdapterOptions } from './options';
 import { RequestBudget } from './request-budget';
+import { ConfigEntriesWatch } from './rules/config-entries-watch';
 import { resolveSettings, type ConsulSettings } from './settings';
 
 /** Knobs that are not options: tests shorten the fault backoffs. */
@@ -81,6 +82,21 @@ export class ConsulAdapter implements Adapter {
     };
     try {
       const budget = new RequestBudget(settings);
+      const rateLimit = new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs);
+      const configEntries =
+        settings.configEntries &&
+        new ConfigEntriesWatch({
+          api,
+          sink,
+          status,
+          budget,
+          rateLimit,
+          selection: settings.datacenters,
+          hostname: settings.hostname,
+          logger,
+          onDenied,
+          ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
+        }).run(signal);
       await new DatacenterSet({
         selection: settings.datacenters,
         api,
@@ -100,12 +116,13 @@ export class ConsulAdapter implements Adapter {
           },
           hostname: settings.hostname,
           waitMs: settings.waitMs,
-          rateLimit: new SharedTokenBucket(settings.rateLimit.burst, settings.rateLimit.intervalMs),
+          rateLimit,
           logger,
           onDenied,
           ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
         },
       }).run(signal);
+      await configEntries;
     } finally {
       await Promise.all(reloads);
       api.close();

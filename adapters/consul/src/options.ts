@@ -42,6 +42,17 @@ export interface ConsulAdapterOptions {
   readonly rateLimit?: RateLimitOptions;
   /** With `datacenters: ["*"]`, how often the list of datacenters is re-read. */
   readonly datacenterRefresh?: string;
+  /** Traffic rules read from Consul. */
+  readonly rules?: ConsulRulesOptions;
+}
+
+/** Where the adapter reads traffic rules in Consul (docs/adapters/consul.md, "Traffic rules"). */
+export interface ConsulRulesOptions {
+  /**
+   * Translate Consul's own service-router, service-splitter, service-resolver and service-defaults
+   * config entries into traffic rules (origin `config-entries`). Default false.
+   */
+  readonly configEntries?: boolean;
 }
 
 /**
@@ -116,6 +127,18 @@ export const consulAdapterOptionsSchema = {
     maxStaleness: { type: 'string', format: 'duration', default: DEFAULTS.maxStaleness },
     datacenterRefresh: { type: 'string', format: 'duration', default: DEFAULTS.datacenterRefresh },
     rateLimit: rateLimitOptionsSchema(DEFAULTS.rateLimit),
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        configEntries: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Translate Consul service-router/-splitter/-resolver/-defaults config entries into traffic rules.',
+        },
+      },
+    },
   },
   // Services of several datacenters need {dc} in their hostname, or two would share one name.
   if: {

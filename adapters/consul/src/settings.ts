@@ -23,6 +23,8 @@ export interface ConsulSettings {
   readonly maxStalenessMs: number;
   /** The budget of re-reads after early answers, for every watch together. */
   readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
+  /** Read Consul's L7 config entries as traffic rules (`rules.configEntries`). */
+  readonly configEntries: boolean;
 }
 
 /** Consul caps a blocking wait at 10 minutes (max_query_time). */
@@ -61,6 +63,7 @@ export function resolveSettings(
         burst: options.rateLimit?.burst ?? DEFAULTS.rateLimit.burst,
         intervalMs: durationMs(options.rateLimit?.interval ?? DEFAULTS.rateLimit.interval),
       },
+      configEntries: options.rules?.configEntries === true,
     },
   };
 }
