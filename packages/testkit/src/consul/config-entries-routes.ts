@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { permissionDenied, type ReadRights } from './acl';
 import type { DatacenterState } from './datacenter-state';
 import { ConsulHttpError } from './request-params';
