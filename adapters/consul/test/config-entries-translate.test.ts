@@ -255,4 +255,32 @@ describe('config entries translated to Istio resources', () => {
       'DestinationRule c',
     ]);
   });
+
+  it('splitters naming each other (Consul refuses such a cycle on write) end at a bounded depth', () => {
+    const { rules } = translate({
+      'service-splitter': [
+        {
+          Kind: 'service-splitter',
+          Name: 'a',
+          Splits: [
+            { Weight: 50, Service: 'b' },
+            { Weight: 50, Service: 'a', ServiceSubset: 'x' },
+          ],
+        },
+        {
+          Kind: 'service-splitter',
+          Name: 'b',
+          Splits: [
+            { Weight: 50, Service: 'a' },
+            { Weight: 50, Service: 'b', ServiceSubset: 'y' },
+          ],
+        },
+      ],
+    });
+    const route =
+      (spec(rules, 'VirtualService', 'a').http as { route: { weight?: number }[] }[])[0]?.route ?? [];
+    expect(route.length).toBeGreaterThan(1);
+    expect(route.length).toBeLessThanOrEqual(256);
+    expect(route.reduce((sum, r) => sum + (r.weight ?? 0), 0)).toBeGreaterThan(9_990);
+  });
 });

@@ -14,8 +14,11 @@ type Json = Record<string, unknown>;
 /** The namespace of every rule translated from config entries: apart from rules files and KV. */
 export const CONFIG_ENTRY_RULE_NAMESPACE = 'consul-config';
 
-/** Nested splitters deeper than this are cut (Consul refuses cycles on write; this bounds the work). */
-const MAX_SPLIT_DEPTH = 8;
+/**
+ * Weighted destinations one route may get from nested splitters; past it, splitters are not
+ * followed further (Consul refuses cycles on write; this bounds the work whatever comes).
+ */
+const MAX_DESTINATIONS = 256;
 /** Weights are hundredths of a percent: Consul's 0.01 resolution, as integers. */
 const WHOLE = 10_000;
 
@@ -165,7 +168,7 @@ class Chain {
 
   /** A route's destinations: the chain followed from `spec` to subsets, as weighted Istio destinations. */
   private destinations(spec: DestinationSpec, routerService: string): Json[] {
-    const weighted = this.follow(spec.service ?? routerService, spec.subset, undefined, 0);
+    const weighted = this.follow(spec.service ?? routerService, spec.subset, undefined, 1);
     const merged = new Map<string, Weighted>();
     for (const w of weighted) {
       const key = JSON.stringify([w.service, w.subset ?? '', w.headers ?? null]);
@@ -192,22 +195,26 @@ class Chain {
     service: string,
     subset: string | undefined,
     splitting: string | undefined,
-    depth: number,
+    fanOut: number,
   ): Weighted[] {
     if (subset !== undefined) return [{ service, subset, share: 1 }];
     const splitter = service === splitting ? undefined : this.splitters.get(service);
-    if (splitter && depth < MAX_SPLIT_DEPTH) {
-      return splitter.splits
-        .filter((split) => split.weight > 0)
-        .flatMap((split) =>
-          this.follow(split.destination.service ?? service, split.destination.subset, service, depth + 1).map(
-            (w) => ({
-              ...w,
-              share: (w.share * split.weight) / WHOLE,
-              ...((split.headers ?? w.headers) && { headers: { ...w.headers, ...split.headers } }),
-            }),
-          ),
-        );
+    // Each level multiplies the destinations a path can end in; a product bounded by
+    // MAX_DESTINATIONS bounds their total (and, with one split per level, the depth of a cycle).
+    const splits = splitter?.splits.filter((split) => split.weight > 0) ?? [];
+    if (splitter && fanOut * Math.max(2, splits.length) <= MAX_DESTINATIONS) {
+      return splits.flatMap((split) =>
+        this.follow(
+          split.destination.service ?? service,
+          split.destination.subset,
+          service,
+          fanOut * Math.max(2, splits.length),
+        ).map((w) => ({
+          ...w,
+          share: (w.share * split.weight) / WHOLE,
+          ...((split.headers ?? w.headers) && { headers: { ...w.headers, ...split.headers } }),
+        })),
+      );
     }
     return [{ service, subset: this.resolvers.get(service)?.defaultSubset, share: 1 }];
   }
