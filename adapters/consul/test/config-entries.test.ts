@@ -135,6 +135,22 @@ describe('consul adapter: config entries as traffic rules (rules.configEntries)'
     await waitFor(() => a.sink.status === 'ready');
   });
 
+  it('an index gone backwards (a snapshot restore) makes the lists read again from 0', async () => {
+    fake.setConfigEntry(RESOLVER);
+    fake.setConfigEntry(SPLITTER);
+    const a = start({ address: fake.url, wait: '1s', rules: { configEntries: true } });
+    await waitFor(() => catchAll(a.sink.rules).length === 2);
+    // The catalog, web's health and the four lists.
+    await waitFor(() => fake.heldQueries() >= 6, { message: 'the lists to block' });
+    // Back below the index the lists hold on: the write does not wake them; their wait ends,
+    // the answer's index is lower than theirs, and they read again from 0.
+    fake.rewindIndexes(12);
+    fake.setConfigEntry({ ...SPLITTER, Splits: [{ Weight: 100, ServiceSubset: 'v2' }] });
+    await waitFor(() => catchAll(a.sink.rules).join() === `${WEB}/v2 all`, { timeoutMs: 10_000 });
+    const resets = a.logger.records.filter((r) => r.msg.startsWith('Consul index went backwards'));
+    expect(resets.map((r) => r.fields.watch)).toContain('dc1 config service-splitter');
+  });
+
   it('a filter it cannot translate: the status and the log name the entry and the expression; the last good version stays', async () => {
     fake.setConfigEntry(RESOLVER);
     const a = start({ address: fake.url, wait: '5s', rules: { configEntries: true } });
