@@ -22,6 +22,8 @@ const SKIP_REASONS: readonly [keyof SkippedInstances, string][] = [
 export class AdapterStatusReporter {
   private startupProblem: string | undefined;
   private readonly faults = new Map<string, string>();
+  /** Config entries that cannot be translated to rules (rules.configEntries): shown, but not a fault. */
+  private ruleProblems: readonly string[] = [];
   private synced = false;
   private waitingFor = 'the first answers from Consul';
   private last: { status: AdapterStatus; detail: string | undefined } | undefined;
@@ -49,6 +51,12 @@ export class AdapterStatusReporter {
   setFault(key: string, message: string | undefined): void {
     if (message === undefined) this.faults.delete(key);
     else this.faults.set(key, message);
+    this.update();
+  }
+
+  /** The config entries that cannot be translated, as lines naming entry and field; [] when none. */
+  setRuleProblems(lines: readonly string[]): void {
+    this.ruleProblems = lines;
     this.update();
   }
 
@@ -81,6 +89,10 @@ export class AdapterStatusReporter {
     } else {
       status = 'ready';
       detail = skippedSummary(this.skipped());
+    }
+    if (this.ruleProblems.length > 0) {
+      const rules = `config entries not translated: ${summarize(this.ruleProblems)}`;
+      detail = detail === undefined ? rules : `${detail}; ${rules}`;
     }
     if (this.last?.status === status && this.last.detail === detail) return;
     this.report(status, detail);

@@ -22,6 +22,7 @@ import type { GateBackoffs } from './fault-gate';
 import { MeshReporter } from './mesh-reporter';
 import type { ConsulAdapterOptions } from './options';
 import { RequestBudget } from './request-budget';
+import { ConfigEntriesWatch } from './rules/config-entries-watch';
 import { KvRuleStore, type KvConnection } from './rules/kv-rule-store';
 import { KvRulesWatch, type KvRulesWatchOptions } from './rules/kv-rules-watch';
 import { resolveSettings, type ConsulSettings } from './settings';
@@ -104,6 +105,20 @@ export class ConsulAdapter implements Adapter {
       signal,
     );
     try {
+      const configEntries =
+        settings.configEntries &&
+        new ConfigEntriesWatch({
+          api,
+          sink,
+          status,
+          budget,
+          rateLimit,
+          selection: settings.datacenters,
+          hostname: settings.hostname,
+          logger,
+          onDenied,
+          ...(this.tuning.gateBackoffs && { gateBackoffs: this.tuning.gateBackoffs }),
+        }).run(signal);
       await new DatacenterSet({
         selection: settings.datacenters,
         api,
@@ -135,6 +150,7 @@ export class ConsulAdapter implements Adapter {
           },
         }),
       }).run(signal);
+      await configEntries;
     } finally {
       this.connection = undefined;
       await kvRules?.watch.stopped();

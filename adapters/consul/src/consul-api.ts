@@ -55,8 +55,16 @@ interface ConsulClient {
     set(options: object): Promise<unknown>;
     del(options: object): Promise<unknown>;
   };
+  /** The client's own GET, for endpoints it has no method for (config entries). */
+  _get(request: object, next: (request: PapiRequest, next: PapiNext) => void): Promise<unknown>;
   destroy(): void;
 }
+
+interface PapiRequest {
+  readonly err?: Error & { response?: unknown };
+  readonly res: { readonly body: unknown };
+}
+type PapiNext = (halt: false, error?: Error, result?: unknown) => void;
 
 /** A non-blocking request still gets a deadline: a hung connection must not stall start-up forever. */
 const PLAIN_REQUEST_TIMEOUT_MS = 10_000;
@@ -122,6 +130,33 @@ export class ConsulApi {
       this.consul.health.state({ state, ...this.common(ctx, read) }),
     );
     if (!Array.isArray(answer.body)) throw this.invalid(path, 'an array of checks');
+    return answer as ConsulAnswer<unknown[]>;
+  }
+
+  /** `GET /v1/config/:kind`: every config entry of a kind (an empty list when none). */
+  async configEntries(kind: string, read: BlockingRead): Promise<ConsulAnswer<unknown[]>> {
+    const path = `/v1/config/${kind}`;
+    const answer = await this.call(path, read.signal, readTimeout(read), (ctx) => {
+      const { dc, index, wait, timeout, token } = this.common(ctx, read);
+      const request = {
+        name: 'config.list',
+        path: '/config/{kind}',
+        params: { kind },
+        headers: token ? { 'x-consul-token': token } : {},
+        query: { dc, ...(index !== undefined && { index, wait }) },
+        ctx,
+        timeout,
+      };
+      // The client's own body handler, as its typed methods use: the response comes back with
+      // the body (the context asks for it), and an error carries its response.
+      return this.consul._get(request, (req, next) => {
+        if (req.err) {
+          req.err.response = req.res;
+          next(false, req.err);
+        } else next(false, undefined, [req.res, req.res.body]);
+      });
+    });
+    if (!Array.isArray(answer.body)) throw this.invalid(path, 'an array of config entries');
     return answer as ConsulAnswer<unknown[]>;
   }
 

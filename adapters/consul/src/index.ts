@@ -19,3 +19,7 @@ export {
   type SkippedInstances,
 } from './service-report';
 export { ServiceFilter } from './service-selection';
+export { instanceLabels } from './instance-labels';
+export { ConfigEntryBook } from './rules/config-entry-book';
+export { CONFIG_ENTRIES_ORIGIN } from './rules/config-entries-watch';
+export { formatEntryProblem, type EntryProblem } from './rules/translate/entry-problems';

@@ -9,11 +9,16 @@ import { PROTOCOLS, type Labels, type Protocol } from '@sextant/core';
 export function instanceLabels(tags: readonly string[], meta: Readonly<Record<string, string>>): Labels {
   const labels: Record<string, string> = {};
   for (const tag of [...tags].sort()) {
-    const eq = tag.indexOf('=');
-    const [key, value] = eq > 0 ? [tag.slice(0, eq), tag.slice(eq + 1)] : [`tag.${tag}`, 'true'];
+    const [key, value] = tagLabel(tag);
     if (!(key in labels)) labels[key] = value;
   }
   return { ...labels, ...meta };
+}
+
+/** The label one tag gives: `k=v` → `k` = `v`, any other tag `t` → `tag.t` = `true`. */
+export function tagLabel(tag: string): [string, string] {
+  const eq = tag.indexOf('=');
+  return eq > 0 ? [tag.slice(0, eq), tag.slice(eq + 1)] : [`tag.${tag}`, 'true'];
 }
 
 /**

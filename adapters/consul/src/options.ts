@@ -46,12 +46,18 @@ export interface ConsulAdapterOptions {
   readonly rules?: ConsulRulesOptions;
 }
 
+/** Where the adapter reads traffic rules in Consul (docs/adapters/consul.md, "Traffic rules"). */
 export interface ConsulRulesOptions {
   /**
    * Read every key under this KV prefix (`sextant/rules/`) of the agent's datacenter, one rule
    * document (YAML or JSON) per key, and offer the prefix as the Rules API's store. Absent: no KV.
    */
   readonly kvPrefix?: string;
+  /**
+   * Translate Consul's own service-router, service-splitter, service-resolver and service-defaults
+   * config entries into traffic rules (origin `config-entries`). Default false.
+   */
+  readonly configEntries?: boolean;
 }
 
 /**
@@ -137,6 +143,12 @@ export const consulAdapterOptionsSchema = {
           pattern: '^[^/]',
           patternDescription: 'a KV prefix without a leading "/" (sextant/rules/)',
           description: 'KV prefix whose keys hold traffic rules, one document per key (sextant/rules/).',
+        },
+        configEntries: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Translate Consul service-router/-splitter/-resolver/-defaults config entries into traffic rules.',
         },
       },
     },

@@ -25,6 +25,8 @@ export interface ConsulSettings {
   readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
   /** The KV prefix of traffic rules, ending in `/`; undefined: no KV reading. */
   readonly rulesKvPrefix: string | undefined;
+  /** Read Consul's L7 config entries as traffic rules (`rules.configEntries`). */
+  readonly configEntries: boolean;
 }
 
 /** Consul caps a blocking wait at 10 minutes (max_query_time). */
@@ -64,6 +66,7 @@ export function resolveSettings(
         intervalMs: durationMs(options.rateLimit?.interval ?? DEFAULTS.rateLimit.interval),
       },
       rulesKvPrefix: kvPrefix(options.rules?.kvPrefix),
+      configEntries: options.rules?.configEntries === true,
     },
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendGoRedirect } from '../go-redirect';
 import { permissionDenied, type AclTable, type ReadRights } from './acl';
 import type { BlockingQueries } from './blocking-queries';
+import { routeConfigEntries, type ConfigRouteKit } from './config-entries-routes';
 import type { DatacenterState, HealthEntry } from './datacenter-state';
 import type { FaultPlan } from './fault-plan';
 import { handleKvRequest } from './kv-routes';
@@ -151,7 +152,37 @@ function route(world: ConsulWorld, request: IncomingMessage, response: ServerRes
   }
   if (group === 'health' && name === 'service') throw new ConsulHttpError(400, 'Missing service name');
   if (group === 'kv') return handleKvRequest(world, request, response, url, segments.slice(2).join('/'));
+  if (group === 'config')
+    return routeConfigEntries(request, url, segments.slice(2), configKit(world, request, response, url));
   throw new ConsulHttpError(404, NOT_FOUND);
+}
+
+/** How the config-entry routes read and write through this file's helpers. */
+function configKit(
+  world: ConsulWorld,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): ConfigRouteKit {
+  return {
+    blockingRead: (read, index) => blockingRead(world, request, response, url, read, index),
+    write: (withBody, write) => {
+      const apply = (body: unknown) => {
+        try {
+          if (body instanceof ConsulHttpError) throw body;
+          const params = readParams(request, url.searchParams);
+          const dc = datacenter(world, params);
+          const result = write(dc, world.acl.resolve(params.token), body);
+          world.wrote(dc.name);
+          sendJson(world, response, url, { body: result }, params);
+        } catch (error) {
+          sendError(world, response, error);
+        }
+      };
+      if (withBody) readBody(request, apply);
+      else apply(undefined);
+    },
+  };
 }
 
 /** A read that blocks on `index` (platform-apis.md §1.5): answered when the index moves or the wait ends. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KvStore } from './kv-store';
 import type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput } from './types';
+import { ConfigEntryStore } from './config-entries';
 
 export interface NodeRecord {
   readonly node: string;
@@ -55,6 +56,8 @@ export class DatacenterState {
   private readonly byName = new Map<string, Set<ServiceRecord>>();
   /** The key/value store: its writes take raft indexes from the same sequence as the catalog's. */
   readonly kv: KvStore;
+  /** Config entries (`/v1/config`), written at the datacenter's raft indexes. */
+  readonly configEntries: ConfigEntryStore;
 
   constructor(
     readonly name: string,
@@ -63,6 +66,7 @@ export class DatacenterState {
     this.raftIndex = Math.max(1, firstIndex);
     this.tableIndex = { nodes: this.raftIndex, services: this.raftIndex, checks: this.raftIndex };
     this.kv = new KvStore(() => this.beginWrite(), this.raftIndex);
+    this.configEntries = new ConfigEntryStore(() => this.beginWrite(), this.raftIndex);
   }
 
   get lastIndex(): number {
@@ -197,6 +201,7 @@ export class DatacenterState {
     }
     for (const [name, index] of this.serviceIndex) this.serviceIndex.set(name, back(index));
     this.extinctionIndex = back(this.extinctionIndex);
+    this.configEntries.rewind(back);
     const records = [
       ...this.nodes.values(),
       ...[...this.services.values()].flatMap((m) => [...m.values()]),

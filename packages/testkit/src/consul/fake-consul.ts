@@ -7,6 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { AclTable } from './acl';
+import type { ConfigEntryInput } from './config-entries';
 import { BlockingQueries } from './blocking-queries';
 import { handleConsulRequest, type ConsulWorld } from './consul-routes';
 import { DatacenterState } from './datacenter-state';
@@ -256,6 +257,19 @@ export class FakeConsul {
   /** A KV key's value as text, or undefined. */
   kvValue(key: string, datacenter?: string): string | undefined {
     return this.datacenter(datacenter).kv.get(key)?.value?.toString('utf8');
+  }
+
+  /** Writes (creates or replaces) a config entry, as `PUT /v1/config` does; returns its ModifyIndex. */
+  setConfigEntry(entry: ConfigEntryInput, datacenter?: string): number {
+    return this.write(datacenter, (dc) => {
+      dc.configEntries.apply(entry);
+      return dc.configEntries.index;
+    });
+  }
+
+  /** Deletes a config entry, as `DELETE /v1/config/:kind/:name` does. */
+  deleteConfigEntry(kind: string, name: string, datacenter?: string): void {
+    this.write(datacenter, (dc) => dc.configEntries.delete(kind, name));
   }
 
   /** Moves a datacenter's indexes back so its last write is at `to` (a snapshot restore). Wakes nobody. */

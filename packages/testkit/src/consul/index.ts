@@ -8,3 +8,5 @@ export { parseGoDuration } from '../go-duration';
 export type { CheckStatus, FakeCheckInput, FakeNodeInput, FakeServiceInput, FakeTokenPolicy } from './types';
 export { seedFixtureWorld } from './fixture-world';
 export { KV_MAX_VALUE_SIZE, KvStore, type KvEntry } from './kv-store';
+export { CONFIG_ENTRY_KINDS, ConfigEntryStore } from './config-entries';
+export type { ConfigEntryInput, ConfigEntryJson, ConfigEntryKind } from './config-entries';
