@@ -112,7 +112,10 @@ export class ApiRequestHandler {
       record.status = status;
       sendGoRedirect(response, status, location);
     };
-    this.serve(request, response, { url, token, path, verb, redirect }, fail);
+    const answered = (status: number) => {
+      record.status = status;
+    };
+    this.serve(request, response, { url, token, path, verb, redirect, answered }, fail);
     return record;
   }
 
@@ -125,12 +128,15 @@ export class ApiRequestHandler {
       path,
       verb,
       redirect,
+      answered,
     }: {
       url: URL;
       token?: string;
       path?: ResourcePath;
       verb?: Verb;
       redirect: (status: number, location: URL) => void;
+      /** Records the status of an answer given later (a write, after its body is read). */
+      answered: (status: number) => void;
     },
     fail: (status: KubeStatus, headers?: Record<string, string>) => void,
   ): void {
@@ -178,7 +184,7 @@ export class ApiRequestHandler {
       if (path.type.namespaced && path.namespace === undefined) {
         return fail(kubeStatus(405, `${verb} of a namespaced resource needs a namespaced path`));
       }
-      return serveCustomResourceWrite(this.state.store, request, response, path, verb, fail);
+      return serveCustomResourceWrite(this.state.store, request, response, path, verb, fail, answered);
     }
     const representation = representationFor(request.headers.accept, verb === 'list');
     if (representation === 'unacceptable') {

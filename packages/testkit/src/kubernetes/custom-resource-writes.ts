@@ -24,11 +24,12 @@ export function serveCustomResourceWrite(
   path: ResourcePath,
   verb: Extract<Verb, 'create' | 'update' | 'delete'>,
   fail: Fail,
+  answered: (status: number) => void,
 ): void {
   readBody(request).then(
     (body) => {
       if (body === undefined) return fail(kubeStatus(413, 'Request entity too large: limit is 3145728'));
-      const write = new Write(store, response, path, fail);
+      const write = new Write(store, response, path, fail, answered);
       if (verb === 'delete') write.delete(body);
       else write.save(verb, body);
     },
@@ -44,6 +45,7 @@ class Write {
     private readonly response: ServerResponse,
     private readonly path: ResourcePath,
     private readonly fail: Fail,
+    private readonly answered: (status: number) => void,
   ) {
     this.apiVersion = apiVersionOf(path.type, path.version);
   }
@@ -117,8 +119,10 @@ class Write {
     });
     const stored = this.store.get(type, namespace, name);
     if (!stored) return this.fail(kubeStatus(500, 'the object vanished while being written'));
+    const status = verb === 'create' ? 201 : 200;
+    this.answered(status);
     this.response
-      .writeHead(verb === 'create' ? 201 : 200, { 'Content-Type': 'application/json' })
+      .writeHead(status, { 'Content-Type': 'application/json' })
       .end(objectJson(stored, 'object', this.apiVersion));
   }
 
@@ -148,6 +152,7 @@ class Write {
     }
     const uid = (JSON.parse(current.metadataJson) as { uid?: string }).uid;
     this.store.remove(type, namespace, name);
+    this.answered(200);
     this.response
       .writeHead(200, { 'Content-Type': 'application/json' })
       .end(JSON.stringify(deleted(type, name, uid)));
