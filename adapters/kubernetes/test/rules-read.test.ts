@@ -14,11 +14,12 @@ describe('kubernetes adapter: traffic rules from custom resources', () => {
   afterEach(() => world.close());
 
   /** The rules of one origin as the sink last had them: `Kind ns/name apiVersion`. */
-  const rulesOf = (a: ReturnType<AdapterWorld['run']>, origin: string) =>
-    a.sink.calls
-      .filter((c) => c.method === 'replaceRules' && c.origin === origin)
-      .at(-1)
-      ?.rules.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name} ${r.apiVersion}`);
+  const rulesOf = (a: ReturnType<AdapterWorld['run']>, origin: string) => {
+    const last = a.sink.calls.filter((c) => c.method === 'replaceRules' && c.origin === origin).at(-1);
+    return last?.method === 'replaceRules'
+      ? last.rules.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name} ${r.apiVersion}`)
+      : undefined;
+  };
 
   it('reads VirtualServices, DestinationRules and ServiceEntries at v1, all reported before ready', async () => {
     for (const crd of ISTIO_NETWORKING) world.fake.installCrd(crd);
