@@ -2,6 +2,21 @@ import { request, type IncomingMessage } from 'node:http';
 import { waitFor } from '../src';
 import { FakeKubernetesApi, RULE_CRDS } from '../src/kubernetes';
 
+/** The JSON the fake answers, read loosely: the tests compare its fields. */
+interface Answer {
+  readonly [field: string]: unknown;
+  readonly kind?: string;
+  readonly apiVersion?: string;
+  readonly metadata: { readonly name: string; readonly resourceVersion: string; readonly uid: string };
+  readonly items: readonly Answer[];
+  readonly spec: { readonly http: readonly { route: readonly { destination: { subset: string } }[] }[] };
+}
+
+interface Event {
+  readonly type: string;
+  readonly object: Answer;
+}
+
 const VS = (version: string) => `/apis/networking.istio.io/${version}`;
 
 const vs = (name: string, subset: string, extra: Record<string, unknown> = {}) => ({
@@ -26,7 +41,7 @@ describe('fake Kubernetes API: custom resources', () => {
         headers: { 'Content-Type': 'application/json' },
       }),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Answer };
   };
 
   it('answers 404 for a CRD not installed, and serves it at each version it serves once installed', async () => {
@@ -39,14 +54,14 @@ describe('fake Kubernetes API: custom resources', () => {
     expect(list.body.kind).toBe('VirtualServiceList');
     expect(list.body.apiVersion).toBe('networking.istio.io/v1alpha3');
     // Custom resource list items carry their kind and the version asked for.
-    expect(list.body.items.map((i: any) => [i.kind, i.apiVersion, i.metadata.name])).toEqual([
+    expect(list.body.items.map((i) => [i.kind, i.apiVersion, i.metadata.name])).toEqual([
       ['VirtualService', 'networking.istio.io/v1alpha3', 'reviews'],
     ]);
     expect(Number(list.body.metadata.resourceVersion)).toBe(501);
     // Upgraded to serve v1 too: the same objects.
     fake.installCrd(RULE_CRDS.virtualServices);
     const one = await call('GET', `${VS('v1')}/namespaces/default/virtualservices/reviews`);
-    expect([one.status, one.body.apiVersion, one.body.spec.http[0].route[0].destination.subset]).toEqual([
+    expect([one.status, one.body.apiVersion, one.body.spec.http[0]?.route[0]?.destination.subset]).toEqual([
       200,
       'networking.istio.io/v1',
       'v1',
@@ -119,7 +134,7 @@ describe('fake Kubernetes API: custom resources', () => {
     fake.put(vs('reviews', 'v1'));
     fake.uninstallCrd('virtualservices.networking.istio.io');
     await waitFor(() => lines.length === 2 && fake.openWatches() === 0);
-    expect(lines.map((l) => JSON.parse(l)).map((e: any) => [e.type, e.object.apiVersion])).toEqual([
+    expect(lines.map((l) => JSON.parse(l) as Event).map((e) => [e.type, e.object.apiVersion])).toEqual([
       ['ADDED', 'networking.istio.io/v1beta1'],
       ['DELETED', 'networking.istio.io/v1beta1'],
     ]);

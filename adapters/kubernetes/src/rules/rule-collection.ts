@@ -111,19 +111,18 @@ export class RuleCollection implements WatchedCollection {
     const gone = new AbortController();
     const stop = () => gone.abort();
     this.signal.addEventListener('abort', stop, { once: true });
-    const outer = this.listener;
-    const self = this;
+    // The reflector's reports, as this collection's: it is the member the adapter's health knows.
     const listener: ReflectorListener = {
-      listed: () => outer.listed(self),
-      recovered: () => outer.recovered(self),
-      changed: () => outer.changed(),
+      listed: () => this.listener.listed(this),
+      recovered: () => this.listener.recovered(this),
+      changed: () => this.listener.changed(),
       failed: (_reflector, error, operation) => {
         if (error.code === 404) {
-          self.logger.info({ resource: self.description, version }, 'no longer served; looking for it again');
+          this.logger.info({ resource: this.description, version }, 'no longer served; looking for it again');
           gone.abort();
           return;
         }
-        self.fail(error, operation);
+        this.fail(error, operation);
       },
     };
     try {
