@@ -1,5 +1,5 @@
 import { waitFor } from '@sextant/testkit';
-import { RULE_CRDS } from '@sextant/testkit/kubernetes';
+import { k8sService, RULE_CRDS } from '@sextant/testkit/kubernetes';
 import { customResource, virtualService } from './support/rule-objects';
 import { AdapterWorld, FAST_TIMING } from './support/run-adapter';
 
@@ -92,18 +92,23 @@ describe('kubernetes adapter: rule kinds absent, forbidden, and expired', () => 
     expect(ruleNames(a)).toEqual(['DestinationRule default/reviews', 'VirtualService default/reviews']);
   });
 
-  it('is degraded naming list on a 403 at start-up, and ready once allowed', async () => {
+  it('is degraded naming list on a 403 at start-up, serving the services meanwhile, and ready once allowed', async () => {
     world.fake.installCrd(RULE_CRDS.virtualServices);
     world.fake.put(virtualService('default', 'reviews', REVIEWS));
+    world.fake.put(k8sService({ name: 'reviews', ports: [{ name: 'http', port: 9080 }] }));
     const forbidden = world.fake.forbid('virtualservices');
     const a = world.run();
-    await waitFor(() => a.sink.detail !== undefined, { message: 'a status naming the failure' });
-    expect(a.sink.status).toBe('syncing');
-    expect(a.sink.detail).toContain(
-      'virtualservices.networking.istio.io: forbidden: list virtualservices.networking.istio.io (needs get,list,watch)',
+    await waitFor(() => a.sink.status === 'degraded', { message: () => `degraded; ${a.sink.status}` });
+    expect(a.sink.detail).toBe(
+      'virtualservices.networking.istio.io: forbidden: list virtualservices.networking.istio.io (needs get,list,watch) ' +
+        'for User "system:serviceaccount:sextant:sextant"',
     );
+    // The first sync did not wait for the permission: the services are there, the rules not yet.
+    expect([...a.sink.services.keys()]).toEqual([REVIEWS]);
+    expect(a.sink.rules).toEqual([]);
     forbidden.remove();
     await a.ready();
+    await waitFor(() => ruleNames(a).length === 1);
     expect(ruleNames(a)).toEqual(['VirtualService default/reviews']);
   });
 

@@ -21,12 +21,15 @@ import type { ServedVersions } from './served-versions';
  * Not served at any version, the CRD is not installed: the kind has no rules, which is a complete
  * answer (it counts as listed, and is not a fault), and it looks again every `crdRecheckMs`, so a
  * CRD installed later is picked up. A 403 is a fault naming the RBAC the adapter lacks; the rules
- * last read stay.
+ * last read stay (a 403 before any were read counts as an answer: none, so the first sync does
+ * not wait for a permission that may never come).
  */
 export class RuleCollection implements WatchedCollection {
   readonly description: string;
   private readonly backoff: Backoff;
   private absentLogged = false;
+  /** Told the adapter its first answer (listed, absent, or forbidden). */
+  private answered = false;
 
   constructor(
     private readonly kind: RuleKind,
@@ -52,6 +55,9 @@ export class RuleCollection implements WatchedCollection {
       if (this.signal.aborted) return;
       if (found instanceof KubeApiError) {
         this.fail(found, 'list');
+        // Refused by RBAC before anything was read: the cluster's services are served without
+        // this kind's rules (`degraded`, naming the permission), rather than not at all.
+        if (found.code === 403 && !this.answered) this.firstAnswer();
         await sleep(this.backoff.next(found.retryAfterMs), this.signal);
       } else if (found === undefined) {
         this.absent();
@@ -99,8 +105,13 @@ export class RuleCollection implements WatchedCollection {
     }
     this.backoff.reset();
     this.listener.changed();
-    this.listener.listed(this);
+    this.firstAnswer();
     this.listener.recovered(this);
+  }
+
+  private firstAnswer(): void {
+    this.answered = true;
+    this.listener.listed(this);
   }
 
   /** Mirrors the kind at `version` until a 404 says it is no longer served there (or the signal aborts). */
@@ -113,7 +124,7 @@ export class RuleCollection implements WatchedCollection {
     this.signal.addEventListener('abort', stop, { once: true });
     // The reflector's reports, as this collection's: it is the member the adapter's health knows.
     const listener: ReflectorListener = {
-      listed: () => this.listener.listed(this),
+      listed: () => this.firstAnswer(),
       recovered: () => this.listener.recovered(this),
       changed: () => this.listener.changed(),
       failed: (_reflector, error, operation) => {
