@@ -28,6 +28,7 @@ export function createKubernetesAdapter(
     ...(options.namespaces && { namespaces: options.namespaces }),
     clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
     clusterName,
+    readRules: options.rules?.enabled ?? true,
     timing: { ...DEFAULT_TIMING, resyncMs: resyncPeriodMs(options), ...internals.timing },
     logger: context.logger.child({ cluster: clusterName }),
   });
@@ -35,7 +36,8 @@ export function createKubernetesAdapter(
 
 /**
  * `type: kubernetes`: Services, EndpointSlices, Pods and Nodes of a cluster, watched through the
- * API server (client-node), as services and instances.
+ * API server (client-node), as services and instances; and the traffic rules stored in it as
+ * custom resources, which it also offers the Rules API as a store.
  */
 export const adapter: AdapterFactory<KubernetesAdapterOptions> = {
   apiVersion: 1,

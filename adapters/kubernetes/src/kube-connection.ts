@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import {
   CoreV1Api,
   createConfiguration,
+  CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
   ServerConfiguration,
@@ -35,7 +36,8 @@ export class KubeConfigError extends Error {
  * Its clients follow no redirect, and every credential it loads or sends is told to `redactor`.
  */
 export class KubeConnection {
-  private loaded: { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api } | undefined;
+  private loaded:
+    { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api; custom: CustomObjectsApi } | undefined;
   /** Increments on every (re)load, so concurrent 401s reload once. */
   private generationCount = 0;
   private readonly http: HttpLibrary;
@@ -63,6 +65,7 @@ export class KubeConnection {
       config,
       core: new CoreV1Api(configuration),
       discovery: new DiscoveryV1Api(configuration),
+      custom: new CustomObjectsApi(configuration),
     };
     this.generationCount += 1;
   }
@@ -81,6 +84,11 @@ export class KubeConnection {
 
   get discovery(): DiscoveryV1Api {
     return this.current().discovery;
+  }
+
+  /** Custom resources (traffic rules). */
+  get custom(): CustomObjectsApi {
+    return this.current().custom;
   }
 
   /** The API server's URL. */

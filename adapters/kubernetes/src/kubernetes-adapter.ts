@@ -1,9 +1,12 @@
 import { Backoff, Redactor, sleep } from '@sextant/adapter-kit';
-import type { Adapter, Logger, RegistrySink } from '@sextant/core';
+import type { Adapter, Logger, RegistrySink, RuleStore } from '@sextant/core';
 import { ClusterWatch } from './cluster-watch';
 import { describeSource, type SourceChoice } from './config-source';
 import { KubeConfigError, KubeConnection } from './kube-connection';
 import type { ReflectorTiming } from './reflector';
+import { KubeRuleStore, type RuleStoreLink } from './rules/kube-rule-store';
+import { RULE_KINDS } from './rules/rule-kinds';
+import { ServedVersions } from './rules/served-versions';
 
 export interface KubernetesAdapterSettings {
   /** Where the API server and credentials come from, or why the options cannot say. */
@@ -12,6 +15,8 @@ export interface KubernetesAdapterSettings {
   readonly namespaces?: readonly string[];
   readonly clusterDomain: string;
   readonly clusterName: string;
+  /** Read traffic rules from custom resources (and offer a rule store). */
+  readonly readRules: boolean;
   readonly timing: ReflectorTiming;
   readonly logger: Logger;
 }
@@ -21,9 +26,26 @@ export interface KubernetesAdapterSettings {
  * from their Pods and located by their Nodes. It loads its kubeconfig (or service account), then
  * mirrors the cluster until the signal aborts. A configuration that cannot be loaded keeps it
  * `syncing` with the reason, retried with backoff; API faults keep the last state, `degraded`.
+ * Unless told not to, it reads the traffic rules the cluster stores as custom resources too, and
+ * offers the cluster to the Rules API as the store to write them to.
  */
 export class KubernetesAdapter implements Adapter {
-  constructor(private readonly settings: KubernetesAdapterSettings) {}
+  readonly ruleStore?: RuleStore;
+  private readonly served = new ServedVersions();
+  /** The running adapter's connection, for the rule store. */
+  private readonly link: RuleStoreLink = {};
+
+  constructor(private readonly settings: KubernetesAdapterSettings) {
+    if (settings.readRules) {
+      this.ruleStore = new KubeRuleStore(
+        `the custom resources of Kubernetes cluster ${settings.clusterName}`,
+        RULE_KINDS,
+        settings.namespaces,
+        this.served,
+        this.link,
+      );
+    }
+  }
 
   async run(platformSink: RegistrySink, signal: AbortSignal): Promise<void> {
     // Everything the adapter shows or logs goes through the redactor: the API server (or a proxy
@@ -40,10 +62,21 @@ export class KubernetesAdapter implements Adapter {
         source: describeSource(connection.source),
         namespaces: namespaces ?? 'all',
         cluster: clusterName,
+        rules: this.settings.readRules,
       },
       'watching Kubernetes',
     );
-    await new ClusterWatch(connection, sink, signal, { ...this.settings, logger }).run();
+    this.link.connection = connection;
+    this.link.redactor = redactor;
+    try {
+      await new ClusterWatch(connection, sink, signal, {
+        ...this.settings,
+        logger,
+        ...(this.settings.readRules && { rules: { kinds: RULE_KINDS, served: this.served } }),
+      }).run();
+    } finally {
+      this.link.connection = undefined;
+    }
   }
 
   /** Loads the configuration, retrying with backoff while it cannot be loaded (a kubeconfig not mounted yet). */

@@ -20,6 +20,12 @@ export interface KubernetesAdapterOptions {
   readonly clusterName?: string;
   /** How often to relist everything as a safety net for lost events. Default `30m`; `0s` never. */
   readonly resyncPeriod?: string;
+  /**
+   * Traffic rules stored as custom resources (Istio's VirtualService, DestinationRule, ServiceEntry;
+   * the legacy RouteRule, DestinationPolicy, EgressRule; the Gateway API's HTTPRoute).
+   * Default `{ enabled: true }`.
+   */
+  readonly rules?: { readonly enabled?: boolean };
 }
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
@@ -83,6 +89,20 @@ export const kubernetesAdapterOptionsSchema = {
       format: 'duration',
       default: DEFAULT_RESYNC_PERIOD,
       description: `How often to relist everything as a safety net for lost events (at least 1m; 0s: never).`,
+    },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Read traffic rules stored in the cluster as custom resources (VirtualService, DestinationRule, ' +
+            'ServiceEntry, RouteRule, DestinationPolicy, EgressRule, HTTPRoute).',
+        },
+      },
+      description: 'Traffic rules stored in the cluster as custom resources.',
     },
   },
 } as const;

@@ -28,6 +28,8 @@ export interface ReflectorTiming {
   readonly shortWatchMs: number;
   /** Relist from scratch this often (jittered ±10%); 0 never. */
   readonly resyncMs: number;
+  /** How often to look again for a kind of rule whose CRD is not installed (jittered ±10%). */
+  readonly crdRecheckMs: number;
 }
 
 export const DEFAULT_TIMING: ReflectorTiming = {
@@ -37,6 +39,7 @@ export const DEFAULT_TIMING: ReflectorTiming = {
   stallGraceMs: 30_000,
   shortWatchMs: 1000,
   resyncMs: 30 * 60_000,
+  crdRecheckMs: 45_000,
 };
 
 /** A mirrored collection, as its listener sees it. */
@@ -51,7 +54,8 @@ export interface ReflectorListener {
   listed(collection: WatchedCollection): void;
   /** A list completed or a watch was accepted: whatever failed is over. */
   recovered(collection: WatchedCollection): void;
-  failed(collection: WatchedCollection, error: KubeApiError): void;
+  /** `operation` is what failed: listing the collection, or watching it. */
+  failed(collection: WatchedCollection, error: KubeApiError, operation: 'list' | 'watch'): void;
   /** Views may have changed. */
   changed(): void;
 }
@@ -128,7 +132,7 @@ export class Reflector<V> implements WatchedCollection {
         this.expiredInARow += 1;
         return this.expiredInARow === 1 ? 0 : this.backoff.next();
       }
-      return this.fail(failure, generation);
+      return this.fail(failure, generation, 'list');
     }
     for (const [key, view] of seen) this.store.put(key, view);
     // Whatever the store holds that the list lacks was deleted while no watch saw it.
@@ -228,11 +232,11 @@ export class Reflector<V> implements WatchedCollection {
           this.expiredInARow = lastedMs >= this.timing.shortWatchMs ? 1 : this.expiredInARow + 1;
           return this.expiredInARow === 1 ? 0 : this.backoff.next();
         }
-        return this.fail(end.error, generation);
+        return this.fail(end.error, generation, 'watch');
     }
   }
 
-  private fail(error: KubeApiError, generation: number): number {
+  private fail(error: KubeApiError, generation: number, operation: 'list' | 'watch'): number {
     if (error.unauthorized) {
       // Most likely a rotated token (projected service-account tokens live an hour) or expired
       // exec credentials: reload them, and retry at once the first time.
@@ -247,7 +251,7 @@ export class Reflector<V> implements WatchedCollection {
       }
       if (this.unauthorizedInARow === 1) return 0;
     }
-    this.listener.failed(this, error);
+    this.listener.failed(this, error, operation);
     // At least as long as a 429's Retry-After asks.
     return this.backoff.next(error.retryAfterMs);
   }

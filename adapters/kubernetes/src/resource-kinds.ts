@@ -30,8 +30,8 @@ export interface ListRequest {
 
 /** One kind the adapter lists and watches: how to ask for it, and what to keep of it. */
 export interface ResourceKind<V> {
-  /** Plural resource name, as RBAC and the API name it. */
-  readonly resource: 'services' | 'endpointslices' | 'pods' | 'nodes';
+  /** Plural resource name, as RBAC and the API name it (`virtualservices.networking.istio.io` outside the core groups). */
+  readonly resource: string;
   readonly namespaced: boolean;
   /**
    * Ask for metadata only (PartialObjectMetadata, as client-go's metadata informers do): all the
@@ -43,6 +43,10 @@ export interface ResourceKind<V> {
   /** The collection's path, for watches. */
   path(namespace?: string): string;
   project(object: unknown): Keyed<V> | undefined;
+}
+
+/** A kind the cluster state is built from: it has a store there. */
+export interface ClusterKind<V> extends ResourceKind<V> {
   store(state: ClusterState): ViewStore<V>;
 }
 
@@ -53,7 +57,7 @@ export const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.
  * Per-call options for client-node's API clients: the abort signal (so stopping the adapter stops
  * a list in flight), and for metadata-only kinds the Accept header that asks for it.
  */
-function callOptions(signal: AbortSignal, accept?: string): ConfigurationOptions {
+export function callOptions(signal: AbortSignal, accept?: string): ConfigurationOptions {
   return {
     middleware: [
       {
@@ -74,7 +78,7 @@ interface ListResult {
   readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string };
 }
 
-function chunk(list: ListResult): ListChunk {
+export function chunk(list: ListResult): ListChunk {
   const continueToken = list.metadata?._continue;
   return {
     items: list.items ?? [],
@@ -83,14 +87,14 @@ function chunk(list: ListResult): ListChunk {
   };
 }
 
-function page(request: ListRequest) {
+export function page(request: ListRequest) {
   return {
     limit: request.limit,
     ...(request.continueToken !== undefined && { _continue: request.continueToken }),
   };
 }
 
-export const SERVICES: ResourceKind<ServiceView> = {
+export const SERVICES: ClusterKind<ServiceView> = {
   resource: 'services',
   namespaced: true,
   metadataOnly: false,
@@ -111,7 +115,7 @@ export const SERVICES: ResourceKind<ServiceView> = {
   store: (state) => state.services,
 };
 
-export const ENDPOINT_SLICES: ResourceKind<SliceView> = {
+export const ENDPOINT_SLICES: ClusterKind<SliceView> = {
   resource: 'endpointslices',
   namespaced: true,
   metadataOnly: false,
@@ -134,7 +138,7 @@ export const ENDPOINT_SLICES: ResourceKind<SliceView> = {
   store: (state) => state.slices,
 };
 
-export const PODS: ResourceKind<Labels> = {
+export const PODS: ClusterKind<Labels> = {
   resource: 'pods',
   namespaced: true,
   metadataOnly: true,
@@ -154,7 +158,7 @@ export const PODS: ResourceKind<Labels> = {
   store: (state) => state.pods,
 };
 
-export const NODES: ResourceKind<NodeView> = {
+export const NODES: ClusterKind<NodeView> = {
   resource: 'nodes',
   namespaced: false,
   metadataOnly: true,

@@ -66,6 +66,8 @@ export class AdapterWorld {
     return {
       sink,
       logger,
+      /** The store it offers the Rules API. */
+      ruleStore: adapter.ruleStore,
       stop,
       /** Sink calls from `from` on, as method names (`upsertService web.default.svc.cluster.local`). */
       callsSince: (from: number) =>

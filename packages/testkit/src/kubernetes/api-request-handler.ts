@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendGoRedirect } from '../go-redirect';
+import { serveCustomResourceWrite } from './custom-resource-writes';
 import type { FaultedRequest, FaultRule, FaultTable, Verb } from './faults';
 import type { ListPage, ListPager } from './list-pager';
 import type { ObjectStore, StoredObject } from './object-store';
 import { itemJson, listHeader, objectJson, representationFor, type Representation } from './representation';
-import { parseResourcePath, type ResourcePath } from './resource-types';
+import {
+  apiVersionOf,
+  parseResourcePath,
+  type ResourcePath,
+  type ResourceTypeLookup,
+} from './resource-types';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 import {
   continueExpired,
@@ -49,6 +55,22 @@ export interface ApiState {
   readonly user: string;
   /** The server's own limit on a watch without `timeoutSeconds` (randomised up to twice this). */
   readonly watchTimeoutMs: number;
+  /** The types served at a path: built-in ones and installed custom resources. */
+  readonly lookup: ResourceTypeLookup;
+}
+
+const WRITE_VERBS: Readonly<Record<string, Verb>> = { POST: 'create', PUT: 'update', DELETE: 'delete' };
+
+/** The RBAC verb a request needs, if it is a request for a resource at all. */
+function verbOf(
+  method: string | undefined,
+  path: ResourcePath | undefined,
+  watch: string | null,
+): Verb | undefined {
+  if (!path) return undefined;
+  if (method !== undefined && method !== 'GET') return WRITE_VERBS[method];
+  if (path.name !== undefined) return 'get';
+  return watch === 'true' || watch === '1' ? 'watch' : 'list';
 }
 
 /**
@@ -68,14 +90,8 @@ export class ApiRequestHandler {
     const auth = request.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
     const watch = url.searchParams.get('watch');
-    const path = parseResourcePath(url.pathname);
-    const verb: Verb | undefined = path
-      ? path.name !== undefined
-        ? 'get'
-        : watch === 'true' || watch === '1'
-          ? 'watch'
-          : 'list'
-      : undefined;
+    const path = parseResourcePath(url.pathname, this.state.lookup);
+    const verb = verbOf(request.method, path, watch);
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,
@@ -96,7 +112,10 @@ export class ApiRequestHandler {
       record.status = status;
       sendGoRedirect(response, status, location);
     };
-    this.serve(request, response, { url, token, path, verb, redirect }, fail);
+    const answered = (status: number) => {
+      record.status = status;
+    };
+    this.serve(request, response, { url, token, path, verb, redirect, answered }, fail);
     return record;
   }
 
@@ -109,12 +128,15 @@ export class ApiRequestHandler {
       path,
       verb,
       redirect,
+      answered,
     }: {
       url: URL;
       token?: string;
       path?: ResourcePath;
       verb?: Verb;
       redirect: (status: number, location: URL) => void;
+      /** Records the status of an answer given later (a write, after its body is read). */
+      answered: (status: number) => void;
     },
     fail: (status: KubeStatus, headers?: Record<string, string>) => void,
   ): void {
@@ -139,9 +161,11 @@ export class ApiRequestHandler {
       });
       return;
     }
-    if (!path || !verb) return fail(kubeStatus(404, 'the server could not find the requested resource'));
-    if (request.method !== 'GET') {
-      return fail(kubeStatus(405, `the fake serves reads only, not ${request.method ?? ''}`));
+    if (!path) return fail(kubeStatus(404, 'the server could not find the requested resource'));
+    const writable = path.type.custom === true && (verb === 'create') === (path.name === undefined);
+    if (!verb || (request.method !== 'GET' && !writable)) {
+      const what = path.type.custom ? 'this path' : 'built-in resources';
+      return fail(kubeStatus(405, `the fake does not serve ${request.method ?? ''} on ${what}`));
     }
     const fault = this.state.faults.take(path.type, path.namespace, verb);
     if (fault?.redirectTo !== undefined) {
@@ -155,6 +179,12 @@ export class ApiRequestHandler {
       }
       const retryAfter = fault.retryAfterSeconds ?? (status.code === 429 ? 1 : undefined);
       return fail(status, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
+    }
+    if (verb === 'create' || verb === 'update' || verb === 'delete') {
+      if (path.type.namespaced && path.namespace === undefined) {
+        return fail(kubeStatus(405, `${verb} of a namespaced resource needs a namespaced path`));
+      }
+      return serveCustomResourceWrite(this.state.store, request, response, path, verb, fail, answered);
     }
     const representation = representationFor(request.headers.accept, verb === 'list');
     if (representation === 'unacceptable') {
@@ -178,7 +208,9 @@ export class ApiRequestHandler {
   ): void {
     const stored = this.state.store.get(path.type, path.namespace, path.name ?? '');
     if (!stored) return fail(notFound(path.type, path.name ?? ''));
-    response.writeHead(200, { 'Content-Type': 'application/json' }).end(objectJson(stored, representation));
+    response
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(objectJson(stored, representation, apiVersionOf(path.type, path.version)));
   }
 
   private serveList(
@@ -224,11 +256,12 @@ export class ApiRequestHandler {
       ...(page.continue !== undefined && { continue: page.continue }),
       ...(page.remainingItemCount !== undefined && { remainingItemCount: page.remainingItemCount }),
     };
-    const items = page.items.map((item) => itemJson(item, representation)).join(',');
+    const apiVersion = apiVersionOf(path.type, path.version);
+    const items = page.items.map((item) => itemJson(item, representation, apiVersion)).join(',');
     response
       .writeHead(200, { 'Content-Type': 'application/json' })
       .end(
-        `{${listHeader(path.type, representation)},"metadata":${JSON.stringify(metadata)},"items":[${items}]}`,
+        `{${listHeader(path.type, representation, apiVersion)},"metadata":${JSON.stringify(metadata)},"items":[${items}]}`,
       );
   }
 
@@ -290,6 +323,7 @@ export class ApiRequestHandler {
       fields: parseFieldSelector(url.searchParams.get('fieldSelector')),
       bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
       representation,
+      apiVersion: apiVersionOf(path.type, path.version),
     };
     const session = new WatchSession(scope, request, response, timeoutMs);
     this.state.sessions.add(session);

@@ -8,11 +8,12 @@ import {
   type KubeconfigOptions,
   type ServiceAccount,
 } from './client-files';
+import { CustomResourceTypes, type CustomResourceDefinition } from './custom-resources';
 import { FaultTable, type FaultRule, type InjectedFault, type Verb } from './faults';
 import { ListPager } from './list-pager';
 import { ObjectStore, type KubeObject } from './object-store';
 import { objectJson } from './representation';
-import { resourceTypeOfKind, type ResourceType } from './resource-types';
+import { builtInType, resourceTypeOfKind, type ResourceType } from './resource-types';
 import { TEST_SERVER_CERT, TEST_SERVER_KEY } from './test-certificate';
 import type { WatchSession } from './watch-session';
 
@@ -40,14 +41,18 @@ export interface FakeKubernetesOptions {
   readonly bookmarkIntervalMs?: number;
 }
 
-/** Which kind of object: the `kind` (`EndpointSlice`) of the fake's served types. */
-export type KindName = 'Service' | 'EndpointSlice' | 'Pod' | 'Node';
+/**
+ * Which kind of object: the `kind` (`EndpointSlice`) of the fake's built-in types, or of an
+ * installed custom resource (`VirtualService`).
+ */
+export type KindName = 'Service' | 'EndpointSlice' | 'Pod' | 'Node' | (string & {});
 
 const DEFAULT_USER = 'system:serviceaccount:sextant:sextant';
 
 /**
  * A Kubernetes API server for tests, speaking the real protocol over HTTP(S): Services,
- * EndpointSlices (discovery.k8s.io/v1), Pods and Nodes; list with resourceVersion, `limit` and
+ * EndpointSlices (discovery.k8s.io/v1), Pods and Nodes, and custom resources of the CRDs a test
+ * installs (served at each version the CRD serves, and writable); list with resourceVersion, `limit` and
  * `continue` (tokens expire → 410), label and field selectors, metadata-only representations,
  * watches as chunked newline-delimited JSON (ADDED / MODIFIED / DELETED / BOOKMARK / ERROR) that
  * resume from a resourceVersion and end after `timeoutSeconds`, 410 once history is compacted,
@@ -58,6 +63,7 @@ const DEFAULT_USER = 'system:serviceaccount:sextant:sextant';
 export class FakeKubernetesApi {
   readonly requests: RecordedRequest[] = [];
   private readonly store: ObjectStore;
+  private readonly crds = new CustomResourceTypes();
   private readonly state: ApiState;
   private readonly handler: ApiRequestHandler;
   private readonly requestListeners = new Set<(request: RecordedRequest) => void>();
@@ -69,7 +75,10 @@ export class FakeKubernetesApi {
     readonly tls: boolean,
     options: FakeKubernetesOptions,
   ) {
-    this.store = new ObjectStore(options);
+    this.store = new ObjectStore({
+      ...options,
+      typeOf: (object) => resourceTypeOfKind(object.kind) ?? this.crds.typeOfObject(object),
+    });
     this.state = {
       store: this.store,
       pager: new ListPager(options.continueTtlMs ?? 5 * 60_000),
@@ -80,6 +89,8 @@ export class FakeKubernetesApi {
       ignoreLimit: false,
       user: options.user ?? DEFAULT_USER,
       watchTimeoutMs: options.watchTimeoutMs ?? 30 * 60_000,
+      lookup: (group, version, resource) =>
+        builtInType(group, version, resource) ?? this.crds.lookup(group, version, resource),
     };
     this.handler = new ApiRequestHandler(this.state, url);
     this.store.onChange((change) => {
@@ -172,6 +183,29 @@ export class FakeKubernetesApi {
         ],
       },
     });
+  }
+
+  // ---- custom resources ----------------------------------------------------------------------
+
+  /**
+   * Installs a CustomResourceDefinition (or changes the versions an installed one serves): its
+   * resources are served at `/apis/<group>/<version>/…` for each version it serves, and written
+   * with POST, PUT and DELETE. Until then, those paths are 404.
+   */
+  installCrd(definition: CustomResourceDefinition): void {
+    this.crds.install(definition);
+  }
+
+  /**
+   * Deletes a CRD (`virtualservices.networking.istio.io`) as the API server does: its resources
+   * are deleted first (DELETED for watchers), then its watches end and its paths are 404.
+   */
+  uninstallCrd(name: string): boolean {
+    const type = this.crds.uninstall(name);
+    if (!type) return false;
+    for (const item of this.store.list(type)) this.store.remove(type, item.namespace, item.name);
+    for (const session of [...this.state.sessions]) if (session.scope.type === type) session.end();
+    return true;
   }
 
   // ---- protocol events and faults -----------------------------------------------------------
@@ -288,7 +322,7 @@ export class FakeKubernetesApi {
   }
 
   private typeOf(kind: KindName): ResourceType {
-    const type = resourceTypeOfKind(kind);
+    const type = resourceTypeOfKind(kind) ?? this.crds.typeOfKind(kind);
     if (!type) throw new Error(`the fake does not serve kind ${kind}`);
     return type;
   }

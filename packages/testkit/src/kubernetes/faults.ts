@@ -1,6 +1,7 @@
 import type { ResourceType } from './resource-types';
 
-export type Verb = 'get' | 'list' | 'watch';
+/** RBAC verbs: reads of every resource, writes of the custom resources the fake accepts writes for. */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete';
 
 /** What a faulted request carried, for a message that quotes it. */
 export interface FaultedRequest {

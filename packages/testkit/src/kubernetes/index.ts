@@ -4,6 +4,7 @@ export {
   type KindName,
   type RecordedRequest,
 } from './fake-kubernetes-api';
+export { crdName, RULE_CRDS, type CustomResourceDefinition } from './custom-resources';
 export type { FaultedRequest, FaultRule, InjectedFault, Verb } from './faults';
 export type { KubeObject, KubeObjectMeta } from './object-store';
 export type { KubeconfigOptions, ServiceAccount } from './client-files';

@@ -52,6 +52,8 @@ export interface ObjectStoreOptions {
   readonly initialResourceVersion?: number;
   /** Changes kept for watches to resume from; older ones are compacted away (→ 410). Default 10 000. */
   readonly historyLimit?: number;
+  /** The type an object given to `put` is of (its `kind`, and `apiVersion` for custom resources). Default: built-in kinds. */
+  readonly typeOf?: (object: KubeObject) => ResourceType | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ObjectStore {
   private readonly collections = new Map<ResourceType, Map<string, StoredObject>>();
   private readonly history: ChangeRecord[] = [];
   private readonly historyLimit: number;
+  private readonly typeOf: (object: KubeObject) => ResourceType | undefined;
   private readonly listeners = new Set<(change: ChangeRecord) => void>();
   private rv: number;
   /** Every change with a resourceVersion up to this one has been compacted away. */
@@ -72,6 +75,7 @@ export class ObjectStore {
     this.rv = options.initialResourceVersion ?? 1000;
     this.compactedThrough = this.rv;
     this.historyLimit = options.historyLimit ?? 10_000;
+    this.typeOf = options.typeOf ?? ((object) => resourceTypeOfKind(object.kind));
   }
 
   get resourceVersion(): number {
@@ -85,8 +89,12 @@ export class ObjectStore {
 
   /** Creates or replaces an object (ADDED or MODIFIED); returns it as stored, with its new resourceVersion. */
   put(object: KubeObject): KubeObject {
-    const type = resourceTypeOfKind(object.kind);
-    if (!type) throw new Error(`the fake does not serve kind ${JSON.stringify(object.kind)}`);
+    const type = this.typeOf(object);
+    if (!type) {
+      throw new Error(
+        `the fake does not serve kind ${JSON.stringify(object.kind)} of ${JSON.stringify(object.apiVersion)}`,
+      );
+    }
     const name = object.metadata?.name;
     if (typeof name !== 'string' || name === '') throw new Error(`a ${type.kind} needs metadata.name`);
     const namespace = type.namespaced ? (object.metadata.namespace ?? 'default') : '';

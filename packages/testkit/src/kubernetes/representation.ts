@@ -30,23 +30,35 @@ export function representationFor(
   return 'unacceptable';
 }
 
-/** The object as a watch event or single GET carries it: with `kind` and `apiVersion`. */
-export function objectJson(item: StoredObject, representation: Representation): string {
+/**
+ * The object as a watch event or single GET carries it: with `kind` and `apiVersion` (the version
+ * asked for: a custom resource is the same JSON at every version its CRD serves).
+ */
+export function objectJson(
+  item: StoredObject,
+  representation: Representation,
+  apiVersion = apiVersionOf(item.type),
+): string {
   if (representation === 'metadata') {
     return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${item.metadataJson}}`;
   }
-  return `{"kind":${JSON.stringify(item.type.kind)},"apiVersion":${JSON.stringify(apiVersionOf(item.type))},${item.itemJson.slice(1)}`;
+  return `{"kind":${JSON.stringify(item.type.kind)},"apiVersion":${JSON.stringify(apiVersion)},${item.itemJson.slice(1)}`;
 }
 
-/** The object as a list item: without `kind` and `apiVersion` for built-in lists. */
-export function itemJson(item: StoredObject, representation: Representation): string {
-  return representation === 'metadata' ? `{"metadata":${item.metadataJson}}` : item.itemJson;
+/** The object as a list item: without `kind` and `apiVersion` for built-in lists, with them for custom resources. */
+export function itemJson(item: StoredObject, representation: Representation, apiVersion?: string): string {
+  if (representation === 'metadata') return `{"metadata":${item.metadataJson}}`;
+  return item.type.custom ? objectJson(item, representation, apiVersion) : item.itemJson;
 }
 
-export function listHeader(type: ResourceType, representation: Representation): string {
+export function listHeader(
+  type: ResourceType,
+  representation: Representation,
+  apiVersion = apiVersionOf(type),
+): string {
   return representation === 'metadata'
     ? '"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1"'
-    : `"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(type))}`;
+    : `"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(apiVersion)}`;
 }
 
 /** The zero-valued object a BOOKMARK event carries, with only its resourceVersion (and annotations) set. */
@@ -55,6 +67,7 @@ export function bookmarkJson(
   representation: Representation,
   resourceVersion: number,
   annotations?: Record<string, string>,
+  apiVersion = apiVersionOf(type),
 ): string {
   const metadata = {
     resourceVersion: String(resourceVersion),
@@ -66,7 +79,7 @@ export function bookmarkJson(
   }
   return JSON.stringify({
     kind: type.kind,
-    apiVersion: apiVersionOf(type),
+    apiVersion,
     metadata,
     ...type.bookmarkFields,
   });

@@ -15,6 +15,11 @@ export interface ResourceType {
    * value as the API server serialises it (`"endpoints":null`, not absent).
    */
   readonly bookmarkFields: Readonly<Record<string, unknown>>;
+  /**
+   * A custom resource (served through a CustomResourceDefinition): its list items carry `kind` and
+   * `apiVersion`, and it is served at every version its CRD serves (`version` is the storage one).
+   */
+  readonly custom?: boolean;
 }
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
@@ -52,8 +57,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   },
 ];
 
-export function apiVersionOf(type: ResourceType): string {
-  return type.group === '' ? type.version : `${type.group}/${type.version}`;
+export function apiVersionOf(type: ResourceType, version = type.version): string {
+  return type.group === '' ? version : `${type.group}/${version}`;
 }
 
 /** `endpointslices.discovery.k8s.io`, `services`: how RBAC messages name a resource. */
@@ -69,9 +74,25 @@ export function resourceTypeNamed(resource: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((type) => type.resource === resource);
 }
 
+/** The type a path's group, version and plural name, if the server serves it there. */
+export type ResourceTypeLookup = (
+  group: string,
+  version: string,
+  resource: string,
+) => ResourceType | undefined;
+
+/** The built-in types, each at its one version. */
+export const builtInType: ResourceTypeLookup = (group, version, resource) =>
+  RESOURCE_TYPES.find(
+    (candidate) =>
+      candidate.group === group && candidate.version === version && candidate.resource === resource,
+  );
+
 /** What a request path addresses: a collection (optionally in one namespace), or one object. */
 export interface ResourcePath {
   readonly type: ResourceType;
+  /** The version the path asks for (custom resources are served at several). */
+  readonly version: string;
   readonly namespace?: string;
   readonly name?: string;
 }
@@ -80,7 +101,10 @@ export interface ResourcePath {
  * Parses `/api/v1/services`, `/api/v1/namespaces/default/services/web`,
  * `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices`, `/api/v1/nodes/node-a`.
  */
-export function parseResourcePath(pathname: string): ResourcePath | undefined {
+export function parseResourcePath(
+  pathname: string,
+  lookup: ResourceTypeLookup = builtInType,
+): ResourcePath | undefined {
   const parts = pathname.split('/').filter((part) => part !== '');
   let group: string;
   let rest: string[];
@@ -93,7 +117,7 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   } else {
     return undefined;
   }
-  const [version, ...tail] = rest;
+  const [version = '', ...tail] = rest;
   let namespace: string | undefined;
   let remainder = tail;
   if (tail[0] === 'namespaces' && tail.length >= 3) {
@@ -102,13 +126,11 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   }
   if (remainder.length < 1 || remainder.length > 2) return undefined;
   const [resource = '', name] = remainder;
-  const type = RESOURCE_TYPES.find(
-    (candidate) =>
-      candidate.group === group && candidate.version === version && candidate.resource === resource,
-  );
+  const type = lookup(group, version, resource);
   if (!type || (namespace !== undefined && !type.namespaced)) return undefined;
   return {
     type,
+    version,
     ...(namespace !== undefined && { namespace }),
     ...(name !== undefined && { name: decodeURIComponent(name) }),
   };

@@ -20,6 +20,7 @@ const REASONS: Record<number, string> = {
   405: 'MethodNotAllowed',
   409: 'Conflict',
   410: 'Expired',
+  422: 'Invalid',
   429: 'TooManyRequests',
   500: 'InternalError',
   503: 'ServiceUnavailable',
@@ -92,4 +93,42 @@ export function tooLargeResourceVersion(requested: string, current: number): Kub
     reason: 'Timeout',
     details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] },
   });
+}
+
+/** A create of an object that exists. */
+export function alreadyExists(type: ResourceType, name: string): KubeStatus {
+  return kubeStatus(409, `${qualifiedResource(type)} "${name}" already exists`, {
+    reason: 'AlreadyExists',
+    details: { name, group: type.group, kind: type.resource },
+  });
+}
+
+/** An update from a resourceVersion that is no longer the object's: optimistic concurrency lost. */
+export function conflict(type: ResourceType, name: string): KubeStatus {
+  return kubeStatus(
+    409,
+    `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": the object has been modified; ` +
+      'please apply your changes to the latest version and try again',
+    { reason: 'Conflict', details: { name, group: type.group, kind: type.resource } },
+  );
+}
+
+/** A write whose object fails validation: `field: Invalid value: …` as the API server words it. */
+export function invalid(type: ResourceType, name: string, field: string, detail: string): KubeStatus {
+  const kind = type.group === '' ? type.kind : `${type.kind}.${type.group}`;
+  return kubeStatus(422, `${kind} "${name}" is invalid: ${field}: ${detail}`, {
+    reason: 'Invalid',
+    details: { name, group: type.group, kind: type.kind, causes: [{ field, message: detail }] },
+  });
+}
+
+/** The answer to a DELETE that removed the object at once (no finalizers). */
+export function deleted(type: ResourceType, name: string, uid: string | undefined): object {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, group: type.group, kind: type.resource, ...(uid !== undefined && { uid }) },
+  };
 }

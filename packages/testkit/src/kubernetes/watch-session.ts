@@ -13,6 +13,8 @@ export interface WatchScope {
   readonly fields: (fields: SelectableFields) => boolean;
   readonly bookmarks: boolean;
   readonly representation: Representation;
+  /** The `apiVersion` events carry (the version the watch asked for). */
+  readonly apiVersion: string;
 }
 
 /**
@@ -76,12 +78,20 @@ export class WatchSession {
   }
 
   event(type: ChangeType, item: StoredObject): void {
-    this.write(`{"type":"${type}","object":${objectJson(item, this.scope.representation)}}\n`);
+    this.write(
+      `{"type":"${type}","object":${objectJson(item, this.scope.representation, this.scope.apiVersion)}}\n`,
+    );
   }
 
   bookmark(resourceVersion: number, annotations?: Record<string, string>): void {
     if (!this.scope.bookmarks) return;
-    const object = bookmarkJson(this.scope.type, this.scope.representation, resourceVersion, annotations);
+    const object = bookmarkJson(
+      this.scope.type,
+      this.scope.representation,
+      resourceVersion,
+      annotations,
+      this.scope.apiVersion,
+    );
     this.write(`{"type":"BOOKMARK","object":${object}}\n`);
   }
 
