@@ -26,6 +26,7 @@ import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { RecentNameLists } from './name-lists';
 import { proxyStatus, type ProxyStatus } from './proxy-status';
+import { releaseDecodedChunks } from './request-chunks';
 import { SharedResponses } from './shared-responses';
 import { SotwStream } from './sotw-stream';
 import { SharedNameSets } from './subscription';
@@ -253,6 +254,7 @@ export class XdsServer {
 
   private accept(method: XdsMethod, call: ServerDuplexStream<unknown, EncodedResponse>): void {
     this.nextId += 1;
+    releaseDecodedChunks(call);
     const onClose = () => {
       this.streams.delete(stream);
       this.pushQueue.delete(stream);
