@@ -95,7 +95,7 @@ export function sotwRequestDecoder(
 ): (bytes: Buffer) => DiscoveryRequest | UndecodableRequest {
   const type = envoyProtos().discoveryRequest;
   return (bytes) => {
-    const span = namesSpan(bytes);
+    const span = namesSpan(bytes, (at) => lists.lengthAt(bytes, at));
     if (!span) return decode(type, bytes);
     const namesBytes = bytes.subarray(span.start, span.end);
     const rest = Buffer.concat([bytes.subarray(0, span.start), bytes.subarray(span.end)]);
