@@ -41,6 +41,8 @@ const IDLE_PROBE_MS = 1500;
 const GOAL_MS = 500;
 const GOAL_MIB = 300;
 const PROBE_GOAL_MS = 50;
+/** How often the server process counts ACKed streams once the push is out (the resolution of "ACKed by all"). */
+const ACK_COUNT_EVERY_MS = 5;
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
@@ -146,7 +148,9 @@ async function serve(): Promise<void> {
           });
           return;
         }
-        setTimeout(check, 1);
+        // Counting ACKs walks every stream: every few ms, not every ms, or the count itself takes
+        // a share of the server's CPU during what is measured.
+        setTimeout(check, pushMs === undefined ? 1 : ACK_COUNT_EVERY_MS);
       };
       check();
     } else if (message.type === 'status') {
