@@ -61,15 +61,20 @@ export function releaseDecodedChunks(call: ServerDuplexStream<unknown, unknown>)
   if (!isGrpcJsDecoder(decoder)) return false;
   const write = decoder.write.bind(decoder);
   const flag = Buffer.alloc(1);
-  decoder.write = (data: Buffer) => {
-    const messages = write(data);
+  const release = () => {
     if (decoder.readState === NO_DATA) decoder.readPartialMessage = [];
     if (decoder.readCompressFlag !== flag) {
       flag[0] = decoder.readCompressFlag[0] ?? 0;
       decoder.readCompressFlag = flag;
     }
+  };
+  decoder.write = (data: Buffer) => {
+    const messages = write(data);
+    release();
     return messages;
   };
+  // The first request may have been read before the handler was called.
+  release();
   return true;
 }
 
