@@ -71,6 +71,32 @@ describe('SotW requests: name lists recognised by their bytes and shared', () =>
     expect(decode(odd)).toEqual(whole(odd));
   });
 
+  it('steps over a known list whole, and still sees names that follow it or differ from it', () => {
+    const lists = new RecentNameLists();
+    const decode = sotwRequestDecoder(lists);
+    const first = decode(encode(ACK)) as DiscoveryRequest;
+    const bytes = encode(ACK);
+    const at = bytes.indexOf(Buffer.from(NAMES[0] as string)) - 2;
+    const span = namesSpan(bytes) as { start: number; end: number };
+    expect(lists.lengthAt(bytes, at)).toBe(span.end - span.start);
+    expect(namesSpan(bytes, (from) => lists.lengthAt(bytes, from))).toEqual(span);
+    expect((decode(bytes) as DiscoveryRequest).resource_names).toBe(first.resource_names);
+    // The known list followed by one more name: a longer list, decoded as such.
+    const longer = [...NAMES, 'd.ns.svc.cluster.local|http'];
+    const extended = decode(encode({ ...ACK, resource_names: longer })) as DiscoveryRequest;
+    expect(extended.resource_names).toEqual(longer);
+    // The known list with a different last name: not it.
+    const changed = [...NAMES.slice(0, 2), 'c.ns.svc.cluster.local|http2'];
+    expect((decode(encode({ ...ACK, resource_names: changed })) as DiscoveryRequest).resource_names).toEqual(
+      changed,
+    );
+    // Only a prefix of the known list.
+    expect(
+      (decode(encode({ ...ACK, resource_names: NAMES.slice(0, 2) })) as DiscoveryRequest).resource_names,
+    ).toEqual(NAMES.slice(0, 2));
+    expect(lists.lengthAt(Buffer.from([0x1a, 0x01]), 0)).toBe(0);
+  });
+
   it('keeps a bounded number of lists, the most recently used', () => {
     const lists = new RecentNameLists(2, 1024);
     const bytes = (n: number) => Buffer.from([n]);

@@ -10,6 +10,8 @@
 
 /** Protobuf field number of `DiscoveryRequest.resource_names`. */
 const RESOURCE_NAMES_FIELD = 3;
+/** Its tag byte: field 3, length-delimited. */
+const RESOURCE_NAMES_TAG = (RESOURCE_NAMES_FIELD << 3) | 2;
 
 export interface NamesSpan {
   /** Where the consecutive `resource_names` entries begin and end in the message. */
@@ -22,8 +24,12 @@ export interface NamesSpan {
  * consecutive (as every encoder writes a repeated field) and there is at least one. Undefined
  * otherwise, or when the bytes are not a well-formed message at the top level: the caller then
  * decodes the whole message, which reports what is wrong.
+ *
+ * `knownAt(at)` may tell how many bytes from the first entry are entries already known (a
+ * recent list's encoding, equal byte for byte): they are stepped over whole, not entry by entry
+ * (an ACK may repeat thousands).
  */
-export function namesSpan(bytes: Uint8Array): NamesSpan | undefined {
+export function namesSpan(bytes: Uint8Array, knownAt?: (at: number) => number): NamesSpan | undefined {
   let pos = 0;
   let start = -1;
   let end = -1;
@@ -40,6 +46,15 @@ export function namesSpan(bytes: Uint8Array): NamesSpan | undefined {
   };
   while (pos < bytes.length) {
     const fieldStart = pos;
+    if (start < 0 && knownAt && bytes[pos] === RESOURCE_NAMES_TAG) {
+      const known = knownAt(pos);
+      if (known > 0) {
+        start = fieldStart;
+        pos += known;
+        end = pos;
+        continue;
+      }
+    }
     const tag = varint();
     if (tag < 0) return undefined;
     const wire = tag & 7;
@@ -77,6 +92,24 @@ export class RecentNameLists {
     private readonly maxLists = 16,
     private readonly maxBytes = 8 * 1024 * 1024,
   ) {}
+
+  /**
+   * How many bytes of `bytes` from `at` are a recent list's encoding, byte for byte (the first
+   * such list, which becomes the most recent); 0 if none.
+   */
+  lengthAt(bytes: Uint8Array, at: number): number {
+    for (let i = 0; i < this.lists.length; i += 1) {
+      const known = this.lists[i] as KnownList;
+      const end = at + known.bytes.length;
+      if (end > bytes.length || !known.bytes.equals(bytes.subarray(at, end))) continue;
+      if (i > 0) {
+        this.lists.splice(i, 1);
+        this.lists.unshift(known);
+      }
+      return known.bytes.length;
+    }
+    return 0;
+  }
 
   /** The list whose encoding is exactly `bytes`, if it is one of the recent ones. */
   find(bytes: Uint8Array): readonly string[] | undefined {

@@ -21,10 +21,26 @@ import { namesSpan, type RecentNameLists } from './name-lists';
  */
 
 /**
- * A response as the bytes of its message, passed through to grpc-js as they are: one response
- * written to many streams is encoded once.
+ * A response as a gRPC length-prefixed message (a 5-byte prefix, then the message's bytes),
+ * written as it is (writePreFramed): one response written to many streams is encoded, framed
+ * and held once.
  */
 export type EncodedResponse = Buffer;
+
+/** The gRPC prefix of an uncompressed message: a zero flag byte, then its length (big-endian). */
+const PREFIX_LENGTH = 5;
+
+function framed(chunks: readonly Uint8Array[]): EncodedResponse {
+  const length = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  const prefix = Buffer.alloc(PREFIX_LENGTH);
+  prefix.writeUInt32BE(length, 1);
+  return Buffer.concat([prefix, ...chunks], PREFIX_LENGTH + length);
+}
+
+/** The message of a framed response: what grpc-js frames itself if writePreFramed could not apply. */
+function messageOf(response: EncodedResponse): Buffer {
+  return response.subarray(PREFIX_LENGTH);
+}
 
 /** Identifies Sextant to clients (Envoy shows it in its config dump). */
 const CONTROL_PLANE = { identifier: 'sextant' };
@@ -39,9 +55,9 @@ export function sotwResponse(
   const envelope = type
     .encode({ version_info: version, type_url: typeUrl, nonce, control_plane: CONTROL_PLANE })
     .finish();
-  const chunks = [asBuffer(envelope)];
+  const chunks: Uint8Array[] = [envelope];
   for (const resource of resources) chunks.push(resource.sotwEntry());
-  return Buffer.concat(chunks);
+  return framed(chunks);
 }
 
 export function deltaResponse(
@@ -61,9 +77,9 @@ export function deltaResponse(
       control_plane: CONTROL_PLANE,
     })
     .finish();
-  const chunks = [asBuffer(envelope)];
+  const chunks: Uint8Array[] = [envelope];
   for (const resource of resources) chunks.push(resource.deltaEntry());
-  return Buffer.concat(chunks);
+  return framed(chunks);
 }
 
 /** Decoded as the generated `…__Output` types describe: snake_case, enums and longs as strings, defaults. */
@@ -95,7 +111,7 @@ export function sotwRequestDecoder(
 ): (bytes: Buffer) => DiscoveryRequest | UndecodableRequest {
   const type = envoyProtos().discoveryRequest;
   return (bytes) => {
-    const span = namesSpan(bytes);
+    const span = namesSpan(bytes, (at) => lists.lengthAt(bytes, at));
     if (!span) return decode(type, bytes);
     const namesBytes = bytes.subarray(span.start, span.end);
     const rest = Buffer.concat([bytes.subarray(0, span.start), bytes.subarray(span.end)]);
@@ -191,7 +207,7 @@ export function serviceDefinition(
       responseStream: true,
       requestDeserialize: m.protocol === 'sotw' ? decodeSotw : decodeDeltaDiscoveryRequest,
       requestSerialize: unsupported,
-      responseSerialize: passThrough,
+      responseSerialize: messageOf,
       responseDeserialize: unsupported,
       originalName: m.method,
     };
@@ -199,15 +215,7 @@ export function serviceDefinition(
   return definition;
 }
 
-function passThrough(bytes: EncodedResponse): Buffer {
-  return bytes;
-}
-
 /** The client half of a definition: never used by a server. */
 function unsupported(): never {
   throw new Error('client-side (de)serialisation is not provided by the xDS server');
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -22,6 +22,7 @@ import type { ServerTls } from '../security/server-tls';
 import type { MeshState } from '../mesh-state';
 import type { Fleet } from '../fleet/fleet';
 import { Convergence } from './convergence';
+import { releaseDecodedChunks, writePreFramed } from './grpc-js-call';
 import { DeltaStream } from './delta-stream';
 import { leftOutFields, RepeatedEvents } from '../repeated-events';
 import { RecentNameLists } from './name-lists';
@@ -253,6 +254,8 @@ export class XdsServer {
 
   private accept(method: XdsMethod, call: ServerDuplexStream<unknown, EncodedResponse>): void {
     this.nextId += 1;
+    releaseDecodedChunks(call);
+    writePreFramed(call);
     const onClose = () => {
       this.streams.delete(stream);
       this.pushQueue.delete(stream);
