@@ -8,22 +8,21 @@ export interface PeerWorkload {
   readonly labels: Labels;
 }
 
-/** What a workload's port gets when no PeerAuthentication says (Istio's default). */
-export const DEFAULT_PEER_MTLS_MODE: PeerMtlsMode = 'PERMISSIVE';
-
 /**
  * The mTLS mode of one port of a workload, as Istio resolves it: the PeerAuthentication of the
  * workload's namespace that selects it (the first by name when several do) with its
  * `portLevelMtls` for the port, then its namespace's policy without a selector, then the mesh's
- * (no selector, in `rootNamespace`); UNSET at a level inherits the next, and PERMISSIVE when none
- * sets a mode. `policies` are in namespace/name order.
+ * (no selector, in `rootNamespace`); UNSET at a level inherits the next. Undefined when none sets
+ * a mode: Istio's default is PERMISSIVE, but Sextant renders mTLS only where rules ask for it
+ * (a proxy may have no certificates), so such ports stay plain text. `policies` are in
+ * namespace/name order.
  */
 export function peerMtlsMode(
   policies: readonly PeerAuthenticationRule[],
   workload: PeerWorkload,
   port: number,
   rootNamespace: string,
-): PeerMtlsMode {
+): PeerMtlsMode | undefined {
   const { namespace } = workload;
   const inNamespace = (ns: string | undefined) =>
     ns === undefined ? undefined : policies.filter((p) => p.identity.namespace === ns);
@@ -34,7 +33,7 @@ export function peerMtlsMode(
   const namespaceMode = own.find((p) => p.selector === undefined)?.mode;
   if (namespaceMode) return namespaceMode;
   const meshMode = inNamespace(rootNamespace)?.find((p) => p.selector === undefined)?.mode;
-  return meshMode ?? DEFAULT_PEER_MTLS_MODE;
+  return meshMode;
 }
 
 function selects(selector: Labels, labels: Labels): boolean {

@@ -114,9 +114,10 @@ describe('which mTLS mode a workload port gets', () => {
     expect(mode(undefined, { app: 'db' }, 5432)).toBe('STRICT');
   });
 
-  it('reads mesh-wide policy from the root namespace only, and is PERMISSIVE when nothing says', () => {
-    expect(mode('default', {}, 80, 'mesh-root')).toBe('PERMISSIVE');
-    expect(peerMtlsMode([], { namespace: 'default', labels: {} }, 80, 'istio-system')).toBe('PERMISSIVE');
+  it('reads mesh-wide policy from the root namespace only, and says nothing when no PeerAuthentication does', () => {
+    expect(mode('default', {}, 80, 'mesh-root')).toBeUndefined();
+    expect(mode('legacy', {}, 80, 'mesh-root')).toBe('PERMISSIVE');
+    expect(peerMtlsMode([], { namespace: 'default', labels: {} }, 80, 'istio-system')).toBeUndefined();
   });
 });
 
