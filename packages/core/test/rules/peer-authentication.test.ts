@@ -48,7 +48,7 @@ describe('PeerAuthentication (security.istio.io)', () => {
   });
 
   it('refuses what Istio refuses, naming the PeerAuthentication and the field', () => {
-    const lines = (spec: string[]) => parseOne(peer('default', 'bad', spec)).lines;
+    const lines = (spec: string[]) => untargeted(parseOne(peer('default', 'bad', spec)).lines);
     const all = [
       ...parseAllLines(peer('default', 'bad', ['mtls: { mode: REQUIRED }'])),
       ...parseAllLines(peer('default', 'bad', ["portLevelMtls: { '9080': { mode: STRICT } }"])),
