@@ -47,7 +47,13 @@ describe('located schema problems', () => {
         },
       },
       admin: { allowedHosts: [], proxyRetention: '10m' },
-      security: {},
+      security: {
+        meshTls: {
+          certsDir: '/etc/sextant/certs',
+          trustDomain: 'cluster.local',
+          rootNamespace: 'istio-system',
+        },
+      },
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });
   });
@@ -70,7 +76,7 @@ describe('located schema problems', () => {
         discovery: { address: 'nowhere', tls: { certFile: 'tls.crt', clientCA: 'ca.crt' } },
         admin: 15000,
       },
-      security: { nodeAuthorization: 'lenient' },
+      security: { nodeAuthorization: 'lenient', meshTls: { certsDir: 'certs', trustDomain: 'Bad Domain' } },
       adapters: [{ type: 'file', path: 'x.yaml' }],
     });
     expect(bad.valid ? [] : bad.problems.map(formatProblem)).toEqual(
@@ -80,6 +86,8 @@ describe('located schema problems', () => {
         'listen.discovery.tls.clientCA: unknown field (expected one of: certFile, keyFile, clientCAFile, requireClientCert)',
         'listen.admin: expected object, got number (15000)',
         'security.nodeAuthorization: expected one of "strict", "off", got "lenient"',
+        expect.stringMatching(/^security\.meshTls\.certsDir: .*absolute path/),
+        expect.stringMatching(/^security\.meshTls\.trustDomain: .*trust domain/),
       ]),
     );
   });

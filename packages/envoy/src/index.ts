@@ -6,3 +6,10 @@ export { Renderer, type RendererOptions } from './renderer';
 export { ownedBuffer } from './owned-buffer';
 export * from './plan';
 export * from './bootstrap';
+export {
+  DEFAULT_CERTS_DIR,
+  DEFAULT_MESH_TLS,
+  WORKLOAD_CERT_FILES,
+  workloadCertPaths,
+  type MeshTlsOptions,
+} from './mesh-tls';

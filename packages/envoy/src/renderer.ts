@@ -1,4 +1,5 @@
 import { MeshIndexes } from './mesh-index';
+import type { MeshTlsOptions } from './mesh-tls';
 import type { RouteDefaults } from './plan/route-plan';
 import { DEFAULT_RENDER_CACHE_BYTES, RenderCache } from './render-cache';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './v1/options';
@@ -11,6 +12,8 @@ export interface RendererOptions {
   readonly cacheBytes?: number;
   readonly v1?: V1RenderOptions;
   readonly v3?: V3RenderOptions;
+  /** The mesh's mTLS conventions (`security.meshTls` in sextant.yaml), for v1 and v3 alike. */
+  readonly meshTls?: MeshTlsOptions;
   /** What routes that do not say get: the default retry policy (`defaults.retries` in sextant.yaml). */
   readonly defaults?: RouteDefaults;
   /** Keep every v3 resource's rendered object beside its bytes (for tests). */
@@ -31,11 +34,17 @@ export class Renderer {
 
   constructor(options: RendererOptions = {}) {
     this.cache = new RenderCache(options.cacheBytes ?? DEFAULT_RENDER_CACHE_BYTES);
-    this.v1 = new V1Renderer(this.cache, this.mesh, options.v1 ?? DEFAULT_V1_OPTIONS, options.defaults ?? {});
+    const meshTls = options.meshTls && { meshTls: options.meshTls };
+    this.v1 = new V1Renderer(
+      this.cache,
+      this.mesh,
+      { ...(options.v1 ?? DEFAULT_V1_OPTIONS), ...meshTls },
+      options.defaults ?? {},
+    );
     this.v3 = new V3Renderer({
       cache: this.cache,
       mesh: this.mesh,
-      options: options.v3 ?? DEFAULT_V3_OPTIONS,
+      options: { ...(options.v3 ?? DEFAULT_V3_OPTIONS), ...meshTls },
       defaults: options.defaults ?? {},
       keepRendered: options.keepRendered,
     });

@@ -126,4 +126,32 @@ describe('the gRPC xDS bootstrap', () => {
     };
     expect(json.xds_servers[0]?.server_uri).toBe('[::1]:15010');
   });
+
+  it('with mtls, has the file_watcher certificate provider the ISTIO_MUTUAL clusters name, as grpc-js-xds reads it', () => {
+    const json = grpcBootstrap({
+      node: 'n1',
+      server: { host: '127.0.0.1', port: 15010 },
+      mtls: { certsDir: '/var/run/sextant' },
+    });
+    expect(json.certificate_providers).toEqual({
+      default: {
+        plugin_name: 'file_watcher',
+        config: {
+          certificate_file: '/var/run/sextant/cert-chain.pem',
+          private_key_file: '/var/run/sextant/key.pem',
+          ca_certificate_file: '/var/run/sextant/root-cert.pem',
+          refresh_interval: '60s',
+        },
+      },
+    });
+    // The client's own bootstrap validation (it throws on a bad provider) keeps the instance.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { validateBootstrapConfig } = require('@grpc/grpc-js-xds/build/src/xds-bootstrap') as {
+      validateBootstrapConfig(obj: unknown): { certificateProviders: Record<string, unknown> };
+    };
+    expect(Object.keys(validateBootstrapConfig(json).certificateProviders)).toEqual(['default']);
+    expect(grpcBootstrap({ node: 'n1', server: { host: '127.0.0.1', port: 1 } })).not.toHaveProperty(
+      'certificate_providers',
+    );
+  });
 });

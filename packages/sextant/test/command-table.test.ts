@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { main } from '../src/cli';
 import type { CommandIo } from '../src/cli/command';
 
@@ -74,6 +77,8 @@ describe('sextant bootstrap', () => {
     [['--node', 'sidecar~10.0.0.1~web'], '--node: '],
     [['--node', 'two words'], '--node: "two words" must be 1-253 printable characters'],
     [['--node', 'x', '--format', 'envoy-v2'], '--format takes envoy-v3, envoy-v1, grpc'],
+    [['--node', 'x', '--certs-dir', '/c'], '--certs-dir is for --mtls'],
+    [['--node', 'x', '--mtls', '--certs-dir', 'certs'], '--certs-dir: "certs" must be an absolute path'],
   ])('refuses %j with exit 2', async (args, message) => {
     const result = await cli(['bootstrap', ...args]);
     expect(result.code).toBe(2);
@@ -98,5 +103,54 @@ describe('sextant bootstrap', () => {
     expect(grpc.stdout).toContain('"server_uri": "[::1]:15010"');
     const v3 = await cli(['bootstrap', '--node', 'n', '--xds', '[::1]:15010']);
     expect(v3.stdout).toContain('"address": "::1"');
+  });
+
+  it('--mtls: certificate providers for gRPC, the SDS files in --certs-dir for Envoy v3', async () => {
+    const grpc = await cli(['bootstrap', '--node', 'n', '--format', 'grpc', '--mtls']);
+    expect(grpc.code).toBe(0);
+    const providers = (JSON.parse(grpc.stdout) as { certificate_providers: unknown }).certificate_providers;
+    expect(providers).toEqual({
+      default: {
+        plugin_name: 'file_watcher',
+        config: expect.objectContaining({ certificate_file: '/etc/sextant/certs/cert-chain.pem' }) as unknown,
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-mtls-'));
+    try {
+      const certs = path.join(dir, 'certs');
+      const v3 = await cli(['bootstrap', '--node', 'n', '--mtls', '--certs-dir', certs]);
+      expect([v3.code, v3.stderr]).toEqual([
+        0,
+        `note: wrote the SDS files default.sds.json and rootca.sds.json into ${certs}\n`,
+      ]);
+      expect(fs.readdirSync(certs).sort()).toEqual(['default.sds.json', 'rootca.sds.json']);
+      const rootCa = JSON.parse(fs.readFileSync(path.join(certs, 'rootca.sds.json'), 'utf8')) as unknown;
+      expect(rootCa).toEqual({
+        resources: [
+          {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+            name: 'ROOTCA',
+            validation_context: {
+              trusted_ca: { filename: path.join(certs, 'root-cert.pem') },
+              watched_directory: { path: certs },
+            },
+          },
+        ],
+      });
+      // A directory that cannot be written: exit 1, saying which.
+      fs.writeFileSync(path.join(dir, 'file'), '');
+      const blocked = await cli([
+        'bootstrap',
+        '--node',
+        'n',
+        '--mtls',
+        '--certs-dir',
+        path.join(dir, 'file', 'x'),
+      ]);
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toContain('sextant bootstrap: --certs-dir ');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

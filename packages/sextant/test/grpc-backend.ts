@@ -34,9 +34,13 @@ export const failFirstAttempt: FailWhen = (_call, metadata) =>
 
 /**
  * A real gRPC server on loopback answering ECHO_METHOD with its own name, or with the error
- * `fail` returns for a call when it returns one.
+ * `fail` returns for a call when it returns one; plain text unless `credentials` say otherwise.
  */
-export async function startGrpcBackend(name: string, fail?: FailWhen): Promise<GrpcBackend> {
+export async function startGrpcBackend(
+  name: string,
+  fail?: FailWhen,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<GrpcBackend> {
   let calls = 0;
   const server = new Server();
   server.addService(
@@ -61,9 +65,7 @@ export async function startGrpcBackend(name: string, fail?: FailWhen): Promise<G
     },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
+    server.bindAsync('127.0.0.1:0', credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return {
     name,

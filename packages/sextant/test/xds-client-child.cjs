@@ -4,7 +4,9 @@
 // would outlive the test (and keep jest from exiting) whenever the daemon stops first. Here the
 // test ends it by closing stdin, or kills it.
 //
-// Environment: GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap, JSON) or GRPC_XDS_BOOTSTRAP (a file holding it).
+// Environment: GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap, JSON) or GRPC_XDS_BOOTSTRAP (a file holding it);
+//   SEXTANT_E2E_XDS_CREDENTIALS=1: channels use xDS credentials (gRFC A29: TLS as the cluster says,
+//   with the bootstrap's certificate providers; plain text for clusters that say nothing).
 // Request:  {"id":1,"target":"xds:///echo:50051","method":"/pkg.Svc/M","metadata":{"k":"v"},"deadlineMs":2000}
 // Response: {"id":1,"ok":true,"response":"<utf-8 body>"} or {"id":1,"ok":false,"code":14,"details":"..."},
 //   each with "ms" (how long the RPC took) and "at" (epoch ms it ended).
@@ -27,7 +29,10 @@ const passThrough = (bytes) => bytes;
 function clientFor(target) {
   let client = clients.get(target);
   if (!client) {
-    client = new grpc.Client(target, grpc.credentials.createInsecure());
+    const insecure = grpc.credentials.createInsecure();
+    const credentials =
+      process.env.SEXTANT_E2E_XDS_CREDENTIALS === '1' ? new xds.XdsChannelCredentials(insecure) : insecure;
+    client = new grpc.Client(target, credentials);
     clients.set(target, client);
   }
   return client;

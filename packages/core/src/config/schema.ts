@@ -92,6 +92,17 @@ export type NodeAuthorizationMode = (typeof NODE_AUTHORIZATION_MODES)[number];
 export interface SecurityConfig {
   /** Unset: strict on the discovery and xDS listeners that require client certificates, off elsewhere. */
   readonly nodeAuthorization?: NodeAuthorizationMode;
+  readonly meshTls: MeshTlsConfig;
+}
+
+/** The mesh's mTLS conventions, as proxies are sent them (docs/security.md, Mesh mTLS). */
+export interface MeshTlsConfig {
+  /** Where each proxy's host keeps its workload certificate files (`sextant agent` writes them). */
+  readonly certsDir: string;
+  /** SPIFFE trust domain of the mesh's identities. */
+  readonly trustDomain: string;
+  /** PeerAuthentications without a selector in this namespace are mesh-wide. */
+  readonly rootNamespace: string;
 }
 
 export interface AdapterConfig {
@@ -301,7 +312,34 @@ export const daemonConfigSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { nodeAuthorization: { enum: [...NODE_AUTHORIZATION_MODES] } },
+      properties: {
+        nodeAuthorization: { enum: [...NODE_AUTHORIZATION_MODES] },
+        meshTls: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            certsDir: {
+              type: 'string',
+              default: '/etc/sextant/certs',
+              pattern: '^/[^\\0]*$',
+              patternDescription: "an absolute path on the proxies' hosts",
+            },
+            trustDomain: {
+              type: 'string',
+              default: 'cluster.local',
+              pattern: '^[a-z0-9]([a-z0-9.-]{0,253}[a-z0-9])?$',
+              patternDescription: 'a SPIFFE trust domain (lower-case letters, digits, "." and "-")',
+            },
+            rootNamespace: {
+              type: 'string',
+              default: 'istio-system',
+              pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+              patternDescription: 'a namespace name (lower-case letters, digits and "-", at most 63)',
+            },
+          },
+        },
+      },
     },
     adapters: {
       type: 'array',

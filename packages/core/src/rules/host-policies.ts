@@ -1,6 +1,13 @@
 import { formatRuleIdentity, type RuleIdentity } from './resource';
 import { hostPolicy, isEmptyPolicy, type HostPolicy } from './host-policy';
-import type { DestinationRuleRule, HttpRoute, ParsedRule, Subset, VirtualServiceRule } from './model';
+import type {
+  DestinationRuleRule,
+  HttpRoute,
+  ParsedRule,
+  PeerAuthenticationRule,
+  Subset,
+  VirtualServiceRule,
+} from './model';
 import type { ActiveRule } from './rule-book';
 
 /**
@@ -18,6 +25,9 @@ import type { ActiveRule } from './rule-book';
  *   subsets concatenated (a repeated name: the first wins), the traffic policy of the first that
  *   has one (Istio's merge). A subset a route in force still names after its DestinationRule
  *   dropped it is kept, as last defined, until no route names it (make-before-break).
+ * - Peer authentication: every PeerAuthentication in force, in namespace/name order, on every
+ *   host. Which one applies depends on the workload a proxy runs (its namespace and labels),
+ *   which only the renderers know; carried by each host, a change re-renders what it may change.
  *
  * Kept up to date by the registry: `update` with the rules that changed returns the hostnames
  * whose policy may have changed, so only those entries are re-merged and re-rendered.
@@ -31,6 +41,9 @@ export class HostPolicies {
   /** Subsets as last defined by a DestinationRule, per host, for routes that still name them. */
   private readonly lastDefined = new Map<string, Map<string, Subset>>();
   private readonly policies = new Map<string, HostPolicy | undefined>();
+  private readonly peerAuthentications = new Map<string, PeerAuthenticationRule>();
+  /** The PeerAuthentications in force in namespace/name order (one array shared by every policy). */
+  private peerAuthenticationList: readonly PeerAuthenticationRule[] = [];
 
   /**
    * Applies a change of the rules in force (`before` → `after`, for the rules keyed in `changed`)
@@ -45,11 +58,22 @@ export class HostPolicies {
   ): Set<string> {
     const touched = new Set<string>();
     let wildcards = false;
+    let peers = false;
     for (const key of changed) {
       const old = before.get(key)?.rule;
       const now = after.get(key)?.rule;
+      if (old?.kind === 'PeerAuthentication' || now?.kind === 'PeerAuthentication') {
+        peers = true;
+        if (now?.kind === 'PeerAuthentication') this.peerAuthentications.set(key, now);
+        else this.peerAuthentications.delete(key);
+        continue;
+      }
       if (old) wildcards = this.forget(old, touched) || wildcards;
       if (now) wildcards = this.remember(now, touched) || wildcards;
+    }
+    if (peers) {
+      this.peerAuthenticationList = byName([...this.peerAuthentications.values()]);
+      for (const hostname of hostnames()) touched.add(hostname);
     }
     if (wildcards)
       for (const hostname of hostnames()) if (this.matchesWildcard(hostname)) touched.add(hostname);
@@ -91,7 +115,7 @@ export class HostPolicies {
     } else if (rule.kind === 'DestinationRule') {
       add(this.destinationRules, rule.host, rule);
       touched.add(rule.host);
-    } else {
+    } else if (rule.kind === 'ServiceEntry') {
       for (const host of rule.hosts) touched.add(host);
     }
     return wildcard;
@@ -118,7 +142,7 @@ export class HostPolicies {
     } else if (rule.kind === 'DestinationRule') {
       remove(this.destinationRules, rule.host, rule);
       touched.add(rule.host);
-    } else {
+    } else if (rule.kind === 'ServiceEntry') {
       for (const host of rule.hosts) touched.add(host);
     }
     return wildcard;
@@ -135,10 +159,12 @@ export class HostPolicies {
     const destinationRules = byName(this.destinationRules.get(hostname) ?? []);
     const subsets = this.subsetsFor(hostname, destinationRules);
     const trafficPolicy = destinationRules.find((r) => r.trafficPolicy)?.trafficPolicy;
+    const peerAuthentications = this.peerAuthenticationList;
     const content = {
       ...routes,
       subsets,
       ...(trafficPolicy && { trafficPolicy }),
+      ...(peerAuthentications.length > 0 && { peerAuthentications }),
       rules: [...(routes.rules ?? []), ...destinationRules.map((r) => r.identity)],
     };
     if (isEmptyPolicy(content)) return undefined;

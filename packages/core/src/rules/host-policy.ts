@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../hash';
-import type { HttpRoute, Subset, TcpRoute, TrafficPolicy } from './model';
+import type { HttpRoute, PeerAuthenticationRule, Subset, TcpRoute, TrafficPolicy } from './model';
 import type { RuleIdentity } from './resource';
 
 /**
@@ -20,6 +20,11 @@ export interface HostPolicy {
   /** The host's subsets: those its DestinationRules define, and those routes still name (kept). */
   readonly subsets: readonly Subset[];
   readonly trafficPolicy?: TrafficPolicy;
+  /**
+   * Every PeerAuthentication in force (namespace/name order): which applies to a workload of the
+   * host depends on the proxy (peerMtlsMode in @sextant/envoy resolves it). Absent when none is.
+   */
+  readonly peerAuthentications?: readonly PeerAuthenticationRule[];
   /** The rules it was built from, for debug views and provenance. */
   readonly rules: readonly RuleIdentity[];
   /** Digest of everything above: equal policies, equal versions, in any process. */
@@ -39,6 +44,7 @@ export function isEmptyPolicy(policy: HostPolicyContent): boolean {
     policy.http === undefined &&
     policy.tcp === undefined &&
     policy.subsets.length === 0 &&
-    policy.trafficPolicy === undefined
+    policy.trafficPolicy === undefined &&
+    policy.peerAuthentications === undefined
   );
 }

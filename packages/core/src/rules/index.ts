@@ -4,6 +4,7 @@ export * from './problems';
 export * from './host-policy';
 export { HostPolicies, wildcardMatches } from './host-policies';
 export { MeshRules } from './mesh-rules';
+export { peerMtlsMode, type PeerWorkload } from './peer-mtls';
 export { MAX_ADDRESSES_PER_NAME, ServiceEntryHosts, type DnsAnswer } from './service-entry-hosts';
 export {
   RuleBook,

@@ -320,7 +320,30 @@ export interface ServiceEntryRule {
   readonly language: RuleLanguage;
 }
 
-export type ParsedRule = VirtualServiceRule | DestinationRuleRule | ServiceEntryRule;
+/**
+ * How a workload's inbound ports take connections (PeerAuthentication `mtls.mode`): STRICT only
+ * mutual TLS with a mesh certificate, PERMISSIVE mutual TLS or plain text, DISABLE plain text.
+ */
+export type PeerMtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/**
+ * A PeerAuthentication (security.istio.io): the mTLS mode of the workloads it selects. In the
+ * mesh's root namespace without a selector it is mesh-wide; elsewhere without a selector it
+ * covers its namespace; with `selector` the workloads of its namespace whose labels match.
+ * `mode` absent (UNSET): inherited from the next wider one (PERMISSIVE when none says).
+ */
+export interface PeerAuthenticationRule {
+  readonly kind: 'PeerAuthentication';
+  readonly identity: RuleIdentity;
+  /** `selector.matchLabels`; absent: every workload of the namespace. */
+  readonly selector?: Labels;
+  readonly mode?: PeerMtlsMode;
+  /** `portLevelMtls`, by workload port (a port with UNSET inherits `mode`, as it is resolved). */
+  readonly portLevel: readonly { readonly port: number; readonly mode?: PeerMtlsMode }[];
+  readonly language: RuleLanguage;
+}
+
+export type ParsedRule = VirtualServiceRule | DestinationRuleRule | ServiceEntryRule | PeerAuthenticationRule;
 
 /** `istio` (networking.istio.io), `legacy` (config.istio.io Rules API), `gateway-api`, `consul`. */
 export type RuleLanguage = 'istio' | 'legacy' | 'gateway-api' | 'consul';

@@ -464,7 +464,7 @@ describe('problems name the place, the rule and the field path', () => {
       location: { source: 'kubernetes:HTTPRoute default/r', at: [] },
     };
     expect(parseRule(input).problems.map(formatRuleProblem)).toEqual([
-      'kubernetes:HTTPRoute default/r: error: HTTPRoute default/r: kind: unknown kind "HTTPRoute": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]',
+      'kubernetes:HTTPRoute default/r: error: HTTPRoute default/r: kind: unknown kind "HTTPRoute": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]',
     ]);
     const noSpec = parseRule({
       ...input,

@@ -111,7 +111,7 @@ describe('Envoy v1 (spec §3.6)', () => {
       'rules.yaml:7:29: error for v1: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.simple: Envoy v1 clusters cannot pass traffic through to the original destination [not-expressible]',
       'rules.yaml:8:44: error for v1: DestinationRule default/reviews: spec.trafficPolicy.connectionPool.http.idleTimeout: Envoy v1 clusters have no idle timeout [not-expressible]',
       'rules.yaml:9:43: error for v1: DestinationRule default/reviews: spec.trafficPolicy.outlierDetection.minHealthPercent: Envoy v1 clusters cannot set the panic threshold [not-expressible]',
-      "rules.yaml:10:18: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls.mode: Envoy v1 has no SDS for Istio's mesh certificates: give SIMPLE or MUTUAL with files [not-expressible]",
+      "rules.yaml:10:18: warning for v1: DestinationRule default/reviews: spec.trafficPolicy.tls.mode: Envoy v1 checks exact names only, so the destination's SPIFFE identity is not checked (any certificate of the mesh's CA is taken): list subjectAltNames to check it [lossy]",
       'rules.yaml:13:54: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash: Envoy v1 hashes on a request header only [not-expressible]',
       'rules.yaml:13:83: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash.maglev: Envoy v1 has ring hash only, not Maglev [not-expressible]',
     ]);
@@ -196,7 +196,7 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
       'rules.yaml:7:29: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.simple: gRPC clients refuse clusters balanced by LEAST_REQUEST: they are sent ROUND_ROBIN (or RING_HASH for a consistent hash) [not-expressible]',
       'rules.yaml:8:21: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.connectionPool: gRPC clients honour only http.http2MaxRequests of a connection pool (the requests in flight): tcp.maxConnections, http.maxRetries cannot be sent [not-expressible]',
       'rules.yaml:9:23: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.outlierDetection: gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent [not-expressible]',
-      'rules.yaml:10:10: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.tls: gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent [not-expressible]',
+      'rules.yaml:10:18: error for grpc: DestinationRule default/reviews: spec.trafficPolicy.tls.mode: gRPC clients take certificates only from the certificate providers of their bootstrap, not from files: use ISTIO_MUTUAL (and `sextant bootstrap --format grpc --mtls`); this tls setting is not sent [not-expressible]',
       'rules.yaml:13:54: error for grpc: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.consistentHash: gRPC clients hash on a request header only [not-expressible]',
       'rules.yaml:15:90: error for grpc: DestinationRule default/reviews: spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.ringHash: gRPC clients refuse rings larger than 8388608 [not-expressible]',
     ]);
@@ -256,11 +256,11 @@ describe('what Sextant does not send yet, though the target could express it', (
     ]);
   });
 
-  it('upstream TLS, consistent-hash keys on v1 and pass-through clusters', () => {
+  it('subjectAltNames without a CA, consistent-hash keys on v1 and pass-through clusters', () => {
     const text = destinationRule(
       'trafficPolicy:',
       '  loadBalancer: { consistentHash: { httpHeaderName: x-user } }',
-      '  tls: { mode: SIMPLE }',
+      '  tls: { mode: SIMPLE, subjectAltNames: [a.example.com] }',
       'subsets:',
       '- name: direct',
       '  trafficPolicy: { loadBalancer: { simple: PASSTHROUGH } }',
@@ -269,12 +269,12 @@ describe('what Sextant does not send yet, though the target could express it', (
       'Sextant sends no hash policy with the routes: the cluster hashes nothing, so requests keep no affinity [not-expressible]';
     // v3 and gRPC routes hash on the key (their hash policy); v1 routes carry none.
     expect(problemsFor(text, 'v3')).toEqual([
-      'rules.yaml:8:10: error for v3: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v3 clusters no TLS settings: traffic to them is plain text [not-expressible]',
+      'rules.yaml:8:43: error for v3: DestinationRule default/reviews: spec.trafficPolicy.tls.subjectAltNames: Envoy checks subjectAltNames only against a CA: give caCertificates, or the names are not checked [not-expressible]',
       'rules.yaml:11:46: error for v3: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Sextant sends v3 Envoys no pass-through (ORIGINAL_DST) clusters: they balance by ROUND_ROBIN [not-expressible]',
     ]);
     expect(problemsFor(text, 'v1')).toEqual([
       `rules.yaml:7:37: error for v1: DestinationRule default/reviews: spec.trafficPolicy.loadBalancer.consistentHash: ${noHash}`,
-      'rules.yaml:8:10: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls: Sextant sends v1 clusters no TLS settings: traffic to them is plain text [not-expressible]',
+      'rules.yaml:8:43: error for v1: DestinationRule default/reviews: spec.trafficPolicy.tls.subjectAltNames: Envoy checks subjectAltNames only against a CA: give caCertificates, or the names are not checked [not-expressible]',
       'rules.yaml:11:46: error for v1: DestinationRule default/reviews: spec.subsets[0].trafficPolicy.loadBalancer.simple: Envoy v1 clusters cannot pass traffic through to the original destination [not-expressible]',
     ]);
     expect(problemsFor(text, 'grpc').filter((line) => line.includes('consistentHash'))).toEqual([]);

@@ -1,9 +1,16 @@
+import { workloadCertPaths } from '../mesh-tls';
+import { CERTIFICATE_PROVIDER_INSTANCE } from '../v3/transport-sockets';
 import { localityJson, type BootstrapOptions } from './bootstrap-options';
+
+/** How often a gRPC client reads its certificate files again (gRFC A29's file_watcher plugin). */
+export const CERTIFICATE_REFRESH_INTERVAL = '60s';
 
 /**
  * A gRPC xDS bootstrap (gRFC A27) for proxyless gRPC clients, as GRPC_XDS_BOOTSTRAP names or
  * GRPC_XDS_BOOTSTRAP_CONFIG holds it: Sextant's xDS listener over plaintext, speaking v3
  * (`xds_v3`). node.locality is always present, if empty: some clients refuse a node without it.
+ * With `mtls`, the certificate provider instance the clusters of ISTIO_MUTUAL destinations name
+ * (gRFC A29): the `file_watcher` plugin on the workload's certificate files.
  */
 export function grpcBootstrap(options: BootstrapOptions): Record<string, unknown> {
   const { host, port } = options.server;
@@ -19,6 +26,22 @@ export function grpcBootstrap(options: BootstrapOptions): Record<string, unknown
       id: options.node,
       ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
       locality: localityJson(options.locality),
+    },
+    ...(options.mtls && { certificate_providers: certificateProviders(options.mtls.certsDir) }),
+  };
+}
+
+function certificateProviders(certsDir: string): Record<string, unknown> {
+  const files = workloadCertPaths(certsDir);
+  return {
+    [CERTIFICATE_PROVIDER_INSTANCE]: {
+      plugin_name: 'file_watcher',
+      config: {
+        certificate_file: files.certificateChain,
+        private_key_file: files.privateKey,
+        ca_certificate_file: files.rootCertificates,
+        refresh_interval: CERTIFICATE_REFRESH_INTERVAL,
+      },
     },
   };
 }

@@ -6,6 +6,7 @@ import type {
   ServiceEntry,
   ServicePort,
   TrafficPolicy,
+  UpstreamTls,
 } from '@sextant/core';
 import type { ClusterRef } from './plan-types';
 
@@ -16,6 +17,7 @@ export interface ClusterPlan {
   readonly loadBalancer?: LoadBalancerPolicy;
   readonly connectionPool?: ConnectionPool;
   readonly outlierDetection?: OutlierDetection;
+  readonly tls?: UpstreamTls;
 }
 
 /**
@@ -50,7 +52,7 @@ export function clusterPlan(
   return clusterPlans(entry, port).find((plan) => plan.ref.subset === subset);
 }
 
-type Settings = Pick<ClusterPlan, 'loadBalancer' | 'connectionPool' | 'outlierDetection'>;
+type Settings = Pick<ClusterPlan, 'loadBalancer' | 'connectionPool' | 'outlierDetection' | 'tls'>;
 
 /** A traffic policy's settings for one port: its own, overlaid by its port-level settings for that port. */
 function forPort(policy: TrafficPolicy | undefined, port: number): Settings {
@@ -65,6 +67,7 @@ function pick(policy: Settings): Settings {
     ...(policy.loadBalancer && { loadBalancer: policy.loadBalancer }),
     ...(policy.connectionPool && { connectionPool: policy.connectionPool }),
     ...(policy.outlierDetection && { outlierDetection: policy.outlierDetection }),
+    ...(policy.tls && { tls: policy.tls }),
   };
 }
 

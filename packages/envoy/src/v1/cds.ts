@@ -11,6 +11,7 @@ import { tcpUrl } from '../addresses';
 import { clusterPlans, type ClusterPlan } from '../plan/cluster-plan';
 import { DEFAULT_V1_OPTIONS, type V1RenderOptions } from './options';
 import { v1ClusterName, v1ServiceKey } from './route-encoding';
+import { clusterSslContext } from './ssl-context';
 import type { CdsResponse, V1Cluster } from './types';
 
 /**
@@ -64,6 +65,7 @@ export function outboundClusters(entry: ServiceEntry, options: V1RenderOptions):
 function v1Cluster(plan: ClusterPlan, options: V1RenderOptions): V1Cluster {
   const pool = plan.connectionPool;
   const od = plan.outlierDetection;
+  const sslContext = clusterSslContext(plan.tls, options.meshTls);
   const thresholds = {
     ...(positive(pool?.maxConnections) && { max_connections: pool?.maxConnections }),
     ...(positive(pool?.http1MaxPendingRequests) && { max_pending_requests: pool?.http1MaxPendingRequests }),
@@ -93,6 +95,7 @@ function v1Cluster(plan: ClusterPlan, options: V1RenderOptions): V1Cluster {
         ...(od.maxEjectionPercent !== undefined && { max_ejection_percent: od.maxEjectionPercent }),
       },
     }),
+    ...(sslContext && { ssl_context: sslContext }),
   };
 }
 

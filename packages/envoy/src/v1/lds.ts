@@ -8,6 +8,8 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import type { MeshIndexes } from '../mesh-index';
+import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
+import { inboundSslContext } from './ssl-context';
 import { portRoutePlans } from '../plan/port-routes';
 import { proxySource } from '../plan/proxy-source';
 import type { PlannedRoute } from '../plan/plan-types';
@@ -62,7 +64,7 @@ export function ownListeners(
   options: V1RenderOptions,
 ): V1Listener[] {
   if (proxy.type !== 'sidecar') return [];
-  return [virtualListener(options), ...inboundListeners(mesh, snapshot, proxy)];
+  return [virtualListener(options), ...inboundListeners(mesh, snapshot, proxy, options)];
 }
 
 /**
@@ -143,25 +145,38 @@ function outboundTcpListeners(mesh: MeshIndexes, snapshot: Snapshot): V1Listener
   return listeners;
 }
 
-function inboundListeners(mesh: MeshIndexes, snapshot: Snapshot, proxy: ProxyIdentity): V1Listener[] {
+function inboundListeners(
+  mesh: MeshIndexes,
+  snapshot: Snapshot,
+  proxy: ProxyIdentity,
+  options: V1RenderOptions,
+): V1Listener[] {
   const ip = proxy.ip;
   if (ip === undefined) return [];
-  return mesh.localPorts(snapshot, ip).map(({ port, servicePort }) => {
+  const ports = mesh.localPorts(snapshot, ip);
+  const meshTls = options.meshTls ?? DEFAULT_MESH_TLS;
+  const modes = inboundMtlsModes(mesh, snapshot, proxy, ports, meshTls);
+  return ports.map(({ port, servicePort }, i) => {
+    const sslContext = inboundSslContext(modes[i], meshTls);
+    const withTls = (listener: V1Listener): V1Listener =>
+      sslContext ? { ...listener, ssl_context: sslContext } : listener;
     const cluster = v1InboundClusterName(port);
     if (!isHttpProtocol(servicePort.protocol)) {
-      return tcpListener(`tcp_${hostPart(ip)}_${port}`, tcpUrl(ip, port), cluster, undefined);
+      return withTls(tcpListener(`tcp_${hostPart(ip)}_${port}`, tcpUrl(ip, port), cluster, undefined));
     }
     const routeConfig: RouteConfiguration = {
       virtual_hosts: [{ name: `inbound|${port}`, domains: ['*'], routes: [{ prefix: '/', cluster }] }],
     };
-    return httpListener(`http_${hostPart(ip)}_${port}`, tcpUrl(ip, port), false, {
-      codec_type: 'auto',
-      stat_prefix: 'http',
-      generate_request_id: true,
-      tracing: { operation_name: 'ingress' },
-      route_config: routeConfig,
-      filters: [ROUTER],
-    });
+    return withTls(
+      httpListener(`http_${hostPart(ip)}_${port}`, tcpUrl(ip, port), false, {
+        codec_type: 'auto',
+        stat_prefix: 'http',
+        generate_request_id: true,
+        tracing: { operation_name: 'ingress' },
+        route_config: routeConfig,
+        filters: [ROUTER],
+      }),
+    );
   });
 }
 

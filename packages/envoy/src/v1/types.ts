@@ -45,6 +45,25 @@ export interface V1Cluster {
   readonly max_requests_per_connection?: number;
   readonly circuit_breakers?: { readonly default: V1CircuitBreakerThresholds };
   readonly outlier_detection?: V1OutlierDetection;
+  readonly ssl_context?: V1ClusterSslContext;
+}
+
+/** TLS to a cluster's hosts (Envoy v1 `ssl_context`): files on the proxy's host. */
+export interface V1ClusterSslContext {
+  readonly cert_chain_file?: string;
+  readonly private_key_file?: string;
+  readonly ca_cert_file?: string;
+  /** The server certificate must carry one of these names (exact). */
+  readonly verify_subject_alt_name?: readonly string[];
+  readonly sni?: string;
+}
+
+/** TLS a listener terminates (Envoy v1 listener `ssl_context`). */
+export interface V1ListenerSslContext {
+  readonly cert_chain_file: string;
+  readonly private_key_file: string;
+  readonly ca_cert_file?: string;
+  readonly require_client_certificate?: boolean;
 }
 
 export interface CdsResponse {
@@ -148,6 +167,7 @@ export interface V1Listener {
   readonly filters: readonly V1NetworkFilter[];
   readonly bind_to_port?: boolean;
   readonly use_original_dst?: boolean;
+  readonly ssl_context?: V1ListenerSslContext;
 }
 
 export interface LdsResponse {

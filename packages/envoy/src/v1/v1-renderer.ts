@@ -7,6 +7,7 @@ import {
   type Snapshot,
 } from '@sextant/core';
 import type { MeshIndexes } from '../mesh-index';
+import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
 import type { RouteDefaults } from '../plan/route-plan';
 import { ownedBuffer } from '../owned-buffer';
@@ -86,10 +87,17 @@ export class V1Renderer {
 
   lds(snapshot: Snapshot, proxy: ProxyIdentity): EncodedBody {
     const ports = proxy.type === 'sidecar' ? this.mesh.localPorts(snapshot, proxy.ip) : [];
+    const modes = inboundMtlsModes(
+      this.mesh,
+      snapshot,
+      proxy,
+      ports,
+      this.options.meshTls ?? DEFAULT_MESH_TLS,
+    );
     const ownKey =
       ports.length === 0
         ? ''
-        : `${proxy.ip ?? ''} ${ports.map((p) => `${p.port}/${p.servicePort.protocol}`)}`;
+        : `${proxy.ip ?? ''} ${ports.map((p) => `${p.port}/${p.servicePort.protocol}`)} ${modes.map((m) => m ?? '')}`;
     const source = proxySource(this.mesh, snapshot, proxy);
     return this.cache.get(
       `v1 lds ${snapshot.version} ${proxy.type} ${ownKey} ${sourceKey(this.mesh, snapshot, source)}`,

@@ -6,7 +6,8 @@ import {
 } from '@sextant/core';
 import type { ClusterPlan } from '../plan/cluster-plan';
 import { configSource, duration, HTTP_PROTOCOL_OPTIONS_TYPE, typedConfig } from './building-blocks';
-import type { ConfigSourceKind, V3RenderOptions } from './options';
+import { meshTlsOf, type ConfigSourceKind, type V3RenderOptions } from './options';
+import { upstreamTransportSocket } from './transport-sockets';
 import { clusterName } from './route-encoding';
 import type { Cluster } from './wire-types';
 
@@ -28,6 +29,7 @@ export function encodeCluster(
 ): Cluster {
   const { ref } = plan;
   const pool = plan.connectionPool;
+  const transportSocket = upstreamTransportSocket(plan.tls, ref.host, target, meshTlsOf(options));
   return {
     name: clusterName(ref),
     type: 'EDS',
@@ -40,6 +42,7 @@ export function encodeCluster(
     ...circuitBreakers(pool, target),
     ...(target === 'v3' && outlierDetection(plan)),
     ...protocolOptions(plan, target),
+    ...(transportSocket && { transport_socket: transportSocket }),
   };
 }
 

@@ -10,3 +10,9 @@ export { resourceType, RESOURCE_TYPE_LIST } from './types';
 export type { Dependency, ResourceRequester, ResourceType } from './types';
 export { resourceDependency, snapshotChange, type SnapshotChange } from './changes';
 export { existing, V3Renderer, type SubscribedNames } from './v3-renderer';
+export {
+  workloadSdsFiles,
+  CERTIFICATE_PROVIDER_INSTANCE,
+  ROOT_CA_SECRET,
+  WORKLOAD_SECRET,
+} from './transport-sockets';

@@ -1,5 +1,6 @@
 import {
   isHttpProtocol,
+  type PeerMtlsMode,
   v3InboundClusterName,
   v3OutboundClusterName,
   type ProxyType,
@@ -11,7 +12,8 @@ import { configSource, ORIGINAL_DST_TYPE, socketAddress, typedConfig } from './b
 import { BLACK_HOLE_CLUSTER } from './clusters';
 import type { EncodedResource } from './encoded-resource';
 import { httpConnectionManagerFilter, singleClusterRoutes, tcpProxyFilter } from './filters';
-import type { ConfigSourceKind } from './options';
+import { meshTlsOf, type ConfigSourceKind } from './options';
+import { inboundMtlsTransportSocket, TLS_INSPECTOR_TYPE } from './transport-sockets';
 import { cachedResource, cachedResources, encode, type V3Scope } from './render-scope';
 import { LISTENER_TYPE } from './type-urls';
 import type { Listener } from './wire-types';
@@ -48,8 +50,11 @@ export function virtualOutboundListener(scope: V3Scope): EncodedResource {
 
 /**
  * A sidecar's inbound listener for one port of its own workload, on its own IP: HTTP ports route
- * everything to the inbound cluster, TCP ports proxy to it. It depends on the IP, port, hostname
- * and protocol only.
+ * everything to the inbound cluster, TCP ports proxy to it. Its mTLS mode (PeerAuthentication)
+ * decides its filter chains: STRICT one that terminates mesh mTLS and requires a client
+ * certificate; PERMISSIVE that one for connections that start a TLS handshake (told apart by the
+ * TLS inspector) and a plain one for the rest; DISABLE or none a plain one. It depends on the IP,
+ * port, hostname, protocol and mode only.
  */
 export function inboundListener(
   scope: V3Scope,
@@ -57,21 +62,39 @@ export function inboundListener(
   ip: string,
   port: number,
   servicePort: ServicePort,
+  mode: PeerMtlsMode | undefined,
 ): EncodedResource {
   const name = listenerName(ip, port);
-  return cachedResource(scope, `lds in ${name} ${servicePort.protocol} ${hostname}`, () => {
+  return cachedResource(scope, `lds in ${name} ${servicePort.protocol} ${hostname} ${mode ?? ''}`, () => {
     const cluster = v3InboundClusterName(port, hostname);
     const filter = isHttpProtocol(servicePort.protocol)
       ? httpConnectionManagerFilter(`inbound_${port}`, {
           route_config: singleClusterRoutes(cluster, `inbound|http|${port}`, ['*'], cluster),
         })
       : tcpProxyFilter(cluster, cluster);
+    const mtls = {
+      filters: [filter],
+      transport_socket: inboundMtlsTransportSocket(meshTlsOf(scope.options)),
+    };
     const listener: Listener = {
       name,
       address: socketAddress(ip, port),
       bind_to_port: { value: false },
       traffic_direction: 'INBOUND',
-      filter_chains: [{ filters: [filter] }],
+      ...(mode === 'PERMISSIVE' && {
+        listener_filters: [
+          { name: 'envoy.filters.listener.tls_inspector', typed_config: typedConfig(TLS_INSPECTOR_TYPE) },
+        ],
+      }),
+      filter_chains:
+        mode === 'STRICT'
+          ? [mtls]
+          : mode === 'PERMISSIVE'
+            ? [
+                { filter_chain_match: { transport_protocol: 'tls' }, ...mtls },
+                { filter_chain_match: { transport_protocol: 'raw_buffer' }, filters: [filter] },
+              ]
+            : [{ filters: [filter] }],
     };
     return encode(scope, LISTENER_TYPE, name, listener);
   });

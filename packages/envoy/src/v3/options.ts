@@ -1,3 +1,5 @@
+import { DEFAULT_MESH_TLS, type MeshTlsOptions } from '../mesh-tls';
+
 /**
  * How a client fetches the resources other resources point at (a cluster's endpoints, a
  * listener's routes): over its ADS stream, over per-type gRPC streams, or by REST-JSON polling.
@@ -16,6 +18,8 @@ export interface V3RenderOptions {
   readonly xdsClusterName: string;
   /** How often a REST-JSON client polls for the resources a config source of kind `rest` names. */
   readonly restRefreshDelayMs: number;
+  /** Where workloads keep their mesh certificates, the trust domain and the mesh's root namespace. */
+  readonly meshTls?: MeshTlsOptions;
 }
 
 export const DEFAULT_V3_OPTIONS: V3RenderOptions = {
@@ -23,4 +27,9 @@ export const DEFAULT_V3_OPTIONS: V3RenderOptions = {
   virtualListenerPort: 15001,
   xdsClusterName: 'xds_cluster',
   restRefreshDelayMs: 1000,
+  meshTls: DEFAULT_MESH_TLS,
 };
+
+export function meshTlsOf(options: V3RenderOptions): MeshTlsOptions {
+  return options.meshTls ?? DEFAULT_MESH_TLS;
+}

@@ -7,6 +7,7 @@ import {
   envoyV1CommandLineFlags,
   envoyV3Bootstrap,
   grpcBootstrap,
+  workloadSdsFiles,
   type BootstrapOptions,
 } from '@sextant/envoy';
 import { choiceOption, stringOption, UsageError, type Command } from '../cli/command';
@@ -15,6 +16,8 @@ const FORMATS = ['envoy-v3', 'envoy-v1', 'grpc'] as const;
 type Format = (typeof FORMATS)[number];
 
 const LISTEN = daemonConfigSchema.properties.listen.properties;
+const DEFAULT_CERTS_DIR =
+  daemonConfigSchema.properties.security.properties.meshTls.properties.certsDir.default;
 /** Where each format talks to Sextant by default: the listener's default address. */
 const DEFAULT_SERVER: Record<Format, string> = {
   'envoy-v3': LISTEN.xds.default,
@@ -38,9 +41,12 @@ export const bootstrapCommand: Command = {
     '--node: the proxy identity, <type>~<ip>~<id>~<domain> or a bare name (docs/architecture.md).',
     `--xds host:port: Sextant's listener (default ${LISTEN.xds.default}, for envoy-v1 ${LISTEN.discovery.default}).`,
     '--locality region[/zone[/subzone]]. -o FILE writes the bootstrap there instead of stdout.',
+    `--mtls: mesh mTLS with the workload certificates in --certs-dir (default ${DEFAULT_CERTS_DIR}, the daemon's`,
+    'security.meshTls.certsDir): for grpc, certificate providers in the bootstrap; for envoy-v3, the SDS files',
+    'default.sds.json and rootca.sds.json written into that directory (envoy-v1 needs nothing more).',
   ].join('\n'),
   usage:
-    '--node ID [--xds HOST:PORT] [--format envoy-v3|envoy-v1|grpc] [--cluster NAME] [--locality REGION/ZONE/SUBZONE] [-o FILE]',
+    '--node ID [--xds HOST:PORT] [--format envoy-v3|envoy-v1|grpc] [--cluster NAME] [--locality REGION/ZONE/SUBZONE] [--mtls [--certs-dir DIR]] [-o FILE]',
   options: {
     node: { type: 'string' },
     xds: { type: 'string' },
@@ -48,16 +54,35 @@ export const bootstrapCommand: Command = {
     cluster: { type: 'string' },
     locality: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    mtls: { type: 'boolean' },
+    'certs-dir': { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
   run: async ({ values }, io) => {
     const format = choiceOption(values, 'format', FORMATS, 'envoy-v3');
+    const mtls = parseMtls(values.mtls === true, stringOption(values, 'certs-dir'));
     const options: BootstrapOptions = {
       node: parseNode(stringOption(values, 'node')),
       ...optional('cluster', parseCluster(stringOption(values, 'cluster'))),
       ...optional('locality', parseLocality(stringOption(values, 'locality'))),
       server: parseServer(stringOption(values, 'xds') ?? DEFAULT_SERVER[format]),
+      ...optional('mtls', mtls),
     };
+    if (mtls && format === 'envoy-v3') {
+      // The SDS files name the certificate files only, so writing them once is enough: Envoy
+      // re-reads the certificates whenever `sextant agent` replaces them.
+      const dir = path.resolve(io.cwd, mtls.certsDir);
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        for (const [file, content] of Object.entries(workloadSdsFiles(dir))) {
+          await fs.writeFile(file, `${JSON.stringify(content, null, 2)}\n`);
+        }
+      } catch (error) {
+        io.stderr.write(`sextant bootstrap: --certs-dir ${mtls.certsDir}: ${(error as Error).message}\n`);
+        return 1;
+      }
+      io.stderr.write(`note: wrote the SDS files default.sds.json and rootca.sds.json into ${dir}\n`);
+    }
     const text = `${JSON.stringify(RENDER[format](options), null, 2)}\n`;
     const file = stringOption(values, 'output');
     if (file === undefined) {
@@ -97,6 +122,18 @@ function parseNode(node: string | undefined): string {
     }
   }
   return node;
+}
+
+function parseMtls(mtls: boolean, certsDir: string | undefined): BootstrapOptions['mtls'] {
+  if (!mtls) {
+    if (certsDir !== undefined) throw new UsageError('--certs-dir is for --mtls');
+    return undefined;
+  }
+  const dir = certsDir ?? DEFAULT_CERTS_DIR;
+  // The proxy reads the directory from its own host: relative to where it runs means nothing there.
+  if (!path.isAbsolute(dir) || dir.includes('\0'))
+    throw new UsageError(`--certs-dir: "${dir}" must be an absolute path`);
+  return { certsDir: path.posix.normalize(dir) };
 }
 
 function parseCluster(cluster: string | undefined): string | undefined {

@@ -79,6 +79,7 @@ export function createContainer(
         new Renderer({
           cacheBytes: byteSize(config.limits.renderCache),
           defaults: routeDefaults(config.defaults.retries),
+          meshTls: config.security.meshTls,
         }),
     ),
   });

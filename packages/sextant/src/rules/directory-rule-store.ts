@@ -7,6 +7,7 @@ import {
   LEGACY_KINDS,
   NETWORKING_KINDS,
   readRuleDocuments,
+  SECURITY_KINDS,
   ruleVersion,
   type RuleIdentity,
   type RuleResource,
@@ -15,7 +16,7 @@ import type { RuleStore, StoredRule } from '@sextant/core';
 import { stringify } from 'yaml';
 import { RULES_FILE_SIZE_LIMIT } from './rule-files';
 
-const KINDS: ReadonlySet<string> = new Set<string>([...NETWORKING_KINDS, ...LEGACY_KINDS]);
+const KINDS: ReadonlySet<string> = new Set<string>([...NETWORKING_KINDS, ...SECURITY_KINDS, ...LEGACY_KINDS]);
 /** Namespaces and names are DNS labels and subdomains: nothing that could leave the directory. */
 const NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 

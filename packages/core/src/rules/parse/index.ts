@@ -12,6 +12,10 @@ export {
   NETWORKING_KINDS,
   LEGACY_GROUP,
   LEGACY_KINDS,
+  SECURITY_GROUP,
+  SECURITY_VERSIONS,
+  SECURITY_KINDS,
   type SupportedKind,
 } from './rule-kinds';
 export { DEFAULT_RETRY_ON, RETRY_ON_TOKENS } from './retries';
+export { DEFAULT_MESH_ROOT_NAMESPACE } from './peer-authentication';

@@ -7,6 +7,7 @@ import { readDestinationRule } from './destination-rule';
 import { readDestinationPolicy } from './legacy/destination-policy';
 import { readEgressRule } from './legacy/egress-rule';
 import { readRouteRule } from './legacy/route-rule';
+import { readPeerAuthentication } from './peer-authentication';
 import { isDns1123Label, isDns1123Subdomain } from './names';
 import { RuleContext } from './rule-context';
 import { readKind, type SupportedKind } from './rule-kinds';
@@ -25,6 +26,7 @@ const READERS: Readonly<Record<SupportedKind, (ctx: RuleContext, spec: unknown) 
     VirtualService: readVirtualService,
     DestinationRule: readDestinationRule,
     ServiceEntry: readServiceEntry,
+    PeerAuthentication: readPeerAuthentication,
     RouteRule: readRouteRule,
     DestinationPolicy: readDestinationPolicy,
     EgressRule: readEgressRule,

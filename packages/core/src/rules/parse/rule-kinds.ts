@@ -6,17 +6,24 @@ export const NETWORKING_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'] as const;
 /** Pilot's legacy Rules API: samples carry v1alpha1, v1alpha2 and v1beta1, so any version is read. */
 export const LEGACY_GROUP = 'config.istio.io';
 
+/** Istio's security API: PeerAuthentication, as served in v1 and v1beta1. */
+export const SECURITY_GROUP = 'security.istio.io';
+export const SECURITY_VERSIONS = ['v1', 'v1beta1'] as const;
+
 export const NETWORKING_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry'] as const;
+export const SECURITY_KINDS = ['PeerAuthentication'] as const;
 export const LEGACY_KINDS = ['RouteRule', 'DestinationPolicy', 'EgressRule'] as const;
 
 export type NetworkingKind = (typeof NETWORKING_KINDS)[number];
+export type SecurityKind = (typeof SECURITY_KINDS)[number];
 export type LegacyKind = (typeof LEGACY_KINDS)[number];
-export type SupportedKind = NetworkingKind | LegacyKind;
+export type SupportedKind = NetworkingKind | SecurityKind | LegacyKind;
 
 export type KindReading = { readonly kind: SupportedKind } | { readonly problem: string };
 
 const SUPPORTED =
-  `Sextant reads ${NETWORKING_KINDS.join(', ')} (${NETWORKING_GROUP}/${NETWORKING_VERSIONS.join(', ')}) ` +
+  `Sextant reads ${NETWORKING_KINDS.join(', ')} (${NETWORKING_GROUP}/${NETWORKING_VERSIONS.join(', ')}), ` +
+  `${SECURITY_KINDS.join(', ')} (${SECURITY_GROUP}/${SECURITY_VERSIONS.join(', ')}) ` +
   `and ${LEGACY_KINDS.join(', ')} (${LEGACY_GROUP}, any version)`;
 
 /** The kind a resource is, when Sextant reads it under that apiVersion; otherwise why not. */
@@ -30,6 +37,14 @@ export function readKind(apiVersion: string, kind: string): KindReading {
     }
     return {
       problem: `${kind} is ${NETWORKING_GROUP}/${NETWORKING_VERSIONS.join(', ')}, not ${showValue(apiVersion)}`,
+    };
+  }
+  if ((SECURITY_KINDS as readonly string[]).includes(kind)) {
+    if (group === SECURITY_GROUP && (SECURITY_VERSIONS as readonly string[]).includes(version)) {
+      return { kind: kind as SecurityKind };
+    }
+    return {
+      problem: `${kind} is ${SECURITY_GROUP}/${SECURITY_VERSIONS.join(', ')}, not ${showValue(apiVersion)}`,
     };
   }
   if ((LEGACY_KINDS as readonly string[]).includes(kind)) {

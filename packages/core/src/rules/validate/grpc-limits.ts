@@ -38,6 +38,14 @@ export function grpcFindings(rule: ParsedRule): Finding[] {
   const findings = new TargetFindings('grpc');
   if (rule.kind === 'VirtualService') virtualService(rule, findings);
   if (rule.kind === 'DestinationRule') destinationRule(rule, findings);
+  if (rule.kind === 'PeerAuthentication' && rule.mode !== undefined) {
+    // A warning: gRPC clients are not concerned, and a proxyless server is not sent it.
+    findings.lossy(
+      'spec',
+      ['mtls'],
+      'Sextant serves proxyless gRPC servers no listeners (xDS server resources): their mTLS comes from the credentials they start with',
+    );
+  }
   if (rule.kind === 'ServiceEntry') serviceEntry(rule, findings);
   return findings.found;
 }
@@ -212,11 +220,11 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
         'gRPC clients eject hosts by success rate or failure percentage only; consecutive errors are not counted, so outlier detection is not sent',
       );
     }
-    if (policy.tls && policy.tls.mode !== 'DISABLE') {
+    if (policy.tls && (policy.tls.mode === 'SIMPLE' || policy.tls.mode === 'MUTUAL')) {
       findings.error(
         origin,
-        policyPath(rule, ['tls']),
-        'gRPC clients take TLS only from certificate providers in their own bootstrap: this tls setting is not sent',
+        policyPath(rule, ['tls', 'mode']),
+        'gRPC clients take certificates only from the certificate providers of their bootstrap, not from files: use ISTIO_MUTUAL (and `sextant bootstrap --format grpc --mtls`); this tls setting is not sent',
       );
     }
   }

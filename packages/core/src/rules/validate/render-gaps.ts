@@ -79,11 +79,17 @@ function destinationRule(rule: DestinationRuleRule, v1: TargetFindings, v3: Targ
       );
     }
     const tls = policy.tls;
-    if (tls && tls.mode !== 'DISABLE') {
-      // gRPC clients take no TLS settings from a cluster (grpc-limits); v1 has no mesh certificates.
-      if (tls.mode !== 'ISTIO_MUTUAL')
-        v1.error(origin, ['tls'], 'Sextant sends v1 clusters no TLS settings: traffic to them is plain text');
-      v3.error(origin, ['tls'], 'Sextant sends v3 clusters no TLS settings: traffic to them is plain text');
+    if (tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && tls.caCertificates === undefined) {
+      // Envoy checks a server certificate's names only against a CA it trusts.
+      if (tls.subjectAltNames.length > 0) {
+        for (const target of [v1, v3]) {
+          target.error(
+            origin,
+            policyPath(rule, ['tls', 'subjectAltNames']),
+            'Envoy checks subjectAltNames only against a CA: give caCertificates, or the names are not checked',
+          );
+        }
+      }
     }
   }
 }

@@ -1,4 +1,10 @@
-import type { DestinationRuleRule, HttpRoute, ParsedRule, VirtualServiceRule } from '../model';
+import type {
+  DestinationRuleRule,
+  HttpRoute,
+  ParsedRule,
+  PeerAuthenticationRule,
+  VirtualServiceRule,
+} from '../model';
 import { TargetFindings, type Finding } from './finding';
 import { ecmaScriptDifference } from './regex';
 import { headerOperationsPath, headerPath, matchRegexes, policyPath, trafficPolicies } from './rule-parts';
@@ -27,6 +33,7 @@ export function v1Findings(rule: ParsedRule): Finding[] {
   const findings = new TargetFindings('v1');
   if (rule.kind === 'VirtualService') virtualService(rule, findings);
   if (rule.kind === 'DestinationRule') destinationRule(rule, findings);
+  if (rule.kind === 'PeerAuthentication') peerAuthentication(rule, findings);
   return findings.found;
 }
 
@@ -236,12 +243,23 @@ function destinationRule(rule: DestinationRuleRule, findings: TargetFindings): v
         'Envoy v1 clusters cannot set the panic threshold',
       );
     }
-    if (policy.tls?.mode === 'ISTIO_MUTUAL') {
-      findings.error(
+    if (policy.tls?.mode === 'ISTIO_MUTUAL' && policy.tls.subjectAltNames.length === 0) {
+      findings.lossy(
         origin,
         policyPath(rule, ['tls', 'mode']),
-        "Envoy v1 has no SDS for Istio's mesh certificates: give SIMPLE or MUTUAL with files",
+        "Envoy v1 checks exact names only, so the destination's SPIFFE identity is not checked (any certificate of the mesh's CA is taken): list subjectAltNames to check it",
       );
     }
+  }
+}
+
+/** v1 listeners have one filter chain: TLS or plain text on a port, not both. */
+function peerAuthentication(rule: PeerAuthenticationRule, findings: TargetFindings): void {
+  const message =
+    'Envoy v1 listeners cannot take both mTLS and plain text on one port: PERMISSIVE ports stay plain text for v1 sidecars';
+  if (rule.mode === 'PERMISSIVE') findings.error('spec', ['mtls', 'mode'], message);
+  for (const port of rule.portLevel) {
+    if (port.mode === 'PERMISSIVE')
+      findings.error('spec', ['portLevelMtls', String(port.port), 'mode'], message);
   }
 }

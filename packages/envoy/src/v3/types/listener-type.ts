@@ -7,6 +7,8 @@ import {
   VIRTUAL_OUTBOUND_LISTENER,
   virtualOutboundListener,
 } from '../listeners';
+import { inboundMtlsModes } from '../../mesh-tls';
+import { meshTlsOf } from '../options';
 import { cachedGroup, type V3Scope } from '../render-scope';
 import type { EncodedResource } from '../encoded-resource';
 import { LISTENER_TYPE } from '../type-urls';
@@ -29,7 +31,9 @@ export const listenerType: ResourceType = {
     if (proxy.type !== 'sidecar') return '';
     const ports = scope.mesh.localPorts(snapshot, proxy.ip);
     // Inbound listeners carry the proxy's IP; without any, every sidecar's own part is alike.
-    return ports.length === 0 ? 'sidecar' : `sidecar ${proxy.ip ?? ''} ${localPortsKey(ports)}`;
+    if (ports.length === 0) return 'sidecar';
+    const modes = inboundMtlsModes(scope.mesh, snapshot, proxy, ports, meshTlsOf(scope.options));
+    return `sidecar ${proxy.ip ?? ''} ${localPortsKey(ports)} ${modes.map((m) => m ?? '').join(',')}`;
   },
   shared: (scope, snapshot, { proxy, kind }) =>
     cachedGroup(scope, `lds shared ${proxy.type} ${kind} ${snapshot.version}`, () => {
@@ -69,12 +73,12 @@ function ownListeners(
 ): readonly EncodedResource[] {
   if (proxy.type !== 'sidecar') return [];
   const ip = proxy.ip;
-  const inbound =
-    ip === undefined
-      ? []
-      : scope.mesh
-          .localPorts(snapshot, ip)
-          .map(({ port, servicePort, hostname }) => inboundListener(scope, hostname, ip, port, servicePort));
+  if (ip === undefined) return [virtualOutboundListener(scope)];
+  const ports = scope.mesh.localPorts(snapshot, ip);
+  const modes = inboundMtlsModes(scope.mesh, snapshot, proxy, ports, meshTlsOf(scope.options));
+  const inbound = ports.map(({ port, servicePort, hostname }, i) =>
+    inboundListener(scope, hostname, ip, port, servicePort, modes[i]),
+  );
   return [virtualOutboundListener(scope), ...inbound];
 }
 
