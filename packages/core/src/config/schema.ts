@@ -94,6 +94,25 @@ export interface SecurityConfig {
   readonly nodeAuthorization?: NodeAuthorizationMode;
 }
 
+/**
+ * The mesh CA (docs/security.md, "A CA for the mesh"): signs workload certificates on the xDS
+ * listener. Its certificate and key are the operator's (certFile, keyFile) or a root generated
+ * in `directory` on the first start. Paths are relative to the config file.
+ */
+export interface CaConfig {
+  /** The trust domain of the identities it issues: `spiffe://<trustDomain>/ns/<ns>/sa/<sa>`. */
+  readonly trustDomain: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** Certificates from certFile's issuer up to the root, served after certFile. */
+  readonly chainFile?: string;
+  readonly directory?: string;
+  /** Validity of a workload certificate when the request asks for none. */
+  readonly workloadCertTTL: string;
+  /** The longest validity a request may ask for; workloadCertTTL when unset. */
+  readonly maxWorkloadCertTTL?: string;
+}
+
 export interface AdapterConfig {
   /** Unique instance name; defaults to `type` when only one adapter has that type. */
   readonly name?: string;
@@ -126,6 +145,7 @@ export interface DaemonConfig {
   readonly limits: LimitsConfig;
   readonly admin: AdminConfig;
   readonly security: SecurityConfig;
+  readonly ca?: CaConfig;
   readonly adapters: readonly AdapterConfig[];
 }
 
@@ -302,6 +322,25 @@ export const daemonConfigSchema = {
       additionalProperties: false,
       default: {},
       properties: { nodeAuthorization: { enum: [...NODE_AUTHORIZATION_MODES] } },
+    },
+    ca: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        trustDomain: {
+          type: 'string',
+          default: 'cluster.local',
+          maxLength: 253,
+          pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
+          patternDescription: 'a trust domain of lower-case letters, digits, "." and "-", e.g. cluster.local',
+        },
+        certFile: nonEmpty,
+        keyFile: nonEmpty,
+        chainFile: nonEmpty,
+        directory: nonEmpty,
+        workloadCertTTL: { type: 'string', format: 'duration', default: '24h' },
+        maxWorkloadCertTTL: { type: 'string', format: 'duration' },
+      },
     },
     adapters: {
       type: 'array',

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { choiceOption, stringOption, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { createContainer } from '../daemon/container';
+import { loadWorkloadCa } from '../daemon/workload-ca';
+import { CaSetupError } from '@sextant/server';
 import { Daemon, ListenError } from '../daemon/daemon';
 import { LogOutput } from '../log-output';
 import { createLogger } from '../logging';
@@ -51,6 +53,14 @@ export async function run(options: RunOptions): Promise<number> {
     );
     return 2;
   }
+  let ca;
+  try {
+    ca = await loadWorkloadCa(loaded);
+  } catch (error) {
+    if (!(error instanceof CaSetupError)) throw error;
+    options.stderr.write(`sextant: ${configFile} cannot be used:\n  ${error.message}\n`);
+    return 2;
+  }
 
   const output = new LogOutput(options.stdout.fd);
   const logger = createLogger(options.logLevel ?? loaded.config.log.level, output, options.stdout.isTTY);
@@ -61,6 +71,7 @@ export async function run(options: RunOptions): Promise<number> {
   });
   const daemon = createContainer(loaded, logger, options.env, {
     logLevelFromCommandLine: options.logLevel,
+    ...(ca !== undefined && { ca }),
   }).resolve(Daemon);
   let started = false;
   // The reload logs its own outcome.

@@ -15,7 +15,9 @@ import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
   AdminToken,
+  CertificateService,
   createAdminServer,
+  type CertificateAuthority,
   createDiscoveryServer,
   createXdsServer,
   Fleet,
@@ -52,7 +54,11 @@ export function createContainer(
   loaded: LoadedConfig,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>>,
-  options: { readonly logLevelFromCommandLine?: LogLevel } = {},
+  options: {
+    readonly logLevelFromCommandLine?: LogLevel;
+    /** The mesh CA (`ca:`), loaded before: its CreateCertificate is served on the xDS listener. */
+    readonly ca?: CertificateAuthority;
+  } = {},
 ): DependencyContainer {
   const c = container.createChildContainer();
   const { config } = loaded;
@@ -120,9 +126,13 @@ export function createContainer(
           : undefined;
       const xdsTls = tls('xds');
       const fleet = r.resolve(Fleet);
+      const ca = options.ca;
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
         fleet,
+        ...(ca !== undefined && {
+          services: [new CertificateService(ca, { logger, prometheus: metrics.registry })],
+        }),
         ...(xdsTls && { tls: xdsTls }),
         ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),
       });
