@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import {
+  AuthenticationV1Api,
   CoreV1Api,
   createConfiguration,
   DiscoveryV1Api,
@@ -35,7 +36,9 @@ export class KubeConfigError extends Error {
  * Its clients follow no redirect, and every credential it loads or sends is told to `redactor`.
  */
 export class KubeConnection {
-  private loaded: { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api } | undefined;
+  private loaded:
+    | { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api; authentication: AuthenticationV1Api }
+    | undefined;
   /** Increments on every (re)load, so concurrent 401s reload once. */
   private generationCount = 0;
   private readonly http: HttpLibrary;
@@ -63,6 +66,7 @@ export class KubeConnection {
       config,
       core: new CoreV1Api(configuration),
       discovery: new DiscoveryV1Api(configuration),
+      authentication: new AuthenticationV1Api(configuration),
     };
     this.generationCount += 1;
   }
@@ -81,6 +85,10 @@ export class KubeConnection {
 
   get discovery(): DiscoveryV1Api {
     return this.current().discovery;
+  }
+
+  get authentication(): AuthenticationV1Api {
+    return this.current().authentication;
   }
 
   /** The API server's URL. */

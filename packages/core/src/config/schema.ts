@@ -111,6 +111,8 @@ export interface CaConfig {
   readonly workloadCertTTL: string;
   /** The longest validity a request may ask for; workloadCertTTL when unset. */
   readonly maxWorkloadCertTTL?: string;
+  /** The `type: kubernetes` adapter whose API server reviews service-account tokens; the only one by default. */
+  readonly kubernetesAdapter?: string;
 }
 
 export interface AdapterConfig {
@@ -340,6 +342,7 @@ export const daemonConfigSchema = {
         directory: nonEmpty,
         workloadCertTTL: { type: 'string', format: 'duration', default: '24h' },
         maxWorkloadCertTTL: { type: 'string', format: 'duration' },
+        kubernetesAdapter: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
       },
     },
     adapters: {

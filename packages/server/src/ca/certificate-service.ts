@@ -151,7 +151,7 @@ export class CertificateService implements GrpcService {
         });
         return { identity, method: 'token' };
       }
-      return { identity: await this.options.tokenReviewer(token), method: 'kubernetes' };
+      return { identity: await this.reviewed(this.options.tokenReviewer, token), method: 'kubernetes' };
     } catch (error) {
       if (error instanceof TokenRejected) {
         throw new Refused(
@@ -160,6 +160,17 @@ export class CertificateService implements GrpcService {
         );
       }
       throw error;
+    }
+  }
+
+  /** A reviewer's identity; its failure to reach the platform is UNAVAILABLE (the client may retry), not a refusal. */
+  private async reviewed(reviewer: TokenReviewer, token: string): Promise<SpiffeIdentity> {
+    try {
+      return await reviewer(token);
+    } catch (error) {
+      if (error instanceof TokenRejected) throw error;
+      this.logger.warn({ err: { message: (error as Error)?.message } }, 'a token review failed');
+      throw new Refused('the token cannot be reviewed now: try again later', status.UNAVAILABLE);
     }
   }
 

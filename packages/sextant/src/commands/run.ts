@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { choiceOption, stringOption, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { createContainer } from '../daemon/container';
+import { kubernetesTokenReviewer } from '../daemon/kubernetes-token-reviewer';
 import { loadWorkloadCa } from '../daemon/workload-ca';
 import { CaSetupError } from '@sextant/server';
 import { Daemon, ListenError } from '../daemon/daemon';
@@ -54,8 +55,10 @@ export async function run(options: RunOptions): Promise<number> {
     return 2;
   }
   let ca;
+  let tokenReviewer;
   try {
     ca = await loadWorkloadCa(loaded);
+    tokenReviewer = kubernetesTokenReviewer(loaded, options.env);
   } catch (error) {
     if (!(error instanceof CaSetupError)) throw error;
     options.stderr.write(`sextant: ${configFile} cannot be used:\n  ${error.message}\n`);
@@ -72,6 +75,7 @@ export async function run(options: RunOptions): Promise<number> {
   const daemon = createContainer(loaded, logger, options.env, {
     logLevelFromCommandLine: options.logLevel,
     ...(ca !== undefined && { ca }),
+    ...(tokenReviewer !== undefined && { tokenReviewer }),
   }).resolve(Daemon);
   let started = false;
   // The reload logs its own outcome.

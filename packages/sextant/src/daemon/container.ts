@@ -18,6 +18,7 @@ import {
   CertificateService,
   createAdminServer,
   type CertificateAuthority,
+  type TokenReviewer,
   createDiscoveryServer,
   createXdsServer,
   Fleet,
@@ -58,6 +59,8 @@ export function createContainer(
     readonly logLevelFromCommandLine?: LogLevel;
     /** The mesh CA (`ca:`), loaded before: its CreateCertificate is served on the xDS listener. */
     readonly ca?: CertificateAuthority;
+    /** Checks Kubernetes service-account tokens for the CA. */
+    readonly tokenReviewer?: TokenReviewer;
   } = {},
 ): DependencyContainer {
   const c = container.createChildContainer();
@@ -127,11 +130,18 @@ export function createContainer(
       const xdsTls = tls('xds');
       const fleet = r.resolve(Fleet);
       const ca = options.ca;
+      const tokenReviewer = options.tokenReviewer;
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
         fleet,
         ...(ca !== undefined && {
-          services: [new CertificateService(ca, { logger, prometheus: metrics.registry })],
+          services: [
+            new CertificateService(ca, {
+              logger,
+              prometheus: metrics.registry,
+              ...(tokenReviewer !== undefined && { tokenReviewer }),
+            }),
+          ],
         }),
         ...(xdsTls && { tls: xdsTls }),
         ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),

@@ -16,6 +16,7 @@ import {
   tooOldResourceVersion,
   type KubeStatus,
 } from './status';
+import type { TokenReviews } from './token-reviews';
 import { WatchSession, type WatchScope } from './watch-session';
 
 /** One request the fake received, for assertions about what a client asked. */
@@ -47,6 +48,8 @@ export interface ApiState {
   ignoreLimit: boolean;
   /** The user 403 messages name. */
   readonly user: string;
+  /** The service-account tokens TokenReview knows. */
+  readonly tokenReviews: TokenReviews;
   /** The server's own limit on a watch without `timeoutSeconds` (randomised up to twice this). */
   readonly watchTimeoutMs: number;
 }
@@ -96,7 +99,7 @@ export class ApiRequestHandler {
       record.status = status;
       sendGoRedirect(response, status, location);
     };
-    this.serve(request, response, { url, token, path, verb, redirect }, fail);
+    this.serve(request, response, { url, token, path, verb, redirect, record }, fail);
     return record;
   }
 
@@ -109,7 +112,9 @@ export class ApiRequestHandler {
       path,
       verb,
       redirect,
+      record,
     }: {
+      record: RecordedRequest;
       url: URL;
       token?: string;
       path?: ResourcePath;
@@ -129,6 +134,10 @@ export class ApiRequestHandler {
     }
     if (this.state.tokens && (token === undefined || !this.state.tokens.has(token))) {
       return fail(kubeStatus(401, 'Unauthorized'));
+    }
+    if (url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') {
+      this.state.tokenReviews.serve(request, response, (code) => (record.status = code));
+      return;
     }
     if (url.pathname === '/version') {
       sendJson(response, 200, {
