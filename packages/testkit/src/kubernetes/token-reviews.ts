@@ -17,8 +17,9 @@ const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /**
  * `POST /apis/authentication.k8s.io/v1/tokenreviews`, as the API server answers it: 201 with the
  * review, `status.authenticated` and `status.user` (`system:serviceaccount:<ns>:<sa>`, its groups)
- * for a token it knows, `status.error` and no user for one it does not, and, when the review asks
- * for audiences, only a token for one of them (the intersection in `status.audiences`).
+ * for a token it knows, `status.error` and no user for one it does not; only a token for one of the
+ * audiences the review asks for (the API server's own when it names none), the intersection in
+ * `status.audiences`.
  */
 export class TokenReviews {
   private readonly tokens = new Map<string, ServiceAccountToken & { uid: string }>();
@@ -82,7 +83,9 @@ export class TokenReviews {
     const account = this.tokens.get(token);
     if (account === undefined) return { user: {}, error: '[invalid bearer token, token lookup failed]' };
     const audiences = account.audiences ?? [API_SERVER_AUDIENCE];
-    const granted = wanted.length === 0 ? audiences : audiences.filter((a) => wanted.includes(a));
+    // A review that names no audiences asks for the API server's own.
+    const asked = wanted.length === 0 ? [API_SERVER_AUDIENCE] : wanted;
+    const granted = audiences.filter((a) => asked.includes(a));
     if (granted.length === 0)
       return { user: {}, error: '[invalid bearer token, token audiences is invalid]' };
     return {
