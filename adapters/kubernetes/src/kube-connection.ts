@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import {
+  AuthenticationV1Api,
   CoreV1Api,
   createConfiguration,
   CustomObjectsApi,
@@ -37,7 +38,14 @@ export class KubeConfigError extends Error {
  */
 export class KubeConnection {
   private loaded:
-    { config: KubeConfig; core: CoreV1Api; discovery: DiscoveryV1Api; custom: CustomObjectsApi } | undefined;
+    | {
+        config: KubeConfig;
+        core: CoreV1Api;
+        discovery: DiscoveryV1Api;
+        custom: CustomObjectsApi;
+        authentication: AuthenticationV1Api;
+      }
+    | undefined;
   /** Increments on every (re)load, so concurrent 401s reload once. */
   private generationCount = 0;
   private readonly http: HttpLibrary;
@@ -66,6 +74,7 @@ export class KubeConnection {
       core: new CoreV1Api(configuration),
       discovery: new DiscoveryV1Api(configuration),
       custom: new CustomObjectsApi(configuration),
+      authentication: new AuthenticationV1Api(configuration),
     };
     this.generationCount += 1;
   }
@@ -89,6 +98,11 @@ export class KubeConnection {
   /** Custom resources (traffic rules). */
   get custom(): CustomObjectsApi {
     return this.current().custom;
+  }
+
+  /** TokenReview (the mesh CA checks service-account tokens with it). */
+  get authentication(): AuthenticationV1Api {
+    return this.current().authentication;
   }
 
   /** The API server's URL. */

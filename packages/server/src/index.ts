@@ -37,3 +37,36 @@ export {
   type FleetOptions,
 } from './fleet/fleet';
 export { defaultBuildInfo, type BuildInfo } from './build-info';
+export { writeFileAtomically } from './ca/atomic-file';
+export {
+  CaSetupError,
+  loadCaMaterial,
+  pemBlocks,
+  ROOT_CERT_FILE,
+  ROOT_KEY_FILE,
+  type CaMaterial,
+  type CaSource,
+} from './ca/ca-material';
+export {
+  CertificateAuthority,
+  CsrError,
+  MAX_CSR_BYTES,
+  type CertificateAuthorityOptions,
+} from './ca/certificate-authority';
+export { CertificateService, type GrpcService, type TokenReviewer } from './ca/certificate-service';
+export {
+  CREATE_CERTIFICATE_PATH,
+  decodeCertificateResponse,
+  encodeCertificateRequest,
+  type IstioCertificateRequest,
+  type IstioCertificateResponse,
+} from './ca/istio-ca-wire';
+export {
+  createWorkloadToken,
+  DEFAULT_TOKEN_AUDIENCE,
+  MAX_TOKEN_TTL_MS,
+  TokenRejected,
+  verifyWorkloadToken,
+} from './ca/workload-token';
+export { newWorkloadKey, type WorkloadKey } from './ca/workload-key';
+export { CertificateClient, type CertificateRequestOptions } from './ca/certificate-client';

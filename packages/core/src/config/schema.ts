@@ -105,6 +105,27 @@ export interface MeshTlsConfig {
   readonly rootNamespace: string;
 }
 
+/**
+ * The mesh CA (docs/security.md, "A CA for the mesh"): signs workload certificates on the xDS
+ * listener. Its certificate and key are the operator's (certFile, keyFile) or a root generated
+ * in `directory` on the first start. Paths are relative to the config file.
+ */
+export interface CaConfig {
+  /** The trust domain of the identities it issues: `spiffe://<trustDomain>/ns/<ns>/sa/<sa>`. */
+  readonly trustDomain: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** Certificates from certFile's issuer up to the root, served after certFile. */
+  readonly chainFile?: string;
+  readonly directory?: string;
+  /** Validity of a workload certificate when the request asks for none. */
+  readonly workloadCertTTL: string;
+  /** The longest validity a request may ask for; workloadCertTTL when unset. */
+  readonly maxWorkloadCertTTL?: string;
+  /** The `type: kubernetes` adapter whose API server reviews service-account tokens; the only one by default. */
+  readonly kubernetesAdapter?: string;
+}
+
 export interface AdapterConfig {
   /** Unique instance name; defaults to `type` when only one adapter has that type. */
   readonly name?: string;
@@ -137,6 +158,7 @@ export interface DaemonConfig {
   readonly limits: LimitsConfig;
   readonly admin: AdminConfig;
   readonly security: SecurityConfig;
+  readonly ca?: CaConfig;
   readonly adapters: readonly AdapterConfig[];
 }
 
@@ -339,6 +361,26 @@ export const daemonConfigSchema = {
             },
           },
         },
+      },
+    },
+    ca: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        trustDomain: {
+          type: 'string',
+          default: 'cluster.local',
+          maxLength: 253,
+          pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
+          patternDescription: 'a trust domain of lower-case letters, digits, "." and "-", e.g. cluster.local',
+        },
+        certFile: nonEmpty,
+        keyFile: nonEmpty,
+        chainFile: nonEmpty,
+        directory: nonEmpty,
+        workloadCertTTL: { type: 'string', format: 'duration', default: '24h' },
+        maxWorkloadCertTTL: { type: 'string', format: 'duration' },
+        kubernetesAdapter: { type: 'string', pattern: ADAPTER_NAME_PATTERN },
       },
     },
     adapters: {

@@ -21,6 +21,7 @@ import type { NodeAuthorizer } from '../security/node-authorizer';
 import type { ServerTls } from '../security/server-tls';
 import type { MeshState } from '../mesh-state';
 import type { Fleet } from '../fleet/fleet';
+import type { GrpcService } from '../ca/certificate-service';
 import { Convergence } from './convergence';
 import { releaseDecodedChunks, writePreFramed } from './grpc-js-call';
 import { DeltaStream } from './delta-stream';
@@ -49,6 +50,8 @@ export interface XdsServerOptions {
   readonly authorizer?: NodeAuthorizer;
   /** Where closed streams are kept for /debug/proxies (and open ones are listed from). */
   readonly fleet?: Fleet;
+  /** More services on the same listener (the CA's CreateCertificate). */
+  readonly services?: readonly GrpcService[];
 }
 
 type AnyStream = SotwStream | DeltaStream;
@@ -152,6 +155,8 @@ export class XdsServer {
       }
       this.grpc.addService(serviceDefinition(service, methods, names), implementation);
     }
+    for (const service of options.services ?? [])
+      this.grpc.addService(service.definition, service.implementation);
     this.processed = mesh.current();
     this.unsubscribe = mesh.onSnapshot((snapshot) => this.onSnapshot(snapshot));
   }

@@ -3,6 +3,8 @@ import { bootstrapCommand } from '../commands/bootstrap';
 import { configCommand } from '../commands/config';
 import { runCommand } from '../commands/run';
 import { statusCommand } from '../commands/status';
+import { tokenCommand } from '../commands/token';
+import { agentCommand } from '../commands/agent';
 import { validateCommand } from '../commands/validate';
 import type { Command } from './command';
 
@@ -14,6 +16,8 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   configCommand,
   bootstrapCommand,
+  tokenCommand,
+  agentCommand,
 ];
 
 /** What `sextant` with no command name runs (`sextant --config FILE` starts the daemon). */

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { choiceOption, stringOption, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
 import { createContainer } from '../daemon/container';
+import { kubernetesTokenReviewer } from '../daemon/kubernetes-token-reviewer';
+import { loadWorkloadCa } from '../daemon/workload-ca';
+import { CaSetupError } from '@sextant/server';
 import { Daemon, ListenError } from '../daemon/daemon';
 import { LogOutput } from '../log-output';
 import { createLogger } from '../logging';
@@ -51,6 +54,16 @@ export async function run(options: RunOptions): Promise<number> {
     );
     return 2;
   }
+  let ca;
+  let tokenReviewer;
+  try {
+    ca = await loadWorkloadCa(loaded);
+    tokenReviewer = kubernetesTokenReviewer(loaded, options.env);
+  } catch (error) {
+    if (!(error instanceof CaSetupError)) throw error;
+    options.stderr.write(`sextant: ${configFile} cannot be used:\n  ${error.message}\n`);
+    return 2;
+  }
 
   const output = new LogOutput(options.stdout.fd);
   const logger = createLogger(options.logLevel ?? loaded.config.log.level, output, options.stdout.isTTY);
@@ -61,6 +74,8 @@ export async function run(options: RunOptions): Promise<number> {
   });
   const daemon = createContainer(loaded, logger, options.env, {
     logLevelFromCommandLine: options.logLevel,
+    ...(ca !== undefined && { ca }),
+    ...(tokenReviewer !== undefined && { tokenReviewer }),
   }).resolve(Daemon);
   let started = false;
   // The reload logs its own outcome.

@@ -36,6 +36,7 @@ export const RESTART_ONLY = [
   'rulesApi',
   'dns',
   'security',
+  'ca',
 ] as const satisfies readonly (keyof DaemonConfig)[];
 
 /**

@@ -1,4 +1,5 @@
 import {
+  durationMs,
   listenerConfig,
   type DaemonConfig,
   type ListenSetting,
@@ -69,6 +70,63 @@ export function securityProblems(config: DaemonConfig, document: SourceDocument)
         );
       }
     }
+  }
+  problems.push(...caProblems(config, document));
+  return problems;
+}
+
+/** The shortest workload certificate validity a CA may be configured with. */
+const MIN_WORKLOAD_CERT_TTL_MS = 60_000;
+
+/**
+ * `ca`: one source of certificate and key; validities that make sense; and TLS on the xDS
+ * listener, where bearer tokens and keys' certificates travel.
+ */
+function caProblems(config: DaemonConfig, document: SourceDocument): Problem[] {
+  const ca = config.ca;
+  if (ca === undefined) return [];
+  const problems: Problem[] = [];
+  const files = ca.certFile !== undefined || ca.keyFile !== undefined;
+  if (files && ca.directory !== undefined) {
+    problems.push(
+      document.problem(
+        ['ca'],
+        'set either certFile and keyFile (your CA) or directory (a generated root), not both',
+      ),
+    );
+  } else if (!files && ca.directory === undefined) {
+    problems.push(
+      document.problem(
+        ['ca'],
+        'needs certFile and keyFile (your CA), or directory (where a root is generated)',
+      ),
+    );
+  } else if (files && (ca.certFile === undefined || ca.keyFile === undefined)) {
+    problems.push(
+      document.problem(['ca'], 'certFile and keyFile go together: the CA certificate and its key'),
+    );
+  }
+  if (ca.chainFile !== undefined && ca.certFile === undefined) {
+    problems.push(document.problem(['ca', 'chainFile'], 'is served after certFile: it needs certFile'));
+  }
+  const ttl = durationMs(ca.workloadCertTTL);
+  if (ttl < MIN_WORKLOAD_CERT_TTL_MS)
+    problems.push(document.problem(['ca', 'workloadCertTTL'], 'must be at least 1m'));
+  if (ca.maxWorkloadCertTTL !== undefined && durationMs(ca.maxWorkloadCertTTL) < ttl) {
+    problems.push(
+      document.problem(
+        ['ca', 'maxWorkloadCertTTL'],
+        `must not be shorter than workloadCertTTL (${ca.workloadCertTTL})`,
+      ),
+    );
+  }
+  if (listenerConfig(config.listen.xds).tls === undefined) {
+    problems.push(
+      document.problem(
+        ['ca'],
+        'needs listen.xds.tls: workloads send tokens to the CA on the xDS listener, which must not be plaintext',
+      ),
+    );
   }
   return problems;
 }

@@ -15,7 +15,10 @@ import { RuleFiles, RULES_FILE_SIZE_LIMIT } from '../rules/rule-files';
 import { Renderer, type RouteDefaults } from '@sextant/envoy';
 import {
   AdminToken,
+  CertificateService,
   createAdminServer,
+  type CertificateAuthority,
+  type TokenReviewer,
   createDiscoveryServer,
   createXdsServer,
   Fleet,
@@ -52,7 +55,13 @@ export function createContainer(
   loaded: LoadedConfig,
   logger: Logger,
   env: Readonly<Record<string, string | undefined>>,
-  options: { readonly logLevelFromCommandLine?: LogLevel } = {},
+  options: {
+    readonly logLevelFromCommandLine?: LogLevel;
+    /** The mesh CA (`ca:`), loaded before: its CreateCertificate is served on the xDS listener. */
+    readonly ca?: CertificateAuthority;
+    /** Checks Kubernetes service-account tokens for the CA. */
+    readonly tokenReviewer?: TokenReviewer;
+  } = {},
 ): DependencyContainer {
   const c = container.createChildContainer();
   const { config } = loaded;
@@ -121,9 +130,20 @@ export function createContainer(
           : undefined;
       const xdsTls = tls('xds');
       const fleet = r.resolve(Fleet);
+      const ca = options.ca;
+      const tokenReviewer = options.tokenReviewer;
       const xds = createXdsServer(registry, renderer, metrics, logger, {
         limits: xdsLimits(config.limits.xds),
         fleet,
+        ...(ca !== undefined && {
+          services: [
+            new CertificateService(ca, {
+              logger,
+              prometheus: metrics.registry,
+              ...(tokenReviewer !== undefined && { tokenReviewer }),
+            }),
+          ],
+        }),
         ...(xdsTls && { tls: xdsTls }),
         ...(nodeAuthorizationOn(config, 'xds') && authorizer && { authorizer }),
       });

@@ -22,6 +22,7 @@ import {
   tooOldResourceVersion,
   type KubeStatus,
 } from './status';
+import type { TokenReviews } from './token-reviews';
 import { WatchSession, type WatchScope } from './watch-session';
 
 /** One request the fake received, for assertions about what a client asked. */
@@ -53,6 +54,8 @@ export interface ApiState {
   ignoreLimit: boolean;
   /** The user 403 messages name. */
   readonly user: string;
+  /** The service-account tokens TokenReview knows. */
+  readonly tokenReviews: TokenReviews;
   /** The server's own limit on a watch without `timeoutSeconds` (randomised up to twice this). */
   readonly watchTimeoutMs: number;
   /** The types served at a path: built-in ones and installed custom resources. */
@@ -115,7 +118,7 @@ export class ApiRequestHandler {
     const answered = (status: number) => {
       record.status = status;
     };
-    this.serve(request, response, { url, token, path, verb, redirect, answered }, fail);
+    this.serve(request, response, { url, token, path, verb, redirect, answered, record }, fail);
     return record;
   }
 
@@ -129,7 +132,9 @@ export class ApiRequestHandler {
       verb,
       redirect,
       answered,
+      record,
     }: {
+      record: RecordedRequest;
       url: URL;
       token?: string;
       path?: ResourcePath;
@@ -151,6 +156,10 @@ export class ApiRequestHandler {
     }
     if (this.state.tokens && (token === undefined || !this.state.tokens.has(token))) {
       return fail(kubeStatus(401, 'Unauthorized'));
+    }
+    if (url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') {
+      this.state.tokenReviews.serve(request, response, (code) => (record.status = code));
+      return;
     }
     if (url.pathname === '/version') {
       sendJson(response, 200, {

@@ -15,6 +15,7 @@ import { ObjectStore, type KubeObject } from './object-store';
 import { objectJson } from './representation';
 import { builtInType, resourceTypeOfKind, type ResourceType } from './resource-types';
 import { TEST_SERVER_CERT, TEST_SERVER_KEY } from './test-certificate';
+import { TokenReviews, type ServiceAccountToken } from './token-reviews';
 import type { WatchSession } from './watch-session';
 
 export type { RecordedRequest };
@@ -88,6 +89,7 @@ export class FakeKubernetesApi {
       outageStatus: undefined,
       ignoreLimit: false,
       user: options.user ?? DEFAULT_USER,
+      tokenReviews: new TokenReviews(),
       watchTimeoutMs: options.watchTimeoutMs ?? 30 * 60_000,
       lookup: (group, version, resource) =>
         builtInType(group, version, resource) ?? this.crds.lookup(group, version, resource),
@@ -266,6 +268,20 @@ export class FakeKubernetesApi {
   /** Replaces the accepted bearer tokens (rotation): requests with any other get 401. */
   setTokens(tokens: readonly string[]): void {
     this.state.tokens = new Set(tokens);
+  }
+
+  /**
+   * A service-account token that TokenReview (`POST /apis/authentication.k8s.io/v1/tokenreviews`)
+   * authenticates as `system:serviceaccount:<namespace>:<serviceAccount>`. Independent of the
+   * tokens the fake accepts from its own clients (setTokens).
+   */
+  addServiceAccountToken(token: string, account: ServiceAccountToken): void {
+    this.state.tokenReviews.add(token, account);
+  }
+
+  /** TokenReview no longer authenticates `token` (deleted service account, expired token). */
+  revokeServiceAccountToken(token: string): void {
+    this.state.tokenReviews.revoke(token);
   }
 
   /** Open watches, optionally of one resource. */

@@ -23,3 +23,4 @@ export {
   type ServiceSpec,
 } from './objects';
 export { TEST_CA_CERT } from './test-certificate';
+export { API_SERVER_AUDIENCE, type ServiceAccountToken } from './token-reviews';
