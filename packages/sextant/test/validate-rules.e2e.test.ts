@@ -295,7 +295,7 @@ describe('sextant validate: rules files', () => {
     const { code, stderr } = await runCli(['validate', '--rules', dir]);
     expect(stderr).toContain("note: without --config, the mesh's services are not known");
     expect(problemLines(stderr)).toEqual([
-      `${dir}/b.yml:1:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]`,
+      `${dir}/b.yml:1:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) and HTTPRoute (gateway.networking.k8s.io/v1, v1beta1) [unknown-kind]`,
     ]);
     expect(code).toBe(1);
     expect(stderr).toContain('rules: 2 file(s), 2 resource(s): 1 error(s), 0 warning(s)');
