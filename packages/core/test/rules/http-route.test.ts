@@ -86,7 +86,7 @@ describe('HTTPRoute (gateway.networking.k8s.io) is read into the model', () => {
         `prefix / :method={"exact":"GET"} x-user={"exact":"jason"} -> ${split}`,
         'prefix / -> reviews-v1:9080 x1',
       ]);
-      expect(vs.http.map((r) => r.origin.path)).toEqual([
+      expect(vs.http.map((r) => r.matches[0]?.origin.path)).toEqual([
         'spec.rules[1].matches[1]',
         'spec.rules[1].matches[0]',
         'spec.rules[1].matches[2]',
@@ -309,6 +309,25 @@ describe('HTTPRoutes attached to one Service merge in the Gateway API precedence
     const hr = rules.statuses(mesh).rules.find((s) => s.identity.kind === 'HTTPRoute');
     expect(hr?.problems.map(formatRuleProblem)).toEqual([
       'rules.yaml:7:16: warning: HTTPRoute shop/hr: spec.parentRefs[0]: VirtualService shop/vs routes reviews.shop.svc.cluster.local: HTTPRoutes attached to a Service apply only when no VirtualService routes it [shadowed-http-route]',
+    ]);
+  });
+});
+
+describe('HTTPRoute problems for render targets', () => {
+  it('what a target cannot express is reported once per rule part, at the HTTPRoute field', () => {
+    const { lines } = parseOne(
+      httpRoute('r', 'shop', [
+        ...TO_REVIEWS,
+        'rules:',
+        '- matches: [{ path: { value: /a } }, { path: { value: /b } }]',
+        '  filters:',
+        '  - type: ResponseHeaderModifier',
+        '    responseHeaderModifier: { set: [{ name: x-a, value: "1" }] }',
+        '  backendRefs: [{ name: reviews, port: 9080 }]',
+      ]),
+    );
+    expect(lines.filter((line) => line.includes('for v3'))).toEqual([
+      'rules.yaml:11:5: error for v3: HTTPRoute shop/r: spec.rules[0].filters: Sextant does not send response header edits to v3 Envoys [not-expressible]',
     ]);
   });
 });

@@ -254,7 +254,8 @@ function readRule(ctx: RuleContext, value: unknown, path: FieldPath, index: numb
       ...(filters.cors && { cors: filters.cors }),
       ...(headers && { headers }),
       specificity,
-      origin: ctx.origin(match.at),
+      // The rule's parts (filters, backends, timeouts) are the rule's: problems about them point there.
+      origin: ctx.origin(path),
     };
     for (const part of splitForRewrite(match, filters.rewrite)) {
       routes.push({
