@@ -5,7 +5,7 @@ import {
   readRuleDocuments,
   Registry,
   silentLogger,
-  type InstanceInput,
+  type HostedInstanceInput,
   type ServiceInput,
 } from '@sextant/core';
 import { Renderer, ROUTE_TYPE } from '@sextant/envoy';
@@ -25,7 +25,7 @@ function service(name: string): ServiceInput {
   return { hostname: `${name}.${NS}`, ports: [{ name: 'http', port: PORT, protocol: 'http' }] };
 }
 
-function instance(name: string, address: string): InstanceInput {
+function instance(name: string, address: string): HostedInstanceInput {
   return { hostname: `${name}.${NS}`, address, port: PORT, portName: 'http', labels: {} };
 }
 
