@@ -21,8 +21,9 @@ import type { ActiveRule } from './rule-book';
  *   shadowed). Legacy RouteRules for a host apply only when no VirtualService does: they are
  *   ordered by precedence (highest first), then namespace and name, evaluation stops at the first
  *   catch-all, and otherwise the host's default route is appended (Pilot's semantics).
- *   Gateway API HTTPRoutes attached to a Service apply only when no VirtualService routes it;
- *   then the routes of all of them merge in the Gateway API's precedence (meshRoutes).
+ *   Gateway API HTTPRoutes attached to a Service apply unless a VirtualService names its host
+ *   exactly (they beat a wildcard one); the routes of all of them merge in the Gateway API's
+ *   precedence (meshRoutes).
  *   Only rules bound to the mesh (no `gateways`, or `mesh` among them) route sidecars and
  *   proxyless clients.
  * - Subsets and traffic policy: the DestinationRules for the host, in namespace/name order:
@@ -164,6 +165,15 @@ export class HostPolicies {
   } {
     const exact = (this.routesByHost.get(hostname) ?? []).filter(boundToMesh);
     const istio = byName(exact.filter((r) => r.precedence === undefined && !r.attachment));
+    // An HTTPRoute attached to the Service names it exactly: it beats a wildcard VirtualService.
+    const attached = istio.length === 0 ? exact.filter((r) => r.attachment) : [];
+    if (attached.length > 0) {
+      return {
+        http: meshRoutes(hostname, attached),
+        appendDefaultRoute: false,
+        rules: byName(attached).map((r) => r.identity),
+      };
+    }
     const winner = istio[0] ?? this.wildcardWinner(hostname);
     if (winner) {
       return {
@@ -171,14 +181,6 @@ export class HostPolicies {
         ...(winner.tcp.length > 0 && { tcp: winner.tcp }),
         appendDefaultRoute: winner.appendDefaultRoute,
         rules: [winner.identity],
-      };
-    }
-    const attached = exact.filter((r) => r.attachment);
-    if (attached.length > 0) {
-      return {
-        http: meshRoutes(hostname, attached),
-        appendDefaultRoute: false,
-        rules: byName(attached).map((r) => r.identity),
       };
     }
     const legacy = exact

@@ -282,6 +282,24 @@ describe('HTTPRoutes attached to one Service merge in the Gateway API precedence
     expect(consumerStatus?.problems.map((p) => p.code)).toEqual(['unchecked-reference-grant']);
   });
 
+  it('an HTTPRoute names its Service exactly: it beats a wildcard VirtualService', () => {
+    const text = [
+      httpRoute('hr', 'shop', [
+        ...TO_REVIEWS,
+        'rules: [{ backendRefs: [{ name: reviews-v1, port: 9080 }] }]',
+      ]),
+      yaml(
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: { name: all, namespace: shop }',
+        'spec:',
+        '  hosts: ["*.shop.svc.cluster.local"]',
+        '  http: [{ route: [{ destination: { host: other } }] }]',
+      ),
+    ].join('---\n');
+    expect(policyOf(text).http).toEqual(['prefix / :9080 -> reviews-v1:9080 x1']);
+  });
+
   it('a VirtualService for the same Service wins; the HTTPRoute is reported as not applying', () => {
     const text = [
       httpRoute('hr', 'shop', [

@@ -53,7 +53,7 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
     }
   }
   for (const [host, group] of legacy) {
-    const winner = routing.get(host)?.[0];
+    const winner = routing.get(host)?.[0] ?? attached.get(host)?.[0];
     if (!winner) continue;
     for (const rule of group) {
       add(rule, {
@@ -61,7 +61,7 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
         at: ['destination'],
         severity: 'warning',
         code: 'shadowed-route-rule',
-        message: `${formatRuleIdentity(winner.identity)} routes ${host}: RouteRules for a host apply only when no VirtualService routes it`,
+        message: `${formatRuleIdentity(winner.identity)} routes ${host}: RouteRules for a host apply only when no VirtualService or HTTPRoute routes it`,
       });
     }
   }
