@@ -1,12 +1,22 @@
 import { parseProxyIdentity, type InstanceInput } from '@sextant/core';
-import { distribution, simulateV3, type SimOutcome, type SimRequest } from '@sextant/testkit/routing';
+import {
+  distribution,
+  simulateGrpc,
+  simulateV3,
+  type SimOutcome,
+  type SimRequest,
+} from '@sextant/testkit/routing';
 import {
   bookinfoServices,
+  cluster,
+  GREETER,
+  GREETER_PORT,
   http,
   meshWith,
   NS,
   PRODUCTPAGE_SIDECAR,
   REVIEWS,
+  rpc,
   rules,
   to,
   versions,
@@ -253,5 +263,37 @@ describe('GAMMA attachment', () => {
     // The consumer route's own 404: the producer route does not apply to its namespace.
     expect(reached(mesh, fromWeb('/other'), WEB_CLIENT)).toEqual(['no-route']);
     expect(reached(mesh, http(REVIEWS, { path: '/beta/1' }))).toEqual(['10.0.1.11:9080 1']);
+  });
+});
+
+describe('HTTPRoutes for proxyless gRPC clients', () => {
+  it('an RPC its routes match reaches the backend; any other fails as no route (UNAVAILABLE), for both clients', () => {
+    const mesh = meshWith(
+      rules({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'greeter' },
+        spec: {
+          parentRefs: [{ group: '', kind: 'Service', name: 'greeter' }],
+          rules: [
+            {
+              matches: [{ path: { type: 'Exact', value: '/helloworld.Greeter/SayHello' } }],
+              backendRefs: [{ name: 'greeter', port: GREETER_PORT }],
+            },
+          ],
+        },
+      }),
+      services(),
+    );
+    const listener = mesh.render().grpcListener(`${GREETER}:${GREETER_PORT}`);
+    for (const client of ['grpc-js', 'grpc-core'] as const) {
+      expect(distribution(simulateGrpc(listener, rpc(GREETER), { client }))).toEqual({
+        [cluster(GREETER)]: 1,
+      });
+      const other = simulateGrpc(listener, rpc(GREETER, { path: '/helloworld.Greeter/SayGoodbye' }), {
+        client,
+      });
+      expect(other.kind).toBe('no-route');
+    }
   });
 });
