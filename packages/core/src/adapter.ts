@@ -112,7 +112,12 @@ export interface AdapterState {
 export interface RuleResource {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    /** RFC 3339, as Kubernetes sets it: older Gateway API routes win precedence ties. */
+    readonly creationTimestamp?: string;
+  };
   readonly spec: unknown;
   /** Where it is on the platform, for messages: `consul-kv:sextant/rules/reviews.yaml`. */
   readonly source?: string;

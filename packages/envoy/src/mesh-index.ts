@@ -282,7 +282,10 @@ function linkRoutes(
 
 function selectorNamespaces(entry: ServiceEntry | undefined): string[] {
   return (entry?.policy?.http ?? []).flatMap((route) =>
-    route.matches.flatMap((m) => (m.source?.namespace === undefined ? [] : [m.source.namespace])),
+    route.matches.flatMap((m) => [
+      ...(m.source?.namespace === undefined ? [] : [m.source.namespace]),
+      ...(m.source?.excludedNamespaces ?? []),
+    ]),
   );
 }
 

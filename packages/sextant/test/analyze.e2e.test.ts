@@ -100,6 +100,39 @@ describe('sextant analyze', () => {
     );
   }, 60_000);
 
+  it('covers Gateway API HTTPRoutes: findings name the HTTPRoute and its field paths', async () => {
+    const dir = setup();
+    fs.writeFileSync(
+      path.join(dir, 'rules.yaml'),
+      [
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: HTTPRoute',
+        'metadata: { name: reviews }',
+        'spec:',
+        '  parentRefs: [{ group: "", kind: Service, name: reviews, port: 9080 }]',
+        '  rules:',
+        '    - backendRefs: [{ name: reviews, port: 9080 }, { name: ratings, port: 9080 }]',
+        '',
+      ].join('\n'),
+    );
+    const config = path.join(dir, 'sextant.yaml');
+    fs.writeFileSync(
+      config,
+      CONFIG.replace('${DISCOVERY}', '127.0.0.1:0').replace('${ADMIN}', '127.0.0.1:1'),
+    );
+    const json = await runCli(['analyze', '--config', config, '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout) as Finding[]).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        code: 'unknown-host',
+        rule: 'HTTPRoute default/reviews',
+        path: 'spec.rules[0].backendRefs[1].name',
+        location: expect.stringMatching(/rules\.yaml:7:\d+$/),
+      }),
+    ]);
+  }, 60_000);
+
   it('reads a running daemon: its rules checked against the live mesh, unhealthy destinations included', async () => {
     const dir = setup();
     daemon = await startDaemon(dir, CONFIG);

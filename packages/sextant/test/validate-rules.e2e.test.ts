@@ -225,6 +225,44 @@ describe('sextant validate: rules files', () => {
     ]);
   });
 
+  it('reads a Gateway API HTTPRoute attached to a Service and checks it like the other kinds', async () => {
+    const route = (parentRef: string, backends: string[]) => [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata: { name: reviews }',
+      'spec:',
+      `  parentRefs: [${parentRef}]`,
+      '  rules:',
+      '    - matches: [{ path: { type: PathPrefix, value: /api } }, { headers: [{ name: x-canary, value: "1" }] }]',
+      `      backendRefs: [${backends.join(', ')}]`,
+    ];
+    const good = setup({
+      'rules.yaml': route('{ group: "", kind: Service, name: reviews, port: 9080 }', [
+        '{ name: reviews, port: 9080, weight: 9 }',
+        '{ name: details, port: 8080 }',
+      ]),
+    });
+    const passed = await runCli(['validate', '--config', good.config]);
+    expect(problemLines(passed.stderr)).toEqual([]);
+    expect(passed.code).toBe(0);
+
+    const bad = setup({
+      'rules.yaml': [
+        ...route('{ group: "", kind: Service, name: reviews }', ['{ name: reviews-canary, port: 9080 }']),
+        '---',
+        ...route('{ name: my-gateway }', ['{ name: reviews, port: 9080 }']).map((line) =>
+          line.replace('name: reviews }', 'name: reviews-gw }'),
+        ),
+      ],
+    });
+    const failed = await runCli(['validate', '--config', bad.config]);
+    expect(failed.code).toBe(1);
+    expect(problemLines(failed.stderr)).toEqual([
+      `${bad.dir}/rules.yaml:8:29: error: HTTPRoute default/reviews: spec.rules[0].backendRefs[0].name: no service or ServiceEntry has host reviews-canary.default.svc.cluster.local: requests routed here would fail (503) [unknown-host]`,
+      `${bad.dir}/rules.yaml:14:16: error: HTTPRoute default/reviews-gw: spec.parentRefs[0]: Sextant attaches HTTPRoutes to Services only (GAMMA mesh mode: group "" and kind Service), not to "gateway.networking.k8s.io/Gateway" my-gateway [unsupported-field]`,
+    ]);
+  });
+
   it('with adapters of live platforms, says so and reports hosts it cannot find as warnings', async () => {
     const { dir, config } = setup(
       {
@@ -295,7 +333,7 @@ describe('sextant validate: rules files', () => {
     const { code, stderr } = await runCli(['validate', '--rules', dir]);
     expect(stderr).toContain("note: without --config, the mesh's services are not known");
     expect(problemLines(stderr)).toEqual([
-      `${dir}/b.yml:1:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]`,
+      `${dir}/b.yml:1:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1), RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) and HTTPRoute (gateway.networking.k8s.io/v1, v1beta1) [unknown-kind]`,
     ]);
     expect(code).toBe(1);
     expect(stderr).toContain('rules: 2 file(s), 2 resource(s): 1 error(s), 0 warning(s)');

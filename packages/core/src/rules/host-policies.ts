@@ -3,11 +3,14 @@ import { hostPolicy, isEmptyPolicy, type HostPolicy } from './host-policy';
 import type {
   DestinationRuleRule,
   HttpRoute,
+  MeshParent,
   ParsedRule,
   PeerAuthenticationRule,
+  SourceSelector,
   Subset,
   VirtualServiceRule,
 } from './model';
+import { compareSpecificity } from './parse/gateway/specificity';
 import type { ActiveRule } from './rule-book';
 
 /**
@@ -19,6 +22,9 @@ import type { ActiveRule } from './rule-book';
  *   shadowed). Legacy RouteRules for a host apply only when no VirtualService does: they are
  *   ordered by precedence (highest first), then namespace and name, evaluation stops at the first
  *   catch-all, and otherwise the host's default route is appended (Pilot's semantics).
+ *   Gateway API HTTPRoutes attached to a Service apply unless a VirtualService names its host
+ *   exactly (they beat a wildcard one); the routes of all of them merge in the Gateway API's
+ *   precedence (meshRoutes).
  *   Only rules bound to the mesh (no `gateways`, or `mesh` among them) route sidecars and
  *   proxyless clients.
  * - Subsets and traffic policy: the DestinationRules for the host, in namespace/name order:
@@ -178,7 +184,16 @@ export class HostPolicies {
     rules?: RuleIdentity[];
   } {
     const exact = (this.routesByHost.get(hostname) ?? []).filter(boundToMesh);
-    const istio = byName(exact.filter((r) => r.precedence === undefined));
+    const istio = byName(exact.filter((r) => r.precedence === undefined && !r.attachment));
+    // An HTTPRoute attached to the Service names it exactly: it beats a wildcard VirtualService.
+    const attached = istio.length === 0 ? exact.filter((r) => r.attachment) : [];
+    if (attached.length > 0) {
+      return {
+        http: meshRoutes(hostname, attached),
+        appendDefaultRoute: false,
+        rules: byName(attached).map((r) => r.identity),
+      };
+    }
     const winner = istio[0] ?? this.wildcardWinner(hostname);
     if (winner) {
       return {
@@ -258,6 +273,61 @@ export class HostPolicies {
     }
     return names;
   }
+}
+
+/**
+ * The routes of the Gateway API HTTPRoutes attached to `hostname`, merged as GAMMA says. A
+ * producer route (in the Service's namespace) applies to every client; a consumer route (in
+ * another namespace) only to clients in its namespace, which then follow their namespace's
+ * consumer routes and no producer route. Within each group, matches are ordered by the spec's
+ * precedence across every rule of every route: specificity, then the oldest route, then
+ * namespace/name, then the order written. A route attached to one port of the Service applies
+ * to that port only. Requests no route matches get 404 (no default route follows).
+ */
+function meshRoutes(hostname: string, rules: readonly VirtualServiceRule[]): HttpRoute[] {
+  interface Entry {
+    readonly rule: VirtualServiceRule;
+    readonly parent: MeshParent;
+    readonly route: HttpRoute;
+    readonly index: number;
+  }
+  const producers: Entry[] = [];
+  const consumers = new Map<string, Entry[]>();
+  for (const rule of rules) {
+    for (const parent of rule.attachment?.parents ?? []) {
+      if (parent.host !== hostname) continue;
+      const namespace = rule.identity.namespace;
+      const group = namespace === parent.namespace ? producers : listIn(consumers, namespace);
+      for (const [index, route] of rule.http.entries()) group.push({ rule, parent, route, index });
+    }
+  }
+  const precedence = (a: Entry, b: Entry): number =>
+    (a.route.specificity &&
+      b.route.specificity &&
+      compareSpecificity(a.route.specificity, b.route.specificity)) ||
+    (a.rule.attachment?.createdAt ?? Infinity) - (b.rule.attachment?.createdAt ?? Infinity) ||
+    compareIdentity(a.rule.identity, b.rule.identity) ||
+    a.index - b.index;
+  const scoped = (entries: Entry[], source: SourceSelector | undefined): HttpRoute[] =>
+    entries.sort(precedence).map(({ route, parent }) => ({
+      ...route,
+      matches: route.matches.map((match) => ({
+        ...match,
+        ...(parent.port !== undefined && { port: parent.port }),
+        ...(source && { source }),
+      })),
+    }));
+  const namespaces = [...consumers.keys()].sort();
+  return [
+    ...namespaces.flatMap((namespace) => scoped(consumers.get(namespace) ?? [], { namespace })),
+    ...scoped(producers, namespaces.length > 0 ? { excludedNamespaces: namespaces } : undefined),
+  ];
+}
+
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }
 
 /** Every destination a VirtualService's routes, mirrors and TCP routes name. */

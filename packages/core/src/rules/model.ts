@@ -45,6 +45,11 @@ export interface SourceSelector {
   readonly namespace?: string;
   /** Legacy RouteRule `match.source`: the client must be an instance of this service. */
   readonly service?: string;
+  /**
+   * The client's namespace must NOT be one of these (a Gateway API producer route: clients in a
+   * namespace with consumer routes for the Service follow those instead).
+   */
+  readonly excludedNamespaces?: readonly string[];
 }
 
 /** One match block: every condition holds (AND). A route matches when any of its blocks does (OR). */
@@ -173,7 +178,46 @@ export interface HttpRoute {
    * routes with `use_websocket: true`; v3 Envoys on listeners whose upgrade configs allow it.
    */
   readonly websocketUpgrade?: boolean;
+  /** Gateway API routes: how specific the match it came from is, to order routes of several HTTPRoutes. */
+  readonly specificity?: MatchSpecificity;
   readonly origin: Origin;
+}
+
+/**
+ * How specific a Gateway API match is (its place in the precedence the spec gives across every
+ * rule of every route attached to a Service): path kind (exact, then regular expression, then
+ * prefix), path length, whether it has a method, number of headers, number of query parameters;
+ * then, for full ties, the route's age and name (compared by the merge) and the rule and match
+ * index within the route.
+ */
+export interface MatchSpecificity {
+  readonly path: 'exact' | 'regex' | 'prefix';
+  readonly pathLength: number;
+  readonly method: boolean;
+  readonly headers: number;
+  readonly queryParams: number;
+  readonly rule: number;
+  readonly match: number;
+}
+
+/** A Service a Gateway API route is attached to (a `parentRefs` entry of kind Service). */
+export interface MeshParent {
+  /** The Service's FQDN (`<name>.<namespace>.svc.cluster.local`). */
+  readonly host: string;
+  readonly namespace: string;
+  /** Only traffic to this port of the Service. */
+  readonly port?: number;
+}
+
+/**
+ * What a Gateway API HTTPRoute adds to the VirtualService it is read into: the Services it is
+ * attached to (its producer or consumer role follows from their namespaces) and its creation
+ * time (older routes win ties).
+ */
+export interface MeshAttachment {
+  readonly parents: readonly MeshParent[];
+  /** `metadata.creationTimestamp` (RFC 3339) as milliseconds since the epoch, when given. */
+  readonly createdAt?: number;
 }
 
 export interface TcpRoute {
@@ -277,6 +321,8 @@ export interface VirtualServiceRule {
   readonly appendDefaultRoute: boolean;
   /** The language it was written in, for messages and /debug/rules. */
   readonly language: RuleLanguage;
+  /** A Gateway API HTTPRoute (language `gateway-api`): the Services it routes, in GAMMA's mesh mode. */
+  readonly attachment?: MeshAttachment;
 }
 
 export interface DestinationRuleRule {

@@ -289,7 +289,7 @@ describe('crossCheck: rules competing for one host', () => {
       ),
     ].join('---\n');
     expect(check(text)).toEqual([
-      'rules.yaml:13:16: warning: RouteRule default/reviews-default: spec.destination: VirtualService default/reviews routes reviews.default.svc.cluster.local: RouteRules for a host apply only when no VirtualService routes it [shadowed-route-rule]',
+      'rules.yaml:13:16: warning: RouteRule default/reviews-default: spec.destination: VirtualService default/reviews routes reviews.default.svc.cluster.local: RouteRules for a host apply only when no VirtualService or HTTPRoute routes it [shadowed-route-rule]',
     ]);
   });
 

@@ -458,13 +458,13 @@ describe('problems name the place, the rule and the field path', () => {
   it('a kind or apiVersion parseRule does not read, from a source that did not check it', () => {
     const input: RuleInput = {
       apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
+      kind: 'TLSRoute',
       metadata: { name: 'r' },
       spec: {},
-      location: { source: 'kubernetes:HTTPRoute default/r', at: [] },
+      location: { source: 'kubernetes:TLSRoute default/r', at: [] },
     };
     expect(parseRule(input).problems.map(formatRuleProblem)).toEqual([
-      'kubernetes:HTTPRoute default/r: error: HTTPRoute default/r: kind: unknown kind "HTTPRoute": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]',
+      'kubernetes:TLSRoute default/r: error: TLSRoute default/r: kind: unknown kind "TLSRoute": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1), RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) and HTTPRoute (gateway.networking.k8s.io/v1, v1beta1) [unknown-kind]',
     ]);
     const noSpec = parseRule({
       ...input,

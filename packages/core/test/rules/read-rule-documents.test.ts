@@ -115,7 +115,7 @@ describe('readRuleDocuments', () => {
     const { inputs, problems } = readRuleDocuments(text, 'rules.yaml');
     expect(inputs).toEqual([]);
     expect(problems.map(formatRuleProblem)).toEqual([
-      'rules.yaml:2:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1) and RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) [unknown-kind]',
+      'rules.yaml:2:7: error: kind: unknown kind "Gateway": Sextant reads VirtualService, DestinationRule, ServiceEntry (networking.istio.io/v1, v1beta1, v1alpha3), PeerAuthentication (security.istio.io/v1, v1beta1), RouteRule, DestinationPolicy, EgressRule (config.istio.io, any version) and HTTPRoute (gateway.networking.k8s.io/v1, v1beta1) [unknown-kind]',
       'rules.yaml:7:7: error: kind: VirtualService is networking.istio.io/v1, v1beta1, v1alpha3, not "networking.istio.io/v2" [unknown-kind]',
     ]);
   });

@@ -242,6 +242,7 @@ function isCatchAll(match: HttpMatch | undefined): boolean {
 
 function selects(selector: SourceSelector, source: ProxySource): boolean {
   if (selector.namespace !== undefined && selector.namespace !== source.namespace) return false;
+  if (source.namespace !== undefined && selector.excludedNamespaces?.includes(source.namespace)) return false;
   if (selector.service !== undefined && !source.services.has(selector.service)) return false;
   for (const [key, value] of Object.entries(selector.labels ?? {})) {
     if (source.labels[key] !== value) return false;

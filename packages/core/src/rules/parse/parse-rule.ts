@@ -4,6 +4,7 @@ import type { RuleProblem } from '../problems';
 import { DEFAULT_RULE_NAMESPACE, type RuleIdentity, type RuleInput } from '../resource';
 import { targetProblems } from '../validate/target-problems';
 import { readDestinationRule } from './destination-rule';
+import { readGatewayHttpRoute } from './gateway/http-route';
 import { readDestinationPolicy } from './legacy/destination-policy';
 import { readEgressRule } from './legacy/egress-rule';
 import { readRouteRule } from './legacy/route-rule';
@@ -21,21 +22,24 @@ export interface RuleParse {
   readonly problems: RuleProblem[];
 }
 
-const READERS: Readonly<Record<SupportedKind, (ctx: RuleContext, spec: unknown) => ParsedRule | undefined>> =
-  {
-    VirtualService: readVirtualService,
-    DestinationRule: readDestinationRule,
-    ServiceEntry: readServiceEntry,
-    PeerAuthentication: readPeerAuthentication,
-    RouteRule: readRouteRule,
-    DestinationPolicy: readDestinationPolicy,
-    EgressRule: readEgressRule,
-  };
+const READERS: Readonly<
+  Record<SupportedKind, (ctx: RuleContext, spec: unknown, input: RuleInput) => ParsedRule | undefined>
+> = {
+  VirtualService: readVirtualService,
+  DestinationRule: readDestinationRule,
+  ServiceEntry: readServiceEntry,
+  PeerAuthentication: readPeerAuthentication,
+  RouteRule: readRouteRule,
+  DestinationPolicy: readDestinationPolicy,
+  EgressRule: readEgressRule,
+  HTTPRoute: readGatewayHttpRoute,
+};
 
 /**
  * Parses and validates one rule resource into the model: Istio's networking API
- * (networking.istio.io v1, v1beta1, v1alpha3) or Pilot's legacy Rules API (config.istio.io),
- * converted with its own semantics kept. Every field is mapped or refused by name; every problem
+ * (networking.istio.io v1, v1beta1, v1alpha3), Pilot's legacy Rules API (config.istio.io) or
+ * Gateway API HTTPRoutes attached to Services (gateway.networking.k8s.io), converted with their
+ * own semantics kept. Every field is mapped or refused by name; every problem
  * names the resource, the field path in Istio's style and, where the source kept positions, the
  * line and column. Warnings and problems for one render target leave the rule usable.
  */
@@ -69,7 +73,7 @@ export function parseRule(input: RuleInput): RuleParse {
     ctx.error(['spec'], 'missing-field', 'missing required field');
     return { problems: ctx.problems() };
   }
-  const rule = READERS[kind.kind](ctx, input.spec);
+  const rule = READERS[kind.kind](ctx, input.spec, input);
   if (!rule || ctx.failed) return { problems: ctx.problems() };
   return { rule, problems: [...ctx.problems(), ...targetProblems(rule, input.location)] };
 }

@@ -200,7 +200,7 @@ function readResource(
       metadata === undefined ? 'missing-field' : 'wrong-type',
       'expected metadata with a name',
     );
-  const { name, namespace } = metadata;
+  const { name, namespace, creationTimestamp } = metadata;
   if (typeof name !== 'string' || name === '')
     return report(['metadata', 'name'], 'missing-field', 'expected the name of the resource, a string');
   if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') {
@@ -235,7 +235,12 @@ function readResource(
   return {
     apiVersion,
     kind: reading.kind,
-    metadata: { name, ...(typeof namespace === 'string' && namespace !== '' && { namespace }) },
+    metadata: {
+      name,
+      ...(typeof namespace === 'string' && namespace !== '' && { namespace }),
+      // Kept for Gateway API routes, whose precedence ties go to the oldest.
+      ...(typeof creationTimestamp === 'string' && { creationTimestamp }),
+    },
     spec,
     location,
   };

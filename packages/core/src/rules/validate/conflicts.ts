@@ -8,7 +8,8 @@ import { byNamespaceAndName } from './references';
  * Rules that compete for one host, and which one wins, as the rule store decides it: of two
  * VirtualServices bound to the mesh for the same host, the first by namespace then name applies
  * (Istio only warns, IST0109, and lets the older win); legacy RouteRules for a host apply only
- * when no VirtualService routes it; of DestinationRules for one host, subsets merge (a repeated
+ * when no VirtualService routes it, and so do Gateway API HTTPRoutes (which merge among
+ * themselves); of DestinationRules for one host, subsets merge (a repeated
  * name: the first definition wins) and the first traffic policy applies.
  */
 export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, Finding[]> {
@@ -18,11 +19,12 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
   };
   const routing = new Map<string, VirtualServiceRule[]>();
   const legacy = new Map<string, VirtualServiceRule[]>();
+  const attached = new Map<string, VirtualServiceRule[]>();
   const policies = new Map<string, DestinationRuleRule[]>();
   for (const rule of [...rules].sort(byNamespaceAndName)) {
     if (rule.kind === 'VirtualService') {
       const bound = rule.gateways.length === 0 || rule.gateways.includes(MESH_GATEWAY);
-      const into = rule.language === 'legacy' ? legacy : routing;
+      const into = rule.language === 'legacy' ? legacy : rule.attachment ? attached : routing;
       if (bound) for (const host of rule.hosts) into.set(host, [...(into.get(host) ?? []), rule]);
     }
     if (rule.kind === 'DestinationRule') policies.set(rule.host, [...(policies.get(rule.host) ?? []), rule]);
@@ -51,7 +53,7 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
     }
   }
   for (const [host, group] of legacy) {
-    const winner = routing.get(host)?.[0];
+    const winner = routing.get(host)?.[0] ?? attached.get(host)?.[0];
     if (!winner) continue;
     for (const rule of group) {
       add(rule, {
@@ -59,7 +61,21 @@ export function conflictFindings(rules: readonly ParsedRule[]): Map<ParsedRule, 
         at: ['destination'],
         severity: 'warning',
         code: 'shadowed-route-rule',
-        message: `${formatRuleIdentity(winner.identity)} routes ${host}: RouteRules for a host apply only when no VirtualService routes it`,
+        message: `${formatRuleIdentity(winner.identity)} routes ${host}: RouteRules for a host apply only when no VirtualService or HTTPRoute routes it`,
+      });
+    }
+  }
+  for (const [host, group] of attached) {
+    const winner = routing.get(host)?.[0];
+    if (!winner) continue;
+    for (const rule of group) {
+      const parent = rule.attachment?.parents.findIndex((p) => p.host === host) ?? 0;
+      add(rule, {
+        origin: 'spec',
+        at: ['parentRefs', Math.max(0, parent)],
+        severity: 'warning',
+        code: 'shadowed-http-route',
+        message: `${formatRuleIdentity(winner.identity)} routes ${host}: HTTPRoutes attached to a Service apply only when no VirtualService routes it`,
       });
     }
   }

@@ -77,7 +77,18 @@ function ruleHostFindings(
     if (host.startsWith('*') || hosts.lookup(host)) continue;
     findings.push({
       origin: 'spec',
-      at: rule.language === 'legacy' ? ['destination'] : ['hosts', index],
+      at:
+        rule.language === 'legacy'
+          ? ['destination']
+          : rule.attachment
+            ? [
+                'parentRefs',
+                Math.max(
+                  0,
+                  rule.attachment.parents.findIndex((p) => p.host === host),
+                ),
+              ]
+            : ['hosts', index],
       severity: 'warning',
       code: 'unknown-host',
       message: `no service or ServiceEntry has host ${host}: this rule routes nothing for it until one does`,

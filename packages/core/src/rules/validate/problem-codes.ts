@@ -48,6 +48,11 @@ export const RULE_PROBLEM_CODES = {
   'conflicting-virtual-services': 'two VirtualServices for one host: only one applies (a warning)',
   'shadowed-route-rule':
     'a legacy RouteRule for a host a VirtualService routes: it does not apply (a warning)',
+  'shadowed-http-route':
+    'a Gateway API HTTPRoute for a Service a VirtualService routes: it does not apply (a warning)',
+  'unchecked-reference-grant':
+    'a Gateway API reference to another namespace, whose ReferenceGrant Sextant does not check (a warning)',
+  'ignored-field': 'a field Sextant reads but that has no effect where it is (a warning)',
   'ignored-traffic-policy':
     "a DestinationRule's traffic policy that an earlier one for the host overrides (a warning)",
   'unresolved-name':

@@ -172,16 +172,21 @@ function referencesOf(rule: VirtualServiceRule): Reference[] {
   const references: Reference[] = [];
   const legacy = rule.language === 'legacy';
   // A legacy route names an IstioService (or the rule's `destination`) and selects by labels.
-  const routeFields: Reference['fields'] = legacy
-    ? { host: ['destination'], subset: ['labels'], port: [] }
-    : {
-        host: ['destination', 'host'],
-        subset: ['destination', 'subset'],
-        port: ['destination', 'port', 'number'],
-      };
-  const mirrorFields: Reference['fields'] = legacy
-    ? { host: [], subset: ['labels'], port: [] }
-    : { host: ['host'], subset: ['subset'], port: ['port', 'number'] };
+  const gateway = rule.language === 'gateway-api';
+  const routeFields: Reference['fields'] = gateway
+    ? { host: ['name'], subset: [], port: ['port'] }
+    : legacy
+      ? { host: ['destination'], subset: ['labels'], port: [] }
+      : {
+          host: ['destination', 'host'],
+          subset: ['destination', 'subset'],
+          port: ['destination', 'port', 'number'],
+        };
+  const mirrorFields: Reference['fields'] = gateway
+    ? routeFields
+    : legacy
+      ? { host: [], subset: ['labels'], port: [] }
+      : { host: ['host'], subset: ['subset'], port: ['port', 'number'] };
   for (const route of rule.http) {
     if (route.action.kind === 'route') {
       for (const destination of route.action.destinations) {
@@ -213,7 +218,10 @@ function referencesOf(rule: VirtualServiceRule): Reference[] {
       });
     }
   }
-  return references;
+  // A Gateway API rule becomes a route per match, each naming the rule's backends: one reference each.
+  if (!gateway) return references;
+  const seen = new Set<string>();
+  return references.filter((reference) => !seen.has(reference.origin) && seen.add(reference.origin));
 }
 
 /**

@@ -24,7 +24,9 @@ function virtualService(rule: VirtualServiceRule, v1: TargetFindings, v3: Target
     if (response) {
       v3.error(
         origin,
-        [...headerOperationsPath(rule), 'response'],
+        rule.language === 'gateway-api'
+          ? headerOperationsPath(rule)
+          : [...headerOperationsPath(rule), 'response'],
         'Sextant does not send response header edits to v3 Envoys',
       );
     }

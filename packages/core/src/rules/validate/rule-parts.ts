@@ -17,6 +17,7 @@ import type {
 
 /** The path, under a match's origin, of its URI condition. */
 export function uriPath(rule: ParsedRule): FieldPath {
+  if (rule.language === 'gateway-api') return ['path'];
   return rule.language === 'legacy' ? ['request', 'headers', 'uri'] : ['uri'];
 }
 
@@ -25,12 +26,15 @@ export function headerPath(rule: ParsedRule, condition: HeaderCondition): FieldP
   const pseudo = condition.name.startsWith(':');
   const name = pseudo ? condition.name.slice(1) : condition.name;
   if (rule.language === 'legacy') return ['request', 'headers', name];
+  // A Gateway API match lists its headers; which one is not kept past parsing.
+  if (rule.language === 'gateway-api') return pseudo ? [name] : ['headers'];
   if (pseudo) return [name];
   return [condition.invert ? 'withoutHeaders' : 'headers', name];
 }
 
 /** The path, under a route's origin, of its header operations. */
 export function headerOperationsPath(rule: VirtualServiceRule): FieldPath {
+  if (rule.language === 'gateway-api') return ['filters'];
   return rule.language === 'legacy' ? ['appendHeaders'] : ['headers'];
 }
 
@@ -38,7 +42,10 @@ export function headerOperationsPath(rule: VirtualServiceRule): FieldPath {
 export function matchRegexes(rule: ParsedRule, match: HttpMatch): { regex: string; path: FieldPath }[] {
   const found: { regex: string; path: FieldPath }[] = [];
   if (match.uri && 'regex' in match.uri)
-    found.push({ regex: match.uri.regex, path: [...uriPath(rule), 'regex'] });
+    found.push({
+      regex: match.uri.regex,
+      path: [...uriPath(rule), rule.language === 'gateway-api' ? 'value' : 'regex'],
+    });
   for (const header of match.headers) {
     if (header.match && 'regex' in header.match)
       found.push({ regex: header.match.regex, path: [...headerPath(rule, header), 'regex'] });

@@ -31,13 +31,19 @@ export function targetProblems(rule: ParsedRule, location?: RuleLocation): RuleP
       .map((finding) => problemAtOrigin(location, rule.identity, finding.origin, finding.at, finding))
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
   );
-  const problems = located.slice(0, MAX_PROBLEMS_REPORTED);
-  if (located.length > problems.length) {
+  // A Gateway API rule is a route per match sharing the rule's parts: each part reported once.
+  const seen = new Set<string>();
+  const unique = located.filter((problem) => {
+    const key = JSON.stringify([problem.target, problem.path, problem.code, problem.message]);
+    return !seen.has(key) && seen.add(key);
+  });
+  const problems = unique.slice(0, MAX_PROBLEMS_REPORTED);
+  if (unique.length > problems.length) {
     problems.push(
       problemAtOrigin(location, rule.identity, '', [], {
         severity: 'warning',
         code: 'too-many-problems',
-        message: `${located.length - problems.length} more problem(s) for render targets not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
+        message: `${unique.length - problems.length} more problem(s) for render targets not shown (at most ${MAX_PROBLEMS_REPORTED} are reported)`,
       }),
     );
   }
