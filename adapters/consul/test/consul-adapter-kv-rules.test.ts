@@ -1,4 +1,4 @@
-import { Registry, RuleStoreUnavailable, type RuleResource } from '@sextant/core';
+import { Registry, RuleStoreConflict, RuleStoreUnavailable, type RuleResource } from '@sextant/core';
 import { waitFor } from '@sextant/testkit';
 import { FakeConsul } from '@sextant/testkit/consul';
 import { ConsulAdapter } from '../src';
@@ -278,7 +278,7 @@ describe('consul adapter: the Rules API store in KV (adapter.ruleStore)', () => 
     }
   });
 
-  it('refuses a write that raced another writer, and answers RuleStoreUnavailable without the token when Consul is down', async () => {
+  it('refuses a write that raced another writer (RuleStoreConflict), and answers RuleStoreUnavailable without the token when Consul is down', async () => {
     fake.setToken('s3cr3t-token');
     const { store, stop } = await running({ token: 's3cr3t-token' });
     try {
@@ -296,7 +296,7 @@ describe('consul adapter: the Rules API store in KV (adapter.ruleStore)', () => 
         return record(...records);
       };
       const refused = await store.put(resource).catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(RuleStoreUnavailable);
+      expect(refused).toBeInstanceOf(RuleStoreConflict);
       expect((refused as Error).message).toContain(`key "${key}" changed while it was written`);
       expect(fake.kvValue(key)).toBe('{}');
       await fake.stop();

@@ -3,6 +3,7 @@ import {
   LEGACY_KINDS,
   NETWORKING_KINDS,
   readRuleDocuments,
+  RuleStoreConflict,
   RuleStoreUnavailable,
   ruleVersion,
   type RuleIdentity,
@@ -122,8 +123,8 @@ export class KvRuleStore implements RuleStore {
     }
   }
 
-  private raced(key: string): RuleStoreUnavailable {
-    return new RuleStoreUnavailable(
+  private raced(key: string): RuleStoreConflict {
+    return new RuleStoreConflict(
       `${this.description}: key "${key}" changed while it was written (another writer); read the rule again and retry`,
     );
   }

@@ -16,4 +16,4 @@ export {
 } from './rule-book';
 export * from './parse';
 export * from './validate';
-export { RuleStoreUnavailable, type RuleStore, type StoredRule } from './rule-store';
+export { RuleStoreConflict, RuleStoreUnavailable, type RuleStore, type StoredRule } from './rule-store';

@@ -32,3 +32,12 @@ export interface RuleStore {
 export class RuleStoreUnavailable extends Error {
   override readonly name = 'RuleStoreUnavailable';
 }
+
+/**
+ * Another writer changed the resource between the store's read and its write (a lost
+ * compare-and-set): the Rules API answers 412, like a failed `If-Match`, so the client reads the
+ * rule again and decides.
+ */
+export class RuleStoreConflict extends Error {
+  override readonly name = 'RuleStoreConflict';
+}

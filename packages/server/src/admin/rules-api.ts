@@ -4,6 +4,7 @@ import {
   formatRuleIdentity,
   RENDER_TARGETS,
   readRuleDocuments,
+  RuleStoreConflict,
   RuleStoreUnavailable,
   type RenderTarget,
   type RuleIdentity,
@@ -77,6 +78,7 @@ async function answer(
   } catch (error) {
     if (error instanceof ProblemsError) return reply.code(400).send(error.view);
     if (error instanceof RuleStoreUnavailable) return sendLine(reply, 503, error.message);
+    if (error instanceof RuleStoreConflict) return sendLine(reply, 412, error.message);
     respondWithError(reply, error, request);
   }
   return reply;
