@@ -216,7 +216,9 @@ type SeenObservation =
   | Extract<FileObservation, { readonly kind: 'unreadable' }>;
 
 function seenObservation(observation: FileObservation): SeenObservation {
-  return observation.kind === 'content' ? { kind: 'content', digest: contentDigest(observation.bytes) } : observation;
+  return observation.kind === 'content'
+    ? { kind: 'content', digest: contentDigest(observation.bytes) }
+    : observation;
 }
 
 function sameObservation(a: SeenObservation | undefined, b: SeenObservation): boolean {

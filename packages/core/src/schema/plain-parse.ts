@@ -56,7 +56,10 @@ export function parseAllPlainly(text: string): PlainParseAll {
   return parsed.ok ? { ok: true, values: parsed.value as unknown[] } : parsed;
 }
 
-function loadPlainly(text: string, read: (text: string, yaml: typeof import('js-yaml')) => unknown): PlainParse {
+function loadPlainly(
+  text: string,
+  read: (text: string, yaml: typeof import('js-yaml')) => unknown,
+): PlainParse {
   const yaml = jsYaml();
   let value: unknown;
   try {
