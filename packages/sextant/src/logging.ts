@@ -1,4 +1,5 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
+import type * as PinoPretty from 'pino-pretty';
 import type { LogOutput } from './log-output';
 
 /**
@@ -28,8 +29,8 @@ export function createLogger(level: LevelWithSilent, output: LogOutput, pretty =
 }
 
 /** pino-pretty's formatter, required only for a terminal: a daemon logging JSON never loads it. */
-function prettyFormat(options: import('pino-pretty').PrettyOptions): (line: string) => string {
+function prettyFormat(options: PinoPretty.PrettyOptions): (line: string) => string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
+  const { prettyFactory } = require('pino-pretty') as typeof PinoPretty;
   return prettyFactory(options);
 }

@@ -1,3 +1,7 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- modules are required inside jest.isolateModules, after the mocks that record them */
+import type * as Core from '@sextant/core';
+import type * as Logging from '../src/logging';
+
 /**
  * What the CLI loads before it runs a command costs every start-up (the daemon's spawn → ready):
  * modules only some configurations use are required where they are used.
@@ -35,7 +39,7 @@ describe('modules loaded at start-up', () => {
   it('each is loaded when it is needed, and works', () => {
     expect(
       loadedBy(() => {
-        const core = require('@sextant/core') as typeof import('@sextant/core');
+        const core = require('@sextant/core') as typeof Core;
         expect(core.re2Problem('a(')).toMatch(/not a valid RE2 regex/);
         expect(core.re2Problem('a+')).toBeUndefined();
         const yaml = core.parsePlainly('a: [1, 2]');
@@ -45,7 +49,7 @@ describe('modules loaded at start-up', () => {
     ).toEqual(['re2js', 'js-yaml']);
     const lines: string[] = [];
     loadedBy(() => {
-      const { createLogger } = require('../src/logging') as typeof import('../src/logging');
+      const { createLogger } = require('../src/logging') as typeof Logging;
       const output = { write: (line: string) => (lines.push(line), undefined) };
       createLogger('info', output as never, true).info('hello');
     });

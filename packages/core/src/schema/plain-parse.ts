@@ -1,4 +1,4 @@
-import type { LoadOptions } from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
 import { DOCUMENT_LIMITS, measureDocument, tooDeep } from './document-limits';
 
 /** A document parsed without positions, or why it could not be (with the position the parser gave). */
@@ -15,7 +15,7 @@ export type PlainParse =
 
 // js-yaml's own depth limit keeps its recursion off the end of the stack (its typings predate the
 // option). It counts every node, scalars too, as a level: collections maxDepth deep hold scalars one deeper.
-function jsYamlOptions(jsYaml: typeof import('js-yaml')): LoadOptions & { maxDepth: number } {
+function jsYamlOptions(jsYaml: typeof JsYaml): JsYaml.LoadOptions & { maxDepth: number } {
   return { schema: jsYaml.CORE_SCHEMA, maxDepth: DOCUMENT_LIMITS.maxDepth + 1 };
 }
 
@@ -23,9 +23,9 @@ function jsYamlOptions(jsYaml: typeof import('js-yaml')): LoadOptions & { maxDep
  * js-yaml, required on first use: a daemon whose files are all JSON (the large ones usually are)
  * does not compile it at start-up. (Node caches the module.)
  */
-function jsYaml(): typeof import('js-yaml') {
+function jsYaml(): typeof JsYaml {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('js-yaml') as typeof import('js-yaml');
+  return require('js-yaml') as typeof JsYaml;
 }
 
 /**
@@ -56,10 +56,7 @@ export function parseAllPlainly(text: string): PlainParseAll {
   return parsed.ok ? { ok: true, values: parsed.value as unknown[] } : parsed;
 }
 
-function loadPlainly(
-  text: string,
-  read: (text: string, yaml: typeof import('js-yaml')) => unknown,
-): PlainParse {
+function loadPlainly(text: string, read: (text: string, yaml: typeof JsYaml) => unknown): PlainParse {
   const yaml = jsYaml();
   let value: unknown;
   try {

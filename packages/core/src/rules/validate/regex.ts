@@ -1,10 +1,12 @@
+import type * as Re2js from 're2js';
+
 /**
  * re2js, required on first use: 250 KB of source that a daemon whose rules hold no regex never
  * runs, and would otherwise compile at every start-up. (Node caches the module.)
  */
-function re2js(): typeof import('re2js') {
+function re2js(): typeof Re2js {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('re2js') as typeof import('re2js');
+  return require('re2js') as typeof Re2js;
 }
 
 /** Istio refuses longer regexes (`validateStringRegexp`); Envoy's RE2 program-size limit bites soon after. */
