@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileReadError, readRegularFile, silentLogger, type FileSizeLimit, type Logger } from '@sextant/core';
-import { holdsExactly } from './same-content';
+import { contentDigest, holdsExactly, sameDigest, type ContentDigest } from './same-content';
 
 /** What a read of the watched file found. */
 export type FileObservation =
@@ -74,7 +74,8 @@ class FileWatcher {
   private settleTimer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private checkAgain = false;
-  private last: FileObservation | undefined;
+  /** The last observation reported, its content by digest (the reporter has the bytes). */
+  private last: SeenObservation | undefined;
   /** What holdsExactly reads the file into, piece by piece. */
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
@@ -129,17 +130,18 @@ class FileWatcher {
       // Watch before reading, so a change made during the read still sends an event.
       await this.ensureWatch();
       if (this.signal.aborted) return;
-      if (this.last?.kind === 'content' && (await holdsExactly(this.file, this.last.bytes, this.scratch))) {
+      if (this.last?.kind === 'content' && (await holdsExactly(this.file, this.last.digest, this.scratch))) {
         this.logger.trace({ file: this.file, changed: false }, 'file checked');
         return;
       }
       if (this.signal.aborted) return;
       const observation = await readObservation(this.file, this.options.sizeLimit);
       if (this.signal.aborted) return;
-      const changed = !sameObservation(this.last, observation);
+      const seen = seenObservation(observation);
+      const changed = !sameObservation(this.last, seen);
       this.logger.trace({ file: this.file, changed }, 'file checked');
       if (!changed) return;
-      this.last = observation;
+      this.last = seen;
       this.onChange(observation);
     } catch (error) {
       this.logger.error({ err: error, file: this.file }, 'checking the file failed');
@@ -209,8 +211,18 @@ export async function readObservation(file: string, sizeLimit: FileSizeLimit): P
   }
 }
 
-function sameObservation(a: FileObservation | undefined, b: FileObservation): boolean {
-  if (a?.kind === 'content' && b.kind === 'content') return a.bytes.equals(b.bytes);
+type SeenObservation =
+  | { readonly kind: 'content'; readonly digest: ContentDigest }
+  | Extract<FileObservation, { readonly kind: 'unreadable' }>;
+
+function seenObservation(observation: FileObservation): SeenObservation {
+  return observation.kind === 'content'
+    ? { kind: 'content', digest: contentDigest(observation.bytes) }
+    : observation;
+}
+
+function sameObservation(a: SeenObservation | undefined, b: SeenObservation): boolean {
+  if (a?.kind === 'content' && b.kind === 'content') return sameDigest(a.digest, b.digest);
   if (a?.kind === 'unreadable' && b.kind === 'unreadable') return a.reason === b.reason;
   return false;
 }

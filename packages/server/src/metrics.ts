@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as PromRegis
 import { defaultBuildInfo, type BuildInfo } from './build-info';
 import type { RenderCacheStats } from '@sextant/envoy';
 import type { MeshState } from './mesh-state';
+import { RequestTally } from './request-tally';
 
 /**
  * Prometheus metrics served on the admin listener's /metrics. Gauges that describe the mesh
@@ -10,12 +11,15 @@ import type { MeshState } from './mesh-state';
 export class ServerMetrics {
   readonly registry = new PromRegistry();
   readonly discoveryRequests: Counter<'api' | 'code'>;
+  /** Requests the v1 fast path answered, by API and status: added to discoveryRequests when scraped. */
+  readonly v1Requests = new RequestTally<string>();
   readonly snapshotsPublished: Counter;
   /** Time to compute an answer that was not ready (v1, v3-rest); xDS pushes have their own. */
   readonly renderSeconds: Histogram<'api'>;
 
   constructor(mesh: MeshState, renderCache: () => RenderCacheStats, build: BuildInfo = defaultBuildInfo()) {
     collectDefaultMetrics({ register: this.registry });
+    const v1Requests = this.v1Requests;
     new Gauge({
       name: 'sextant_build_info',
       help: 'Always 1; the labels say which build runs: Sextant version, git commit, Node.js version.',
@@ -34,6 +38,9 @@ export class ServerMetrics {
       help: 'Discovery requests answered, by API and HTTP status.',
       labelNames: ['api', 'code'],
       registers: [this.registry],
+      collect() {
+        v1Requests.drain((api, code, count) => this.inc({ api, code }, count));
+      },
     });
     const counted = { hit: 0, miss: 0, eviction: 0 };
     new Counter({

@@ -184,6 +184,42 @@ describe('v1 REST discovery', () => {
       expect(count(metricsAfter, 'miss')).toBe(count(metricsBefore, 'miss'));
     });
 
+    it('counts every answer in sextant_discovery_requests_total by API and status, across scrapes', async () => {
+      const requests = async () => {
+        const text = await (await fetch(`${h.admin}/metrics`)).text();
+        const count = (api: string, code: number) =>
+          Number(
+            new RegExp(
+              `^sextant_discovery_requests_total\\{api="${api}",code="${code}"\\} (\\d+)$`,
+              'm',
+            ).exec(text)?.[1] ?? 0,
+          );
+        return {
+          sds200: count('sds', 200),
+          sds304: count('sds', 304),
+          sds404: count('sds', 404),
+          cds200: count('cds', 200),
+        };
+      };
+      const ratings = '/v1/registration/ratings.default.svc.cluster.local|grpc';
+      const before = await requests();
+      const { headers } = await rawGet(h.discovery, ratings);
+      await rawGet(h.discovery, ratings);
+      await rawGet(h.discovery, ratings, { 'if-none-match': String(headers.etag) });
+      await rawGet(h.discovery, '/v1/registration/a|b|c|d');
+      await rawGet(h.discovery, `/v1/clusters/istio-proxy/${REVIEWS_NODE}`);
+      const between = await requests();
+      expect(between).toEqual({
+        sds200: before.sds200 + 2,
+        sds304: before.sds304 + 1,
+        sds404: before.sds404 + 1,
+        cds200: before.cds200 + 1,
+      });
+      await rawGet(h.discovery, ratings);
+      // Counted once: a scrape takes what was counted since the one before, and adds it.
+      expect(await requests()).toEqual({ ...between, sds200: between.sds200 + 1 });
+    });
+
     it('lists every service key with its hosts on /v1/registration', async () => {
       const body = JSON.parse((await rawGet(h.discovery, '/v1/registration')).body);
       expect(body.map((e: { 'service-key': string }) => e['service-key'])).toEqual([

@@ -1,5 +1,5 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type * as PinoPretty from 'pino-pretty';
 import type { LogOutput } from './log-output';
 
 /**
@@ -9,7 +9,7 @@ import type { LogOutput } from './log-output';
  */
 export function createLogger(level: LevelWithSilent, output: LogOutput, pretty = false): Logger {
   const format = pretty
-    ? prettyFactory({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    ? prettyFormat({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' })
     : (line: string) => line;
   const logger: Logger = pino(
     { level, base: { service: 'sextant' } },
@@ -26,4 +26,11 @@ export function createLogger(level: LevelWithSilent, output: LogOutput, pretty =
     },
   );
   return logger;
+}
+
+/** pino-pretty's formatter, required only for a terminal: a daemon logging JSON never loads it. */
+function prettyFormat(options: PinoPretty.PrettyOptions): (line: string) => string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { prettyFactory } = require('pino-pretty') as typeof PinoPretty;
+  return prettyFactory(options);
 }

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, load, loadAll, YAMLException, type LoadOptions } from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
 import { DOCUMENT_LIMITS, measureDocument, tooDeep } from './document-limits';
 
 /** A document parsed without positions, or why it could not be (with the position the parser gave). */
@@ -15,10 +15,18 @@ export type PlainParse =
 
 // js-yaml's own depth limit keeps its recursion off the end of the stack (its typings predate the
 // option). It counts every node, scalars too, as a level: collections maxDepth deep hold scalars one deeper.
-const JS_YAML_OPTIONS: LoadOptions & { maxDepth: number } = {
-  schema: CORE_SCHEMA,
-  maxDepth: DOCUMENT_LIMITS.maxDepth + 1,
-};
+function jsYamlOptions(jsYaml: typeof JsYaml): JsYaml.LoadOptions & { maxDepth: number } {
+  return { schema: jsYaml.CORE_SCHEMA, maxDepth: DOCUMENT_LIMITS.maxDepth + 1 };
+}
+
+/**
+ * js-yaml, required on first use: a daemon whose files are all JSON (the large ones usually are)
+ * does not compile it at start-up. (Node caches the module.)
+ */
+function jsYaml(): typeof JsYaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('js-yaml') as typeof JsYaml;
+}
 
 /**
  * Parses YAML 1.2 (core schema), or JSON, which YAML reads, without keeping positions: ten times
@@ -29,7 +37,7 @@ const JS_YAML_OPTIONS: LoadOptions & { maxDepth: number } = {
 export function parsePlainly(text: string): PlainParse {
   const json = /^\s*[{[]/.test(text) ? parseJson(text) : undefined;
   if (json) return json;
-  return loadPlainly(text, (t) => load(t, JS_YAML_OPTIONS));
+  return loadPlainly(text, (t, yaml) => yaml.load(t, jsYamlOptions(yaml)));
 }
 
 /** A stream of documents parsed without positions, or why it could not be. */
@@ -44,16 +52,17 @@ export type PlainParseAll =
 export function parseAllPlainly(text: string): PlainParseAll {
   const json = /^\s*[{[]/.test(text) ? parseJson(text) : undefined;
   if (json) return json.ok ? { ok: true, values: [json.value] } : json;
-  const parsed = loadPlainly(text, (t) => loadAll(t, undefined, JS_YAML_OPTIONS));
+  const parsed = loadPlainly(text, (t, yaml) => yaml.loadAll(t, undefined, jsYamlOptions(yaml)));
   return parsed.ok ? { ok: true, values: parsed.value as unknown[] } : parsed;
 }
 
-function loadPlainly(text: string, read: (text: string) => unknown): PlainParse {
+function loadPlainly(text: string, read: (text: string, yaml: typeof JsYaml) => unknown): PlainParse {
+  const yaml = jsYaml();
   let value: unknown;
   try {
-    value = read(text);
+    value = read(text, yaml);
   } catch (error) {
-    if (!(error instanceof YAMLException)) throw error;
+    if (!(error instanceof yaml.YAMLException)) throw error;
     const position = { line: error.mark.line + 1, column: error.mark.column + 1 };
     return error.reason.startsWith('nesting exceeded maxDepth')
       ? { ok: false, failure: 'limit', message: tooDeep(), ...position }

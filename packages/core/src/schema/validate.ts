@@ -43,8 +43,11 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+// validateSchema: false: checking each schema against the draft-07 meta-schema first compiled the
+// meta-schema itself, once per instance: some 50 ms of every start-up. The schemas are Sextant's
+// own and its adapters', which their tests check (see the sextant package's schemas test).
 function createAjv(allErrors: boolean): Ajv {
-  const ajv = new Ajv({ allErrors, strict: false, useDefaults: true, verbose: true });
+  const ajv = new Ajv({ allErrors, strict: false, useDefaults: true, verbose: true, validateSchema: false });
   for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format.validate);
   return ajv;
 }
@@ -191,4 +194,15 @@ function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
+}
+
+/**
+ * Why `schema` is not a valid JSON Schema (draft-07, as ajv reads it), or undefined when it is.
+ * compileValidator does not check this (see createAjv); tests of each schema do, here. It compiles
+ * ajv's meta-schema, tens of milliseconds: not for start-up.
+ */
+export function schemaProblem(schema: object): string | undefined {
+  const checker = new Ajv({ strict: false, validateSchema: true });
+  for (const name of Object.keys(FORMATS)) checker.addFormat(name, true);
+  return checker.validateSchema(schema) ? undefined : checker.errorsText(checker.errors);
 }

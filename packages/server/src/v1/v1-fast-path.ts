@@ -20,7 +20,6 @@ import { parseProxy, type V1Api, type V1Responder } from './v1-responder';
  */
 export class V1FastPath {
   private readonly memo: UrlMemo;
-  private readonly counters = new Map<string, { inc(): void }>();
 
   constructor(
     private readonly responder: V1Responder,
@@ -48,7 +47,7 @@ export class V1FastPath {
         this.fail(response, known.api, error);
         return true;
       }
-      this.send(request, response, known.api, known.body);
+      this.send(request, response, known.api, known.body, known.headers);
       if (known.poller && version !== undefined) this.recordPoll(known.poller, known.api, version, request);
       return true;
     }
@@ -63,11 +62,12 @@ export class V1FastPath {
         ...route.poller,
         key: Fleet.v1Key(route.poller.cluster, route.poller.node),
       };
+      const headers = okHeaders(body);
       if (version !== undefined) {
-        this.memo.set(url, version, { api: route.api, body, poller });
+        this.memo.set(url, version, { api: route.api, body, headers, poller });
         if (poller) this.recordPoll(poller, route.api, version, request);
       }
-      this.send(request, response, route.api, body);
+      this.send(request, response, route.api, body, headers);
     } catch (error) {
       this.fail(response, route.api, error);
     }
@@ -84,19 +84,20 @@ export class V1FastPath {
     this.fleet?.v1Polled(poller.key, poller.cluster, poller.node, api, version, request);
   }
 
-  private send(request: IncomingMessage, response: ServerResponse, api: V1Api, { body, etag }: EncodedBody) {
+  private send(
+    request: IncomingMessage,
+    response: ServerResponse,
+    api: V1Api,
+    { body, etag }: EncodedBody,
+    headers: readonly string[],
+  ) {
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, { etag });
       response.end();
       this.count(api, 304);
       return;
     }
-    response.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': body.length,
-      etag,
-      'x-content-type-options': 'nosniff',
-    });
+    response.writeHead(200, headers as string[]);
     response.end(request.method === 'HEAD' ? undefined : body);
     this.count(api, 200);
   }
@@ -122,14 +123,25 @@ export class V1FastPath {
   }
 
   private count(api: V1Api, code: number): void {
-    const key = `${api} ${code}`;
-    let counter = this.counters.get(key);
-    if (!counter) {
-      counter = this.metrics.discoveryRequests.labels({ api, code });
-      this.counters.set(key, counter);
-    }
-    counter.inc();
+    this.metrics.v1Requests.add(api, code);
   }
+}
+
+/**
+ * The headers of a 200 with `body`, as the flat name, value list writeHead takes: built once per
+ * answer remembered, not per request.
+ */
+function okHeaders({ body, etag }: EncodedBody): readonly string[] {
+  return [
+    'content-type',
+    'application/json',
+    'content-length',
+    String(body.length),
+    'etag',
+    etag,
+    'x-content-type-options',
+    'nosniff',
+  ];
 }
 
 interface Route {
@@ -197,6 +209,8 @@ function decodeSegment(segment: string): string {
 interface Remembered {
   readonly api: V1Api;
   readonly body: EncodedBody;
+  /** Those of a 200 with `body` (okHeaders). */
+  readonly headers: readonly string[];
   /** Its node is checked on every request: the same URL may come from clients with other certificates. */
   readonly poller?: V1Poller;
 }

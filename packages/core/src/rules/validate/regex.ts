@@ -1,4 +1,13 @@
-import { RE2JS } from 're2js';
+import type * as Re2js from 're2js';
+
+/**
+ * re2js, required on first use: 250 KB of source that a daemon whose rules hold no regex never
+ * runs, and would otherwise compile at every start-up. (Node caches the module.)
+ */
+function re2js(): typeof Re2js {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('re2js') as typeof Re2js;
+}
 
 /** Istio refuses longer regexes (`validateStringRegexp`); Envoy's RE2 program-size limit bites soon after. */
 export const MAX_REGEX_LENGTH = 1024;
@@ -13,7 +22,7 @@ export function re2Problem(pattern: string): string | undefined {
     return `a regex has at most ${MAX_REGEX_LENGTH} characters (this one has ${pattern.length})`;
   }
   try {
-    RE2JS.compile(pattern);
+    re2js().RE2JS.compile(pattern);
     return undefined;
   } catch (error) {
     return `not a valid RE2 regex: ${(error as Error).message}`;
