@@ -139,7 +139,7 @@ describe('kubernetes adapter: traffic rules from custom resources', () => {
     ).toContain('/apis/config.istio.io/v1alpha2/routerules');
   });
 
-  it('reports Gateway API HTTPRoutes as they are stored', async () => {
+  it('reports Gateway API HTTPRoutes as they are stored, with the creation time that breaks precedence ties', async () => {
     world.fake.installCrd(RULE_CRDS.httpRoutes);
     const spec = {
       parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 9080 }],
@@ -159,7 +159,11 @@ describe('kubernetes adapter: traffic rules from custom resources', () => {
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
-        metadata: { name: 'reviews', namespace: 'default' },
+        metadata: {
+          name: 'reviews',
+          namespace: 'default',
+          creationTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        },
         spec,
         source: 'kubernetes:HTTPRoute default/reviews',
       },

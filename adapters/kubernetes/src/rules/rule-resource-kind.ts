@@ -47,14 +47,15 @@ export function ruleResourceKind(kind: RuleKind, version: string): ResourceKind<
 }
 
 /**
- * What the model reads of a stored rule: its apiVersion, kind, name, namespace and spec (labels,
- * annotations, status and the server's metadata are no part of a rule, and would change its
- * version on every write). Undefined for an object that is not one (no name or namespace).
+ * What the model reads of a stored rule: its apiVersion, kind, name, namespace, an HTTPRoute's
+ * creation time (a precedence tie-break among routes; set once, it never changes) and spec (labels,
+ * annotations, status and the rest of the server's metadata are no part of a rule, and would
+ * change its version on every write). Undefined for an object that is not one (no name or namespace).
  */
 export function toRuleResource(kind: string, object: unknown): RuleResource | undefined {
   const o = object as {
     apiVersion?: unknown;
-    metadata?: { name?: unknown; namespace?: unknown };
+    metadata?: { name?: unknown; namespace?: unknown; creationTimestamp?: unknown };
     spec?: unknown;
   };
   const name = o?.metadata?.name;
@@ -64,7 +65,14 @@ export function toRuleResource(kind: string, object: unknown): RuleResource | un
   return {
     apiVersion: o.apiVersion,
     kind,
-    metadata: { name, namespace },
+    metadata: {
+      name,
+      namespace,
+      ...(kind === 'HTTPRoute' &&
+        typeof o.metadata?.creationTimestamp === 'string' && {
+          creationTimestamp: o.metadata.creationTimestamp,
+        }),
+    },
     spec: o.spec ?? null,
     source: ruleSource(kind, namespace, name),
   };
