@@ -121,6 +121,32 @@ describe('ca settings', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('but ca.trustDomain is example.org');
   });
+
+  it('pass sextant validate with a CA and every security.meshTls key, and fail it when the trust domains differ', async () => {
+    fs.writeFileSync(path.join(dir, 'services.yaml'), 'services: []\n');
+    const meshTls = 'meshTls: { certsDir: /etc/certs, rootNamespace: mesh-root, trustDomain: example.org }';
+    const yaml = [
+      'listen: { xds: { address: 127.0.0.1:15010, tls: { certFile: validate-pki/server.crt, keyFile: validate-pki/server.key, clientCAFile: validate-ca/root-cert.pem, requireClientCert: false } } }',
+      'ca: { directory: validate-ca, trustDomain: example.org, workloadCertTTL: 1h, maxWorkloadCertTTL: 2h }',
+      `security: { nodeAuthorization: off, ${meshTls} }`,
+    ].join('\n');
+    createTestCa(path.join(dir, 'validate-pki')).issue('server');
+    const valid = await cli(['validate', '--config', writeConfig('validate.yaml', yaml)]);
+    expect(valid).toMatchObject({ code: 0, stderr: '' });
+    expect(valid.stdout).toContain('validate.yaml: ok');
+    const conflicting = await cli([
+      'validate',
+      '--config',
+      writeConfig(
+        'validate-two.yaml',
+        yaml.replace('trustDomain: example.org }', 'trustDomain: cluster.local }'),
+      ),
+    ]);
+    expect(conflicting.code).not.toBe(0);
+    expect(conflicting.stdout + conflicting.stderr).toContain(
+      'security.meshTls.trustDomain: is cluster.local, but ca.trustDomain is example.org',
+    );
+  });
 });
 
 class Capture extends Writable {
