@@ -78,6 +78,75 @@ describe('ca settings', () => {
       expect.stringContaining('ca: needs listen.xds.tls'),
     ]);
   });
+
+  it('make one trust domain of ca.trustDomain and security.meshTls.trustDomain, whichever is given', async () => {
+    const trustDomains = async (yaml: string) => {
+      const { config } = await loadConfig(writeConfig('trust.yaml', `${XDS_TLS}\n${yaml}`), {
+        env: {},
+        logger: silentLogger,
+      });
+      return { ca: config.ca?.trustDomain, meshTls: config.security.meshTls.trustDomain };
+    };
+    expect(await trustDomains('ca: { directory: ca, trustDomain: example.org }')).toEqual({
+      ca: 'example.org',
+      meshTls: 'example.org',
+    });
+    expect(
+      await trustDomains('ca: { directory: ca }\nsecurity: { meshTls: { trustDomain: example.org } }'),
+    ).toEqual({ ca: 'example.org', meshTls: 'example.org' });
+    expect(
+      await trustDomains(
+        'ca: { directory: ca, trustDomain: example.org }\nsecurity: { meshTls: { trustDomain: example.org } }',
+      ),
+    ).toEqual({ ca: 'example.org', meshTls: 'example.org' });
+    expect(await trustDomains('ca: { directory: ca }')).toEqual({
+      ca: 'cluster.local',
+      meshTls: 'cluster.local',
+    });
+    // Without a CA of Sextant's, the mesh's trust domain is the operator's CA's, given alone.
+    expect(await trustDomains('security: { meshTls: { trustDomain: example.org } }')).toEqual({
+      ca: undefined,
+      meshTls: 'example.org',
+    });
+  });
+
+  it('refuse two different trust domains, naming both (sextant exits 2)', async () => {
+    const yaml = `${XDS_TLS}\nca: { directory: ca, trustDomain: example.org }\nsecurity: { meshTls: { trustDomain: cluster.local } }`;
+    expect(await problems(yaml)).toEqual([
+      expect.stringMatching(
+        /security\.meshTls\.trustDomain: is cluster\.local, but ca\.trustDomain is example\.org: the CA issues the mesh's identities/,
+      ),
+    ]);
+    const { code, stderr } = await cli(['--config', writeConfig('two-domains.yaml', yaml)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('but ca.trustDomain is example.org');
+  });
+
+  it('pass sextant validate with a CA and every security.meshTls key, and fail it when the trust domains differ', async () => {
+    fs.writeFileSync(path.join(dir, 'services.yaml'), 'services: []\n');
+    const meshTls = 'meshTls: { certsDir: /etc/certs, rootNamespace: mesh-root, trustDomain: example.org }';
+    const yaml = [
+      'listen: { xds: { address: 127.0.0.1:15010, tls: { certFile: validate-pki/server.crt, keyFile: validate-pki/server.key, clientCAFile: validate-ca/root-cert.pem, requireClientCert: false } } }',
+      'ca: { directory: validate-ca, trustDomain: example.org, workloadCertTTL: 1h, maxWorkloadCertTTL: 2h }',
+      `security: { nodeAuthorization: off, ${meshTls} }`,
+    ].join('\n');
+    createTestCa(path.join(dir, 'validate-pki')).issue('server');
+    const valid = await cli(['validate', '--config', writeConfig('validate.yaml', yaml)]);
+    expect(valid).toMatchObject({ code: 0, stderr: '' });
+    expect(valid.stdout).toContain('validate.yaml: ok');
+    const conflicting = await cli([
+      'validate',
+      '--config',
+      writeConfig(
+        'validate-two.yaml',
+        yaml.replace('trustDomain: example.org }', 'trustDomain: cluster.local }'),
+      ),
+    ]);
+    expect(conflicting.code).not.toBe(0);
+    expect(conflicting.stdout + conflicting.stderr).toContain(
+      'security.meshTls.trustDomain: is cluster.local, but ca.trustDomain is example.org',
+    );
+  });
 });
 
 class Capture extends Writable {

@@ -16,6 +16,8 @@ export interface GrpcBackend {
   readonly port: number;
   /** RPCs this backend received (answered or failed). */
   calls(): number;
+  /** The subjectAltName of the client certificate of each RPC over mTLS (`URI:spiffe://…`), in order. */
+  peerNames(): readonly string[];
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startGrpcBackend(
   credentials: ServerCredentials = ServerCredentials.createInsecure(),
 ): Promise<GrpcBackend> {
   let calls = 0;
+  const peerNames: string[] = [];
   const server = new Server();
   server.addService(
     {
@@ -58,6 +61,8 @@ export async function startGrpcBackend(
     {
       Who: (call: ServerUnaryCall<Buffer, Buffer>, reply: sendUnaryData<Buffer>) => {
         calls += 1;
+        const peerName = call.getAuthContext().sslPeerCertificate?.subjectaltname;
+        if (peerName !== undefined) peerNames.push(peerName);
         const error = fail?.(calls, call.metadata);
         if (error) reply(Object.assign(new Error(error.details), error) as ServiceError, null);
         else reply(null, Buffer.from(name));
@@ -71,6 +76,7 @@ export async function startGrpcBackend(
     name,
     port,
     calls: () => calls,
+    peerNames: () => peerNames,
     stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

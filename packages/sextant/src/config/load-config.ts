@@ -19,6 +19,7 @@ import {
 import { interpolateEnv } from './interpolate';
 import { listenerProblems } from './listener-checks';
 import { securityProblems } from './security-checks';
+import { givenTrustDomains, unifyTrustDomain } from './trust-domain';
 import { loadAdapterFactory } from './load-adapter';
 import { patternProblem } from '../rules/rule-file-patterns';
 
@@ -77,9 +78,14 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const document = SourceDocument.parse(text, file);
   const problems: Problem[] = [];
   const raw = interpolateEnv(document.value ?? {}, options.env, document, problems);
+  const given = givenTrustDomains(raw);
   const result = validateDaemonConfig(raw, { document });
+  let config: DaemonConfig | undefined;
   if (!result.valid) problems.push(...result.problems);
   else {
+    const unified = unifyTrustDomain(result.value, given, document);
+    config = unified.config;
+    problems.push(...unified.problems);
     problems.push(...listenerProblems(result.value, document));
     const { after, max } = result.value.debounce;
     if (durationMs(after) > durationMs(max)) {
@@ -154,8 +160,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       ),
     );
   }
-  if (problems.length > 0 || !result.valid) throw new ConfigError(problems);
-  return { file: absolute, baseDir, config: result.value, adapters };
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  return { file: absolute, baseDir, config, adapters };
 }
 
 /** The adapter entries that have the shape the schema checks (others are already reported), by index. */
