@@ -337,7 +337,12 @@ describe('PeerAuthentication on proxyless gRPC servers (gRFC A36)', () => {
       validation_context: { ca_certificate_provider_instance: { instance_name: 'default' } },
     });
     const [manager] = managers(listener);
-    const routes = manager?.route_config as { virtual_hosts: { domains: string[]; routes: Json[] }[] };
+    const routes = manager?.route_config as {
+      name: string;
+      virtual_hosts: { domains: string[]; routes: Json[] }[];
+    };
+    // Named by mode: grpc-js-xds must see the filters differ when the mode changes (see serverListener).
+    expect(routes.name).toBe(`inbound|${GREETER_PORT}|mtls`);
     expect(routes.virtual_hosts).toEqual([
       { name: 'inbound', domains: ['*'], routes: [{ match: { prefix: '' }, non_forwarding_action: {} }] },
     ]);
@@ -352,7 +357,9 @@ describe('PeerAuthentication on proxyless gRPC servers (gRFC A36)', () => {
     expect(chains(serverListener(meshWith(rules(meshWide('PERMISSIVE'))).render(), address))).toEqual([
       'plain',
     ]);
-    expect(chains(serverListener(meshWith(rules()).render(), address))).toEqual(['plain']);
+    const plain = serverListener(meshWith(rules()).render(), address);
+    expect(chains(plain)).toEqual(['plain']);
+    expect(managers(plain)[0]?.route_config).toMatchObject({ name: `inbound|${GREETER_PORT}|plaintext` });
   });
 
   it('resolves the workload at the address: its labels, port-level modes, and the server`s own IP for a wildcard', () => {

@@ -79,11 +79,15 @@ export function serverListener(
   const options = meshTlsOf(scope.options);
   const mtls = serverMtlsMode(scope, snapshot, proxy, address, options) === 'STRICT';
   return cachedResource(scope, `lds server ${name} ${mtls ? 'mtls' : 'plain'}`, () => {
+    // The two modes' connection managers differ (by route configuration name): grpc-js-xds 1.14
+    // compares a new listener with the one it serves filter by filter before transport socket,
+    // and its transport socket comparison throws when only one of them has one, which kills the
+    // server. With different filters it never gets that far.
     const manager = {
       stat_prefix: `inbound_${address.port}`,
       codec_type: 'AUTO',
       route_config: {
-        name: `inbound|${address.port}`,
+        name: `inbound|${address.port}|${mtls ? 'mtls' : 'plaintext'}`,
         virtual_hosts: [
           {
             name: 'inbound',
