@@ -307,13 +307,14 @@ function serverListener(rendered: Rendered, address: string, server = GREETER_SE
   const resource = rendered.grpcServerListener(serverName(address), server);
   if (!resource) throw new Error(`no server listener for ${address}`);
   const json = checked(resource);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ListenerResourceType } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@grpc/grpc-js-xds/build/src/xds-resource-type/listener-resource-type') as {
       ListenerResourceType: {
         get(): { decode(context: object, any: object): { value: unknown } };
       };
     };
+  // What grpc-js-xds checks a server listener with: its bootstrap has the `default` provider.
   const context = { bootstrap: { certificateProviders: { default: {} } } };
   const any = { type_url: resource.typeUrl, value: Buffer.from(resource.bytes) };
   expect(() => ListenerResourceType.get().decode(context, any)).not.toThrow();
