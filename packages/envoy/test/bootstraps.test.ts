@@ -108,6 +108,7 @@ describe('the gRPC xDS bootstrap', () => {
         { server_uri: '127.0.0.1:15010', channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
       ],
       node: { id: 'n1', locality: {} },
+      server_listener_resource_name_template: 'grpc/server?xds.resource.listening_address=%s',
     });
     const node = (grpcBootstrap(SIDECAR) as { node: object }).node;
     expect(node).toEqual({
@@ -118,6 +119,17 @@ describe('the gRPC xDS bootstrap', () => {
     // The node is an envoy.config.core.v3.Node in proto3 JSON, as gRPC sends it.
     const type = bootstrapType().root.lookupType('envoy.config.core.v3.Node');
     expect(unknownFields(type, node)).toEqual([]);
+  });
+
+  it('names the server listener template an XdsServer (gRFC A36) fetches its listener by, as grpc-js-xds reads it', () => {
+    const json = grpcBootstrap({ node: 'n1', server: { host: '127.0.0.1', port: 15010 } });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { validateBootstrapConfig } = require('@grpc/grpc-js-xds/build/src/xds-bootstrap') as {
+      validateBootstrapConfig(obj: unknown): { serverListenerResourceNameTemplate: string | null };
+    };
+    expect(validateBootstrapConfig(json).serverListenerResourceNameTemplate).toBe(
+      'grpc/server?xds.resource.listening_address=%s',
+    );
   });
 
   it('brackets an IPv6 server address', () => {

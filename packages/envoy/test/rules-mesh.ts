@@ -296,6 +296,11 @@ export class Rendered {
       .filter((name) => this.set(LISTENER_TYPE, GRPC_CLIENT, 'grpc').get(name) !== undefined);
   }
 
+  /** The listener a proxyless gRPC server (XdsServer) asking for `name` gets, if any. */
+  grpcServerListener(name: string, server: ProxyIdentity): EncodedResource | undefined {
+    return this.set(LISTENER_TYPE, server, 'grpc').get(name);
+  }
+
   /** The api_listener a proxyless client dialling `xds:///<name>` gets. */
   grpcListener(name: string, client: ProxyIdentity = GRPC_CLIENT): Json {
     const listener = this.named(LISTENER_TYPE, name, client, 'grpc');

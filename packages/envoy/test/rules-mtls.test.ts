@@ -1,8 +1,13 @@
+import { parseProxyIdentity } from '@sextant/core';
 import {
+  checked,
   cluster,
   destinationRule,
   GREETER,
+  GREETER_PORT,
+  managers,
   meshWith,
+  NS,
   PRODUCTPAGE_SIDECAR,
   RATINGS,
   REVIEWS,
@@ -12,7 +17,7 @@ import {
   type Json,
   type Rendered,
 } from './rules-mesh';
-import { workloadSdsFiles } from '../src';
+import { SERVER_LISTENER_RESOURCE_NAME_TEMPLATE, workloadSdsFiles } from '../src';
 import { pgvViolations } from './v3-pgv';
 
 /**
@@ -289,6 +294,133 @@ describe('DestinationRule tls for proxyless gRPC clients (gRFC A29)', () => {
       rules(versions(GREETER, ['v1'], { tls: { mode: 'SIMPLE', caCertificates: '/certs/ca.pem' } })),
     ).render();
     expect(upstream(rendered.cluster(cluster(GREETER, 'v1'), undefined, 'grpc'))).toBeUndefined();
+  });
+});
+
+/** Greeter v1's proxyless gRPC server (an XdsServer), at its instance's address. */
+const GREETER_SERVER = parseProxyIdentity(`sidecar~10.0.5.51~greeter-v1-4f2a.default~${NS}`);
+
+const serverName = (address: string) => SERVER_LISTENER_RESOURCE_NAME_TEMPLATE.replace('%s', address);
+
+/** What an XdsServer bound to `address` gets, checked by protos and by grpc-js-xds's own validation. */
+function serverListener(rendered: Rendered, address: string, server = GREETER_SERVER): Json {
+  const resource = rendered.grpcServerListener(serverName(address), server);
+  if (!resource) throw new Error(`no server listener for ${address}`);
+  const json = checked(resource);
+  const { ListenerResourceType } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@grpc/grpc-js-xds/build/src/xds-resource-type/listener-resource-type') as {
+      ListenerResourceType: {
+        get(): { decode(context: object, any: object): { value: unknown } };
+      };
+    };
+  // What grpc-js-xds checks a server listener with: its bootstrap has the `default` provider.
+  const context = { bootstrap: { certificateProviders: { default: {} } } };
+  const any = { type_url: resource.typeUrl, value: Buffer.from(resource.bytes) };
+  expect(() => ListenerResourceType.get().decode(context, any)).not.toThrow();
+  return json;
+}
+
+describe('PeerAuthentication on proxyless gRPC servers (gRFC A36)', () => {
+  const greeterStrict = peerAuthentication('default', 'greeter', {
+    selector: { matchLabels: { app: 'greeter' } },
+    mtls: { mode: 'STRICT' },
+  });
+
+  it('STRICT: the bound address back, a non-forwarding route, and mTLS from the certificate provider instance', () => {
+    const listener = serverListener(meshWith(rules(greeterStrict)).render(), `10.0.5.51:${GREETER_PORT}`);
+    expect(listener.name).toBe(`grpc/server?xds.resource.listening_address=10.0.5.51:${GREETER_PORT}`);
+    expect(listener.address).toEqual({ socket_address: { address: '10.0.5.51', port_value: GREETER_PORT } });
+    expect(chains(listener)).toEqual(['mtls']);
+    const [chain] = listener.filter_chains as Chain[];
+    expect(chain?.transport_socket?.typed_config.common_tls_context).toEqual({
+      tls_certificate_provider_instance: { instance_name: 'default' },
+      validation_context: { ca_certificate_provider_instance: { instance_name: 'default' } },
+    });
+    const [manager] = managers(listener);
+    const routes = manager?.route_config as {
+      name: string;
+      virtual_hosts: { domains: string[]; routes: Json[] }[];
+    };
+    // Named by mode: grpc-js-xds must see the filters differ when the mode changes (see serverListener).
+    expect(routes.name).toBe(`inbound|${GREETER_PORT}|mtls`);
+    expect(routes.virtual_hosts).toEqual([
+      { name: 'inbound', domains: ['*'], routes: [{ match: { prefix: '' }, non_forwarding_action: {} }] },
+    ]);
+    expect((manager?.http_filters as { name: string }[]).map((f) => f.name)).toEqual([
+      'envoy.filters.http.router',
+    ]);
+  });
+
+  it('DISABLE, PERMISSIVE (gRPC cannot choose a chain by transport) or no policy: plain text', () => {
+    const address = `10.0.5.51:${GREETER_PORT}`;
+    expect(chains(serverListener(meshWith(rules(meshWide('DISABLE'))).render(), address))).toEqual(['plain']);
+    expect(chains(serverListener(meshWith(rules(meshWide('PERMISSIVE'))).render(), address))).toEqual([
+      'plain',
+    ]);
+    const plain = serverListener(meshWith(rules()).render(), address);
+    expect(chains(plain)).toEqual(['plain']);
+    expect(managers(plain)[0]?.route_config).toMatchObject({ name: `inbound|${GREETER_PORT}|plaintext` });
+  });
+
+  it('resolves the workload at the address: its labels, port-level modes, and the server`s own IP for a wildcard', () => {
+    const rendered = meshWith(
+      rules(
+        peerAuthentication('default', 'greeter', {
+          selector: { matchLabels: { version: 'v1' } },
+          mtls: { mode: 'STRICT' },
+          portLevelMtls: { 50052: { mode: 'DISABLE' } },
+        }),
+      ),
+    ).render();
+    expect(chains(serverListener(rendered, `10.0.5.51:${GREETER_PORT}`))).toEqual(['mtls']);
+    // Greeter v2 is not selected.
+    const v2 = parseProxyIdentity(`sidecar~10.0.5.52~greeter-v2-9c1d.default~${NS}`);
+    expect(chains(serverListener(rendered, `10.0.5.52:${GREETER_PORT}`, v2))).toEqual(['plain']);
+    // Bound to every address: the instance at the server's own IP decides.
+    const wildcard = serverListener(rendered, `0.0.0.0:${GREETER_PORT}`);
+    expect(wildcard.address).toEqual({ socket_address: { address: '0.0.0.0', port_value: GREETER_PORT } });
+    expect(chains(wildcard)).toEqual(['mtls']);
+    expect(chains(serverListener(rendered, `[::]:${GREETER_PORT}`))).toEqual(['mtls']);
+    expect(chains(serverListener(rendered, `0.0.0.0:${GREETER_PORT}`, v2))).toEqual(['plain']);
+  });
+
+  it('an address where no instance listens, or not the server`s own, takes no policy: plain text', () => {
+    const rendered = meshWith(rules(meshWide('STRICT'))).render();
+    expect(chains(serverListener(rendered, `10.0.5.51:${GREETER_PORT}`))).toEqual(['mtls']);
+    expect(chains(serverListener(rendered, `10.9.9.9:${GREETER_PORT}`))).toEqual(['plain']);
+    // Another workload's address: not this server's to serve (its node id names its IP).
+    expect(chains(serverListener(rendered, `10.0.5.52:${GREETER_PORT}`))).toEqual(['plain']);
+    // A node that is no sidecar runs no workload of its own.
+    const router = parseProxyIdentity(`router~10.0.5.51~greeter-v1-4f2a.default~${NS}`);
+    expect(chains(serverListener(rendered, `10.0.5.51:${GREETER_PORT}`, router))).toEqual(['plain']);
+    expect(chains(serverListener(rendered, '10.0.5.51:7070'))).toEqual(['plain']);
+    expect(chains(serverListener(rendered, '[fd00::1]:7070'))).toEqual(['plain']);
+  });
+
+  it('serves nothing for names that are no IP:port', () => {
+    const rendered = meshWith(rules(meshWide('STRICT'))).render();
+    for (const address of [
+      '10.0.5.51',
+      '10.0.5.51:0',
+      '10.0.5.51:65536',
+      'greeter:50051',
+      '::1:50051',
+      '[10.0.5.51]:50051',
+      '10.0.5.51:50051x',
+    ]) {
+      expect(rendered.grpcServerListener(serverName(address), GREETER_SERVER)).toBeUndefined();
+    }
+  });
+
+  it('serves the change to a server already subscribed: a new version of its listener', () => {
+    const mesh = meshWith(rules());
+    const address = `10.0.5.51:${GREETER_PORT}`;
+    const before = mesh.render().grpcServerListener(serverName(address), GREETER_SERVER);
+    mesh.setRules(rules(greeterStrict));
+    const after = mesh.render().grpcServerListener(serverName(address), GREETER_SERVER);
+    expect(after?.version).not.toBe(before?.version);
+    expect(chains(serverListener(mesh.render(), address))).toEqual(['mtls']);
   });
 });
 

@@ -221,6 +221,32 @@ describe('proxyless gRPC (spec §5.2, §5.4)', () => {
   });
 });
 
+describe('PeerAuthentication for proxyless gRPC servers', () => {
+  const peerAuthentication = (...specLines: string[]): string =>
+    yaml(
+      'apiVersion: security.istio.io/v1',
+      'kind: PeerAuthentication',
+      'metadata: { name: greeter }',
+      'spec:',
+      '  selector: { matchLabels: { app: greeter } }',
+      ...specLines.map((line) => `  ${line}`),
+    );
+
+  it('warns that PERMISSIVE is sent as plain text; STRICT and DISABLE are sent as written', () => {
+    expect(problemsFor(peerAuthentication('mtls: { mode: STRICT }'), 'grpc')).toEqual([]);
+    expect(problemsFor(peerAuthentication('mtls: { mode: DISABLE }'), 'grpc')).toEqual([]);
+    expect(
+      problemsFor(
+        peerAuthentication('mtls: { mode: PERMISSIVE }', 'portLevelMtls: { 8080: { mode: PERMISSIVE } }'),
+        'grpc',
+      ),
+    ).toEqual([
+      'rules.yaml:6:17: warning for grpc: PeerAuthentication default/greeter: spec.mtls.mode: proxyless gRPC servers cannot take mTLS and plain text on one port: PERMISSIVE is sent to them as plain text [lossy]',
+      'rules.yaml:7:34: warning for grpc: PeerAuthentication default/greeter: spec.portLevelMtls["8080"].mode: proxyless gRPC servers cannot take mTLS and plain text on one port: PERMISSIVE is sent to them as plain text [lossy]',
+    ]);
+  });
+});
+
 describe('what Sextant does not send yet, though the target could express it', () => {
   // Each of these was accepted without a word while no renderer sent it: a rule silently did
   // less than it said. Now each is an error for the targets whose clients are not sent it.

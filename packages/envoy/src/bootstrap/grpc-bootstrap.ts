@@ -1,4 +1,5 @@
 import { workloadCertPaths } from '../mesh-tls';
+import { SERVER_LISTENER_RESOURCE_NAME_TEMPLATE } from '../v3/server-listeners';
 import { CERTIFICATE_PROVIDER_INSTANCE } from '../v3/transport-sockets';
 import { localityJson, type BootstrapOptions } from './bootstrap-options';
 
@@ -10,7 +11,8 @@ export const CERTIFICATE_REFRESH_INTERVAL = '60s';
  * GRPC_XDS_BOOTSTRAP_CONFIG holds it: Sextant's xDS listener over plaintext, speaking v3
  * (`xds_v3`). node.locality is always present, if empty: some clients refuse a node without it.
  * With `mtls`, the certificate provider instance the clusters of ISTIO_MUTUAL destinations name
- * (gRFC A29): the `file_watcher` plugin on the workload's certificate files.
+ * (gRFC A29): the `file_watcher` plugin on the workload's certificate files. The server listener
+ * template lets an XdsServer (gRFC A36) fetch its listener: `%s` is its bound `ip:port`.
  */
 export function grpcBootstrap(options: BootstrapOptions): Record<string, unknown> {
   const { host, port } = options.server;
@@ -28,6 +30,7 @@ export function grpcBootstrap(options: BootstrapOptions): Record<string, unknown
       locality: localityJson(options.locality),
     },
     ...(options.mtls && { certificate_providers: certificateProviders(options.mtls.certsDir) }),
+    server_listener_resource_name_template: SERVER_LISTENER_RESOURCE_NAME_TEMPLATE,
   };
 }
 

@@ -16,3 +16,4 @@ export {
   ROOT_CA_SECRET,
   WORKLOAD_SECRET,
 } from './transport-sockets';
+export { SERVER_LISTENER_RESOURCE_NAME_TEMPLATE } from './server-listeners';

@@ -3,6 +3,7 @@ import type {
   DestinationRuleRule,
   HttpRoute,
   ParsedRule,
+  PeerAuthenticationRule,
   ServiceEntryRule,
   VirtualServiceRule,
 } from '../model';
@@ -38,16 +39,23 @@ export function grpcFindings(rule: ParsedRule): Finding[] {
   const findings = new TargetFindings('grpc');
   if (rule.kind === 'VirtualService') virtualService(rule, findings);
   if (rule.kind === 'DestinationRule') destinationRule(rule, findings);
-  if (rule.kind === 'PeerAuthentication' && rule.mode !== undefined) {
-    // A warning: gRPC clients are not concerned, and a proxyless server is not sent it.
-    findings.lossy(
-      'spec',
-      ['mtls'],
-      'Sextant serves proxyless gRPC servers no listeners (xDS server resources): their mTLS comes from the credentials they start with',
-    );
-  }
+  if (rule.kind === 'PeerAuthentication') peerAuthentication(rule, findings);
   if (rule.kind === 'ServiceEntry') serviceEntry(rule, findings);
   return findings.found;
+}
+
+/**
+ * A proxyless server's listener has one filter chain: grpc-js-xds never picks a chain by transport
+ * protocol, so a port cannot take mTLS and plain text both. PERMISSIVE is sent as plain text
+ * (istiod does the same); STRICT and DISABLE are sent as written.
+ */
+function peerAuthentication(rule: PeerAuthenticationRule, findings: TargetFindings): void {
+  const message =
+    'proxyless gRPC servers cannot take mTLS and plain text on one port: PERMISSIVE is sent to them as plain text';
+  if (rule.mode === 'PERMISSIVE') findings.lossy('spec', ['mtls', 'mode'], message);
+  for (const { port, mode } of rule.portLevel) {
+    if (mode === 'PERMISSIVE') findings.lossy('spec', ['portLevelMtls', String(port), 'mode'], message);
+  }
 }
 
 function virtualService(rule: VirtualServiceRule, findings: TargetFindings): void {

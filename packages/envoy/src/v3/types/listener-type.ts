@@ -1,5 +1,6 @@
 import { parseV3ListenerName, type Snapshot } from '@sextant/core';
 import { apiListener, apiListenerTarget } from '../api-listeners';
+import { serverListener, serverListenerAddress } from '../server-listeners';
 import {
   inboundListener,
   outboundHttpListener,
@@ -20,7 +21,8 @@ import type { ResourceRequester, ResourceType } from './resource-type';
  * carries HTTP services and, for sidecars, a TCP listener per VIP and port of TCP services. Own
  * (sidecars): `virtualOutbound` and an inbound listener per port of its workload, on its IP.
  * Proxyless gRPC clients ask by name for `api_listener`s (`<hostname>:<port>`, `<hostname>`),
- * which no wildcard includes.
+ * which no wildcard includes, and proxyless gRPC servers for their listening address
+ * (`grpc/server?xds.resource.listening_address=<ip>:<port>`, see server-listeners).
  */
 export const listenerType: ResourceType = {
   typeUrl: LISTENER_TYPE,
@@ -48,15 +50,19 @@ export const listenerType: ResourceType = {
     }),
   own: (scope, snapshot, requester) => ownListeners(scope, snapshot, requester),
   find: (scope, snapshot, { proxy }, name, parts) => {
+    const address = serverListenerAddress(name);
+    if (address) return serverListener(scope, snapshot, proxy, name, address);
     const mine = parts.own().find((l) => l.name === name);
     if (mine) return mine;
     const shared = parts.shared().get(name);
     if (shared) return shared;
-    const target = apiListenerTarget(snapshot, name);
-    return target ? apiListener(scope, snapshot, target.entry, target.port, name, proxy) : undefined;
+    const api = apiListenerTarget(snapshot, name);
+    return api ? apiListener(scope, snapshot, api.entry, api.port, name, proxy) : undefined;
   },
   dependency: (name) => {
     if (name === VIRTUAL_OUTBOUND_LISTENER) return 'static';
+    // A server's mode depends on which instance listens at its address, and that one's policy.
+    if (serverListenerAddress(name)) return 'any';
     const address = parseV3ListenerName(name);
     if (address?.ip === '0.0.0.0') return `port:${address.port}`;
     // Inbound and VIP listeners depend on which service holds the address.
