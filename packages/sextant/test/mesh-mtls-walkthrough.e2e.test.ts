@@ -142,7 +142,8 @@ beforeAll(() => {
     // 3. An agent for each, writing its certificates into its own directory.
     for (const workload of Object.keys(WORKLOADS) as Workload[]) startAgent(workload, xdsAddress);
     for (const workload of Object.keys(WORKLOADS) as Workload[]) {
-      await waitFor(() => fs.existsSync(certFile(workload, 'root-cert.pem')), {
+      // The agent writes root-cert.pem, key.pem, then cert-chain.pem: the last one means all three.
+      await waitFor(() => fs.existsSync(certFile(workload, 'cert-chain.pem')), {
         timeoutMs: 60_000,
         message: () => `${workload}'s certificates:\n${agents.map((a) => a.output()).join('\n')}`,
       });
