@@ -1,11 +1,13 @@
 import {
+  DEFAULT_RULE_NAMESPACE,
   formatRuleIdentity,
   LEGACY_KINDS,
   NETWORKING_KINDS,
   readRuleDocuments,
   RuleStoreConflict,
   RuleStoreUnavailable,
-  ruleVersion,
+  ruleToStore,
+  storedRule,
   type RuleIdentity,
   type RuleResource,
   type RuleStore,
@@ -58,40 +60,24 @@ export class KvRuleStore implements RuleStore {
     const input = inputs.find(
       (i) =>
         i.kind === identity.kind &&
-        (i.metadata.namespace ?? 'default') === identity.namespace &&
+        (i.metadata.namespace ?? DEFAULT_RULE_NAMESPACE) === identity.namespace &&
         i.metadata.name === identity.name,
     );
     if (input === undefined) return undefined;
-    const resource = {
-      apiVersion: input.apiVersion,
-      kind: input.kind,
-      metadata: input.metadata,
-      spec: input.spec,
-    };
-    return { resource, version: ruleVersion(resource) };
+    return storedRule(input);
   }
 
   async put(resource: RuleResource): Promise<StoredRule> {
-    const identity = {
-      kind: resource.kind,
-      namespace: resource.metadata.namespace ?? 'default',
-      name: resource.metadata.name,
-    };
+    const { identity, stored } = ruleToStore(resource);
     const key = this.keyOf(identity);
     if (key === undefined)
       throw new Error(`${formatRuleIdentity(identity)} cannot be stored: not a rule name`);
-    const stored: RuleResource = {
-      apiVersion: resource.apiVersion,
-      kind: resource.kind,
-      metadata: { name: identity.name, namespace: identity.namespace },
-      spec: resource.spec,
-    };
     const written = await this.consul(async (api, signal) => {
       const current = await api.kvGet(key, signal);
-      return api.kvPut(key, `${JSON.stringify(stored, null, 2)}\n`, modifyIndexOf(current), signal);
+      return api.kvPut(key, `${JSON.stringify(stored.resource, null, 2)}\n`, modifyIndexOf(current), signal);
     });
     if (!written) throw this.raced(key);
-    return { resource: stored, version: ruleVersion(stored) };
+    return stored;
   }
 
   async delete(identity: RuleIdentity): Promise<boolean> {

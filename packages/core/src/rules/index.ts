@@ -16,4 +16,11 @@ export {
 } from './rule-book';
 export * from './parse';
 export * from './validate';
-export { RuleStoreConflict, RuleStoreUnavailable, type RuleStore, type StoredRule } from './rule-store';
+export {
+  ruleToStore,
+  RuleStoreConflict,
+  RuleStoreUnavailable,
+  storedRule,
+  type RuleStore,
+  type StoredRule,
+} from './rule-store';

@@ -1,5 +1,6 @@
 import type { RuleResource } from '../adapter';
-import type { RuleIdentity } from './resource';
+import { DEFAULT_RULE_NAMESPACE, type RuleIdentity } from './resource';
+import { ruleVersion } from './rule-book';
 
 /** A resource as a writable store holds it, with the version its content gives it (ruleVersion). */
 export interface StoredRule {
@@ -40,4 +41,32 @@ export class RuleStoreUnavailable extends Error {
  */
 export class RuleStoreConflict extends Error {
   override readonly name = 'RuleStoreConflict';
+}
+
+/** A resource as a store keeps it (apiVersion, kind, metadata, spec), with its content's version. */
+export function storedRule(input: RuleResource): StoredRule {
+  const resource: RuleResource = {
+    apiVersion: input.apiVersion,
+    kind: input.kind,
+    metadata: input.metadata,
+    spec: input.spec,
+  };
+  return { resource, version: ruleVersion(resource) };
+}
+
+/**
+ * What a store writes for a resource: its identity (namespace defaulted) and the resource reduced
+ * to apiVersion, kind, name, namespace and spec, with the version a replica reading it back computes.
+ */
+export function ruleToStore(resource: RuleResource): { identity: RuleIdentity; stored: StoredRule } {
+  const identity = {
+    kind: resource.kind,
+    namespace: resource.metadata.namespace ?? DEFAULT_RULE_NAMESPACE,
+    name: resource.metadata.name,
+  };
+  const stored = storedRule({
+    ...resource,
+    metadata: { name: identity.name, namespace: identity.namespace },
+  });
+  return { identity, stored };
 }

@@ -8,7 +8,8 @@ import {
   NETWORKING_KINDS,
   readRuleDocuments,
   SECURITY_KINDS,
-  ruleVersion,
+  ruleToStore,
+  storedRule,
   type RuleIdentity,
   type RuleResource,
 } from '@sextant/core';
@@ -46,43 +47,27 @@ export class DirectoryRuleStore implements RuleStore {
     const { inputs } = readRuleDocuments(observation.bytes.toString('utf8'), file);
     const [input] = inputs;
     if (input === undefined) return undefined;
-    const resource = {
-      apiVersion: input.apiVersion,
-      kind: input.kind,
-      metadata: input.metadata,
-      spec: input.spec,
-    };
-    return { resource, version: ruleVersion(resource) };
+    return storedRule(input);
   }
 
   async put(resource: RuleResource): Promise<StoredRule> {
-    const identity = {
-      kind: resource.kind,
-      namespace: resource.metadata.namespace ?? 'default',
-      name: resource.metadata.name,
-    };
+    const { identity, stored } = ruleToStore(resource);
     const file = this.fileOf(identity);
     if (file === undefined)
       throw new Error(`${formatRuleIdentity(identity)} cannot be stored: not a rule name`);
-    const stored: RuleResource = {
-      apiVersion: resource.apiVersion,
-      kind: resource.kind,
-      metadata: { name: identity.name, namespace: identity.namespace },
-      spec: resource.spec,
-    };
     await fs.mkdir(this.directory, { recursive: true });
     const temporary = path.join(
       this.directory,
       `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`,
     );
     try {
-      await fs.writeFile(temporary, stringify(stored), { mode: 0o644, flush: true });
+      await fs.writeFile(temporary, stringify(stored.resource), { mode: 0o644, flush: true });
       await fs.rename(temporary, file);
     } finally {
       await fs.rm(temporary, { force: true });
     }
     await this.written();
-    return { resource: stored, version: ruleVersion(stored) };
+    return stored;
   }
 
   async delete(identity: RuleIdentity): Promise<boolean> {
