@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitFor } from '@sextant/testkit';
+import { freePorts, waitFor } from '@sextant/testkit';
 
 /** The built CLI, as `npm start` and users run it. */
 export const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
@@ -22,6 +22,8 @@ export interface DaemonProcess {
   readonly child: ChildProcess;
   readonly discovery: string;
   readonly admin: string;
+  /** The port ${XDS} / ${XDS_PORT} named, whether or not the config listens on it. */
+  readonly xdsPort: number;
   readonly dir: string;
   output(): string;
   /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
@@ -42,8 +44,9 @@ export interface StartOptions {
 }
 
 /**
- * Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}, or
- * ${DISCOVERY_PORT}/${ADMIN_PORT} with a host of its own), once admin answers on 127.0.0.1.
+ * Starts the real daemon on free ports with `config` (a YAML string using ${DISCOVERY}/${ADMIN}/${XDS},
+ * or ${DISCOVERY_PORT}/${ADMIN_PORT}/${XDS_PORT} with a host of its own), once admin answers on
+ * 127.0.0.1. The three ports are picked together, so they are distinct.
  */
 export async function startDaemon(
   dir: string,
@@ -51,10 +54,7 @@ export async function startDaemon(
   args: string[] = [],
   options: StartOptions = {},
 ): Promise<DaemonProcess> {
-  const discoveryPort = await freePort();
-  // Two asks for a free port may get the same one (nothing holds it between them).
-  let adminPort = await freePort();
-  for (let tries = 0; adminPort === discoveryPort && tries < 10; tries += 1) adminPort = await freePort();
+  const [discoveryPort, adminPort, xdsPort] = (await freePorts(3)) as [number, number, number];
   const configFile = path.join(dir, 'sextant.yaml');
   fs.writeFileSync(configFile, config);
   const env = options.env ?? process.env;
@@ -66,8 +66,10 @@ export async function startDaemon(
       }),
       DISCOVERY: `127.0.0.1:${discoveryPort}`,
       ADMIN: `127.0.0.1:${adminPort}`,
+      XDS: `127.0.0.1:${xdsPort}`,
       DISCOVERY_PORT: String(discoveryPort),
       ADMIN_PORT: String(adminPort),
+      XDS_PORT: String(xdsPort),
     },
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
@@ -92,6 +94,7 @@ export async function startDaemon(
     child,
     discovery: `http://127.0.0.1:${discoveryPort}`,
     admin,
+    xdsPort,
     dir,
     output: () => output,
     terminate: () =>

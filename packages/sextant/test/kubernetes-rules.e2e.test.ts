@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { freePort, waitFor } from '@sextant/testkit';
+import { waitFor } from '@sextant/testkit';
 import {
   FakeKubernetesApi,
   k8sEndpointSlice,
@@ -50,12 +50,12 @@ function routeTo(to: string, weight = 100): KubeObject {
   };
 }
 
-function config(xdsPort: number): string {
+function config(): string {
   return [
     'listen:',
     '  discovery: ${DISCOVERY}',
     '  admin: ${ADMIN}',
-    `  xds: 127.0.0.1:${xdsPort}`,
+    '  xds: ${XDS}',
     'debounce: { after: 50ms, max: 300ms }',
     'log: { level: warn }',
     'rulesApi: { adapter: cluster }',
@@ -91,17 +91,16 @@ describe('traffic rules from Kubernetes custom resources, under a proxyless gRPC
   let client: XdsClientProcess | undefined;
 
   async function startReplica(): Promise<{ daemon: DaemonProcess; xdsPort: number }> {
-    const xdsPort = await freePort();
     // A directory each: a replica of its own, on another machine as far as it can tell.
     const dir = tempDir();
     fake.writeKubeconfig(path.join(dir, 'kubeconfig'), { token: TOKEN });
-    const daemon = await startDaemon(dir, config(xdsPort));
+    const daemon = await startDaemon(dir, config());
     daemons.push(daemon);
     await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
       timeoutMs: 30_000,
       message: () => `the daemon to be ready:\n${daemon.output()}`,
     });
-    return { daemon, xdsPort };
+    return { daemon, xdsPort: daemon.xdsPort };
   }
 
   /** Makes the change, and measures how long until RPCs land on `backend`. */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { freePort, waitFor } from '../src';
+import { freePort, freePorts, waitFor } from '../src';
 
 const openServers = (): number =>
   process.getActiveResourcesInfo().filter((type) => type === 'TCPServerWrap').length;
@@ -27,5 +27,18 @@ describe('freePort', () => {
     await freePort();
     // The listener's handle is released on the event loop's next close phase, just after close() reports.
     await waitFor(() => openServers() === 0, { timeoutMs: 1000, message: 'the probe listener to close' });
+  });
+});
+
+describe('freePorts', () => {
+  it('never hands the same port out twice in one process, within a call or across calls', async () => {
+    const ports = [...(await freePorts(20)), await freePort(), ...(await freePorts(20))];
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('leaves no server open', async () => {
+    await waitFor(() => openServers() === 0, { message: 'servers of other tests to close' });
+    await freePorts(5);
+    await waitFor(() => openServers() === 0, { timeoutMs: 1000, message: 'the probe listeners to close' });
   });
 });
