@@ -11,10 +11,14 @@ import {
   type Validation,
 } from '@sextant/core';
 import { checkServicesFile } from './check-services-file';
+import { precompiledServicesFileValidators } from './precompiled-services-file';
 import { servicesFileSchema, type ServicesFile } from './services-file-schema';
 import { toAdapterState } from './to-adapter-state';
 
-const validateServicesFile = compileValidator<ServicesFile>(servicesFileSchema);
+const validateServicesFile = compileValidator<ServicesFile>(
+  servicesFileSchema,
+  precompiledServicesFileValidators(),
+);
 
 /**
  * The largest file whose problems are located by line and column. Keeping positions costs the

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
 import { UsageError, type Command, type CommandIo } from './cli/command';
 import { COMMANDS, DEFAULT_COMMAND } from './cli/commands';
 import { parseCommandLine } from './cli/parse-command-line';

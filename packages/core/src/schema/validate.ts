@@ -1,7 +1,5 @@
-import { isIP } from 'node:net';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { parseByteSize } from '../byte-size';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../duration';
+import type { default as Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { FORMATS } from './formats';
 import { unknownFieldMessage } from './nearest';
 import type { Problem } from '../errors';
 import { holdsAtMostValues } from './document-limits';
@@ -9,51 +7,49 @@ import { formatFieldPath, pointerToPath, type FieldPath } from './path';
 import { showValue } from './show-value';
 import type { SourceDocument } from './yaml-source';
 
-/** Formats every schema in Sextant may use, with the sentence a user sees when a value fails one. */
-const FORMATS: Record<string, { validate: (value: string) => boolean; message: string }> = {
-  ip: { validate: (v) => isIP(v) !== 0, message: 'not an IP address' },
-  duration: {
-    validate: (v) => {
-      const ms = parseDuration(v);
-      return ms !== undefined && ms <= MAX_DURATION_MS;
-    },
-    message: `not a duration of at most ${formatDuration(MAX_DURATION_MS)} (write it like 100ms, 1s, 5m or 1m30s)`,
-  },
-  'byte-size': {
-    validate: (v) => parseByteSize(v) !== undefined,
-    message: 'not a size (write it like 64MiB, 512KiB or 1GiB)',
-  },
-  'host-port': { validate: isHostPort, message: 'not host:port (e.g. 127.0.0.1:15003 or [::1]:15003)' },
-  'http-url': { validate: isHttpUrl, message: 'not an http:// or https:// URL' },
-};
-
-function isHostPort(value: string): boolean {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(value);
-  if (!match) return false;
-  const port = Number(match[2]);
-  return port >= 0 && port <= 65535;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 // validateSchema: false: checking each schema against the draft-07 meta-schema first compiled the
 // meta-schema itself, once per instance: some 50 ms of every start-up. The schemas are Sextant's
 // own and its adapters', which their tests check (see the sextant package's schemas test).
+export const AJV_OPTIONS = {
+  strict: false,
+  useDefaults: true,
+  verbose: true,
+  validateSchema: false,
+} as const;
+
+/** ajv's compiler, loaded on first use (some 40 ms): a daemon whose schemas are all precompiled never needs it. */
+function ajvClass(): typeof Ajv {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ajv') as { default: typeof Ajv }).default;
+}
+
 function createAjv(allErrors: boolean): Ajv {
-  const ajv = new Ajv({ allErrors, strict: false, useDefaults: true, verbose: true, validateSchema: false });
+  const ajv = new (ajvClass())({ ...AJV_OPTIONS, allErrors });
   for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format.validate);
   return ajv;
 }
 
-const everyError = createAjv(true);
-const firstError = createAjv(false);
+/** ajv instances, made on first compile: a schema compiled ahead of time needs none. */
+class Compilers {
+  private every: Ajv | undefined;
+  private first: Ajv | undefined;
+  compile(schema: object, allErrors: boolean): ValidateFunction {
+    if (allErrors) return (this.every ??= createAjv(true)).compile(schema);
+    return (this.first ??= createAjv(false)).compile(schema);
+  }
+}
+
+const compilers = new Compilers();
+
+/**
+ * A schema's two validators compiled ahead of time (by scripts/precompile-validators.js, at build
+ * time), with the options compileValidator uses: `every` reports every error, `first` stops at the
+ * first. Compiling a large schema costs tens of milliseconds of every start-up.
+ */
+export interface PrecompiledValidators {
+  readonly every: ValidateFunction;
+  readonly first: ValidateFunction;
+}
 
 /**
  * A document holding more values than this (aliases counted as copies) is checked only up to its
@@ -77,18 +73,20 @@ export interface ValidationSource {
  * `services[2].instances[0].address: not an IP address ("10.0.1.x")`. Every problem is reported,
  * in a document of up to MAX_VALUES_CHECKED_FOR_EVERY_PROBLEM values; in a larger one, the first
  * and a note that checking stopped there. Defaults in the schema are applied to the value in place.
+ * `precompiled`: the schema's validators compiled ahead of time, used instead of compiling it.
  */
 export function compileValidator<T>(
   schema: object,
+  precompiled?: PrecompiledValidators,
 ): (value: unknown, source?: ValidationSource) => Validation<T> {
-  const every = everyError.compile(schema);
-  let first: ValidateFunction | undefined;
+  const every = precompiled?.every ?? compilers.compile(schema, true);
+  let first = precompiled?.first;
   return (value, source = {}) => {
     if (holdsAtMostValues(value, MAX_VALUES_CHECKED_FOR_EVERY_PROBLEM)) {
       if (every(value)) return { valid: true, value: value as T };
       return { valid: false, problems: toProblems(every.errors ?? [], source) };
     }
-    first ??= firstError.compile(schema);
+    first ??= compilers.compile(schema, false);
     if (first(value)) return { valid: true, value: value as T };
     const at = source.at ?? [];
     const message =
@@ -202,7 +200,7 @@ function typeName(value: unknown): string {
  * ajv's meta-schema, tens of milliseconds: not for start-up.
  */
 export function schemaProblem(schema: object): string | undefined {
-  const checker = new Ajv({ strict: false, validateSchema: true });
+  const checker = new (ajvClass())({ strict: false, validateSchema: true });
   for (const name of Object.keys(FORMATS)) checker.addFormat(name, true);
   return checker.validateSchema(schema) ? undefined : checker.errorsText(checker.errors);
 }

@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as x509 from './x509';
+import { x509, type X509 } from './x509';
 import { createFileAtomically } from './atomic-file';
 
 /** The CA's certificate and key cannot be read, made or used. The message names the setting and file. */
@@ -29,7 +29,7 @@ export type CaSource =
 
 /** The signing certificate and key, and the chain served with every leaf. */
 export interface CaMaterial {
-  readonly signingCertificate: x509.X509Certificate;
+  readonly signingCertificate: X509.X509Certificate;
   /** For signing certificates (WebCrypto). */
   readonly signingKey: webcrypto.CryptoKey;
   /** The same key for signing tokens (jose takes a KeyObject). */
@@ -97,13 +97,14 @@ export async function loadCaMaterial(source: CaSource, trustDomain: string): Pro
 }
 
 async function generateRoot(trustDomain: string): Promise<{ cert: string; key: string }> {
+  const X = x509();
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+  const certificate = await X.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: `O=${trustDomain}, CN=Sextant root CA`,
     notBefore: new Date(now - 60_000),
@@ -111,15 +112,15 @@ async function generateRoot(trustDomain: string): Promise<{ cert: string; key: s
     keys,
     signingAlgorithm: algorithm,
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new X.BasicConstraintsExtension(true, undefined, true),
+      new X.KeyUsagesExtension(X.KeyUsageFlags.keyCertSign | X.KeyUsageFlags.cRLSign, true),
+      await X.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   return {
     cert: `${certificate.toString('pem')}\n`,
-    key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
+    key: `${X.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
   };
 }
 
@@ -177,7 +178,7 @@ async function material(
     ['sign'],
   );
   return {
-    signingCertificate: new x509.X509Certificate(chain[0] as string),
+    signingCertificate: new (x509().X509Certificate)(chain[0] as string),
     signingKey,
     privateKey,
     publicKey,

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import * as x509 from './x509';
+import { x509, type X509 } from './x509';
 import type { SpiffeIdentity } from '../security/spiffe-id';
 import { serialNumber, type CaMaterial } from './ca-material';
 
@@ -51,6 +51,7 @@ export class CertificateAuthority {
 
   /** Signs `csrPem` for `identity`; `requestedSeconds` 0 asks for the default validity. Throws CsrError for a bad CSR. */
   async issue(csrPem: string, identity: SpiffeIdentity, requestedSeconds: number): Promise<IssuedChain> {
+    const X = x509();
     const csr = await verifiedCsr(csrPem);
     const now = this.now();
     const ttlMs =
@@ -60,7 +61,7 @@ export class CertificateAuthority {
     const notAfter = new Date(Math.min(now + ttlMs, this.material.notAfter.getTime()));
     const serial = serialNumber();
     const signer = this.material.signingCertificate;
-    const certificate = await x509.X509CertificateGenerator.create({
+    const certificate = await X.X509CertificateGenerator.create({
       serialNumber: serial,
       issuer: signer.subjectName,
       // Empty, as Istio's: the identity is the SAN (critical, as RFC 5280 asks of a subject-less certificate).
@@ -71,17 +72,11 @@ export class CertificateAuthority {
       signingKey: this.material.signingKey,
       signingAlgorithm: this.material.signingKey.algorithm,
       extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-          true,
-        ),
-        new x509.ExtendedKeyUsageExtension([
-          x509.ExtendedKeyUsage.serverAuth,
-          x509.ExtendedKeyUsage.clientAuth,
-        ]),
-        await x509.AuthorityKeyIdentifierExtension.create(signer.publicKey),
-        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: identity.uri }], true),
+        new X.BasicConstraintsExtension(false, undefined, true),
+        new X.KeyUsagesExtension(X.KeyUsageFlags.digitalSignature | X.KeyUsageFlags.keyEncipherment, true),
+        new X.ExtendedKeyUsageExtension([X.ExtendedKeyUsage.serverAuth, X.ExtendedKeyUsage.clientAuth]),
+        await X.AuthorityKeyIdentifierExtension.create(signer.publicKey),
+        new X.SubjectAlternativeNameExtension([{ type: 'url', value: identity.uri }], true),
       ],
     });
     return {
@@ -93,15 +88,16 @@ export class CertificateAuthority {
 }
 
 /** The CSR in `pem`, its signature checked and its key one Sextant issues for. */
-async function verifiedCsr(pem: string): Promise<x509.Pkcs10CertificateRequest> {
+async function verifiedCsr(pem: string): Promise<X509.Pkcs10CertificateRequest> {
+  const X = x509();
   if (Buffer.byteLength(pem, 'utf8') > MAX_CSR_BYTES) {
     throw new CsrError(`the CSR is larger than ${MAX_CSR_BYTES} bytes`);
   }
   const blocks = pem.match(/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/g) ?? [];
   if (blocks.length !== 1) throw new CsrError('csr must hold one PEM "CERTIFICATE REQUEST"');
-  let csr: x509.Pkcs10CertificateRequest;
+  let csr: X509.Pkcs10CertificateRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(
+    csr = new X.Pkcs10CertificateRequest(
       pem.replace(/(BEGIN|END) NEW CERTIFICATE REQUEST/g, '$1 CERTIFICATE REQUEST'),
     );
   } catch (error) {

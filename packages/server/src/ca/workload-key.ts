@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import * as x509 from './x509';
+import { x509 } from './x509';
 
 /** A new private key and a CSR signed with it: the key stays with the workload, the CSR goes to the CA. */
 export interface WorkloadKey {
@@ -12,21 +12,22 @@ export interface WorkloadKey {
  * istio-agent's does; the CA ignores what a CSR names and issues for the identity the caller proves.
  */
 export async function newWorkloadKey(identityHint?: string): Promise<WorkloadKey> {
+  const X = x509();
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+  const csr = await X.Pkcs10CertificateRequestGenerator.create({
     keys,
     signingAlgorithm: algorithm,
     ...(identityHint !== undefined && {
-      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: identityHint }], true)],
+      extensions: [new X.SubjectAlternativeNameExtension([{ type: 'url', value: identityHint }], true)],
     }),
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   return {
-    keyPem: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
+    keyPem: `${X.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
     csrPem: `${csr.toString('pem')}\n`,
   };
 }

@@ -4,6 +4,7 @@ import {
   compileValidator,
   ConfigError,
   daemonConfigSchema,
+  precompiledDaemonConfigValidators,
   FileReadError,
   durationMs,
   readRegularFile,
@@ -50,7 +51,10 @@ export interface LoadOptions {
   readonly logger: Logger;
 }
 
-const validateDaemonConfig = compileValidator<DaemonConfig>(daemonConfigSchema);
+const validateDaemonConfig = compileValidator<DaemonConfig>(
+  daemonConfigSchema,
+  precompiledDaemonConfigValidators(),
+);
 
 /**
  * 1 MiB: a config names adapters and their options, a few KB at most. Fixed, so that no setting
