@@ -44,7 +44,9 @@ describe('validators compiled at build time', () => {
   });
 
   it('check formats with the same functions (a bad host:port is refused, a good one accepted)', () => {
-    expect(precompiled.first({ listen: { discovery: '127.0.0.1:99999' }, adapters: [{ type: 'file' }] })).toBe(false);
+    expect(
+      precompiled.first({ listen: { discovery: '127.0.0.1:99999' }, adapters: [{ type: 'file' }] }),
+    ).toBe(false);
     expect(precompiled.first({ listen: { discovery: '[::1]:9' }, adapters: [{ type: 'file' }] })).toBe(true);
   });
 
