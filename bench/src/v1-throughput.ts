@@ -55,8 +55,10 @@ interface Figures {
 
 const GOAL = 0.9;
 
-async function measure(seconds: number, services: number): Promise<Figures[]> {
-  const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
+async function measure(seconds: number, services: number, heap?: string): Promise<Figures[]> {
+  const daemon = await startDaemon(servicesFile({ services, instances: 10 }), {
+    ...(heap !== undefined && { extra: `limits: { heap: ${heap} }` }),
+  });
   const figures: Figures[] = [];
   try {
     for (const [api, pathname] of [
@@ -87,7 +89,8 @@ async function measure(seconds: number, services: number): Promise<Figures[]> {
 export async function run(args: readonly string[]): Promise<void> {
   const seconds = Number(args[0] ?? 5);
   const services = Number(args[1] ?? 1000);
-  const figures = await measure(seconds, services);
+  // `size` or `speed` (limits.heap), to compare; the default is the daemon's.
+  const figures = await measure(seconds, services, args[2]);
   printTable(
     figures.map(({ api, bodyBytes, baseline, sextant }) => ({
       api,
