@@ -40,6 +40,14 @@ describe('the services file validators compiled at build time', () => {
     expect(a).toEqual(b);
   });
 
+  it('are the ones the built adapter loads', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dist = require(path.resolve(__dirname, '..', 'dist', 'precompiled-services-file.js')) as {
+      precompiledServicesFileValidators: () => PrecompiledValidators | undefined;
+    };
+    expect(dist.precompiledServicesFileValidators()?.every).toBe(precompiled().every);
+  });
+
   it('refuse what the schema refuses (an address that is no IP)', () => {
     expect(ahead(FILES['bad addresses, ports and unknown fields']).valid).toBe(false);
     expect(ahead(FILES['a valid file']).valid).toBe(true);

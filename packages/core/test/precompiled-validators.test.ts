@@ -53,6 +53,9 @@ describe('validators compiled at build time', () => {
   it('are the ones the daemon loads, once built (from the sources they are compiled instead)', () => {
     // From src (this test), the generated file is not beside the loader: undefined, not an error.
     expect(precompiledDaemonConfigValidators()).toBeUndefined();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dist = require(path.resolve(__dirname, '..', 'dist')) as typeof import('../src');
+    expect(dist.precompiledDaemonConfigValidators()?.every).toBe(precompiled.every);
   });
 
   it('a generated file that fails to load is an error, not a silent fallback to compiling', () => {
