@@ -54,7 +54,9 @@ describe('validators compiled at build time', () => {
     // From src (this test), the generated file is not beside the loader: undefined, not an error.
     expect(precompiledDaemonConfigValidators()).toBeUndefined();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const dist = require(path.resolve(__dirname, '..', 'dist')) as typeof import('../src');
+    const dist = require(path.resolve(__dirname, '..', 'dist')) as {
+      precompiledDaemonConfigValidators: () => PrecompiledValidators | undefined;
+    };
     expect(dist.precompiledDaemonConfigValidators()?.every).toBe(precompiled.every);
   });
 
