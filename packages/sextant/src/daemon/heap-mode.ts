@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 
 /**
  * `limits.heap: size` (the default): once the first snapshot is out, V8 favours memory over speed
- * (`--optimize-for-size`: a young generation of 8 MiB instead of 32, an old generation
- * collected sooner and grown in smaller steps). On a 10,000-service mesh that keeps a
- * serving daemon some 60 MiB smaller (bench file-memory). Start-up, which allocates the whole
+ * (`--optimize-for-size`: a young generation of about 1 MiB instead of up to 32, an old
+ * generation grown in smaller steps and collected sooner). On a 10,000-service mesh that keeps a
+ * serving daemon some 60 MiB smaller (docs/operations.md). Start-up, which allocates the whole
  * mesh at once, runs with V8's defaults: with the flag from the first moment it took some 400 ms
  * longer. A process-wide setting, so only the daemon's own process makes it, never a library.
  */
