@@ -28,7 +28,6 @@ describe('located schema problems', () => {
       limits: {
         renderCache: '128MiB',
         trackedClients: 20_000,
-        heap: 'size',
         discovery: {
           maxConnections: 20_000,
           requestTimeout: '30s',
