@@ -55,10 +55,8 @@ interface Figures {
 
 const GOAL = 0.9;
 
-async function measure(seconds: number, services: number, heap?: string): Promise<Figures[]> {
-  const daemon = await startDaemon(servicesFile({ services, instances: 10 }), {
-    ...(heap !== undefined && { extra: `limits: { heap: ${heap} }` }),
-  });
+async function measure(seconds: number, services: number): Promise<Figures[]> {
+  const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
   const figures: Figures[] = [];
   try {
     for (const [api, pathname] of [
@@ -89,8 +87,7 @@ async function measure(seconds: number, services: number, heap?: string): Promis
 export async function run(args: readonly string[]): Promise<void> {
   const seconds = Number(args[0] ?? 5);
   const services = Number(args[1] ?? 1000);
-  // `size` or `speed` (limits.heap), to compare; the default is the daemon's.
-  const figures = await measure(seconds, services, args[2]);
+  const figures = await measure(seconds, services);
   printTable(
     figures.map(({ api, bodyBytes, baseline, sextant }) => ({
       api,

@@ -74,11 +74,6 @@ export interface LimitsConfig {
   readonly xds: XdsLimitsConfig;
   /** REST pollers, and closed xDS streams, /debug/proxies remembers at most (each). */
   readonly trackedClients: number;
-  /**
-   * `size`: once the first snapshot is out, V8 favours memory over speed (`--optimize-for-size`);
-   * `speed`: V8's defaults throughout.
-   */
-  readonly heap: 'size' | 'speed';
 }
 
 export interface AdminConfig {
@@ -315,7 +310,6 @@ export const daemonConfigSchema = {
           },
         },
         trackedClients: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 20_000 },
-        heap: { enum: ['size', 'speed'], default: 'size' },
       },
     },
     admin: {

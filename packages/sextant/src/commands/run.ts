@@ -1,4 +1,4 @@
-import { ConfigError, formatProblem, LOG_LEVELS, Registry, silentLogger, type LogLevel } from '@sextant/core';
+import { ConfigError, formatProblem, LOG_LEVELS, silentLogger, type LogLevel } from '@sextant/core';
 import type { Logger } from 'pino';
 import { choiceOption, stringOption, type Command } from '../cli/command';
 import { loadConfig, type LoadedConfig } from '../config/load-config';
@@ -7,7 +7,6 @@ import { kubernetesTokenReviewer } from '../daemon/kubernetes-token-reviewer';
 import { loadWorkloadCa } from '../daemon/workload-ca';
 import { CaSetupError } from '@sextant/server';
 import { Daemon, ListenError } from '../daemon/daemon';
-import { favourMemoryOnceServing } from '../daemon/heap-mode';
 import { LogOutput } from '../log-output';
 import { createLogger } from '../logging';
 import { quickstartBanner, quickstartConfigPath } from '../quickstart';
@@ -73,14 +72,11 @@ export async function run(options: RunOptions): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const container = createContainer(loaded, logger, options.env, {
+  const daemon = createContainer(loaded, logger, options.env, {
     logLevelFromCommandLine: options.logLevel,
     ...(ca !== undefined && { ca }),
     ...(tokenReviewer !== undefined && { tokenReviewer }),
-  });
-  const daemon = container.resolve(Daemon);
-  // This command owns the process, so it, not the Daemon (which tests embed), tunes V8.
-  favourMemoryOnceServing(container.resolve(Registry), loaded.config.limits.heap, logger);
+  }).resolve(Daemon);
   let started = false;
   // The reload logs its own outcome.
   const onHangUp = () => {
