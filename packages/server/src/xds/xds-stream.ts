@@ -48,6 +48,13 @@ export interface XdsContext {
   authorize?(client: ClientNode, call: ServerDuplexStream<unknown, EncodedResponse>, peer: string): void;
 }
 
+const NO_TYPES: ReadonlySet<string> = new Set();
+
+/** A type's bit in a set of types held as a number: its place in RESOURCE_TYPES. */
+function typeBit(typeUrl: ResourceTypeUrl): number {
+  return 1 << RESOURCE_TYPES.indexOf(typeUrl);
+}
+
 /** How much of a NACK's message is kept and shown: clients may send megabytes. */
 export const NACK_MESSAGE_MAX = 1000;
 
@@ -91,13 +98,16 @@ export abstract class XdsStream<
   readonly peer: string;
   /** Who is at the other end; known from the first request. */
   client: ClientNode | undefined;
-  /** Types asked for that Sextant does not serve (secrets, runtime…): recorded, never answered. */
-  readonly unsupportedTypes = new Set<string>();
+  /** Types asked for that Sextant does not serve, made on the first (most clients never ask for one). */
+  private unserved: Set<string> | undefined;
   private nonces = 0;
   private closed = false;
   private inFlight = 0;
-  /** Types whose latest state the client has not been sent, waiting for the connection to drain. */
-  private readonly waiting = new Set<ResourceTypeUrl>();
+  /**
+   * Types whose latest state the client has not been sent, waiting for the connection to drain:
+   * a bit per type (typeBit), not a Set, in every one of thousands of streams.
+   */
+  private waiting = 0;
 
   constructor(
     readonly id: number,
@@ -110,13 +120,19 @@ export abstract class XdsStream<
     this.peer = call.getPeer();
     call.on('data', (request: Request | UndecodableRequest) => this.receive(request));
     call.on('end', () => this.end());
-    call.on('error', () => this.cleanUp());
-    call.on('cancelled', () => this.cleanUp());
-    call.on('close', () => this.cleanUp());
+    const cleanUp = () => this.cleanUp();
+    call.on('error', cleanUp);
+    call.on('cancelled', cleanUp);
+    call.on('close', cleanUp);
   }
 
   get protocol(): XdsMethod['protocol'] {
     return this.method.protocol;
+  }
+
+  /** Types asked for that Sextant does not serve (secrets, runtime…): recorded, never answered. */
+  get unsupportedTypes(): ReadonlySet<string> {
+    return this.unserved ?? NO_TYPES;
   }
 
   /** Whether the client is reading: responses wait (coalesced) while it is not. */
@@ -129,7 +145,7 @@ export abstract class XdsStream<
 
   /** Where the client stands with a type it subscribes to. */
   stateOf(subscriber: TypeSubscriber): SyncState {
-    return subscriber.status.state(this.waiting.has(subscriber.typeUrl));
+    return subscriber.status.state(this.isWaiting(subscriber.typeUrl));
   }
 
   /** Handles one request of a served type, once the node is known. */
@@ -159,11 +175,11 @@ export abstract class XdsStream<
    */
   protected bringUpToDate(types: Iterable<ResourceTypeUrl>): void {
     if (this.closed) return;
-    for (const typeUrl of types) this.waiting.add(typeUrl);
+    for (const typeUrl of types) this.waiting |= typeBit(typeUrl);
     const snapshot = this.context.current();
-    if (this.congested || this.waiting.size === 0 || !snapshot) return;
-    const due = RESOURCE_TYPES.filter((t) => this.waiting.has(t));
-    this.waiting.clear();
+    if (this.congested || this.waiting === 0 || !snapshot) return;
+    const due = RESOURCE_TYPES.filter((t) => this.isWaiting(t));
+    this.waiting = 0;
     const started = performance.now();
     this.sync(due, snapshot);
     this.context.metrics.renderSeconds.observe((performance.now() - started) / 1000);
@@ -196,7 +212,7 @@ export abstract class XdsStream<
   }
 
   private settleIfConverged(subscriber: TypeSubscriber): void {
-    if (subscriber.status.upToDate() && !this.waiting.has(subscriber.typeUrl))
+    if (subscriber.status.upToDate() && !this.isWaiting(subscriber.typeUrl))
       this.context.convergence.settle(subscriber);
   }
 
@@ -225,7 +241,7 @@ export abstract class XdsStream<
     this.inFlight += 1;
     this.call.write(response, () => {
       this.inFlight -= 1;
-      if (this.waiting.size > 0 && !this.congested) this.bringUpToDate([]);
+      if (this.waiting !== 0 && !this.congested) this.bringUpToDate([]);
     });
     this.context.metrics.responses.inc({ type: TYPE_SHORT_NAMES[typeUrl], protocol: this.protocol });
   }
@@ -296,16 +312,21 @@ export abstract class XdsStream<
     }
   }
 
+  private isWaiting(typeUrl: ResourceTypeUrl): boolean {
+    return (this.waiting & typeBit(typeUrl)) !== 0;
+  }
+
   private recordUnserved(typeUrl: string): void {
     // Type URLs are client text: kept short, and only so many per stream.
     const shown = typeUrl.length > 200 ? `${typeUrl.slice(0, 200)}…` : typeUrl;
-    if (this.unsupportedTypes.has(shown)) return;
-    if (this.unsupportedTypes.size >= this.context.limits.maxUnservedTypes) {
+    const unserved = (this.unserved ??= new Set());
+    if (unserved.has(shown)) return;
+    if (unserved.size >= this.context.limits.maxUnservedTypes) {
       throw new StreamLimitError(
         `asked for more than ${this.context.limits.maxUnservedTypes} resource types Sextant does not serve`,
       );
     }
-    this.unsupportedTypes.add(shown);
+    unserved.add(shown);
   }
 
   /** Aggregated streams name the type in every request; a per-type stream may leave it empty. */
@@ -348,7 +369,7 @@ export abstract class XdsStream<
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waiting.clear();
+    this.waiting = 0;
     for (const subscriber of this.subscribers()) {
       this.context.index.remove(subscriber);
       this.context.convergence.settle(subscriber);
