@@ -2,7 +2,6 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { clientText, type Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
-  RESOURCE_TYPES,
   TYPE_SHORT_NAMES,
   type Node,
   type ResourceRequester,
@@ -18,6 +17,7 @@ import type { Convergence } from './convergence';
 import type { SharedResponses } from './shared-responses';
 import type { SharedNameSets, Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
+import { hasType, NO_TYPES, typesIn, type TypeSet } from './type-set';
 import type { PushOutcome, SentRecord, SyncState, TypeStatus } from './type-status';
 import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
 import type { XdsLimits } from './xds-limits';
@@ -48,12 +48,7 @@ export interface XdsContext {
   authorize?(client: ClientNode, call: ServerDuplexStream<unknown, EncodedResponse>, peer: string): void;
 }
 
-const NO_TYPES: ReadonlySet<string> = new Set();
-
-/** A type's bit in a set of types held as a number: its place in RESOURCE_TYPES. */
-function typeBit(typeUrl: ResourceTypeUrl): number {
-  return 1 << RESOURCE_TYPES.indexOf(typeUrl);
-}
+const NO_UNSERVED_TYPES: ReadonlySet<string> = new Set();
 
 /** How much of a NACK's message is kept and shown: clients may send megabytes. */
 export const NACK_MESSAGE_MAX = 1000;
@@ -61,7 +56,7 @@ export const NACK_MESSAGE_MAX = 1000;
 /** Something kept in step with snapshots: a stream. */
 export interface SnapshotFollower {
   /** A snapshot may have changed these types for this stream. */
-  onSnapshot(types: Iterable<ResourceTypeUrl>): void;
+  onSnapshot(types: TypeSet): void;
 }
 
 /** One stream's subscription to one type: what the index holds and a snapshot change concerns. */
@@ -103,11 +98,8 @@ export abstract class XdsStream<
   private nonces = 0;
   private closed = false;
   private inFlight = 0;
-  /**
-   * Types whose latest state the client has not been sent, waiting for the connection to drain:
-   * a bit per type (typeBit), not a Set, in every one of thousands of streams.
-   */
-  private waiting = 0;
+  /** Types whose latest state the client has not been sent, waiting for the connection to drain. */
+  private waiting: TypeSet = NO_TYPES;
 
   constructor(
     readonly id: number,
@@ -132,7 +124,7 @@ export abstract class XdsStream<
 
   /** Types asked for that Sextant does not serve (secrets, runtime…): recorded, never answered. */
   get unsupportedTypes(): ReadonlySet<string> {
-    return this.unserved ?? NO_TYPES;
+    return this.unserved ?? NO_UNSERVED_TYPES;
   }
 
   /** Whether the client is reading: responses wait (coalesced) while it is not. */
@@ -158,7 +150,7 @@ export abstract class XdsStream<
   protected abstract sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void;
 
   /** A snapshot may have changed these types for this stream. */
-  onSnapshot(types: Iterable<ResourceTypeUrl>): void {
+  onSnapshot(types: TypeSet): void {
     this.bringUpToDate(types);
   }
 
@@ -173,13 +165,13 @@ export abstract class XdsStream<
    * Brings `types` up to date now, or once the connection drains if the client is not reading.
    * Nothing is computed for a waiting type until then, so only its latest state is ever sent.
    */
-  protected bringUpToDate(types: Iterable<ResourceTypeUrl>): void {
+  protected bringUpToDate(types: TypeSet): void {
     if (this.closed) return;
-    for (const typeUrl of types) this.waiting |= typeBit(typeUrl);
+    this.waiting |= types;
     const snapshot = this.context.current();
-    if (this.congested || this.waiting === 0 || !snapshot) return;
-    const due = RESOURCE_TYPES.filter((t) => this.isWaiting(t));
-    this.waiting = 0;
+    if (this.congested || this.waiting === NO_TYPES || !snapshot) return;
+    const due = typesIn(this.waiting);
+    this.waiting = NO_TYPES;
     const started = performance.now();
     this.sync(due, snapshot);
     this.context.metrics.renderSeconds.observe((performance.now() - started) / 1000);
@@ -241,7 +233,7 @@ export abstract class XdsStream<
     this.inFlight += 1;
     this.call.write(response, () => {
       this.inFlight -= 1;
-      if (this.waiting !== 0 && !this.congested) this.bringUpToDate([]);
+      if (this.waiting !== NO_TYPES && !this.congested) this.bringUpToDate(NO_TYPES);
     });
     this.context.metrics.responses.inc({ type: TYPE_SHORT_NAMES[typeUrl], protocol: this.protocol });
   }
@@ -313,7 +305,7 @@ export abstract class XdsStream<
   }
 
   private isWaiting(typeUrl: ResourceTypeUrl): boolean {
-    return (this.waiting & typeBit(typeUrl)) !== 0;
+    return hasType(this.waiting, typeUrl);
   }
 
   private recordUnserved(typeUrl: string): void {
@@ -369,7 +361,7 @@ export abstract class XdsStream<
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waiting = 0;
+    this.waiting = NO_TYPES;
     for (const subscriber of this.subscribers()) {
       this.context.index.remove(subscriber);
       this.context.convergence.settle(subscriber);
