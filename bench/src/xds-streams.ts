@@ -178,10 +178,14 @@ async function serve(): Promise<void> {
 
 /**
  * SEXTANT_BENCH_PROFILE=<dir>: a CPU profile of the server during the rounds only (not the
- * connections and initial sync), written to <dir>/xds-streams-<pid>.cpuprofile at exit.
+ * connections and initial sync), written to <dir>/xds-streams-<pid>.cpuprofile at exit. With
+ * SEXTANT_BENCH_PROFILE_KIND=allocations, a sampling profile of every allocation during the
+ * rounds instead, collected or not (<dir>/xds-streams-<pid>.heapprofile): what a push and its
+ * ACKs allocate, the work the garbage collector is given.
  */
 class RoundsProfiler {
   private session: inspector.Session | undefined;
+  private readonly allocations = process.env.SEXTANT_BENCH_PROFILE_KIND === 'allocations';
 
   constructor(private readonly dir: string | undefined) {}
 
@@ -189,19 +193,32 @@ class RoundsProfiler {
     if (!this.dir || this.session) return;
     this.session = new inspector.Session();
     this.session.connect();
-    this.session.post('Profiler.enable');
-    this.session.post('Profiler.start');
+    if (this.allocations) {
+      this.session.post('HeapProfiler.enable');
+      // Node's inspector types lack the two flags (V8 has them): without them, only what is still alive is counted.
+      this.session.post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as inspector.HeapProfiler.StartSamplingParameterType);
+    } else {
+      this.session.post('Profiler.enable');
+      this.session.post('Profiler.start');
+    }
   }
 
   stop(): Promise<void> {
     const { session, dir } = this;
     if (!session || !dir) return Promise.resolve();
+    const [method, extension, what] = this.allocations
+      ? (['HeapProfiler.stopSampling', 'heapprofile', 'Allocation'] as const)
+      : (['Profiler.stop', 'cpuprofile', 'CPU'] as const);
     return new Promise((resolve) =>
-      session.post('Profiler.stop', (error, result) => {
+      session.post(method, (error, result: { profile: object }) => {
         if (!error) {
-          const file = path.join(dir, `xds-streams-${process.pid}.cpuprofile`);
+          const file = path.join(dir, `xds-streams-${process.pid}.${extension}`);
           fs.writeFileSync(file, JSON.stringify(result.profile));
-          console.log(`CPU profile of the rounds: ${file}`);
+          console.log(`${what} profile of the rounds: ${file}`);
         }
         resolve();
       }),

@@ -12,6 +12,8 @@
  */
 export class RenderCache {
   private readonly entries = new Map<string, CacheEntry>();
+  /** How many times an entry was put at the young end; each entry records when it last was. */
+  private moves = 0;
   private heldBytes = 0;
   private hitCount = 0;
   private missCount = 0;
@@ -29,16 +31,24 @@ export class RenderCache {
     const found = this.entries.get(key);
     if (found) {
       this.hitCount += 1;
-      // Re-inserting moves the key to the young end of the Map's insertion order.
-      this.entries.delete(key);
-      this.entries.set(key, found);
+      // Re-inserting moves the key to the young end of the Map's insertion order. An entry in
+      // the younger half is left where it is (eviction is as far from it as it can be): a push
+      // asks for the same few entries once per stream, thousands of times, and each move cost
+      // a delete and an insert.
+      if (this.moves - found.moved > this.entries.size / 2) {
+        this.entries.delete(key);
+        this.entries.set(key, found);
+        this.moves += 1;
+        found.moved = this.moves;
+      }
       return found.value as T;
     }
     this.missCount += 1;
     const value = compute();
     const bytes = size(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return value;
-    this.entries.set(key, { value, bytes });
+    this.moves += 1;
+    this.entries.set(key, { value, bytes, moved: this.moves });
     this.heldBytes += bytes;
     this.evictOverBudget();
     return value;
@@ -103,6 +113,8 @@ export interface RenderCacheStats {
 interface CacheEntry {
   readonly value: unknown;
   readonly bytes: number;
+  /** `moves` when it was last put at the young end. */
+  moved: number;
 }
 
 /** What a Map entry, its key string header and the entry object cost beyond the key's characters. */

@@ -34,6 +34,24 @@ describe('render cache', () => {
     expect(cache.stats().evictions).toBeGreaterThan(0);
   });
 
+  it('keeps an entry asked for between every insertion, however many others come and go', () => {
+    const cache = new RenderCache(10 * 400);
+    const put = (key: string) =>
+      cache.get(
+        key,
+        () => key,
+        () => 300,
+      );
+    put('hot');
+    for (let i = 0; i < 1000; i += 1) {
+      put(`cold-${i}`);
+      expect(cache.peek('hot')).toBe('hot');
+      put('hot');
+    }
+    expect(cache.stats().evictions).toBeGreaterThan(900);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(10 * 400);
+  });
+
   it('holds bounded memory however many distinct keys are asked for', () => {
     const cache = new RenderCache(64 * 1024);
     for (let i = 0; i < 100_000; i += 1)

@@ -61,4 +61,24 @@ describe('v3 render caches are shared by requesters that get the same resources'
     expect(v3.subscribedGroup(set, subscription)).toBe(group);
     expect(v3.restBody(ENDPOINT_TYPE, group)).toBe(v3.restBody(ENDPOINT_TYPE, group));
   });
+
+  it('answers a fleet asking a set for the same subscription with one group, from one cache lookup', () => {
+    const { v3, cache } = new Renderer();
+    const requester = { proxy: parseProxyIdentity(REVIEWS_V1_PROXY), kind: 'ads' as const };
+    const set = v3.resourceSet(mesh, ENDPOINT_TYPE, requester);
+    const list = ['reviews.default.svc.cluster.local|http', 'ratings.default.svc.cluster.local|http'];
+    const group = v3.subscribedGroup(set, names(list));
+    const before = cache.stats();
+    // Thousands of streams subscribed alike, each with a subscription object of its own.
+    for (let i = 0; i < 1000; i += 1) expect(v3.subscribedGroup(set, names([...list].reverse()))).toBe(group);
+    expect(cache.stats().hits + cache.stats().misses).toBe(before.hits + before.misses);
+    // Another subscription gets its own group; the first one's is still had from the cache.
+    const other = v3.subscribedGroup(set, names(list.slice(1)));
+    expect(other.size).toBe(1);
+    expect(v3.subscribedGroup(set, names(list))).toBe(group);
+    // Another snapshot's set is another set.
+    const next = v3.resourceSet({ ...mesh, version: `${mesh.version}-next` }, ENDPOINT_TYPE, requester);
+    expect(next).not.toBe(set);
+    expect(v3.subscribedGroup(next, names(list)).digest).toBe(group.digest);
+  });
 });

@@ -20,6 +20,13 @@ export interface SubscribedNames {
 
 /** The v3 resources of a snapshot, for a requester, through the server's caches. */
 export class V3Renderer {
+  /**
+   * The last subscribed group asked of each set: a fleet whose proxies subscribe alike asks a
+   * set for the same group once per stream, thousands of times a push. One per set, and only
+   * what the cache keeps too (never a transient group).
+   */
+  private readonly lastSubscribed = new WeakMap<ResourceSet, { digest: string; group: ResourceGroup }>();
+
   constructor(private readonly scope: V3Scope) {}
 
   get options(): V3RenderOptions {
@@ -40,12 +47,17 @@ export class V3Renderer {
    * clients that subscribe alike shares one group (and one digest) per snapshot.
    */
   subscribedGroup(set: ResourceSet, subscription: SubscribedNames): ResourceGroup {
-    return this.scope.cache.getIf(
-      `sub ${set.key} ${subscription.digest()}`,
+    const digest = subscription.digest();
+    const last = this.lastSubscribed.get(set);
+    if (last?.digest === digest) return last.group;
+    const group = this.scope.cache.getIf(
+      `sub ${set.key} ${digest}`,
       () => buildSubscribed(set, subscription),
       groupBytes,
-      (group) => !group.transient,
+      (built) => !built.transient,
     );
+    if (!group.transient) this.lastSubscribed.set(set, { digest, group });
+    return group;
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import { Subscription } from './subscription';
+import { typeSetOf } from './type-set';
 import { TypeStatus } from './type-status';
 import { deltaResponse } from './wire';
 import { XdsStream, type TypeSubscriber } from './xds-stream';
@@ -69,7 +70,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
       subscriber.initialVersions = new Map(initial);
       this.types.set(typeUrl, subscriber);
       this.context.index.update(subscriber);
-      this.bringUpToDate([typeUrl]);
+      this.bringUpToDate(typeSetOf(typeUrl));
       return;
     }
     const { status } = subscriber;
@@ -90,7 +91,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     this.context.index.update(subscriber);
     for (const name of change.added) subscriber.owed.add(name);
     if (subscriber.subscription.isWildcard()) for (const name of change.removed) subscriber.owed.add(name);
-    this.bringUpToDate([typeUrl]);
+    this.bringUpToDate(typeSetOf(typeUrl));
   }
 
   protected sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void {

@@ -2,6 +2,7 @@ import type { Snapshot } from '@sextant/core';
 import { ResourceGroup, resourceType, type DiscoveryRequest, type ResourceTypeUrl } from '@sextant/envoy';
 import type { ResponseContent } from './shared-responses';
 import { Subscription } from './subscription';
+import { typeSetOf } from './type-set';
 import { TypeStatus } from './type-status';
 import { XdsStream, type TypeSubscriber } from './xds-stream';
 
@@ -55,7 +56,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       subscriber = new SotwSubscriber(this, typeUrl, subscription);
       this.types.set(typeUrl, subscriber);
       this.context.index.update(subscriber);
-      this.bringUpToDate([typeUrl]);
+      this.bringUpToDate(typeSetOf(typeUrl));
       return;
     }
     const { status } = subscriber;
@@ -79,7 +80,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     if (nonce === '') subscriber.resendAll = true;
     if (nonce === '' || changed) {
       subscriber.answerDue = true;
-      this.bringUpToDate([typeUrl]);
+      this.bringUpToDate(typeSetOf(typeUrl));
     }
   }
 

@@ -23,6 +23,8 @@ const NO_CHANGE: SubscriptionChange = { added: [], removed: [], wildcardChanged:
 /** Names subscribed to, never changed once made (a change makes another), with their digest. */
 export class NameSet {
   private namesDigest: string | undefined;
+  /** `digest()` marked wildcard or not, as Subscription.digest() gives it: made once, shared. */
+  private marked: { readonly wildcard: string; readonly named: string } | undefined;
 
   constructor(readonly names: ReadonlySet<string>) {}
 
@@ -34,6 +36,12 @@ export class NameSet {
       this.namesDigest = hash.digest('base64url').slice(0, 22);
     }
     return this.namesDigest;
+  }
+
+  /** The digest of a subscription to these names, with or without the wildcard. */
+  subscriptionDigest(wildcard: boolean): string {
+    this.marked ??= { wildcard: `*${this.digest()}`, named: `-${this.digest()}` };
+    return wildcard ? this.marked.wildcard : this.marked.named;
   }
 }
 
@@ -193,7 +201,7 @@ export class Subscription implements SubscribedNames {
 
   /** A short digest of `key()`, shared with the subscriptions of the same names (a key may list thousands). */
   digest(): string {
-    return `${this.wildcard ? '*' : '-'}${this.nameSet.digest()}`;
+    return this.nameSet.subscriptionDigest(this.wildcard);
   }
 
   /** How many names it subscribes to by name. */

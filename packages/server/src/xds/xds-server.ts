@@ -31,6 +31,7 @@ import { proxyStatus, type ProxyStatus } from './proxy-status';
 import { SharedResponses } from './shared-responses';
 import { SotwStream } from './sotw-stream';
 import { SharedNameSets } from './subscription';
+import { NO_TYPES, typeSetOf, type TypeSet } from './type-set';
 import { SubscriptionIndex } from './subscription-index';
 import { serviceDefinition, XDS_METHODS, type EncodedResponse, type XdsMethod } from './wire';
 import { DEFAULT_XDS_LIMITS, type XdsLimits } from './xds-limits';
@@ -80,7 +81,7 @@ export class XdsServer {
   private processed: Snapshot | undefined;
   private nextId = 0;
   /** Streams a snapshot concerns that have not been brought up to date yet, with the types concerned. */
-  private readonly pushQueue = new Map<SnapshotFollower, Set<ResourceTypeUrl>>();
+  private readonly pushQueue = new Map<SnapshotFollower, TypeSet>();
   private pushStartedAt: bigint | undefined;
   private readonly pushBatch: number;
   private readonly fleet: Fleet | undefined;
@@ -298,12 +299,8 @@ export class XdsServer {
     const concerned = [...this.index.concerned(change)];
     this.context.convergence.start(next.changedSince, concerned);
     for (const subscriber of concerned) {
-      let types = this.pushQueue.get(subscriber.stream);
-      if (!types) {
-        types = new Set();
-        this.pushQueue.set(subscriber.stream, types);
-      }
-      types.add(subscriber.typeUrl);
+      const types = this.pushQueue.get(subscriber.stream) ?? NO_TYPES;
+      this.pushQueue.set(subscriber.stream, types | typeSetOf(subscriber.typeUrl));
     }
     if (this.pushStartedAt === undefined && this.pushQueue.size > 0) {
       this.pushStartedAt = process.hrtime.bigint();

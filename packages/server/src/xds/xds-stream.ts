@@ -2,7 +2,6 @@ import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { clientText, type Snapshot } from '@sextant/core';
 import {
   isResourceTypeUrl,
-  RESOURCE_TYPES,
   TYPE_SHORT_NAMES,
   type Node,
   type ResourceRequester,
@@ -18,6 +17,7 @@ import type { Convergence } from './convergence';
 import type { SharedResponses } from './shared-responses';
 import type { SharedNameSets, Subscription } from './subscription';
 import type { SubscriptionIndex } from './subscription-index';
+import { hasType, NO_TYPES, typesIn, type TypeSet } from './type-set';
 import type { PushOutcome, SentRecord, SyncState, TypeStatus } from './type-status';
 import { UndecodableRequest, type EncodedResponse, type XdsMethod } from './wire';
 import type { XdsLimits } from './xds-limits';
@@ -48,13 +48,15 @@ export interface XdsContext {
   authorize?(client: ClientNode, call: ServerDuplexStream<unknown, EncodedResponse>, peer: string): void;
 }
 
+const NO_UNSERVED_TYPES: ReadonlySet<string> = new Set();
+
 /** How much of a NACK's message is kept and shown: clients may send megabytes. */
 export const NACK_MESSAGE_MAX = 1000;
 
 /** Something kept in step with snapshots: a stream. */
 export interface SnapshotFollower {
   /** A snapshot may have changed these types for this stream. */
-  onSnapshot(types: Iterable<ResourceTypeUrl>): void;
+  onSnapshot(types: TypeSet): void;
 }
 
 /** One stream's subscription to one type: what the index holds and a snapshot change concerns. */
@@ -91,13 +93,13 @@ export abstract class XdsStream<
   readonly peer: string;
   /** Who is at the other end; known from the first request. */
   client: ClientNode | undefined;
-  /** Types asked for that Sextant does not serve (secrets, runtime…): recorded, never answered. */
-  readonly unsupportedTypes = new Set<string>();
+  /** Types asked for that Sextant does not serve, made on the first (most clients never ask for one). */
+  private unserved: Set<string> | undefined;
   private nonces = 0;
   private closed = false;
   private inFlight = 0;
   /** Types whose latest state the client has not been sent, waiting for the connection to drain. */
-  private readonly waiting = new Set<ResourceTypeUrl>();
+  private waiting: TypeSet = NO_TYPES;
 
   constructor(
     readonly id: number,
@@ -110,13 +112,19 @@ export abstract class XdsStream<
     this.peer = call.getPeer();
     call.on('data', (request: Request | UndecodableRequest) => this.receive(request));
     call.on('end', () => this.end());
-    call.on('error', () => this.cleanUp());
-    call.on('cancelled', () => this.cleanUp());
-    call.on('close', () => this.cleanUp());
+    const cleanUp = () => this.cleanUp();
+    call.on('error', cleanUp);
+    call.on('cancelled', cleanUp);
+    call.on('close', cleanUp);
   }
 
   get protocol(): XdsMethod['protocol'] {
     return this.method.protocol;
+  }
+
+  /** Types asked for that Sextant does not serve (secrets, runtime…): recorded, never answered. */
+  get unsupportedTypes(): ReadonlySet<string> {
+    return this.unserved ?? NO_UNSERVED_TYPES;
   }
 
   /** Whether the client is reading: responses wait (coalesced) while it is not. */
@@ -129,7 +137,7 @@ export abstract class XdsStream<
 
   /** Where the client stands with a type it subscribes to. */
   stateOf(subscriber: TypeSubscriber): SyncState {
-    return subscriber.status.state(this.waiting.has(subscriber.typeUrl));
+    return subscriber.status.state(this.isWaiting(subscriber.typeUrl));
   }
 
   /** Handles one request of a served type, once the node is known. */
@@ -142,7 +150,7 @@ export abstract class XdsStream<
   protected abstract sync(types: readonly ResourceTypeUrl[], snapshot: Snapshot): void;
 
   /** A snapshot may have changed these types for this stream. */
-  onSnapshot(types: Iterable<ResourceTypeUrl>): void {
+  onSnapshot(types: TypeSet): void {
     this.bringUpToDate(types);
   }
 
@@ -157,13 +165,13 @@ export abstract class XdsStream<
    * Brings `types` up to date now, or once the connection drains if the client is not reading.
    * Nothing is computed for a waiting type until then, so only its latest state is ever sent.
    */
-  protected bringUpToDate(types: Iterable<ResourceTypeUrl>): void {
+  protected bringUpToDate(types: TypeSet): void {
     if (this.closed) return;
-    for (const typeUrl of types) this.waiting.add(typeUrl);
+    this.waiting |= types;
     const snapshot = this.context.current();
-    if (this.congested || this.waiting.size === 0 || !snapshot) return;
-    const due = RESOURCE_TYPES.filter((t) => this.waiting.has(t));
-    this.waiting.clear();
+    if (this.congested || this.waiting === NO_TYPES || !snapshot) return;
+    const due = typesIn(this.waiting);
+    this.waiting = NO_TYPES;
     const started = performance.now();
     this.sync(due, snapshot);
     this.context.metrics.renderSeconds.observe((performance.now() - started) / 1000);
@@ -196,7 +204,7 @@ export abstract class XdsStream<
   }
 
   private settleIfConverged(subscriber: TypeSubscriber): void {
-    if (subscriber.status.upToDate() && !this.waiting.has(subscriber.typeUrl))
+    if (subscriber.status.upToDate() && !this.isWaiting(subscriber.typeUrl))
       this.context.convergence.settle(subscriber);
   }
 
@@ -225,7 +233,7 @@ export abstract class XdsStream<
     this.inFlight += 1;
     this.call.write(response, () => {
       this.inFlight -= 1;
-      if (this.waiting.size > 0 && !this.congested) this.bringUpToDate([]);
+      if (this.waiting !== NO_TYPES && !this.congested) this.bringUpToDate(NO_TYPES);
     });
     this.context.metrics.responses.inc({ type: TYPE_SHORT_NAMES[typeUrl], protocol: this.protocol });
   }
@@ -296,16 +304,21 @@ export abstract class XdsStream<
     }
   }
 
+  private isWaiting(typeUrl: ResourceTypeUrl): boolean {
+    return hasType(this.waiting, typeUrl);
+  }
+
   private recordUnserved(typeUrl: string): void {
     // Type URLs are client text: kept short, and only so many per stream.
     const shown = typeUrl.length > 200 ? `${typeUrl.slice(0, 200)}…` : typeUrl;
-    if (this.unsupportedTypes.has(shown)) return;
-    if (this.unsupportedTypes.size >= this.context.limits.maxUnservedTypes) {
+    const unserved = (this.unserved ??= new Set());
+    if (unserved.has(shown)) return;
+    if (unserved.size >= this.context.limits.maxUnservedTypes) {
       throw new StreamLimitError(
         `asked for more than ${this.context.limits.maxUnservedTypes} resource types Sextant does not serve`,
       );
     }
-    this.unsupportedTypes.add(shown);
+    unserved.add(shown);
   }
 
   /** Aggregated streams name the type in every request; a per-type stream may leave it empty. */
@@ -348,7 +361,7 @@ export abstract class XdsStream<
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waiting.clear();
+    this.waiting = NO_TYPES;
     for (const subscriber of this.subscribers()) {
       this.context.index.remove(subscriber);
       this.context.convergence.settle(subscriber);
