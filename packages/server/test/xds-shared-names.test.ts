@@ -168,4 +168,42 @@ describe('Subscriptions that sent the same list share one name set', () => {
     expect([...index.concerned(change('a.ns.svc.cluster.local'))]).toEqual([]);
     expect(index.size).toBe(2);
   });
+
+  it('keeps every holder of a dependency as sets sharing it come and go', () => {
+    const sets = new SharedNameSets();
+    const index = new SubscriptionIndex<Subscriber>();
+    const host = 'shared.ns.svc.cluster.local';
+    // Three different name sets, each naming the shared host (and one name of its own).
+    const [a, b, c] = ['a', 'b', 'c'].map((own): Subscriber => ({
+      typeUrl: ENDPOINT_TYPE,
+      subscription: Subscription.sotw(
+        Object.freeze([`${host}|http`, `${own}.ns.svc.cluster.local|http`]),
+        false,
+        sets,
+      ),
+    })) as [Subscriber, Subscriber, Subscriber];
+    const concerned = () =>
+      new Set(
+        index.concerned({
+          everything: false,
+          dependencies: new Set([`host:${host}`]) as SnapshotChange['dependencies'],
+          addresses: new Set<string>(),
+        }),
+      );
+    index.update(a);
+    expect(concerned()).toEqual(new Set([a]));
+    index.update(b);
+    index.update(c);
+    expect(concerned()).toEqual(new Set([a, b, c]));
+    index.remove(b);
+    expect(concerned()).toEqual(new Set([a, c]));
+    index.remove(a);
+    expect(concerned()).toEqual(new Set([c]));
+    index.update(a);
+    expect(concerned()).toEqual(new Set([a, c]));
+    index.remove(c);
+    index.remove(a);
+    expect(concerned()).toEqual(new Set());
+    expect(index.size).toBe(0);
+  });
 });
