@@ -26,13 +26,15 @@ export async function waitFor(
   const intervalMs = options.intervalMs ?? 20;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    // Read before the check: the check that gives up is one made at or after the deadline, even
+    // when the process was descheduled between a check and the clock read after it.
+    const expired = performance.now() >= deadline;
     if (await predicate()) return;
-    const left = deadline - performance.now();
-    if (left <= 0) {
+    if (expired) {
       const what =
         typeof options.message === 'function' ? options.message() : (options.message ?? 'a condition');
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
-    await delay(Math.min(intervalMs, left));
+    await delay(Math.max(0, Math.min(intervalMs, deadline - performance.now())));
   }
 }

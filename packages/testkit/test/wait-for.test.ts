@@ -32,6 +32,20 @@ describe('waitFor', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(30);
   });
 
+  it('checks once more after a check that ran past the deadline (a descheduled process)', async () => {
+    const start = performance.now();
+    let calls = 0;
+    const pastDeadline = () => {
+      calls += 1;
+      const held = performance.now() - start >= 30;
+      // The first check takes longer than the whole wait, as when the process is descheduled.
+      while (calls === 1 && performance.now() - start < 40);
+      return held;
+    };
+    await waitFor(pastDeadline, { timeoutMs: 30, intervalMs: 1000 });
+    expect(calls).toBe(2);
+  });
+
   it('rejects at once when the predicate throws', async () => {
     const start = performance.now();
     await expect(
