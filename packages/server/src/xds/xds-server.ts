@@ -96,7 +96,9 @@ export class XdsServer {
   ) {
     const now = options.now ?? Date.now;
     this.graceMs = options.shutdownGraceMs ?? 3000;
-    this.pushBatch = options.pushBatch ?? 200;
+    // 50: at 5,000 streams on a 1,000-service mesh, a v1 request waited at most one batch (p99
+    // 35-40 ms during pushes against 48-91 ms with 200), and the push took no longer (bench xds-streams).
+    this.pushBatch = options.pushBatch ?? 50;
     this.limits = options.limits ?? DEFAULT_XDS_LIMITS;
     this.tls = options.tls;
     const authorizer = options.authorizer;
