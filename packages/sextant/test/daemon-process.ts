@@ -135,3 +135,43 @@ export function runCli(
     });
   });
 }
+
+export interface FileMeshOptions {
+  /** Rules file patterns (`rules:`), relative to `dir`. */
+  readonly rules?: readonly string[];
+  /** How often the file adapter polls services.yaml. Default 200ms. */
+  readonly pollInterval?: string;
+}
+
+/**
+ * The daemon as the xDS end-to-end tests run it: the file adapter on `dir`/services.yaml (written
+ * by the caller), the xDS listener on its own free port (`xdsPort`), a short debounce; once
+ * /readyz answers 200 (a daemon that never gets there is stopped, its output in the error).
+ */
+export async function startFileMesh(dir: string, options: FileMeshOptions = {}): Promise<DaemonProcess> {
+  const daemon = await startDaemon(
+    dir,
+    [
+      'listen:',
+      '  discovery: ${DISCOVERY}',
+      '  admin: ${ADMIN}',
+      '  xds: ${XDS}',
+      ...(options.rules ? [`rules: [${options.rules.join(', ')}]`] : []),
+      'debounce: { after: 50ms, max: 300ms }',
+      'log: { level: warn }',
+      'adapters:',
+      `  - { name: local, type: file, path: services.yaml, pollInterval: ${options.pollInterval ?? '200ms'} }`,
+      '',
+    ].join('\n'),
+  );
+  try {
+    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
+      timeoutMs: 15_000,
+      message: () => `the daemon to be ready:\n${daemon.output()}`,
+    });
+  } catch (error) {
+    await daemon.terminate();
+    throw error;
+  }
+  return daemon;
+}

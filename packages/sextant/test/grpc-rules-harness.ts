@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '@sextant/testkit';
-import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { waitFor } from '@sextant/testkit';
+import { startFileMesh, tempDir, type DaemonProcess } from './daemon-process';
 import type { GrpcBackend } from './grpc-backend';
 import { XdsClientProcess, type RpcResult } from './xds-client-process';
 
@@ -105,32 +105,8 @@ export async function startRulesMesh(
   fs.mkdirSync(path.join(dir, 'rules'));
   fs.writeFileSync(path.join(dir, 'services.yaml'), services);
   for (const [name, text] of Object.entries(rules)) fs.writeFileSync(path.join(dir, 'rules', name), text);
-  const xdsPort = await freePort();
-  const daemon = await startDaemon(
-    dir,
-    [
-      'listen:',
-      '  discovery: ${DISCOVERY}',
-      '  admin: ${ADMIN}',
-      `  xds: 127.0.0.1:${xdsPort}`,
-      'debounce: { after: 50ms, max: 300ms }',
-      'log: { level: warn }',
-      'rules: [rules/*.yaml]',
-      'adapters:',
-      '  - { name: local, type: file, path: services.yaml, pollInterval: 1s }',
-      '',
-    ].join('\n'),
-  );
-  try {
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 15_000,
-      message: () => `the daemon to be ready:\n${daemon.output()}`,
-    });
-  } catch (error) {
-    await daemon.terminate();
-    throw error;
-  }
-  const client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId });
+  const daemon = await startFileMesh(dir, { rules: ['rules/*.yaml'], pollInterval: '1s' });
+  const client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${daemon.xdsPort}`, nodeId });
   return {
     daemon,
     nodeId,

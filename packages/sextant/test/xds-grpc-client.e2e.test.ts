@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '@sextant/testkit';
-import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { waitFor } from '@sextant/testkit';
+import { startFileMesh, tempDir, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import { XdsClientProcess, type RpcResult } from './xds-client-process';
 
@@ -57,26 +57,8 @@ describe('a proxyless gRPC client (grpc-js-xds) against the daemon', () => {
       const dir = tempDir();
       servicesFile = path.join(dir, 'services.yaml');
       fs.writeFileSync(servicesFile, services(backends.map((b) => b.port)));
-      const xdsPort = await freePort();
-      daemon = await startDaemon(
-        dir,
-        [
-          'listen:',
-          '  discovery: ${DISCOVERY}',
-          '  admin: ${ADMIN}',
-          `  xds: 127.0.0.1:${xdsPort}`,
-          'debounce: { after: 50ms, max: 300ms }',
-          'log: { level: warn }',
-          'adapters:',
-          '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
-          '',
-        ].join('\n'),
-      );
-      await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-        timeoutMs: 10_000,
-        message: 'never ready',
-      });
-      client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: NODE_ID });
+      daemon = await startFileMesh(dir);
+      client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${daemon.xdsPort}`, nodeId: NODE_ID });
     })();
     return setup;
   }, 60_000);

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ServerCredentials } from '@grpc/grpc-js';
-import { createTestCa, freePort, waitFor } from '@sextant/testkit';
-import { runCli, startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { createTestCa, waitFor } from '@sextant/testkit';
+import { runCli, startFileMesh, tempDir, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import { XdsClientProcess, type RpcResult } from './xds-client-process';
 
@@ -70,26 +70,8 @@ describe('a proxyless gRPC client with xDS credentials and ISTIO_MUTUAL', () => 
       fs.writeFileSync(path.join(dir, 'services.yaml'), services(backend.port));
       rulesFile = path.join(dir, 'rules.yaml');
       fs.writeFileSync(rulesFile, '');
-      const xdsPort = await freePort();
-      daemon = await startDaemon(
-        dir,
-        [
-          'listen:',
-          '  discovery: ${DISCOVERY}',
-          '  admin: ${ADMIN}',
-          `  xds: 127.0.0.1:${xdsPort}`,
-          'rules: [rules.yaml]',
-          'debounce: { after: 50ms, max: 300ms }',
-          'log: { level: warn }',
-          'adapters:',
-          '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
-          '',
-        ].join('\n'),
-      );
-      await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-        timeoutMs: 10_000,
-        message: 'never ready',
-      });
+      daemon = await startFileMesh(dir, { rules: ['rules.yaml'] });
+      const xdsPort = daemon.xdsPort;
       const printed = await runCli([
         'bootstrap',
         '--format',

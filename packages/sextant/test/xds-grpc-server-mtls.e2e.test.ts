@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestCa, freePort, waitFor, type TestCa } from '@sextant/testkit';
-import { runCli, startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { runCli, startFileMesh, tempDir, type DaemonProcess } from './daemon-process';
 import { XdsClientProcess, type RpcResult } from './xds-client-process';
 import { XdsServerProcess } from './xds-server-process';
 
@@ -77,26 +77,8 @@ describe('a proxyless gRPC server (XdsServer) under PeerAuthentication', () => {
       fs.writeFileSync(path.join(dir, 'services.yaml'), services(serverPort));
       rulesFile = path.join(dir, 'rules.yaml');
       fs.writeFileSync(rulesFile, '');
-      const xdsPort = await freePort();
-      daemon = await startDaemon(
-        dir,
-        [
-          'listen:',
-          '  discovery: ${DISCOVERY}',
-          '  admin: ${ADMIN}',
-          `  xds: 127.0.0.1:${xdsPort}`,
-          'rules: [rules.yaml]',
-          'debounce: { after: 50ms, max: 300ms }',
-          'log: { level: warn }',
-          'adapters:',
-          '  - { name: local, type: file, path: services.yaml, pollInterval: 200ms }',
-          '',
-        ].join('\n'),
-      );
-      await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-        timeoutMs: 10_000,
-        message: 'never ready',
-      });
+      daemon = await startFileMesh(dir, { rules: ['rules.yaml'] });
+      const xdsPort = daemon.xdsPort;
       const bootstrap = async (node: string, certs: string): Promise<string> => {
         const printed = await runCli([
           'bootstrap',
