@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { endChild } from './end-child';
 
 const CHILD = path.join(__dirname, 'xds-server-child.cjs');
 
@@ -49,13 +50,8 @@ export class XdsServerProcess {
   }
 
   /** Ends the server: it shuts down and exits; killed if it has not within 2 s. */
-  async close(): Promise<void> {
-    if (this.exited()) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
+  close(): Promise<void> {
+    return endChild(this.child);
   }
 
   private exited(): boolean {
