@@ -108,6 +108,7 @@ function checkInstance(
   report: Report,
 ): void {
   if (!instance) return;
+  if (instance.port === undefined && instance.ports === undefined) return;
   const at = (...rest: FieldPath): FieldPath => [...serviceAt, 'instances', j, ...rest];
   const names = () => [...ports.keys()];
   if (instance.port !== undefined && instance.ports !== undefined) {
@@ -141,21 +142,78 @@ function checkDuplicateInstances(
   at: FieldPath,
   report: Report,
 ): void {
+  // Only instances at an address another instance has can be duplicates: the ports each serves are
+  // indexed for those alone (a mesh's files hold hundreds of thousands of instances, nearly all at
+  // addresses of their own). By address: the first instance there, or INDEXED once its ports are.
+  if (instances.length <= FEW_INSTANCES) {
+    checkFewInstances(instances, ports, at, report);
+    return;
+  }
+  const firstAtAddress = new Map<string, number>();
   const firstServing = new Map<string, number>();
-  for (let j = 0; j < instances.length; j += 1) {
-    const instance = asRecord(instances[j]);
-    if (typeof instance?.address !== 'string') continue;
+  const serve = (j: number, instance: Record<string, unknown>): void => {
     for (const [portName, port] of servedPorts(instance, ports)) {
-      const id = `${portName} ${instance.address}:${port}`;
+      const id = `${portName} ${instance.address as string}:${port}`;
       const first = firstServing.get(id);
       if (first === undefined) {
         firstServing.set(id, j);
       } else {
         report(
           [...at, 'instances', j, 'address'],
-          `duplicate instance: instances[${first}] already serves port ${portName} at ${instance.address}:${port}`,
+          `duplicate instance: instances[${first}] already serves port ${portName} at ${instance.address as string}:${port}`,
         );
         break;
+      }
+    }
+  };
+  for (let j = 0; j < instances.length; j += 1) {
+    const instance = asRecord(instances[j]);
+    const address = instance?.address;
+    if (!instance || typeof address !== 'string') continue;
+    const first = firstAtAddress.get(address);
+    if (first === undefined) {
+      firstAtAddress.set(address, j);
+      continue;
+    }
+    if (first !== INDEXED) {
+      serve(first, asRecord(instances[first]) as Record<string, unknown>);
+      firstAtAddress.set(address, INDEXED);
+    }
+    serve(j, instance);
+  }
+}
+
+const INDEXED = -1;
+
+/** Up to this many instances, each is compared with those before it: no map for the few of a usual service. */
+const FEW_INSTANCES = 16;
+
+function checkFewInstances(
+  instances: readonly unknown[],
+  ports: PortNumbers,
+  at: FieldPath,
+  report: Report,
+): void {
+  const records = instances.map(asRecord);
+  const serves = (k: number, portName: string, port: unknown): boolean => {
+    for (const [name, number] of servedPorts(records[k] as Record<string, unknown>, ports)) {
+      if (name === portName && number === port) return true;
+    }
+    return false;
+  };
+  for (let j = 1; j < records.length; j += 1) {
+    const instance = records[j];
+    const address = instance?.address;
+    if (!instance || typeof address !== 'string') continue;
+    // As the map would: j's ports in order, each against the first instance before it serving it.
+    search: for (const [portName, port] of servedPorts(instance, ports)) {
+      for (let k = 0; k < j; k += 1) {
+        if (records[k]?.address !== address || !serves(k, portName, port)) continue;
+        report(
+          [...at, 'instances', j, 'address'],
+          `duplicate instance: instances[${k}] already serves port ${portName} at ${address}:${String(port)}`,
+        );
+        break search;
       }
     }
   }

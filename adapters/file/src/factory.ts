@@ -1,6 +1,7 @@
 import type { AdapterFactory } from '@sextant/core';
 import { FileAdapter } from './file-adapter';
 import { fileAdapterOptionsSchema, fileSizeLimit, pollIntervalMs, type FileAdapterOptions } from './options';
+import { precompiledOptionsValidators } from './precompiled-validators';
 import { readServicesFile } from './read-services-file';
 
 /** `type: file`: services from a YAML or JSON file, reloaded when it changes. */
@@ -8,6 +9,7 @@ export const adapter: AdapterFactory<FileAdapterOptions> = {
   apiVersion: 1,
   type: 'file',
   optionsSchema: fileAdapterOptionsSchema,
+  optionsValidators: precompiledOptionsValidators(),
   create(options, context) {
     return new FileAdapter({
       file: context.resolvePath(options.path),

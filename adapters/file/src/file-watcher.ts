@@ -130,14 +130,19 @@ class FileWatcher {
       // Watch before reading, so a change made during the read still sends an event.
       await this.ensureWatch();
       if (this.signal.aborted) return;
-      if (this.last?.kind === 'content' && (await holdsExactly(this.file, this.last.digest, this.scratch))) {
+      if (
+        this.last?.kind === 'content' &&
+        (await holdsExactly(this.file, this.last.digest(), this.scratch))
+      ) {
         this.logger.trace({ file: this.file, changed: false }, 'file checked');
         return;
       }
       if (this.signal.aborted) return;
       const observation = await readObservation(this.file, this.options.sizeLimit);
       if (this.signal.aborted) return;
-      const seen = seenObservation(observation);
+      // The first version is reported before its digest is taken (on a later turn of the event
+      // loop): only the next check needs it, and a daemon's first snapshot waits on this read.
+      const seen = seenObservation(observation, this.last === undefined);
       const changed = !sameObservation(this.last, seen);
       this.logger.trace({ file: this.file, changed }, 'file checked');
       if (!changed) return;
@@ -212,17 +217,28 @@ export async function readObservation(file: string, sizeLimit: FileSizeLimit): P
 }
 
 type SeenObservation =
-  | { readonly kind: 'content'; readonly digest: ContentDigest }
+  | { readonly kind: 'content'; readonly digest: () => ContentDigest }
   | Extract<FileObservation, { readonly kind: 'unreadable' }>;
 
-function seenObservation(observation: FileObservation): SeenObservation {
-  return observation.kind === 'content'
-    ? { kind: 'content', digest: contentDigest(observation.bytes) }
-    : observation;
+function seenObservation(observation: FileObservation, later: boolean): SeenObservation {
+  if (observation.kind !== 'content') return observation;
+  if (!later) {
+    const digest = contentDigest(observation.bytes);
+    return { kind: 'content', digest: () => digest };
+  }
+  let bytes: Buffer | undefined = observation.bytes;
+  let digest: ContentDigest | undefined;
+  const take = (): ContentDigest => {
+    digest ??= contentDigest(bytes as Buffer);
+    bytes = undefined;
+    return digest;
+  };
+  setImmediate(take);
+  return { kind: 'content', digest: take };
 }
 
 function sameObservation(a: SeenObservation | undefined, b: SeenObservation): boolean {
-  if (a?.kind === 'content' && b.kind === 'content') return sameDigest(a.digest, b.digest);
+  if (a?.kind === 'content' && b.kind === 'content') return sameDigest(a.digest(), b.digest());
   if (a?.kind === 'unreadable' && b.kind === 'unreadable') return a.reason === b.reason;
   return false;
 }

@@ -11,7 +11,7 @@ import {
   type Validation,
 } from '@sextant/core';
 import { checkServicesFile } from './check-services-file';
-import { precompiledServicesFileValidators } from './precompiled-services-file';
+import { precompiledServicesFileValidators } from './precompiled-validators';
 import { servicesFileSchema, type ServicesFile } from './services-file-schema';
 import { toAdapterState } from './to-adapter-state';
 

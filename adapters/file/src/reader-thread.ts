@@ -4,6 +4,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Problem } from '@sextant/core';
 import type { FileReading } from './services-file-reader';
 import type { ServiceSpec } from './services-file-schema';
+import { toServiceReport } from './to-adapter-state';
 
 /** A version of the services file for the worker to read, next to the last valid one. */
 export interface ReadRequest {
@@ -189,7 +190,7 @@ function received(response: Extract<ReadResponse, { reading: unknown }>): Thread
       valid: true,
       complete: reading.complete,
       // Checked by the worker.
-      changed: JSON.parse(reading.changedJson) as ServiceSpec[],
+      changed: (JSON.parse(reading.changedJson) as ServiceSpec[]).map(toServiceReport),
       changedJson: [],
       removed: reading.removed,
       total: reading.total,

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
-import { parsePlainly, type Problem } from '@sextant/core';
+import { parsePlainly, StringRecords, type Problem } from '@sextant/core';
 import { checkServicesFileText, unlocatedProblems, withinJsonBudget } from './parse-services-file';
 import type { ServiceSpec } from './services-file-schema';
+import { toServiceReport, type ServiceReport } from './to-adapter-state';
 import { serviceSlices, type Slice } from './service-slices';
 
 /** What one version of the services file means, next to the last valid version read before it. */
@@ -14,9 +15,12 @@ export type FileReading =
        * every service and is reported as a full resync.
        */
       readonly complete: boolean;
-      /** Services added or whose content changed, checked. */
-      readonly changed: readonly ServiceSpec[];
-      /** Each of `changed` as JSON, in the same order (what a worker thread sends back); if asked for. */
+      /**
+       * Services added or whose content changed, checked, as the adapter reports them; empty for a
+       * reader asked for JSON instead.
+       */
+      readonly changed: readonly ServiceReport[];
+      /** Services added or changed as JSON (what a worker thread sends back), if asked for. */
       readonly changedJson: readonly string[];
       /** Hostnames the last valid version had and this one has not. */
       readonly removed: readonly string[];
@@ -44,7 +48,7 @@ export class ServicesFileReader {
 
   /**
    * `base`: what another reader's `base()` gave, to go on from where it was. `json`: whether
-   * readings carry `changedJson` (a worker sends it; a reader on the main thread has no use for it).
+   * readings carry `changedJson` instead of `changed` (a worker sends JSON; the main thread reports).
    */
   constructor({ base, json = false }: { base?: string; json?: boolean } = {}) {
     this.keepJson = json;
@@ -122,7 +126,7 @@ export class ServicesFileReader {
     file: string,
     maxChangedBytes = Infinity,
   ): FileReading | undefined {
-    const comparison = new Comparison(this.last, this.keepJson);
+    const comparison = new Comparison(this.last, this.keepJson, file);
     let changedBytes = 0;
     for (const [start, end] of slices) {
       const digest = hash('sha1', bytes.subarray(start, end), 'base64');
@@ -134,27 +138,25 @@ export class ServicesFileReader {
       const plain = parsePlainly(json);
       if (!plain.ok || !comparison.add(digest, plain.value, json)) return undefined;
     }
-    return this.finish(comparison, file);
+    return this.finish(comparison);
   }
 
   private compareParsed(value: unknown, file: string): FileReading | undefined {
     const root = asRecord(value);
     const items = root?.services;
     if (!root || !Array.isArray(items) || Object.keys(root).length !== 1) return undefined;
-    const comparison = new Comparison(this.last, this.keepJson);
+    const comparison = new Comparison(this.last, this.keepJson, file);
     for (const item of items) {
       const json = JSON.stringify(item);
       const digest = hash('sha1', json, 'base64');
       if (!comparison.unchanged(digest) && !comparison.add(digest, item, json)) return undefined;
     }
-    return this.finish(comparison, file);
+    return this.finish(comparison);
   }
 
-  private finish(comparison: Comparison, file: string): FileReading | undefined {
+  private finish(comparison: Comparison): FileReading | undefined {
     const { changed, changedJson, next } = comparison;
     if (comparison.failed) return undefined;
-    // The changed services alone in a file of their own: the schema and the rules within a service.
-    if (unlocatedProblems({ services: changed }, file).length > 0) return undefined;
     const removed: string[] = [];
     for (const hostname of this.last?.values() ?? []) if (!comparison.has(hostname)) removed.push(hostname);
     const complete = this.last === undefined;
@@ -163,11 +165,17 @@ export class ServicesFileReader {
   }
 }
 
-/** One version's services set against the last valid version's, one at a time. */
+/**
+ * One version's services set against the last valid version's, one at a time. Each new or changed
+ * service is checked and turned into its report as it is read, so that what was parsed of it dies
+ * young: held until the whole file is read, the parsed services were one more copy of the mesh for
+ * the collector to move to its old generation (and collect from there), after the reports and the
+ * model.
+ */
 class Comparison {
   /** Hostname by digest, of this version. */
   readonly next = new Map<string, string>();
-  readonly changed: ServiceSpec[] = [];
+  readonly changed: ServiceReport[] = [];
   readonly changedJson: string[] = [];
   /** A hostname repeats: the version has a problem. */
   failed = false;
@@ -177,6 +185,7 @@ class Comparison {
   constructor(
     private readonly last: ReadonlyMap<string, string> | undefined,
     private readonly keepJson: boolean,
+    private readonly file: string,
   ) {}
 
   /** Whether the service with this digest is one of the last version's (and is now counted in). */
@@ -187,14 +196,21 @@ class Comparison {
     return true;
   }
 
-  /** Counts in a new or changed service; false when it is not even an object with a hostname. */
+  /**
+   * Counts in a new or changed service; false when it has a problem (the schema, the rules within a
+   * service: the rules between services are this comparison's own).
+   */
   add(digest: string, value: unknown, json: string): boolean {
     const hostname = asRecord(value)?.hostname;
     if (typeof hostname !== 'string') return false;
+    if (unlocatedProblems({ services: [value] }, this.file).length > 0) return false;
     this.count(digest, hostname);
-    this.repeated.share(value as Record<string, unknown>);
-    this.changed.push(value as ServiceSpec);
-    if (this.keepJson) this.changedJson.push(json);
+    if (this.keepJson) {
+      this.changedJson.push(json);
+    } else {
+      this.repeated.share(value as Record<string, unknown>);
+      this.changed.push(toServiceReport(value as ServiceSpec));
+    }
     return true;
   }
 
@@ -215,7 +231,8 @@ class Comparison {
  * the copies die young and the registry, finding the same object again, shares its own too.
  */
 class RepeatedValues {
-  private readonly values = new Map<string, object>();
+  private readonly labels = new StringRecords<object>();
+  private readonly localities = new StringRecords<object>();
 
   /** Shares the labels and locality of a parsed service's instances (as far as they are objects of strings). */
   share(service: Record<string, unknown>): void {
@@ -223,26 +240,11 @@ class RepeatedValues {
     for (const instance of service.instances as unknown[]) {
       const record = asRecord(instance);
       if (!record) continue;
-      if (record.labels !== undefined) record.labels = this.shared('l', record.labels);
-      if (record.locality !== undefined) record.locality = this.shared('z', record.locality);
+      const labels = asRecord(record.labels);
+      if (labels) record.labels = this.labels.share(labels) ?? labels;
+      const locality = asRecord(record.locality);
+      if (locality) record.locality = this.localities.share(locality) ?? locality;
     }
-  }
-
-  private shared(kind: string, value: unknown): unknown {
-    const record = asRecord(value);
-    if (!record) return value;
-    // An object of strings is all in its keys and values, written here each after its length so
-    // that no two objects write the same key.
-    let key = kind;
-    for (const name in record) {
-      const text = record[name];
-      if (typeof text !== 'string') return value;
-      key += name.length + '\0' + name + text.length + '\0' + text;
-    }
-    const shared = this.values.get(key);
-    if (shared) return shared;
-    this.values.set(key, record);
-    return record;
   }
 }
 

@@ -3,7 +3,7 @@ import type { FileObservation } from './file-watcher';
 import { summarizeProblems } from './problem-summary';
 import type { ReaderThread } from './reader-thread';
 import { ServicesFileReader, type FileReading } from './services-file-reader';
-import { toAdapterState, toServiceReport } from './to-adapter-state';
+import { reportsToAdapterState } from './to-adapter-state';
 
 /**
  * An edit of a JSON file of at most QUICK_FILE_BYTES whose new and changed services hold at most
@@ -102,14 +102,11 @@ export class ServicesFileReporter {
   private apply(reading: Extract<FileReading, { valid: true }>): void {
     const { file, sink, logger } = this;
     if (reading.complete) {
-      sink.replaceAll(toAdapterState({ services: reading.changed }));
+      sink.replaceAll(reportsToAdapterState(reading.changed));
       logger.info({ file, services: reading.total }, 'services file loaded');
     } else {
       for (const hostname of reading.removed) sink.removeService(hostname);
-      for (const spec of reading.changed) {
-        const { service, instances } = toServiceReport(spec);
-        sink.upsertService(service, instances);
-      }
+      for (const { service, instances } of reading.changed) sink.upsertService(service, instances);
       logger.info(
         { file, services: reading.total, changed: reading.changed.length, removed: reading.removed.length },
         'services file changed',

@@ -326,6 +326,53 @@ describe('parseServicesFile: problems', () => {
     ]);
   });
 
+  it('tells instances sharing an address apart by the ports they serve', () => {
+    const file = (...instances: string[]) => problems(yaml(...twoPorts, ...instances));
+    // One address, each port once: no duplicate.
+    expect(
+      file(
+        '      - { address: 10.0.1.11, ports: { http: 9080 } }',
+        '      - { address: 10.0.1.12 }',
+        '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+        '      - { address: 10.0.1.11, ports: { http: 9081 } }',
+      ),
+    ).toEqual([]);
+    // The duplicate is the third at its address, of the second there.
+    expect(
+      file(
+        '      - { address: 10.0.1.11, ports: { http: 9080 } }',
+        '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+        '      - { address: 10.0.1.12 }',
+        '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+      ),
+    ).toEqual([
+      'services.yaml:10:20: services[0].instances[3].address: ' +
+        'duplicate instance: instances[1] already serves port grpc at 10.0.1.11:9090',
+    ]);
+  });
+
+  it('finds the same duplicates in a service of many instances', () => {
+    const many = Array.from({ length: 20 }, (_, k) => `      - { address: 10.0.2.${k} }`);
+    expect(
+      problems(
+        yaml(
+          ...twoPorts,
+          ...many,
+          '      - { address: 10.0.1.11, ports: { http: 9080 } }',
+          '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+          '      - { address: 10.0.1.11, ports: { grpc: 9090 } }',
+          '      - { address: 10.0.2.3, ports: { http: 9080 } }',
+          '      - { address: 10.0.2.4, ports: { http: 9081 } }',
+        ),
+      ),
+    ).toEqual([
+      'services.yaml:29:20: services[0].instances[22].address: ' +
+        'duplicate instance: instances[21] already serves port grpc at 10.0.1.11:9090',
+      'services.yaml:30:20: services[0].instances[23].address: ' +
+        'duplicate instance: instances[3] already serves port http at 10.0.2.3:9080',
+    ]);
+  });
+
   it('reports schema and semantic problems together, in file order', () => {
     expect(
       problems(

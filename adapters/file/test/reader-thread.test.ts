@@ -33,7 +33,7 @@ function yaml(count: number): Buffer {
 }
 
 const changedHosts = (reading: FileReading) =>
-  reading.valid ? reading.changed.map((s) => s.hostname) : reading.problems;
+  reading.valid ? reading.changed.map((s) => s.service.hostname) : reading.problems;
 
 describe('ReaderThread', () => {
   const threads: ReaderThread[] = [];

@@ -49,7 +49,9 @@ function summary(reading: FileReading) {
     throw new Error(`expected a valid reading, got ${reading.problems.map(formatProblem).join('; ')}`);
   return {
     complete: reading.complete,
-    changed: reading.changed.map((s) => `${s.hostname} ${s.instances?.map((i) => i.address).join(',')}`),
+    changed: reading.changed.map(
+      (s) => `${s.service.hostname} ${s.instances.map((i) => i.address).join(',')}`,
+    ),
     removed: reading.removed,
     total: reading.total,
   };
@@ -138,7 +140,7 @@ describe.each([
 
   it('shares equal labels and localities between the instances it reads', () => {
     const reading = read(new ServicesFileReader(), write(mesh(2)), file);
-    const instances = reading.valid ? reading.changed.flatMap((s) => s.instances ?? []) : [];
+    const instances = reading.valid ? reading.changed.flatMap((s) => s.instances) : [];
     expect(instances).toHaveLength(4);
     for (const instance of instances) expect(instance.labels).toBe(instances[0]?.labels);
   });

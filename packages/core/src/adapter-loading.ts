@@ -28,6 +28,18 @@ export function checkAdapterFactory(candidate: unknown, adapter: string): Adapte
     problems.push({ path: 'optionsSchema', message: 'expected a JSON Schema object' });
   }
   if (typeof f.create !== 'function') problems.push({ path: 'create', message: 'expected a function' });
+  const validators = f.optionsValidators as Record<string, unknown> | undefined;
+  if (
+    validators !== undefined &&
+    (typeof validators !== 'object' ||
+      typeof validators?.every !== 'function' ||
+      typeof validators.first !== 'function')
+  ) {
+    problems.push({
+      path: 'optionsValidators',
+      message: 'expected precompiled validators ({ every, first })',
+    });
+  }
   for (const optional of ['check', 'offlineState'] as const) {
     if (f[optional] !== undefined && typeof f[optional] !== 'function')
       problems.push({ path: optional, message: 'expected a function' });
@@ -43,14 +55,16 @@ const validators = new WeakMap<object, ReturnType<typeof compileValidator>>();
  * option path, located in the config file when `source` gives one.
  */
 export function validateAdapterOptions(
-  factory: Pick<AdapterFactory, 'optionsSchema'>,
+  factory: Pick<AdapterFactory, 'optionsSchema' | 'optionsValidators'>,
   options: Record<string, unknown>,
   source?: ValidationSource,
 ): Problem[] {
-  let validate = validators.get(factory.optionsSchema);
+  // The same schema compiled once; validators given precompiled are their own.
+  const key = factory.optionsValidators ?? factory.optionsSchema;
+  let validate = validators.get(key);
   if (!validate) {
     try {
-      validate = compileValidator(factory.optionsSchema);
+      validate = compileValidator(factory.optionsSchema, factory.optionsValidators);
     } catch (error) {
       return [
         {
@@ -59,7 +73,7 @@ export function validateAdapterOptions(
         },
       ];
     }
-    validators.set(factory.optionsSchema, validate);
+    validators.set(key, validate);
   }
   const result = validate(options, source);
   return result.valid ? [] : result.problems;

@@ -3,6 +3,7 @@ import type { RuleStore } from './rules/rule-store';
 import type { Problem } from './errors';
 import type { Logger } from './logger';
 import type { Health, Labels, Locality, Protocol, ServicePort } from './model';
+import type { PrecompiledValidators } from './schema/validate';
 
 /**
  * The adapter plugin contract (DESIGN §4). An adapter package's main export is an
@@ -22,6 +23,13 @@ export interface AdapterFactory<O = Record<string, unknown>> {
    * Defaults written in the schema are applied before `create` sees the options.
    */
   readonly optionsSchema: object;
+  /**
+   * Optional: `optionsSchema` compiled ahead of time into ajv standalone code (the `every` and
+   * `first` exports that @sextant/core's scripts/precompile-validators.js writes), so that loading
+   * the adapter loads validators instead of compiling its schema (and ajv with it: some 40 ms of
+   * start-up). Without them the schema is compiled when the adapter is first configured.
+   */
+  readonly optionsValidators?: PrecompiledValidators;
   create(options: O, context: AdapterContext): Adapter;
   /**
    * Optional: checks what the options point at (files, templates) without starting

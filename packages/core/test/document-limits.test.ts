@@ -1,4 +1,5 @@
 import { ConfigError, DOCUMENT_LIMITS, formatProblem, parsePlainly, SourceDocument } from '../src';
+import { holdsAtMostValues } from '../src/schema/document-limits';
 
 /** The billion laughs: each level an array holding the level below nine times; 9^levels strings in all. */
 function aliasBomb(levels: number): string {
@@ -113,5 +114,33 @@ describe('document limits: parsePlainly (no positions)', () => {
     const nestedJson = (depth: number) => `{"a":${'['.repeat(depth - 1)}"[{"${']'.repeat(depth - 1)}}`;
     expect(parsePlainly(nestedJson(64)).ok).toBe(true);
     expect(plainRefusal(nestedJson(65))).toBe('the document is nested more than 64 levels deep');
+  });
+});
+
+describe('holdsAtMostValues', () => {
+  // The document itself, then each element of an array and each value of an object.
+  const document = { a: 1, b: [1, 2, { c: 'x', d: null }], e: {} };
+  const VALUES = 1 + 3 + 3 + 2;
+
+  it('counts the document, every element and every property value', () => {
+    expect(holdsAtMostValues(document, VALUES)).toBe(true);
+    expect(holdsAtMostValues(document, VALUES - 1)).toBe(false);
+    expect(holdsAtMostValues('text', 1)).toBe(true);
+    expect(holdsAtMostValues([], 1)).toBe(true);
+    expect(holdsAtMostValues([[], []], 2)).toBe(false);
+  });
+
+  it('counts a value reached twice (a YAML alias) as often as it is reached', () => {
+    const shared = [1, 2, 3];
+    expect(holdsAtMostValues({ x: shared, y: shared }, 1 + 2 + 6)).toBe(true);
+    expect(holdsAtMostValues({ x: shared, y: shared }, 1 + 2 + 5)).toBe(false);
+  });
+
+  it('stops at the limit rather than walking the rest', () => {
+    const huge = Array.from({ length: 1000 }, () => ({ k: 1 }));
+    let read = 0;
+    const counted = new Proxy({ k: 1 }, { get: (target, key) => ((read += 1), Reflect.get(target, key)) });
+    expect(holdsAtMostValues([...huge, counted], 10)).toBe(false);
+    expect(read).toBe(0);
   });
 });

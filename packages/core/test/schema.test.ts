@@ -8,6 +8,7 @@ import {
   SourceDocument,
   validateAdapterOptions,
   type DaemonConfig,
+  type PrecompiledValidators,
 } from '../src';
 
 describe('located schema problems', () => {
@@ -208,6 +209,23 @@ describe('adapter factories', () => {
     expect(() => checkAdapterFactory({ ...good, check: true, offlineState: 'file' }, 'x')).toThrow(
       /check: expected a function.*offlineState: expected a function/,
     );
+    expect(() => checkAdapterFactory({ ...good, optionsValidators: { every: () => true } }, 'x')).toThrow(
+      'optionsValidators: expected precompiled validators ({ every, first })',
+    );
+  });
+
+  it("validates options with the factory's precompiled validators when it has them", () => {
+    const seen: unknown[] = [];
+    const every = Object.assign((value: unknown) => (seen.push(value), false), {
+      errors: [
+        { instancePath: '/address', schemaPath: '#/x', keyword: 'x', params: {}, message: 'refused ahead' },
+      ],
+    });
+    const validators = { every, first: every } as unknown as PrecompiledValidators;
+    const factory = { ...good, optionsValidators: validators };
+    const problems = validateAdapterOptions(factory, { address: 'http://consul:8500' });
+    expect(seen).toEqual([{ address: 'http://consul:8500' }]);
+    expect(problems.map(formatProblem)).toEqual(['address: refused ahead']);
   });
 
   it('validates options, naming the option path and applying defaults', () => {

@@ -1,4 +1,5 @@
 import type { Labels, Locality } from '../model';
+import { StringRecords } from './string-records';
 
 /**
  * Labels and localities by content, for the length of one report. A mesh's instances repeat a
@@ -7,8 +8,8 @@ import type { Labels, Locality } from '../model';
  * 15 MB at 100,000 instances). Values are shared only within one report, so nothing accumulates.
  */
 export class SharedValues {
-  private readonly labels = new Map<string, Labels>();
-  private readonly localities = new Map<string, Locality>();
+  private readonly labels = new StringRecords<Labels>();
+  private readonly localities = new StringRecords<Locality>();
   /**
    * What each input object came to, for adapters that already share equal objects: the same
    * object again costs a lookup, not a JSON text. (Only clean inputs: one with something to reject
@@ -29,19 +30,8 @@ export class SharedValues {
     const input = labels as Record<string, unknown>;
     const known = this.seen.get(input);
     if (known) return known as Labels;
-    // An object of strings is all in its names and values, each written after its length so that
-    // no two objects write the same key.
-    let key = '';
-    for (const name in input) {
-      const value = input[name];
-      if (typeof value !== 'string') return copyLabels(where, input, rejected);
-      key += name.length + '\0' + name + value.length + '\0' + value;
-    }
-    let shared = this.labels.get(key);
-    if (!shared) {
-      shared = copyLabels(where, input, rejected);
-      this.labels.set(key, shared);
-    }
+    const shared = this.labels.share(input, copyStrings);
+    if (!shared) return copyLabels(where, input, rejected);
     this.seen.set(input, shared);
     return shared;
   }
@@ -56,12 +46,7 @@ export class SharedValues {
     if (typeof region === 'string' && region !== '') result.region = region;
     if (typeof zone === 'string' && zone !== '') result.zone = zone;
     if (typeof subzone === 'string' && subzone !== '') result.subzone = subzone;
-    const key = `${lengthAndText(result.region)}${lengthAndText(result.zone)}${lengthAndText(result.subzone)}`;
-    let shared = this.localities.get(key);
-    if (!shared) {
-      shared = result;
-      this.localities.set(key, shared);
-    }
+    const shared = this.localities.share(result) as Locality;
     this.seen.set(locality, shared);
     return shared;
   }
@@ -70,8 +55,8 @@ export class SharedValues {
 /** Shared by everything without labels (or locality): never changed, as all model data. */
 const EMPTY: Labels & Locality = Object.freeze({});
 
-function lengthAndText(text: string | undefined): string {
-  return text === undefined ? '-' : text.length + '\0' + text;
+function copyStrings(labels: Readonly<Record<string, string>>): Labels {
+  return { ...labels };
 }
 
 function copyLabels(where: () => string, labels: Record<string, unknown>, rejected: string[]): Labels {

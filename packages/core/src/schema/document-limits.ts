@@ -70,12 +70,22 @@ export function tooDeep(): string {
 export function holdsAtMostValues(value: unknown, limit: number): boolean {
   let values = 1;
   const pending: unknown[] = [value];
+  // Every services file read is checked this way, service by service: no array per object.
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
-    if (typeof item !== 'object' || item === null) continue;
-    const children: readonly unknown[] = Array.isArray(item) ? item : Object.values(item);
-    values += children.length;
-    if (values > limit) return false;
-    for (const child of children) if (typeof child === 'object' && child !== null) pending.push(child);
+    if (Array.isArray(item)) {
+      values += item.length;
+      if (values > limit) return false;
+      for (const child of item as unknown[])
+        if (typeof child === 'object' && child !== null) pending.push(child);
+    } else if (typeof item === 'object' && item !== null) {
+      // for-in reads the object's own keys (values of documents have no enumerable inherited ones)
+      // without building an array of them.
+      for (const key in item) {
+        if ((values += 1) > limit) return false;
+        const child = (item as Record<string, unknown>)[key];
+        if (typeof child === 'object' && child !== null) pending.push(child);
+      }
+    }
   }
   return true;
 }

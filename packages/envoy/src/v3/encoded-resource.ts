@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufjs } from './protobufjs';
 import { ownedBuffer } from '../owned-buffer';
 import { printAnyBytes } from './proto-json';
 import { envoyProtos } from './protos';
@@ -107,7 +108,8 @@ export class EncodedResource {
 function lengthDelimited(type: protobuf.Type, fieldName: string, bytes: Uint8Array): Buffer {
   const field = type.fields[fieldName];
   if (!field) throw new Error(`${type.fullName} has no field ${fieldName}`);
-  const encoded = protobuf.Writer.create()
+  const encoded = protobufjs()
+    .Writer.create()
     .uint32((field.id << 3) | 2)
     .bytes(bytes)
     .finish();

@@ -2,6 +2,7 @@ export * from './type-urls';
 export * from './options';
 export type { DeltaDiscoveryRequest, DiscoveryRequest, Node } from './wire-types';
 export { envoyProtos, type EnvoyProtos } from './protos';
+export { protobufjs } from './protobufjs';
 export { MAX_MESSAGE_DEPTH, parseMessage, printMessage, printAnyBytes, ProtoJsonError } from './proto-json';
 export { EncodedResource } from './encoded-resource';
 export { EMPTY_GROUP, ResourceGroup, ResourceList, type GroupDiff } from './resource-group';

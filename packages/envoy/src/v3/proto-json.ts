@@ -1,5 +1,6 @@
 import { clientText } from '@sextant/core';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufjs } from './protobufjs';
 
 /**
  * The proto3 JSON mapping (https://protobuf.dev/programming-guides/json/), driven by the loaded
@@ -73,7 +74,7 @@ export function printMessage(type: protobuf.Type, message: object): Json {
       out[field.name] = list.map((v) => printElement(field, v));
     } else {
       // Scalars without presence are omitted at their default, as the mapping prints them.
-      if (!field.partOf && !(field.resolvedType instanceof protobuf.Type) && isDefault(field, value))
+      if (!field.partOf && !(field.resolvedType instanceof protobufjs().Type) && isDefault(field, value))
         continue;
       out[field.name] = printElement(field, value);
     }
@@ -100,13 +101,13 @@ function printAny(root: protobuf.Root, message: object): Json {
 
 function printElement(field: protobuf.Field, value: unknown): Json {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return printMessage(resolved, value as object);
+  if (resolved instanceof protobufjs().Type) return printMessage(resolved, value as object);
   return printScalar(field, value);
 }
 
 function printScalar(field: protobuf.Field, value: unknown): Json {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) {
+  if (resolved instanceof protobufjs().Enum) {
     const name = resolved.valuesById[value as number];
     return name ?? (value as number);
   }
@@ -237,7 +238,7 @@ export function parseMessage(
       }
       oneofsSeen.set(field.partOf.name, key);
     }
-    if (field instanceof protobuf.MapField) {
+    if (field instanceof protobufjs().MapField) {
       const entries = Object.entries(expectObject(value, at));
       out[field.name] = Object.fromEntries(
         entries.map(([k, v]) => [
@@ -258,13 +259,13 @@ export function parseMessage(
 /** A field's value; `depth` is what a message value of it would be at. */
 function parseElement(field: protobuf.Field, value: unknown, path: string, depth: number): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Type) return parseMessage(resolved, value, path, depth);
+  if (resolved instanceof protobufjs().Type) return parseMessage(resolved, value, path, depth);
   return parseScalar(field, value, path);
 }
 
 function parseScalar(field: protobuf.Field, value: unknown, path: string): unknown {
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) {
+  if (resolved instanceof protobufjs().Enum) {
     if (typeof value === 'string') {
       if (!(value in resolved.values)) {
         throw new ProtoJsonError(
@@ -341,7 +342,7 @@ function parseAny(root: protobuf.Root, json: unknown, path: string, depth: numbe
     );
   }
   const type = root.lookup(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
-  if (!(type instanceof protobuf.Type)) {
+  if (!(type instanceof protobufjs().Type)) {
     throw new ProtoJsonError(
       path ? `${path}.@type` : '@type',
       `unknown message type "${clientText(typeUrl, 200)}"`,
@@ -477,7 +478,7 @@ function defaultOf(field: protobuf.Field): unknown {
 }
 
 function isDefault(field: protobuf.Field, value: unknown): boolean {
-  if (field.resolvedType instanceof protobuf.Enum)
+  if (field.resolvedType instanceof protobufjs().Enum)
     return value === 0 || value === field.resolvedType.valuesById[0];
   if (field.type === 'bytes') return (value as Uint8Array).length === 0;
   if (LONG_TYPES.has(field.type)) return String(value) === '0';

@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import { protobufjs } from '@sextant/envoy';
+import type protobuf from 'protobufjs';
 
 /**
  * Istio's CA API (istio.io/api security/v1alpha1/ca.proto, package `istio.v1.auth`), which
@@ -7,23 +8,33 @@ import protobuf from 'protobufjs';
  * file so that a single-file build needs no file on disk. `metadata` (a google.protobuf.Struct)
  * is kept as bytes: Sextant reads nothing from it, and bytes decode whatever a client put there.
  */
-const ROOT = protobuf.Root.fromJSON({
-  nested: {
-    istio: {
-      nested: {
-        v1: {
-          nested: {
-            auth: {
-              nested: {
-                IstioCertificateRequest: {
-                  fields: {
-                    csr: { type: 'string', id: 1 },
-                    validity_duration: { type: 'int64', id: 3 },
-                    metadata: { type: 'bytes', id: 4 },
+let described: { readonly request: protobuf.Type; readonly response: protobuf.Type } | undefined;
+
+/** The two messages, described on first use (protobufjs loads lazily). */
+function messages(): NonNullable<typeof described> {
+  described ??= describe();
+  return described;
+}
+
+function describe(): NonNullable<typeof described> {
+  const root = protobufjs().Root.fromJSON({
+    nested: {
+      istio: {
+        nested: {
+          v1: {
+            nested: {
+              auth: {
+                nested: {
+                  IstioCertificateRequest: {
+                    fields: {
+                      csr: { type: 'string', id: 1 },
+                      validity_duration: { type: 'int64', id: 3 },
+                      metadata: { type: 'bytes', id: 4 },
+                    },
                   },
-                },
-                IstioCertificateResponse: {
-                  fields: { cert_chain: { rule: 'repeated', type: 'string', id: 200 } },
+                  IstioCertificateResponse: {
+                    fields: { cert_chain: { rule: 'repeated', type: 'string', id: 200 } },
+                  },
                 },
               },
             },
@@ -31,11 +42,12 @@ const ROOT = protobuf.Root.fromJSON({
         },
       },
     },
-  },
-});
-
-const REQUEST = ROOT.lookupType('istio.v1.auth.IstioCertificateRequest');
-const RESPONSE = ROOT.lookupType('istio.v1.auth.IstioCertificateResponse');
+  });
+  return {
+    request: root.lookupType('istio.v1.auth.IstioCertificateRequest'),
+    response: root.lookupType('istio.v1.auth.IstioCertificateResponse'),
+  };
+}
 
 export const CREATE_CERTIFICATE_PATH = '/istio.v1.auth.IstioCertificateService/CreateCertificate';
 
@@ -55,17 +67,19 @@ export interface IstioCertificateResponse {
 }
 
 export function encodeCertificateRequest(request: IstioCertificateRequest): Buffer {
+  const { request: type } = messages();
   return Buffer.from(
-    REQUEST.encode(
-      REQUEST.fromObject({ csr: request.csr, validity_duration: request.validityDurationSeconds }),
-    ).finish(),
+    type
+      .encode(type.fromObject({ csr: request.csr, validity_duration: request.validityDurationSeconds }))
+      .finish(),
   );
 }
 
 /** Never throws: grpc-js would answer a throwing deserializer with INTERNAL, and the fault is the client's. */
 export function decodeCertificateRequest(bytes: Buffer): DecodedRequest {
   try {
-    const message = REQUEST.toObject(REQUEST.decode(bytes), { longs: Number, defaults: true }) as {
+    const { request: type } = messages();
+    const message = type.toObject(type.decode(bytes), { longs: Number, defaults: true }) as {
       csr: string;
       validity_duration: number;
     };
@@ -76,11 +90,13 @@ export function decodeCertificateRequest(bytes: Buffer): DecodedRequest {
 }
 
 export function encodeCertificateResponse(response: IstioCertificateResponse): Buffer {
-  return Buffer.from(RESPONSE.encode(RESPONSE.fromObject({ cert_chain: response.certChain })).finish());
+  const { response: type } = messages();
+  return Buffer.from(type.encode(type.fromObject({ cert_chain: response.certChain })).finish());
 }
 
 export function decodeCertificateResponse(bytes: Buffer): IstioCertificateResponse {
-  const message = RESPONSE.toObject(RESPONSE.decode(bytes), { defaults: true }) as { cert_chain: string[] };
+  const { response: type } = messages();
+  const message = type.toObject(type.decode(bytes), { defaults: true }) as { cert_chain: string[] };
   return { certChain: message.cert_chain };
 }
 

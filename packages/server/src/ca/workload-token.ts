@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type * as Jose from 'jose';
 import { parseSpiffeId, type SpiffeIdentity } from '../security/spiffe-id';
 import type { CaMaterial } from './ca-material';
 
@@ -52,7 +52,7 @@ export async function createWorkloadToken(
   claims: WorkloadTokenClaims,
 ): Promise<string> {
   const now = Math.floor((claims.now ?? Date.now()) / 1000);
-  return new SignJWT({})
+  return new (jose().SignJWT)({})
     .setProtectedHeader({
       alg: jwsAlgorithm(material.privateKey),
       typ: 'JWT',
@@ -70,7 +70,9 @@ export async function createWorkloadToken(
 /** Whether `token` claims to be signed by this CA's key (others may be Kubernetes tokens). */
 export function isSignedWithKey(token: string, material: CaMaterial): boolean {
   try {
-    return token.length <= MAX_TOKEN_CHARS && decodeProtectedHeader(token).kid === keyId(material.publicKey);
+    return (
+      token.length <= MAX_TOKEN_CHARS && jose().decodeProtectedHeader(token).kid === keyId(material.publicKey)
+    );
   } catch {
     return false;
   }
@@ -89,7 +91,7 @@ export async function verifyWorkloadToken(
   if (token.length > MAX_TOKEN_CHARS) throw new TokenRejected('the token is too long', 'unauthenticated');
   let subject: string | undefined;
   try {
-    const { payload } = await jwtVerify(token, material.publicKey, {
+    const { payload } = await jose().jwtVerify(token, material.publicKey, {
       algorithms: [jwsAlgorithm(material.privateKey)],
       issuer: tokenIssuer(trustDomain),
       audience: options.audience ?? DEFAULT_TOKEN_AUDIENCE,
@@ -118,6 +120,7 @@ export async function verifyWorkloadToken(
 
 /** What is wrong with a token, in words that give nothing of it away. */
 function tokenProblem(error: unknown): string {
+  const joseErrors = jose().errors;
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     return error.claim === 'aud'
@@ -134,4 +137,10 @@ export function jwsAlgorithm(key: KeyObject): string {
   if (key.asymmetricKeyType === 'ec')
     return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
   return 'RS256';
+}
+
+/** jose, loaded on first use: ~50 ms of every start-up, which a daemon without a CA never needs. */
+function jose(): typeof Jose {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, see above
+  return require('jose') as typeof Jose;
 }

@@ -8,3 +8,12 @@ export function precompiledServicesFileValidators(): PrecompiledValidators | und
     'services-file.validators.js',
   );
 }
+
+/** The options schema's validators, compiled by the build (package.json), if built. */
+export function precompiledOptionsValidators(): PrecompiledValidators | undefined {
+  return precompiledValidators(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => require('./options.validators.js'),
+    'options.validators.js',
+  );
+}
