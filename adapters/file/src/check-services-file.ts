@@ -201,10 +201,14 @@ function checkFewInstances(
     }
     return false;
   };
+  const sharesAddress = (j: number, address: string): boolean => {
+    for (let k = 0; k < j; k += 1) if (records[k]?.address === address) return true;
+    return false;
+  };
   for (let j = 1; j < records.length; j += 1) {
     const instance = records[j];
     const address = instance?.address;
-    if (!instance || typeof address !== 'string') continue;
+    if (!instance || typeof address !== 'string' || !sharesAddress(j, address)) continue;
     // As the map would: j's ports in order, each against the first instance before it serving it.
     search: for (const [portName, port] of servedPorts(instance, ports)) {
       for (let k = 0; k < j; k += 1) {

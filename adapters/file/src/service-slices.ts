@@ -87,14 +87,20 @@ class Scanner {
   }
 }
 
-/** The index just past the string starting at `start` (a quote); past the end if it never ends. */
+/**
+ * The index just past the string starting at `start` (a quote); past the end if it never ends.
+ * Strings are most of a services file's bytes: the next quote is found by the native search, and
+ * is the end unless an odd number of backslashes escapes it.
+ */
 function endOfString(bytes: Uint8Array, start: number): number {
-  for (let i = start + 1; i < bytes.length; i += 1) {
-    const c = bytes[i];
-    if (c === BACKSLASH) i += 1;
-    else if (c === QUOTE) return i + 1;
+  for (let from = start + 1; ;) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote < 0) return bytes.length + 1;
+    let backslashes = 0;
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return bytes.length + 1;
 }
 
 /** JSON's whitespace: space, tab, line feed, carriage return. */

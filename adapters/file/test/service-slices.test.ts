@@ -21,6 +21,12 @@ describe('serviceSlices', () => {
     expect(elements(`{"services":[${tricky},{"x":"]"}]}`)).toEqual([tricky, '{"x":"]"}']);
   });
 
+  it('ends a string at a quote after an even run of backslashes, not an odd one', () => {
+    const runs = JSON.stringify({ h: 'a\\"]b\\\\', i: '\\\\\\"}' });
+    expect(runs).toBe(String.raw`{"h":"a\\\"]b\\\\","i":"\\\\\\\"}"}`);
+    expect(elements(`{"services":[${runs},"\\\\"]}`)).toEqual([runs, '"\\\\"']);
+  });
+
   it('takes elements that are not objects as they are, for JSON.parse and the checks to refuse', () => {
     expect(elements('{"services":[1, "two", null, [3]]}')).toEqual(['1', '"two"', 'null', '[3]']);
   });
