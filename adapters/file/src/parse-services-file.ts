@@ -117,6 +117,16 @@ export function unlocatedProblems(value: unknown, file: string): Problem[] {
   ];
 }
 
+/** Whether a plainly parsed services file passes every check: unlocatedProblems' verdict, without listing. */
+export function passesEveryCheck(value: unknown, file: string): boolean {
+  if (value === null || value === undefined || !validateServicesFile(value).valid) return false;
+  const unlocated = {
+    value,
+    problem: (path: FieldPath, message: string): Problem => ({ file, path: formatFieldPath(path), message }),
+  };
+  return checkServicesFile(unlocated).length === 0;
+}
+
 /**
  * The file parsed with positions. Should that parse refuse the file for a limit the plain parse
  * does not have (the yaml package allows fewer aliases), what the plain parse found stands:

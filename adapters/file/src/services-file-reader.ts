@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { parsePlainly, StringRecords, type Problem } from '@sextant/core';
-import { checkServicesFileText, unlocatedProblems, withinJsonBudget } from './parse-services-file';
+import { checkServicesFileText, passesEveryCheck, withinJsonBudget } from './parse-services-file';
 import type { ServiceSpec } from './services-file-schema';
 import { toServiceReport, type ServiceReport } from './to-adapter-state';
 import { serviceSlices, type Slice } from './service-slices';
@@ -203,7 +203,7 @@ class Comparison {
   add(digest: string, value: unknown, json: string): boolean {
     const hostname = asRecord(value)?.hostname;
     if (typeof hostname !== 'string') return false;
-    if (unlocatedProblems({ services: [value] }, this.file).length > 0) return false;
+    if (!passesEveryCheck({ services: [value] }, this.file)) return false;
     this.count(digest, hostname);
     if (this.keepJson) {
       this.changedJson.push(json);

@@ -61,15 +61,16 @@ function normalizePorts(hostname: string, ports: unknown, rejected: string[]): S
   const names = new Set<string>();
   const numbers = new Set<number>();
   for (const port of Array.isArray(ports) ? (ports as Partial<ServicePort>[]) : []) {
-    const where = `service ${hostname} port ${JSON.stringify(port?.name ?? port?.port)}`;
+    // Only a rejection needs it: not built for each of a mesh's ports.
+    const where = () => `service ${hostname} port ${JSON.stringify(port?.name ?? port?.port)}`;
     if (typeof port?.name !== 'string' || !isValidPortName(port.name)) {
-      rejected.push(`${where}: name is not a valid port name`);
+      rejected.push(`${where()}: name is not a valid port name`);
     } else if (!isPortNumber(port.port)) {
-      rejected.push(`${where}: port must be an integer from 1 to 65535`);
+      rejected.push(`${where()}: port must be an integer from 1 to 65535`);
     } else if (!PROTOCOLS.includes(port.protocol as ServicePort['protocol'])) {
-      rejected.push(`${where}: protocol must be one of ${PROTOCOLS.join(', ')}`);
+      rejected.push(`${where()}: protocol must be one of ${PROTOCOLS.join(', ')}`);
     } else if (names.has(port.name) || numbers.has(port.port)) {
-      rejected.push(`${where}: duplicate port name or number`);
+      rejected.push(`${where()}: duplicate port name or number`);
     } else {
       names.add(port.name);
       numbers.add(port.port);

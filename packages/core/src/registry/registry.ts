@@ -10,7 +10,7 @@ import type { MeshFacts } from '../rules/validate/mesh-facts';
 import { Debouncer } from './debouncer';
 import { RejectionLog } from './rejection-log';
 import { mergeService, type MergeConflict } from './merge';
-import { Partition, type PartitionChange } from './partition';
+import { Partition, type PartitionChange, type PartitionService } from './partition';
 import { ShardedMap } from './sharded-map';
 import { SnapshotDigest, withPolicy, type ServiceEntry, type Snapshot } from './snapshot';
 
@@ -378,12 +378,19 @@ export class Registry {
     const before = previous?.services ?? ShardedMap.empty<ServiceEntry>();
     const updates: [string, ServiceEntry | undefined][] = [];
     const changed = new Set<string>();
+    // Adapters in configured order, then the rules' services: who wins a hostname's attributes.
+    const sources: { adapter: string; partition: Partition }[] = [];
+    for (const adapter of this.order) {
+      const partition = this.partitions.get(adapter);
+      if (partition) sources.push({ adapter, partition });
+    }
+    sources.push({ adapter: RULES_PARTITION, partition: this.rulesPartition });
     for (const hostname of this.dirty) {
-      const holders = [...this.order, RULES_PARTITION].flatMap((adapter) => {
-        const partition = adapter === RULES_PARTITION ? this.rulesPartition : this.partitions.get(adapter);
-        const reported = partition?.services.get(hostname);
-        return reported ? [{ adapter, reported }] : [];
-      });
+      const holders: { adapter: string; reported: PartitionService }[] = [];
+      for (const { adapter, partition } of sources) {
+        const reported = partition.services.get(hostname);
+        if (reported) holders.push({ adapter, reported });
+      }
       const merged = mergeService(holders);
       const was = before.get(hostname);
       if (merged?.conflict) this.conflictsByHost.set(hostname, merged.conflict);
