@@ -66,13 +66,15 @@ type PortNumbers = ReadonlyMap<string, number>;
 
 function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): PortNumbers {
   const numbers = new Map<string, number>();
-  const firstWithName = new Map<string, number>();
-  const firstWithNumber = new Map<number, number>();
-  for (const [k, item] of ports.entries()) {
-    const port = asRecord(item);
-    const { name, port: number } = port ?? {};
+  // A service's only port (most services have one) repeats nothing: no maps to tell.
+  const firstWithName = ports.length > 1 ? new Map<string, number>() : undefined;
+  const firstWithNumber = ports.length > 1 ? new Map<number, number>() : undefined;
+  for (let k = 0; k < ports.length; k += 1) {
+    const port = asRecord(ports[k]);
+    const name = port?.name;
+    const number = port?.port;
     if (typeof name === 'string') {
-      const first = firstWithName.get(name);
+      const first = firstWithName?.get(name);
       if (!isValidPortName(name)) {
         report(
           [...at, 'ports', k, 'name'],
@@ -81,19 +83,19 @@ function checkPorts(ports: readonly unknown[], at: FieldPath, report: Report): P
       } else if (first !== undefined) {
         report([...at, 'ports', k, 'name'], `duplicate port name "${name}": ports[${first}] has it already`);
       } else {
-        firstWithName.set(name, k);
+        firstWithName?.set(name, k);
         if (typeof number === 'number') numbers.set(name, number);
       }
     }
     if (typeof number === 'number') {
-      const first = firstWithNumber.get(number);
+      const first = firstWithNumber?.get(number);
       if (first !== undefined) {
         report(
           [...at, 'ports', k, 'port'],
           `duplicate port number ${number}: ports[${first}] has it already`,
         );
       } else {
-        firstWithNumber.set(number, k);
+        firstWithNumber?.set(number, k);
       }
     }
   }

@@ -147,6 +147,23 @@ describe.each([
 });
 
 describe('ServicesFileReader, JSON of the usual shape', () => {
+  it.each([
+    ['ASCII', 'west'],
+    ['characters of several bytes', 'west-é-名'],
+  ])('reads a first version whose text is %s, every service at its place', (_, zone) => {
+    const text = json(mesh(3)).replace(/"zone": "z1"/g, `"zone": "${zone}"`);
+    const reading = read(new ServicesFileReader(), text);
+    expect(summary(reading).changed).toEqual([
+      's0.test 10.0.0.1,10.0.0.2',
+      's1.test 10.0.1.1,10.0.1.2',
+      's2.test 10.0.2.1,10.0.2.2',
+    ]);
+    const zones = reading.valid
+      ? reading.changed.flatMap((s) => s.instances.map((i) => i.locality?.zone))
+      : [];
+    expect(zones).toEqual(Array(6).fill(zone));
+  });
+
   it('takes a change of whitespace between services for no change at all', () => {
     const reader = new ServicesFileReader();
     const text = json(mesh(3));
