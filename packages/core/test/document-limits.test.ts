@@ -94,6 +94,15 @@ describe('document limits: parsePlainly (no positions)', () => {
       line: 1,
       column: 24,
     });
+    // Runs of backslashes before a quote: an even run ends the string, an odd one escapes it.
+    expect(parsePlainly(String.raw`{"k\\": ":\\\":", "k": {"[": "\\\\"}}`)).toEqual({
+      ok: true,
+      value: { 'k\\': ':\\":', k: { '[': '\\\\' } },
+    });
+    expect(parsePlainly(String.raw`{"a\"": 1, "a\"": 2}`)).toMatchObject({
+      ok: false,
+      message: 'duplicated mapping key',
+    });
     expect(parsePlainly('{"a:": "x\\":", "b": {"c": "\\\\"}}')).toEqual({
       ok: true,
       value: { 'a:': 'x":', b: { c: '\\' } },

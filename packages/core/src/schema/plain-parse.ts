@@ -102,14 +102,10 @@ function scanJson(text: string): { keys: number; depth: number } {
   let keys = 0;
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i += 1;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    if (c === QUOTE) {
+      i = endOfString(text, i) - 1;
     } else if (c === COLON) {
       keys += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -120,6 +116,22 @@ function scanJson(text: string): { keys: number; depth: number } {
     }
   }
   return { keys, depth: deepest };
+}
+
+/**
+ * The index just past the string starting at `start` (a quote) of a valid JSON text. Strings are
+ * most of a document's characters: the next quote is found by the native search, and ends the
+ * string unless an odd number of backslashes escapes it.
+ */
+function endOfString(text: string, start: number): number {
+  for (let from = start + 1; ;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
 }
 
 /** Keys of every object in a parsed JSON value (nested at most DOCUMENT_LIMITS.maxDepth deep). */
