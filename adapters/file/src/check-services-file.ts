@@ -147,10 +147,6 @@ function checkDuplicateInstances(
   // Only instances at an address another instance has can be duplicates: the ports each serves are
   // indexed for those alone (a mesh's files hold hundreds of thousands of instances, nearly all at
   // addresses of their own). By address: the first instance there, or INDEXED once its ports are.
-  if (instances.length <= FEW_INSTANCES) {
-    checkFewInstances(instances, ports, at, report);
-    return;
-  }
   const firstAtAddress = new Map<string, number>();
   const firstServing = new Map<string, number>();
   const serve = (j: number, instance: Record<string, unknown>): void => {
@@ -186,44 +182,6 @@ function checkDuplicateInstances(
 }
 
 const INDEXED = -1;
-
-/** Up to this many instances, each is compared with those before it: no map for the few of a usual service. */
-const FEW_INSTANCES = 16;
-
-function checkFewInstances(
-  instances: readonly unknown[],
-  ports: PortNumbers,
-  at: FieldPath,
-  report: Report,
-): void {
-  const records = instances.map(asRecord);
-  const serves = (k: number, portName: string, port: unknown): boolean => {
-    for (const [name, number] of servedPorts(records[k] as Record<string, unknown>, ports)) {
-      if (name === portName && number === port) return true;
-    }
-    return false;
-  };
-  const sharesAddress = (j: number, address: string): boolean => {
-    for (let k = 0; k < j; k += 1) if (records[k]?.address === address) return true;
-    return false;
-  };
-  for (let j = 1; j < records.length; j += 1) {
-    const instance = records[j];
-    const address = instance?.address;
-    if (!instance || typeof address !== 'string' || !sharesAddress(j, address)) continue;
-    // As the map would: j's ports in order, each against the first instance before it serving it.
-    search: for (const [portName, port] of servedPorts(instance, ports)) {
-      for (let k = 0; k < j; k += 1) {
-        if (records[k]?.address !== address || !serves(k, portName, port)) continue;
-        report(
-          [...at, 'instances', j, 'address'],
-          `duplicate instance: instances[${k}] already serves port ${portName} at ${address}:${String(port)}`,
-        );
-        break search;
-      }
-    }
-  }
-}
 
 /** The (port name, instance port) pairs an instance serves, as far as its fields are well-formed. */
 function servedPorts(instance: Record<string, unknown>, ports: PortNumbers): Iterable<[string, unknown]> {

@@ -106,25 +106,25 @@ function tooLongAsJson(text: string): string {
 /** Every problem of a plainly parsed services file, by field path (no line and column). */
 export function unlocatedProblems(value: unknown, file: string): Problem[] {
   if (value === null || value === undefined) return [{ file, path: '', message: EMPTY }];
-  const unlocated = {
-    value,
-    problem: (path: FieldPath, message: string): Problem => ({ file, path: formatFieldPath(path), message }),
-  };
   const schema = validateServicesFile(value);
   return [
     ...(schema.valid ? [] : schema.problems.map((problem) => ({ file, ...problem }))),
-    ...checkServicesFile(unlocated),
+    ...checkServicesFile(unlocated(value, file)),
   ];
 }
 
 /** Whether a plainly parsed services file passes every check: unlocatedProblems' verdict, without listing. */
-export function passesEveryCheck(value: unknown, file: string): boolean {
+export function passesEveryCheck(value: unknown): boolean {
   if (value === null || value === undefined || !validateServicesFile(value).valid) return false;
-  const unlocated = {
+  return checkServicesFile(unlocated(value)).length === 0;
+}
+
+/** A plainly parsed file as checkServicesFile reads it: problems by field path. */
+function unlocated(value: unknown, file?: string) {
+  return {
     value,
     problem: (path: FieldPath, message: string): Problem => ({ file, path: formatFieldPath(path), message }),
   };
-  return checkServicesFile(unlocated).length === 0;
 }
 
 /**

@@ -86,21 +86,21 @@ export class ServicesFileReader {
    * whose new and changed elements hold at most `maxChangedBytes` and pass every check. It costs a
    * pass over the bytes and a digest of them (some 3 ms per MB) and the parse of what changed.
    */
-  readQuickly(bytes: Buffer, file: string, maxChangedBytes: number): FileReading | undefined {
+  readQuickly(bytes: Buffer, maxChangedBytes: number): FileReading | undefined {
     if (!this.last) return undefined;
     const slices = serviceSlices(bytes);
-    return slices && this.compareSlices(bytes, slices, file, maxChangedBytes);
+    return slices && this.compareSlices(bytes, slices, maxChangedBytes);
   }
 
   read(bytes: Buffer, file: string): FileReading {
-    const reading = this.compare(bytes, file);
+    const reading = this.compare(bytes);
     if (reading) return reading;
     const checked = checkServicesFileText(bytes.toString('utf8'), file);
     if (!checked.valid) return checked;
     // Valid after all, which the comparison should not have missed: read it in full.
     this.last = undefined;
     return (
-      this.compareParsed(checked.value, file) ?? {
+      this.compareParsed(checked.value) ?? {
         valid: false,
         problems: [{ file, path: '', message: 'the file could not be compared with its last version' }],
       }
@@ -108,25 +108,22 @@ export class ServicesFileReader {
   }
 
   /** The reading of a version whose changed services pass every check; else undefined. */
-  private compare(bytes: Buffer, file: string): FileReading | undefined {
+  private compare(bytes: Buffer): FileReading | undefined {
     const slices = serviceSlices(bytes);
-    if (slices) return this.compareSlices(bytes, slices, file);
+    if (slices) return this.compareSlices(bytes, slices);
     const text = bytes.toString('utf8');
     const plain = parsePlainly(text);
     // JSON.stringify of a document whose aliases repeat long values could be huge: such a file
     // goes to the full check, which refuses it.
-    return plain.ok && withinJsonBudget(plain.value, text)
-      ? this.compareParsed(plain.value, file)
-      : undefined;
+    return plain.ok && withinJsonBudget(plain.value, text) ? this.compareParsed(plain.value) : undefined;
   }
 
   private compareSlices(
     bytes: Buffer,
     slices: readonly Slice[],
-    file: string,
     maxChangedBytes = Infinity,
   ): FileReading | undefined {
-    const comparison = new Comparison(this.last, this.keepJson, file);
+    const comparison = new Comparison(this.last, this.keepJson);
     let changedBytes = 0;
     for (const [start, end] of slices) {
       const digest = hash('sha1', bytes.subarray(start, end), 'base64');
@@ -141,11 +138,11 @@ export class ServicesFileReader {
     return this.finish(comparison);
   }
 
-  private compareParsed(value: unknown, file: string): FileReading | undefined {
+  private compareParsed(value: unknown): FileReading | undefined {
     const root = asRecord(value);
     const items = root?.services;
     if (!root || !Array.isArray(items) || Object.keys(root).length !== 1) return undefined;
-    const comparison = new Comparison(this.last, this.keepJson, file);
+    const comparison = new Comparison(this.last, this.keepJson);
     for (const item of items) {
       const json = JSON.stringify(item);
       const digest = hash('sha1', json, 'base64');
@@ -185,7 +182,6 @@ class Comparison {
   constructor(
     private readonly last: ReadonlyMap<string, string> | undefined,
     private readonly keepJson: boolean,
-    private readonly file: string,
   ) {}
 
   /** Whether the service with this digest is one of the last version's (and is now counted in). */
@@ -203,7 +199,7 @@ class Comparison {
   add(digest: string, value: unknown, json: string): boolean {
     const hostname = asRecord(value)?.hostname;
     if (typeof hostname !== 'string') return false;
-    if (!passesEveryCheck({ services: [value] }, this.file)) return false;
+    if (!passesEveryCheck({ services: [value] })) return false;
     this.count(digest, hostname);
     if (this.keepJson) {
       this.changedJson.push(json);

@@ -89,9 +89,7 @@ export class ServicesFileReporter {
     if (!this.loaded || !this.thread) return this.here.read(bytes, this.file);
     // An edit of a few services in a JSON file is told here in a few milliseconds.
     const quick =
-      bytes.length <= QUICK_FILE_BYTES
-        ? this.here.readQuickly(bytes, this.file, QUICK_CHANGED_BYTES)
-        : undefined;
+      bytes.length <= QUICK_FILE_BYTES ? this.here.readQuickly(bytes, QUICK_CHANGED_BYTES) : undefined;
     if (quick) return quick;
     // The rest (YAML, a large change, a version with problems) is parsed in the worker.
     const { reading, base } = await this.thread.read(bytes, this.file, this.here.base());

@@ -1,6 +1,6 @@
 import { freePort, waitFor } from '@sextant/testkit';
 import { FakeConsul } from '@sextant/testkit/consul';
-import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { startDaemon, tempDir, untilReady, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import { tally } from './grpc-rules-harness';
 import { XdsClientProcess } from './xds-client-process';
@@ -77,11 +77,7 @@ describe('the daemon serving Consul config entries to a proxyless gRPC client', 
           '',
         ].join('\n'),
       );
-      const started = daemon;
-      await waitFor(async () => (await fetch(`${started.admin}/readyz`)).ok, {
-        timeoutMs: 15_000,
-        message: () => `the daemon to be ready:\n${started.output()}`,
-      });
+      await untilReady(daemon, 15_000);
       client = XdsClientProcess.start({ xdsServer: `127.0.0.1:${xdsPort}`, nodeId: 'consul-entries-client' });
       let last: Record<string, number> = {};
       await waitFor(

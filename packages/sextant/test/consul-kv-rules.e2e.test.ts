@@ -1,6 +1,6 @@
 import { freePort, waitFor } from '@sextant/testkit';
 import { FakeConsul } from '@sextant/testkit/consul';
-import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { startDaemon, tempDir, untilReady, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import { rulesView, tally, type RulesMesh } from './grpc-rules-harness';
 import { XdsClientProcess } from './xds-client-process';
@@ -64,15 +64,7 @@ function daemonConfig(consul: FakeConsul, xdsPort: number): string {
 
 async function startReadyDaemon(consul: FakeConsul, xdsPort: number): Promise<DaemonProcess> {
   const daemon = await startDaemon(tempDir(), daemonConfig(consul, xdsPort));
-  try {
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 30_000,
-      message: () => `the daemon to be ready:\n${daemon.output()}`,
-    });
-  } catch (error) {
-    await daemon.terminate();
-    throw error;
-  }
+  await untilReady(daemon, 30_000);
   return daemon;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { waitFor } from '@sextant/testkit';
 import { FakeConsul, type FakeInstanceRef } from '@sextant/testkit/consul';
-import { runCli, startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { runCli, startDaemon, tempDir, untilReady, type DaemonProcess } from './daemon-process';
 
 /** The daemon as operators run it: defaults but for the listeners, a quiet log and a 30 s blocking wait. */
 const config = (consul: FakeConsul, extra = '') => `
@@ -57,10 +57,7 @@ describe('the daemon with a consul adapter, against a fake Consul', () => {
     });
     consul.addInstance({ service: 'web', address: '10.2.1.11', port: 8080, datacenter: 'dc2' });
     daemon = await startDaemon(tempDir(), config(consul, '    datacenters: [dc1, dc2]\n'));
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 10_000,
-      message: () => `the daemon to be ready:\n${daemon.output()}`,
-    });
+    await untilReady(daemon, 10_000);
   });
 
   afterAll(async () => {

@@ -164,14 +164,22 @@ export async function startFileMesh(dir: string, options: FileMeshOptions = {}):
       '',
     ].join('\n'),
   );
+  await untilReady(daemon, 15_000);
+  return daemon;
+}
+
+/**
+ * Waits until `daemon`'s /readyz answers 200; a daemon that does not within `timeoutMs` is stopped,
+ * and the error carries its output.
+ */
+export async function untilReady(daemon: DaemonProcess, timeoutMs: number): Promise<void> {
   try {
     await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 15_000,
+      timeoutMs,
       message: () => `the daemon to be ready:\n${daemon.output()}`,
     });
   } catch (error) {
     await daemon.terminate();
     throw error;
   }
-  return daemon;
 }

@@ -7,7 +7,7 @@ import {
   RULE_CRDS,
   type KubeObject,
 } from '@sextant/testkit/kubernetes';
-import { startDaemon, tempDir, type DaemonProcess } from './daemon-process';
+import { startDaemon, tempDir, untilReady, type DaemonProcess } from './daemon-process';
 import { startGrpcBackend, type GrpcBackend } from './grpc-backend';
 import { GRPC_PORT, tally } from './grpc-rules-harness';
 import { XdsClientProcess } from './xds-client-process';
@@ -96,10 +96,7 @@ describe('traffic rules from Kubernetes custom resources, under a proxyless gRPC
     fake.writeKubeconfig(path.join(dir, 'kubeconfig'), { token: TOKEN });
     const daemon = await startDaemon(dir, config());
     daemons.push(daemon);
-    await waitFor(async () => (await fetch(`${daemon.admin}/readyz`)).ok, {
-      timeoutMs: 30_000,
-      message: () => `the daemon to be ready:\n${daemon.output()}`,
-    });
+    await untilReady(daemon, 30_000);
     return { daemon, xdsPort: daemon.xdsPort };
   }
 
