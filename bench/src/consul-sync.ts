@@ -5,11 +5,11 @@ import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { FakeConsul, type FakeInstanceRef } from '@sextant/testkit/consul';
 import { median, printTable } from './table';
+import { CLI } from './lib-daemon';
 
 export const description =
   'consul adapter: first ready, daemon RSS, sockets, Consul load and change-to-SDS latency at 2,000 services x 5 instances, bounded pool vs one socket per watch';
 
-const CLI = path.join(path.dirname(require.resolve('@sextant/cli/package.json')), 'dist', 'cli.js');
 const SERVICES = 2000;
 const INSTANCES = 5;
 /** Instances per node: a VM fleet runs several services per machine. */

@@ -12,11 +12,11 @@ import {
   type EndpointSpec,
 } from '@sextant/testkit/kubernetes';
 import { elapsedMs, median, printTable } from './table';
+import { CLI } from './lib-daemon';
 
 export const description =
   'kubernetes adapter: first sync, daemon RSS and slice-change-to-SDS latency at 5,000 Services x 10 endpoints, vs the file adapter';
 
-const CLI = path.join(path.dirname(require.resolve('@sextant/cli/package.json')), 'dist', 'cli.js');
 const TOKEN = 'bench-token';
 const NAMESPACES = 50;
 const NODES = 100;

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort, waitFor } from '@sextant/testkit';
 import { median } from './table';
-
-const CLI = path.join(path.dirname(require.resolve('@sextant/cli/package.json')), 'dist', 'cli.js');
+import { CLI } from './lib-daemon';
 
 /** The row's goal (the Performance issue): from the deregistration to SDS without the instance. */
 export const GOAL_MS = 300;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 
 /** The built CLI, as users run it. */
-export const CLI = path.resolve(__dirname, '..', '..', 'packages', 'sextant', 'dist', 'cli.js');
+export const CLI = path.resolve(__dirname, '..', '..', 'packages', 'sextant', 'bin', 'sextant.js');
 
 export interface Daemon {
   readonly child: ChildProcess;

@@ -3,8 +3,8 @@
  * `npm run package`: the single-file executable `<repository>/dist/sextant` (a Node single executable
  * application), for the platform of the Node that runs this script (Linux; CI builds it for x64).
  * Expects the packages built (the root script runs turbo first). Steps:
- * 1. esbuild bundles the built CLI and everything it requires into one CommonJS file: inside the
- *    binary only Node's built-in modules resolve. The files Sextant reads at run time come along:
+ * 1. esbuild bundles the built CLI and everything it requires into one CommonJS file (bundle.js,
+ *    self-contained): inside the binary only Node's built-in modules resolve. The files Sextant reads at run time come along:
  *    Envoy's v3 descriptor and package.json (--version) through literal requires, the quickstart as
  *    SEA assets (src/quickstart.ts unpacks them).
  * 2. Node writes the bundle and the assets into a blob (`--experimental-sea-config`).
@@ -14,8 +14,8 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const esbuild = require('esbuild');
 const { inject } = require('postject');
+const { bundleCli } = require('./bundle');
 
 const PACKAGE_DIR = path.resolve(__dirname, '..');
 const OUTPUT = path.resolve(PACKAGE_DIR, '..', '..', 'dist', 'sextant');
@@ -26,22 +26,10 @@ async function main() {
   if (process.platform !== 'linux') {
     throw new Error(`builds a Linux executable from the running Node; this is ${process.platform}`);
   }
-  const cli = path.join(PACKAGE_DIR, 'dist', 'cli.js');
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx turbo run build)`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-package-'));
   try {
     const bundle = path.join(work, 'sextant.cjs');
-    await esbuild.build({
-      stdin: { contents: "require('./dist/cli.js').runAsProcess();", resolveDir: PACKAGE_DIR, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: bundle,
-      // Only the quickstart's path is looked up with require.resolve, and not inside the binary.
-      external: ['@sextant/example-quickstart/*'],
-      logLevel: 'warning',
-    });
+    await bundleCli({ outfile: bundle, selfContained: true });
 
     const blob = path.join(work, 'sextant.blob');
     const seaConfig = path.join(work, 'sea.json');

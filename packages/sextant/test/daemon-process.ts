@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePorts, waitFor } from '@sextant/testkit';
 
 /** The built CLI, as `npm start` and users run it. */
-export const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
+export const CLI = path.resolve(__dirname, '..', 'bin', 'sextant.js');
 
 /**
  * The single-file executable that `npm run package` builds, when SEXTANT_BINARY names it: CI runs

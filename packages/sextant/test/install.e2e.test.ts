@@ -186,6 +186,19 @@ describe('installing Sextant from its npm tarballs', () => {
       const response = await fetch(`http://127.0.0.1:${discovery}/v1/registration`);
       const body = (await response.json()) as { 'service-key': string }[];
       expect(body.map((e) => e['service-key'])).toContain('reviews.default.svc.cluster.local|http');
+      // v3 loads protobufjs on first use, from @sextant/envoy's directory in this npm layout
+      // (the bundled CLI leaves it out: scripts/bundle.js).
+      const v3 = await fetch(`http://127.0.0.1:${discovery}/v3/discovery:clusters`, {
+        method: 'POST',
+        body: JSON.stringify({
+          node: { id: 'sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local' },
+        }),
+      });
+      expect(v3.status).toBe(200);
+      const clusters = (await v3.json()) as { resources: { name: string }[] };
+      expect(clusters.resources.map((r) => r.name)).toContain(
+        'outbound|9080||reviews.default.svc.cluster.local',
+      );
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
