@@ -38,6 +38,15 @@ describe('v1 bodies', () => {
     expect(v1.cds(mesh, twin)).toBe(v1.cds(mesh, reviews));
     // Its listeners carry its own IP, so they differ.
     expect(v1.lds(mesh, twin)).not.toBe(v1.lds(mesh, reviews));
+    // But not the outbound ones, which plan the routes of every service on each HTTP port: a
+    // proxy's first poll finds them made (a hit) and renders only its own (the one miss).
+    const sibling = parseProxyIdentity('sidecar~10.0.1.14~reviews-v3.default~default.svc.cluster.local');
+    const before = cache.stats();
+    expect(bodyText(v1.lds(mesh, sibling))).toBe(
+      JSON.stringify(renderLds(new Renderer().mesh, mesh, sibling)),
+    );
+    expect(cache.stats().misses - before.misses).toBe(1);
+    expect(cache.stats().hits - before.hits).toBeGreaterThanOrEqual(1);
 
     // Proxies inventing node ids, IPs and domains that no service shares reach one body each.
     const strangers = Array.from({ length: 200 }, (_, i) =>

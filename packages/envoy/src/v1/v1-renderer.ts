@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   formatServiceKey,
   type ProxyIdentity,
+  type ProxyType,
   type ServiceEntry,
   type ServiceKey,
   type Snapshot,
@@ -9,7 +10,7 @@ import {
 import type { MeshIndexes } from '../mesh-index';
 import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
-import type { RouteDefaults } from '../plan/route-plan';
+import type { ProxySource, RouteDefaults } from '../plan/route-plan';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
 import { inboundClusters, outboundClusters } from './cds';
@@ -25,6 +26,12 @@ import { renderSds } from './sds';
 export interface EncodedBody {
   readonly body: Buffer;
   readonly etag: string;
+}
+
+/** A listener as JSON, with the address no other listener of an answer may have. */
+interface ListenerText {
+  readonly address: string;
+  readonly json: string;
 }
 
 /** A piece of JSON text with the digest of its content. */
@@ -99,17 +106,47 @@ export class V1Renderer {
         ? ''
         : `${proxy.ip ?? ''} ${ports.map((p) => `${p.port}/${p.servicePort.protocol}`)} ${modes.map((m) => m ?? '')}`;
     const source = proxySource(this.mesh, snapshot, proxy);
+    const sourceText = sourceKey(this.mesh, snapshot, source);
     return this.cache.get(
-      `v1 lds ${snapshot.version} ${proxy.type} ${ownKey} ${sourceKey(this.mesh, snapshot, source)}`,
+      `v1 lds ${snapshot.version} ${proxy.type} ${ownKey} ${sourceText}`,
       () => {
-        const own = ownListeners(this.mesh, snapshot, proxy, this.options);
-        const shared = sharedListeners(this.mesh, snapshot, proxy.type, this.options, source);
+        const own = ownListeners(this.mesh, snapshot, proxy, this.options).map((l) => ({
+          address: l.address,
+          json: JSON.stringify(l),
+        }));
+        const shared = this.sharedListeners(snapshot, proxy.type, source, sourceText);
         const taken = new Set(own.map((l) => l.address));
         // A VIP equal to the proxy's own IP: the proxy's own listener keeps the address.
         const listeners = [...own, ...shared.filter((l) => !taken.has(l.address))];
-        return encodeText(JSON.stringify({ listeners }));
+        return encodeText(`{"listeners":[${listeners.map((l) => l.json).join(',')}]}`);
       },
       bodyBytes,
+    );
+  }
+
+  /**
+   * The outbound listeners every proxy of a type and source gets, each as JSON: computing them
+   * plans the routes of every service on each HTTP port (for the filters those need), which a
+   * proxy's first poll must not repeat for the whole mesh.
+   */
+  private sharedListeners(
+    snapshot: Snapshot,
+    type: ProxyType,
+    source: ProxySource,
+    sourceText: string,
+  ): readonly ListenerText[] {
+    return this.cache.get(
+      `v1 lds shared ${snapshot.version} ${type} ${sourceText}`,
+      () =>
+        sharedListeners(this.mesh, snapshot, type, this.options, source).map((l) => ({
+          address: l.address,
+          json: JSON.stringify(l),
+        })),
+      (listeners) => {
+        let bytes = sizeOf.references(listeners.length);
+        for (const l of listeners) bytes += sizeOf.text(l.json) + sizeOf.text(l.address) + sizeOf.object;
+        return bytes;
+      },
     );
   }
 

@@ -14,7 +14,8 @@ const UNIT_NANOS: Readonly<Record<string, bigint>> = {
   m: 60_000_000_000n,
   h: 3_600_000_000_000n,
 };
-const COMPONENT = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
+// The two micro signs escaped: a bundle's source stays ASCII (packages/sextant/scripts/bundle.js).
+const COMPONENT = /^(\d*)(?:\.(\d*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
 const NANOS_PER_MS = 1_000_000n;
 /** Go's durations are int64 nanoseconds (about 290 years). */
 const MAX_NANOS = 2n ** 63n - 1n;
