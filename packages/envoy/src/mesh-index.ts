@@ -34,7 +34,7 @@ export class MeshIndexes {
 
   /** The instances at an IP, in hostname order. */
   instancesAt(snapshot: Snapshot, ip: string): readonly ServiceInstance[] {
-    return this.indexOf(snapshot).byAddress.get(ip) ?? [];
+    return listAt(this.indexOf(snapshot).byAddress, ip);
   }
 
   /** Entries with an HTTP port numbered `port`, in hostname order. */
@@ -142,8 +142,11 @@ interface MeshIndex {
   snapshot: Snapshot;
   /** Entries in hostname order: the order of every rendered list. Replaced, never mutated. */
   entries: readonly ServiceEntry[];
-  /** Instances by IP, for a proxy's own (inbound) instances. Mutated in place; lists replaced. */
-  readonly byAddress: Map<string, readonly ServiceInstance[]>;
+  /**
+   * Instances by IP, for a proxy's own (inbound) instances. Mutated in place; lists replaced. An IP
+   * with one instance (nearly all of them) holds it alone: a list each is some 5 MB at 100,000.
+   */
+  readonly byAddress: Map<string, AtAddress>;
   readonly httpByPort: Map<number, PortIndex>;
   /** Entries with a TCP port and a VIP (they get outbound TCP listeners), hostname order. */
   tcpWithVip: readonly ServiceEntry[];
@@ -157,19 +160,42 @@ interface MeshIndex {
   readonly selectorNamespaces: Map<string, number>;
 }
 
+/** What an IP holds: its one instance, or its instances (two or more). */
+type AtAddress = ServiceInstance | readonly ServiceInstance[];
+
+function listOf(found: AtAddress): readonly ServiceInstance[] {
+  return isList(found) ? found : [found];
+}
+
+function isList(found: AtAddress): found is readonly ServiceInstance[] {
+  return Array.isArray(found);
+}
+
+function listAt(byAddress: ReadonlyMap<string, AtAddress>, ip: string): readonly ServiceInstance[] {
+  const found = byAddress.get(ip);
+  return found === undefined ? [] : listOf(found);
+}
+
+function setAt(byAddress: Map<string, AtAddress>, ip: string, list: readonly ServiceInstance[]): void {
+  if (list.length === 0) byAddress.delete(ip);
+  else byAddress.set(ip, list.length === 1 ? (list[0] as ServiceInstance) : list);
+}
+
 function build(snapshot: Snapshot): MeshIndex {
   const entries = [...snapshot.services.values()].sort((a, b) =>
     compareHost(a.service.hostname, b.service.hostname),
   );
-  const byAddress = new Map<string, ServiceInstance[]>();
+  const byAddress = new Map<string, AtAddress>();
   const byPort = new Map<number, ServiceEntry[]>();
   const suffixes = new Map<string, number>();
   const tcp: ServiceEntry[] = [];
   for (const entry of entries) {
     for (const instance of entry.instances) {
-      const list = byAddress.get(instance.address);
-      if (list) list.push(instance);
-      else byAddress.set(instance.address, [instance]);
+      const found = byAddress.get(instance.address);
+      if (found === undefined) byAddress.set(instance.address, instance);
+      // Lists made here are this build's own: appended to, not copied (a host may run thousands).
+      else if (isList(found)) (found as ServiceInstance[]).push(instance);
+      else byAddress.set(instance.address, [found, instance]);
     }
     for (const port of httpPortNumbers(entry)) {
       const list = byPort.get(port);
@@ -207,13 +233,13 @@ function advance(index: MeshIndex, next: Snapshot): void {
     if (before) countSuffixes(index.suffixes, hostname, -1);
     if (after) countSuffixes(index.suffixes, hostname, 1);
     for (const instance of before?.instances ?? []) {
-      const rest = (index.byAddress.get(instance.address) ?? []).filter((i) => i.hostname !== hostname);
-      if (rest.length > 0) index.byAddress.set(instance.address, rest);
-      else index.byAddress.delete(instance.address);
+      const rest = listAt(index.byAddress, instance.address).filter((i) => i.hostname !== hostname);
+      setAt(index.byAddress, instance.address, rest);
     }
     for (const instance of after?.instances ?? []) {
-      const list = [...(index.byAddress.get(instance.address) ?? []), instance];
-      index.byAddress.set(
+      const list = [...listAt(index.byAddress, instance.address), instance];
+      setAt(
+        index.byAddress,
         instance.address,
         list.sort((a, b) => compareHost(a.hostname, b.hostname) || a.port - b.port),
       );

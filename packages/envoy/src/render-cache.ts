@@ -1,3 +1,5 @@
+import { flatText } from './flat-text';
+
 /**
  * The one memo every renderer uses: values by a key that names exactly what they were computed
  * from, within a budget in bytes, least recently used evicted first.
@@ -48,7 +50,8 @@ export class RenderCache {
     const bytes = size(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return value;
     this.moves += 1;
-    this.entries.set(key, { value, bytes, moved: this.moves });
+    // Kept as long as the entry: flat, not the rope a template makes (flat-text.ts).
+    this.entries.set(flatText(key), { value, bytes, moved: this.moves });
     this.heldBytes += bytes;
     this.evictOverBudget();
     return value;

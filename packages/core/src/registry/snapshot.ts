@@ -1,4 +1,5 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { shortDigest } from '../hash';
 import type { Labels, Service, ServiceInstance } from '../model';
 import type { HostPolicy } from '../rules/host-policy';
 import type { ShardedMap } from './sharded-map';
@@ -52,8 +53,7 @@ export interface Snapshot {
  */
 export function withPolicy(entry: ServiceEntry, policy: HostPolicy | undefined): ServiceEntry {
   if (!policy) return entry;
-  const mix = (digest: string) =>
-    createHash('sha256').update(`${digest} ${policy.version}`).digest('hex').slice(0, 16);
+  const mix = (digest: string) => shortDigest(`${digest} ${policy.version}`);
   return { ...entry, policy, version: mix(entry.version), shape: mix(entry.shape) };
 }
 
@@ -63,7 +63,7 @@ export function withPolicy(entry: ServiceEntry, policy: HostPolicy | undefined):
  * a generic canonical JSON: digesting is most of what reporting a service costs.
  */
 export function serviceShape(service: Service, shapeText = serviceShapeText(service)): string {
-  return hash('sha256', shapeText, 'hex').slice(0, 16);
+  return shortDigest(shapeText);
 }
 
 /**
@@ -102,7 +102,7 @@ export function entryVersion(
       sized(i.health) +
       sized(i.origin);
   }
-  return hash('sha256', text, 'hex').slice(0, 16);
+  return shortDigest(text);
 }
 
 function sized(text: string): string {
@@ -148,7 +148,7 @@ export class SnapshotDigest {
   version(): string {
     const hasher = createHash('sha256');
     for (const digest of this.shardDigests) hasher.update(digest);
-    return hasher.digest('hex').slice(0, 16);
+    return hasher.digest().toString('hex', 0, 8);
   }
 }
 
@@ -164,5 +164,5 @@ function shardDigest(services: ShardedMap<ServiceEntry>, index: number): string 
   const names = [...shard.keys()].sort();
   let lines = '';
   for (const name of names) lines += `${name} ${shard.get(name)?.version ?? ''}\n`;
-  return hash('sha256', lines, 'hex').slice(0, 16);
+  return shortDigest(lines);
 }

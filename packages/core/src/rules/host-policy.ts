@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../hash';
+import { contentVersion } from '../hash';
 import type { HttpRoute, PeerAuthenticationRule, Subset, TcpRoute, TrafficPolicy } from './model';
 import type { RuleIdentity } from './resource';
 
@@ -34,8 +33,7 @@ export interface HostPolicy {
 export type HostPolicyContent = Omit<HostPolicy, 'version'>;
 
 export function hostPolicy(content: HostPolicyContent): HostPolicy {
-  const version = createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 16);
-  return { ...content, version };
+  return { ...content, version: contentVersion(content) };
 }
 
 /** Whether a host's policy asks for anything (a host with an empty policy renders as if it had none). */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../hash';
+import { contentVersion } from '../hash';
 import type { ParsedRule } from './model';
 import type { RuleProblem } from './problems';
 import {
@@ -236,8 +235,7 @@ function identityOf(input: RuleInput): RuleIdentity {
  * replica reading the same store gives the same resource the same version.
  */
 export function ruleVersion(resource: RuleResource): string {
-  const content = canonicalJson([resource.apiVersion, resource.kind, resource.metadata, resource.spec]);
-  return createHash('sha256').update(content).digest('hex').slice(0, 16);
+  return contentVersion([resource.apiVersion, resource.kind, resource.metadata, resource.spec]);
 }
 
 function resourceOf({ apiVersion, kind, metadata, spec }: RuleResource): RuleResource {

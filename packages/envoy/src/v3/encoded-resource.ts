@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { shortDigest } from '@sextant/core';
 import type protobuf from 'protobufjs';
 import { protobufjs } from './protobufjs';
+import { flatText } from '../flat-text';
 import { ownedBuffer } from '../owned-buffer';
 import { printAnyBytes } from './proto-json';
 import { envoyProtos } from './protos';
@@ -44,7 +45,7 @@ export class EncodedResource {
     const protos = envoyProtos();
     const type = protos.messageType(typeUrl);
     const bytes = type.encode(type.fromObject(value)).finish();
-    this.version = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    this.version = shortDigest(bytes);
     const any = protos.any.encode({ type_url: typeUrl, value: bytes }).finish();
     this.sotw = ownedBuffer(lengthDelimited(protos.discoveryResponse, 'resources', any));
     this.anyOffset = this.sotw.length - any.length;
@@ -87,7 +88,7 @@ export class EncodedResource {
 
   /** The resource in proto3 JSON (`@type` beside its fields), as REST-JSON responses carry it. */
   json(): string {
-    this.jsonText ??= JSON.stringify(printAnyBytes(envoyProtos().root, this.anyBytes()));
+    this.jsonText ??= flatText(JSON.stringify(printAnyBytes(envoyProtos().root, this.anyBytes())));
     return this.jsonText;
   }
 

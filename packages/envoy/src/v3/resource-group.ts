@@ -133,7 +133,7 @@ function flat(group: ResourceGroup): ResourceList {
 function digestOf(lines: readonly string[]): string {
   const hash = createHash('sha256');
   for (const text of lines) hash.update(text).update('\n');
-  return hash.digest('hex').slice(0, 16);
+  return hash.digest().toString('hex', 0, 8);
 }
 
 /** `name version` of one resource: the unit every digest is made of. */
