@@ -11,11 +11,13 @@ import type { MeshIndexes } from '../mesh-index';
 import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
 import type { ProxySource, RouteDefaults } from '../plan/route-plan';
+import { flatText } from '../flat-text';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
 import { inboundClusters, outboundClusters } from './cds';
 import { ownListeners, sharedListeners } from './lds';
 import type { V1RenderOptions } from './options';
+import type { V1Listener } from './types';
 import { renderRds, routeConfigPortOf } from './rds';
 import { renderSds } from './sds';
 
@@ -110,10 +112,7 @@ export class V1Renderer {
     return this.cache.get(
       `v1 lds ${snapshot.version} ${proxy.type} ${ownKey} ${sourceText}`,
       () => {
-        const own = ownListeners(this.mesh, snapshot, proxy, this.options).map((l) => ({
-          address: l.address,
-          json: JSON.stringify(l),
-        }));
+        const own = ownListeners(this.mesh, snapshot, proxy, this.options).map(listenerText);
         const shared = this.sharedListeners(snapshot, proxy.type, source, sourceText);
         const taken = new Set(own.map((l) => l.address));
         // A VIP equal to the proxy's own IP: the proxy's own listener keeps the address.
@@ -137,11 +136,7 @@ export class V1Renderer {
   ): readonly ListenerText[] {
     return this.cache.get(
       `v1 lds shared ${snapshot.version} ${type} ${sourceText}`,
-      () =>
-        sharedListeners(this.mesh, snapshot, type, this.options, source).map((l) => ({
-          address: l.address,
-          json: JSON.stringify(l),
-        })),
+      () => sharedListeners(this.mesh, snapshot, type, this.options, source).map(listenerText),
       (listeners) => {
         let bytes = sizeOf.references(listeners.length);
         for (const l of listeners) bytes += sizeOf.text(l.json) + sizeOf.text(l.address) + sizeOf.object;
@@ -208,6 +203,11 @@ export class V1Renderer {
       (fragment) => sizeOf.text(fragment.json) + sizeOf.object,
     );
   }
+}
+
+function listenerText(listener: V1Listener): ListenerText {
+  // Cached ones are kept for as long as the snapshot serves: flat (flat-text.ts).
+  return { address: listener.address, json: flatText(JSON.stringify(listener)) };
 }
 
 function digest(text: string): string {
