@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { startDaemon, tempDir } from './daemon-process';
+import { startDaemon, tempDir, untilReady } from './daemon-process';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- a build script, CommonJS */
 const { LOADED_ON_USE } = require('../scripts/bundle.js') as { LOADED_ON_USE: readonly string[] };
@@ -54,12 +54,7 @@ process.on('exit', () => process.stderr.write('REQUIRED ' + JSON.stringify([...s
       [],
       { nodeOptions: [`--require=${hook}`] },
     );
-    let ready = false;
-    for (let i = 0; i < 300 && !ready; i += 1) {
-      ready = (await fetch(`${daemon.admin}/readyz`)).ok;
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(ready).toBe(true);
+    await untilReady(daemon, 30_000);
     expect((await daemon.terminate()).code).toBe(0);
     const line = /^REQUIRED (.*)$/m.exec(daemon.output())?.[1];
     expect(line).toBeDefined();
