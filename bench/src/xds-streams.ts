@@ -10,6 +10,7 @@ import { envoyProtos } from '@sextant/envoy';
 import type * as Server from '@sextant/server';
 import type Pino from 'pino';
 import { LoadClient } from './lib-file-mesh';
+import { serveFloor } from './lib-http2-floor';
 import { syntheticService } from './lib-mesh';
 import { elapsedMs, median, percentile, printTable, times, type SummaryRow } from './table';
 
@@ -296,7 +297,7 @@ class AdsStream {
     this.stream.on('data', (chunk: Buffer) => this.receive(chunk));
     this.stream.on('error', () => undefined);
     const ip = `10.${200 + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${index % 256}`;
-    this.stream.write(requests.first(`sidecar~${ip}~proxy-${index}.ns~ns.svc.cluster.local`, CLUSTER_TYPE));
+    this.send(requests.first(`sidecar~${ip}~proxy-${index}.ns~ns.svc.cluster.local`, CLUSTER_TYPE));
   }
 
   close(): void {
@@ -321,13 +322,23 @@ class AdsStream {
     }
   }
 
+  /**
+   * One gRPC message written as its parts, corked: HTTP/2 frames it exactly as one contiguous
+   * write (the same DATA frames an Envoy sends), and the shared names are not copied per request.
+   */
+  private send(message: readonly Uint8Array[]): void {
+    this.stream.cork();
+    for (const part of message) this.stream.write(part);
+    this.stream.uncork();
+  }
+
   private respond(bytes: Buffer): void {
     const response = readResponseHeader(bytes);
     const eds = response.typeUrl === ENDPOINT_TYPE;
-    this.stream.write(this.requests.answer(response, eds));
+    this.send(this.requests.answer(response, eds));
     if (response.typeUrl === CLUSTER_TYPE && !this.edsSubscribed) {
       this.edsSubscribed = true;
-      this.stream.write(this.requests.subscribeEds());
+      this.send(this.requests.subscribeEds());
     } else if (eds) {
       this.lastEds = process.hrtime.bigint();
       this.markSynced();
@@ -354,7 +365,9 @@ function readResponseHeader(bytes: Buffer): ResponseHeader {
     }
     return value;
   };
-  while (pos < bytes.length) {
+  // Fields 1, 4 and 5, as bits: once all three are read, the rest (resources) is not walked.
+  let found = 0;
+  while (pos < bytes.length && found !== 0b110010) {
     const tag = varint();
     const wire = tag & 7;
     if (wire === 0) varint();
@@ -365,6 +378,7 @@ function readResponseHeader(bytes: Buffer): ResponseHeader {
       if (field === 1) header.versionInfo = text();
       else if (field === 4) header.typeUrl = text();
       else if (field === 5) header.nonce = text();
+      if (field === 1 || field === 4 || field === 5) found |= 1 << field;
       pos += length;
     } else throw new Error(`unexpected wire type ${wire} in a DiscoveryResponse`);
   }
@@ -372,8 +386,10 @@ function readResponseHeader(bytes: Buffer): ResponseHeader {
 }
 
 /**
- * gRPC frames of DiscoveryRequests. The EDS names, the bulk of every EDS request, are encoded
- * once and appended (protobuf merges concatenated encodings), as an Envoy keeps its request.
+ * gRPC messages of DiscoveryRequests, each as the parts to write in order: the 5-byte prefix and
+ * the fields encoded per request, then, for EDS, the names, the bulk of every EDS request, encoded
+ * once and shared by every request (protobuf merges concatenated encodings), as an Envoy keeps
+ * its request. A load driver that copied 40 KB per ACK would take CPU from the server beside it.
  */
 class RequestEncoder {
   private readonly type = envoyProtos().discoveryRequest;
@@ -383,17 +399,17 @@ class RequestEncoder {
     this.edsNames = this.type.encode({ resource_names: names }).finish();
   }
 
-  first(node: string, typeUrl: string): Buffer {
-    return frame([
+  first(node: string, typeUrl: string): Uint8Array[] {
+    return message(
       this.type.encode({ node: { id: node, user_agent_name: 'envoy' }, type_url: typeUrl }).finish(),
-    ]);
+    );
   }
 
-  subscribeEds(): Buffer {
-    return frame([this.type.encode({ type_url: ENDPOINT_TYPE }).finish(), this.edsNames]);
+  subscribeEds(): Uint8Array[] {
+    return message(this.type.encode({ type_url: ENDPOINT_TYPE }).finish(), this.edsNames);
   }
 
-  answer(response: ResponseHeader, eds: boolean): Buffer {
+  answer(response: ResponseHeader, eds: boolean): Uint8Array[] {
     const head = this.type
       .encode({
         type_url: response.typeUrl,
@@ -401,21 +417,17 @@ class RequestEncoder {
         response_nonce: response.nonce,
       })
       .finish();
-    return frame(eds ? [head, this.edsNames] : [head]);
+    return eds ? message(head, this.edsNames) : message(head);
   }
 }
 
-function frame(parts: readonly Uint8Array[]): Buffer {
-  const length = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = Buffer.allocUnsafe(5 + length);
-  out.writeUInt8(0, 0);
-  out.writeUInt32BE(length, 1);
-  let offset = 5;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+/** A gRPC message: the prefix (uncompressed, the length of both parts) and the head in one buffer, then the shared tail. */
+function message(head: Uint8Array, tail?: Uint8Array): Uint8Array[] {
+  const prefixed = Buffer.allocUnsafe(5 + head.length);
+  prefixed.writeUInt8(0, 0);
+  prefixed.writeUInt32BE(head.length + (tail?.length ?? 0), 1);
+  prefixed.set(head, 5);
+  return tail ? [prefixed, tail] : [prefixed];
 }
 
 function serviceKeys(services: number): string[] {
@@ -482,18 +494,28 @@ interface Measured {
   probePush: number[];
 }
 
+/** What serves the streams: Sextant's xDS server (this tree's, or a built tree's), or the raw HTTP/2 floor. */
+type Subject = { readonly kind: 'sextant'; readonly root?: string } | { readonly kind: 'floor' };
+
+const THIS_TREE: Subject = { kind: 'sextant' };
+const FLOOR: Subject = { kind: 'floor' };
+
+function subjectEnv(subject: Subject): Record<string, string> {
+  if (subject.kind === 'floor') return { SEXTANT_BENCH_XDS_SERVER: 'floor' };
+  return {
+    SEXTANT_BENCH_XDS_SERVER: '1',
+    ...(subject.root ? { SEXTANT_BENCH_SERVER_ROOT: subject.root } : {}),
+  };
+}
+
 async function measure(
   count: number,
   services: number,
   clientProcesses: number,
-  serverRoot?: string,
+  subject: Subject,
 ): Promise<Measured> {
   const common = { SEXTANT_BENCH_SERVICES: String(services) };
-  const server = new Child<ServerMessage>({
-    ...common,
-    SEXTANT_BENCH_XDS_SERVER: '1',
-    ...(serverRoot ? { SEXTANT_BENCH_SERVER_ROOT: serverRoot } : {}),
-  });
+  const server = new Child<ServerMessage>({ ...common, ...subjectEnv(subject) });
   const { address, v1, rss: idleRss } = await server.next('listening');
   const probe = await LoadClient.start({
     kind: 'probe',
@@ -576,6 +598,8 @@ interface Options {
   services: number[];
   clients: number;
   before?: string;
+  /** Measure the raw HTTP/2 floor at each size (`--no-floor` skips it). */
+  floor: boolean;
 }
 
 function parse(args: readonly string[]): Options {
@@ -583,10 +607,12 @@ function parse(args: readonly string[]): Options {
     sizes: [],
     services: process.env.SEXTANT_BENCH_SERVICES ? [serviceCount()] : [50, 1000],
     clients: Number(process.env.SEXTANT_BENCH_XDS_CLIENTS ?? 2),
+    floor: true,
   };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
     if (arg === '--before') options.before = path.resolve(args[(i += 1)] ?? '');
+    else if (arg === '--no-floor') options.floor = false;
     else if (arg === '--services') options.services = (args[(i += 1)] ?? '').split(',').map(Number);
     else options.sizes.push(Number(arg));
   }
@@ -594,7 +620,7 @@ function parse(args: readonly string[]): Options {
   return options;
 }
 
-function row(variant: string, services: number, count: number, m: Measured, base: Measured) {
+function row(variant: string, services: number, count: number, m: Measured, floor: Measured | undefined) {
   return {
     variant,
     services,
@@ -605,10 +631,12 @@ function row(variant: string, services: number, count: number, m: Measured, base
     'reached all ms': m.reachedMs,
     'ACKed by all ms': m.ackedMs,
     'ACKed / goal': m.ackedMs / GOAL_MS,
+    'ACKed / floor': floor ? m.ackedMs / floor.ackedMs : Number.NaN,
     'server CPU ms': m.cpuMs,
-    'ACKed / first row': m.ackedMs / base.ackedMs,
+    'CPU / floor': floor ? m.cpuMs / floor.cpuMs : Number.NaN,
     'RSS MiB (idle)': m.idleRss,
     'RSS MiB': m.rss,
+    'RSS / floor': floor ? m.rss / floor.rss : Number.NaN,
     'heap MiB': m.heap,
     'external MiB': m.external,
     'KiB per stream': ((m.rss - m.idleRss) * 1024) / count,
@@ -628,23 +656,27 @@ export async function run(args: readonly string[]): Promise<void> {
   const options = parse(args);
   const rows = [];
   for (const services of options.services) {
-    let base: Measured | undefined;
     for (const count of options.sizes) {
-      // Interleaved: the baseline tree and this one, one after the other at each size.
+      // Interleaved at each size: the floor, the baseline tree, this one.
+      const floor = options.floor ? await measure(count, services, options.clients, FLOOR) : undefined;
+      if (floor) rows.push(progress(row('raw HTTP/2 floor', services, count, floor, floor)));
       if (options.before) {
-        const before = await measure(count, services, options.clients, options.before);
-        base ??= before;
-        rows.push(progress(row('before', services, count, before, base)));
+        const before = await measure(count, services, options.clients, {
+          kind: 'sextant',
+          root: options.before,
+        });
+        rows.push(progress(row('before', services, count, before, floor)));
       }
-      const m = await measure(count, services, options.clients);
-      base ??= m;
-      rows.push(progress(row(options.before ? 'after' : 'this tree', services, count, m, base)));
+      const m = await measure(count, services, options.clients, THIS_TREE);
+      rows.push(progress(row(options.before ? 'after' : 'this tree', services, count, m, floor)));
     }
   }
   console.log(
     `services × ${INSTANCES} instances; every stream is an Envoy-like sidecar on its own connection (wildcard CDS, ` +
       `EDS for every cluster), opened by ${options.clients} client processes; one endpoint change per round, ` +
       `medians of ${ROUNDS} rounds. "ACKed by all" ends when the server has recorded every stream's ACK. ` +
+      `The raw HTTP/2 floor is a node:http2 server taking the same clients and bytes, counting messages ` +
+      `without decoding them (lib-http2-floor.ts). ` +
       `A v1 SDS request every ${PROBE_EVERY_MS} ms, idle (${IDLE_PROBE_MS} ms) and during the rounds. ` +
       `Goals: ACKed by all ≤ ${GOAL_MS} ms, RSS ≤ ${GOAL_MIB} MiB, v1 p99 during pushes ≤ ${PROBE_GOAL_MS} ms.\n`,
   );
@@ -654,23 +686,23 @@ export async function run(args: readonly string[]): Promise<void> {
 export async function summary(): Promise<SummaryRow[]> {
   const rows: SummaryRow[] = [];
   for (const services of [50, 1000]) {
-    const small = await measure(500, services, 2);
-    const m = await measure(5000, services, 2);
+    const floor = await measure(5000, services, 2, FLOOR);
+    const m = await measure(5000, services, 2, THIS_TREE);
     const mesh = `5,000 ADS streams, ${services.toLocaleString('en')} services`;
     rows.push(
       {
         measure: `${mesh}: endpoint change ACKed by all`,
         figure: `${m.ackedMs.toFixed(0)} ms`,
-        baseline: `500 streams ${small.ackedMs.toFixed(0)} ms`,
-        ratio: times(m.ackedMs / small.ackedMs),
+        baseline: `raw HTTP/2 floor ${floor.ackedMs.toFixed(0)} ms`,
+        ratio: times(m.ackedMs / floor.ackedMs),
         goal: `≤ ${GOAL_MS} ms`,
         met: m.ackedMs <= GOAL_MS,
       },
       {
         measure: `${mesh}: server RSS`,
         figure: `${m.rss.toFixed(0)} MiB`,
-        baseline: `no stream ${m.idleRss.toFixed(0)} MiB`,
-        ratio: times(m.rss / m.idleRss),
+        baseline: `raw HTTP/2 floor ${floor.rss.toFixed(0)} MiB`,
+        ratio: times(m.rss / floor.rss),
         goal: `≤ ${GOAL_MIB} MiB`,
         met: m.rss <= GOAL_MIB,
       },
@@ -690,12 +722,13 @@ export async function summary(): Promise<SummaryRow[]> {
 }
 
 if (require.main === module) {
-  if (process.env.SEXTANT_BENCH_XDS_SERVER === '1') {
-    serve().catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-  } else if (process.env.SEXTANT_BENCH_XDS_CLIENT === '1') {
+  const fail = (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  };
+  if (process.env.SEXTANT_BENCH_XDS_SERVER === '1') serve().catch(fail);
+  else if (process.env.SEXTANT_BENCH_XDS_SERVER === 'floor') serveFloor(serviceCount()).catch(fail);
+  else if (process.env.SEXTANT_BENCH_XDS_CLIENT === '1') {
     clients();
   }
 }
