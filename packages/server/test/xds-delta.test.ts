@@ -145,6 +145,68 @@ describe('xDS incremental (delta ADS)', () => {
     expect(JSON.stringify(pushed.resources[0]?.resource)).toContain('10.0.2.55');
   });
 
+  it('answers a change of names from what it names: the subscribed state is not computed again until the mesh changes', async () => {
+    const MONGO_KEY = 'mongodb.default.svc.cluster.local|mongo';
+    const ads = h.delta();
+    ads.send({ node: ENVOY_NODE, type_url: ENDPOINT, resource_names_subscribe: [REVIEWS_KEY] });
+    expect((await ads.next()).names).toEqual([REVIEWS_KEY]);
+
+    // The renderer's own method, counted: how often a stream's whole subscribed state is computed.
+    const v3 = h.renderer.v3;
+    const subscribedGroup = v3.subscribedGroup.bind(v3);
+    let computed = 0;
+    v3.subscribedGroup = (set, subscription) => {
+      computed += 1;
+      return subscribedGroup(set, subscription);
+    };
+
+    for (let i = 0; i < 20; i += 1) {
+      ads.send({ type_url: ENDPOINT, resource_names_subscribe: [`made-up-${i}.example|http`] });
+      expect(await ads.next()).toMatchObject({ names: [], removed_resources: [`made-up-${i}.example|http`] });
+    }
+    ads.send({ type_url: ENDPOINT, resource_names_subscribe: [RATINGS_KEY] });
+    expect((await ads.next()).names).toEqual([RATINGS_KEY]);
+    expect(computed).toBe(0);
+
+    // The mesh changes: reviews only. Ratings was sent since the state was last computed and
+    // has not changed: not sent again.
+    h.sink.upsertService(
+      {
+        hostname: 'reviews.default.svc.cluster.local',
+        ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+      },
+      [{ address: '10.0.1.56', port: 9080, portName: 'http' }],
+    );
+    h.publish();
+    const pushed = await ads.next();
+    expect(pushed.names).toEqual([REVIEWS_KEY]);
+    expect(pushed.removed_resources).toEqual([]);
+    expect(computed).toBe(1);
+
+    // Subscribed by a change of names since, then gone from the mesh: removed (neither the
+    // state computed before nor the one after holds it).
+    ads.send({ type_url: ENDPOINT, resource_names_subscribe: [MONGO_KEY] });
+    expect((await ads.next()).names).toEqual([MONGO_KEY]);
+    h.sink.removeService('mongodb.default.svc.cluster.local');
+    h.publish();
+    const gone = await ads.next();
+    expect(gone.names).toEqual([]);
+    expect(gone.removed_resources).toEqual([MONGO_KEY]);
+
+    // A ratings change reaches the stream: the index filed the name subscribed in place.
+    h.sink.upsertService(
+      {
+        hostname: 'ratings.default.svc.cluster.local',
+        ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
+      },
+      [{ address: '10.0.2.56', port: 9090, portName: 'grpc' }],
+    );
+    h.publish();
+    const ratings = await ads.next();
+    expect(ratings.names).toEqual([RATINGS_KEY]);
+    expect(JSON.stringify(ratings.resources[0]?.resource)).toContain('10.0.2.56');
+  });
+
   it('records a NACK and sends a rejected resource again only once it changes', async () => {
     const ads = h.delta();
     ads.send({ node: ENVOY_NODE, type_url: ENDPOINT, resource_names_subscribe: [REVIEWS_KEY, RATINGS_KEY] });

@@ -26,6 +26,8 @@ export interface XdsHarness {
   /** The discovery listener (v1 REST, v3 REST-JSON). */
   readonly discovery: string;
   readonly fleet: Fleet;
+  /** The renderer the xDS server renders with. */
+  readonly renderer: Renderer;
   /** Publishes what the sink reported now (no debounce wait). */
   publish(): void;
   sotw(path?: string): XdsTestStream<'sotw'>;
@@ -88,6 +90,7 @@ export async function startXdsHarness(options: XdsHarnessOptions = {}): Promise<
     admin: `http://${adminAddress}`,
     discovery: `http://${discoveryAddress}`,
     fleet,
+    renderer,
     publish: () => registry.flush(),
     sotw: (path) => open('sotw', path),
     delta: (path) => open('delta', path),

@@ -206,4 +206,50 @@ describe('Subscriptions that sent the same list share one name set', () => {
     expect(concerned()).toEqual(new Set());
     expect(index.size).toBe(0);
   });
+
+  it('follows a delta subscription changed in place by the names that came and went', () => {
+    const index = new SubscriptionIndex<Subscriber>();
+    const key = (host: string, port = 'http') => `${host}.ns.svc.cluster.local|${port}`;
+    const concerned = (host: string) =>
+      new Set(
+        index.concerned({
+          everything: false,
+          dependencies: new Set([`host:${host}.ns.svc.cluster.local`]) as SnapshotChange['dependencies'],
+          addresses: new Set<string>(),
+        }),
+      );
+    const a: Subscriber = {
+      typeUrl: ENDPOINT_TYPE,
+      subscription: Subscription.delta([key('x'), key('x', 'grpc')], [], false),
+    };
+    const b: Subscriber = { typeUrl: ENDPOINT_TYPE, subscription: Subscription.delta([key('y')], [], false) };
+    index.update(a);
+    index.update(b);
+    const set = a.subscription.names();
+    const digest = a.subscription.digest();
+    const change = (s: Subscriber, subscribe: string[], unsubscribe: string[]) => {
+      const { added, removed } = s.subscription.update(subscribe, unsubscribe);
+      index.namesChanged(s, added, removed);
+    };
+
+    // One of x's two names goes: x still concerns a.
+    change(a, [], [key('x')]);
+    expect(concerned('x')).toEqual(new Set([a]));
+    // The other goes and y comes: y concerns both, x neither.
+    change(a, [key('y')], [key('x', 'grpc')]);
+    expect(concerned('x')).toEqual(new Set());
+    expect(concerned('y')).toEqual(new Set([a, b]));
+    // Changed in place, its digest computed again: that of a set of the same names.
+    expect(a.subscription.names()).toBe(set);
+    expect(a.subscription.digest()).not.toBe(digest);
+    expect(a.subscription.digest()).toBe(b.subscription.digest());
+    change(b, [], [key('y')]);
+    expect(concerned('y')).toEqual(new Set([a]));
+    change(a, [], [key('y')]);
+    expect(concerned('y')).toEqual(new Set());
+    // Names again after none: filed again.
+    change(a, [key('x')], []);
+    expect(concerned('x')).toEqual(new Set([a]));
+    expect(index.size).toBe(2);
+  });
 });

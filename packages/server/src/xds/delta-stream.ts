@@ -4,6 +4,7 @@ import {
   type DeltaDiscoveryRequest,
   type EncodedResource,
   type ResourceGroup,
+  type ResourceSet,
   type ResourceTypeUrl,
 } from '@sextant/envoy';
 import { Subscription } from './subscription';
@@ -16,6 +17,13 @@ class DeltaSubscriber implements TypeSubscriber {
   readonly status = new TypeStatus();
   /** What the client has: the subscribed group it was last brought up to date with. */
   delivered: ResourceGroup | undefined;
+  /** The key of the resource set `delivered` was taken from: while it holds, only names change. */
+  deliveredFrom: string | undefined;
+  /**
+   * Resources sent for owed names since `delivered`: the client has them, though `delivered`
+   * does not list them. (A name answered as removed needs no entry: if it appears, it is new.)
+   */
+  readonly sentSince = new Map<string, EncodedResource>();
   /** What the client said it had when the stream opened; used for the first response only. */
   initialVersions: ReadonlyMap<string, string> | undefined;
   /**
@@ -88,7 +96,9 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const change = subscriber.subscription.update(subscribe, unsubscribe);
     this.checkNames(typeUrl, subscriber.subscription);
     if (change.added.length === 0 && change.removed.length === 0 && !change.wildcardChanged) return;
-    this.context.index.update(subscriber);
+    this.context.index.namesChanged(subscriber, change.added, change.removed);
+    // The wildcard brings (or takes away) everything: the whole subscribed state is computed again.
+    if (change.wildcardChanged) subscriber.deliveredFrom = undefined;
     for (const name of change.added) subscriber.owed.add(name);
     if (subscriber.subscription.isWildcard()) for (const name of change.removed) subscriber.owed.add(name);
     this.bringUpToDate(typeSetOf(typeUrl));
@@ -100,18 +110,50 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
       const subscriber = this.types.get(typeUrl);
       if (!subscriber) continue;
       const set = this.resourceSetFor(typeUrl, snapshot);
-      const state = this.context.renderer.subscribedGroup(set, subscriber.subscription);
-      const { resources, removed } = subscriber.delivered
-        ? this.changes(subscriber, state, (name) => set.get(name))
-        : this.initial(subscriber, state);
-      const first = !subscriber.delivered;
-      subscriber.delivered = state;
+      const before = subscriber.delivered;
+      const first = !before;
+      const { resources, removed } = !before
+        ? this.initial(subscriber, this.subscribedState(subscriber, set))
+        : subscriber.deliveredFrom === set.key
+          ? this.owedOnly(subscriber, set)
+          : this.changes(subscriber, before, this.subscribedState(subscriber, set), set);
       // The first response is always sent, even empty: a client waiting to initialise is never left waiting.
       if (resources.length > 0 || first)
         this.send({ subscriber, resources, removed: first ? removed : [] }, snapshot);
       if (!first && removed.length > 0) removals.push({ subscriber, resources: [], removed });
     }
     for (const pending of removals.reverse()) this.send(pending, snapshot);
+  }
+
+  /** The whole subscribed state, which the client is brought up to date with (costs the size of the subscription). */
+  private subscribedState(subscriber: DeltaSubscriber, set: ResourceSet): ResourceGroup {
+    const state = this.context.renderer.subscribedGroup(set, subscriber.subscription);
+    subscriber.delivered = state;
+    subscriber.deliveredFrom = set.key;
+    return state;
+  }
+
+  /**
+   * Only the names changed since the client was brought up to date (same resource set): it is
+   * sent what it is owed, looked up by name, and the subscribed state is not computed again
+   * (a request costs what it names, however many names the stream holds).
+   */
+  private owedOnly(
+    subscriber: DeltaSubscriber,
+    set: ResourceSet,
+  ): { resources: EncodedResource[]; removed: string[] } {
+    const resources: EncodedResource[] = [];
+    const removed: string[] = [];
+    for (const name of subscriber.owed) {
+      if (!subscriber.subscription.wants(name)) continue;
+      const resource = set.get(name);
+      if (resource) {
+        resources.push(resource);
+        subscriber.sentSince.set(name, resource);
+      } else removed.push(name);
+    }
+    subscriber.owed.clear();
+    return { resources, removed };
   }
 
   /**
@@ -128,24 +170,34 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     return { resources, removed };
   }
 
-  /** What changed since the client was last brought up to date, and the names it is owed. */
+  /**
+   * What changed since the client was last brought up to date (`before`), counting what it was
+   * sent for owed names since, and the names it is still owed.
+   */
   private changes(
     subscriber: DeltaSubscriber,
+    before: ResourceGroup,
     state: ResourceGroup,
-    find: (name: string) => EncodedResource | undefined,
+    set: ResourceSet,
   ): { resources: EncodedResource[]; removed: string[] } {
-    const diff = (subscriber.delivered as ResourceGroup).diffTo(state);
-    const resources = [...diff.upserted];
+    const { sentSince, subscription } = subscriber;
+    const diff = before.diffTo(state);
+    const resources = diff.upserted.filter((r) => sentSince.get(r.name)?.version !== r.version);
     const sent = new Set(resources.map((r) => r.name));
     const removed = new Set<string>();
     // A resource that left the state because it no longer exists is removed; one the client
     // unsubscribed from is not mentioned.
     for (const resource of diff.removed) {
-      if (subscriber.subscription.wants(resource.name)) removed.add(resource.name);
+      if (subscription.wants(resource.name)) removed.add(resource.name);
     }
+    // Sent since, absent from both states: gone meanwhile.
+    for (const name of sentSince.keys()) {
+      if (subscription.wants(name) && !state.get(name) && !before.get(name)) removed.add(name);
+    }
+    sentSince.clear();
     for (const name of subscriber.owed) {
-      if (!subscriber.subscription.wants(name) || sent.has(name)) continue;
-      const resource = state.get(name) ?? find(name);
+      if (!subscription.wants(name) || sent.has(name)) continue;
+      const resource = state.get(name) ?? set.get(name);
       if (resource) resources.push(resource);
       else removed.add(name);
       sent.add(name);

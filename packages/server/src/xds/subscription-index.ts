@@ -16,7 +16,8 @@ export interface Subscriber {
 interface Holders<S> {
   readonly typeUrl: ResourceTypeUrl;
   readonly set: NameSet;
-  readonly dependencies: readonly Dependency[];
+  /** Each dependency of the set's names, with how many of its names have it. */
+  readonly dependencies: Map<Dependency, number>;
   readonly subscribers: Set<S>;
 }
 
@@ -31,8 +32,14 @@ interface Holders<S> {
  * (SharedNameSets), indexed once under its names' dependencies however many streams hold it.
  * A subscriber costs the index a few entries, not one per name.
  */
+/**
+ * The sets filed under one dependency: one set alone (most dependencies: a delta stream naming
+ * 100,000 made-up names has as many, each its own), or several. An empty Set costs ~300 bytes.
+ */
+type Filed<S> = Holders<S> | Set<Holders<S>>;
+
 export class SubscriptionIndex<S extends Subscriber> {
-  private readonly named = new Map<Dependency, Set<Holders<S>>>();
+  private readonly named = new Map<Dependency, Filed<S>>();
   private readonly bySet = new Map<ResourceTypeUrl, Map<NameSet, Holders<S>>>();
   private readonly memberOf = new Map<S, Holders<S>>();
   private readonly wildcards = new Set<S>();
@@ -40,7 +47,7 @@ export class SubscriptionIndex<S extends Subscriber> {
   /** resourceDependency, remembered: a fleet subscribes to the same names again and again. */
   private readonly dependencies = new Map<ResourceTypeUrl, Map<string, Dependency>>();
 
-  /** Records a new subscriber or a change to what an existing one subscribes to. */
+  /** Records a new subscriber or a change to what an existing one subscribes to (a set replaced by another). */
   update(subscriber: S): void {
     this.all.add(subscriber);
     const { subscription } = subscriber;
@@ -50,8 +57,27 @@ export class SubscriptionIndex<S extends Subscriber> {
       if (current) this.leave(subscriber, current);
       if (set.names.size > 0) this.join(subscriber, set);
     }
-    if (subscription.isWildcard()) this.wildcards.add(subscriber);
-    else this.wildcards.delete(subscriber);
+    this.updateWildcard(subscriber);
+  }
+
+  /**
+   * Records a change made in place to the set a subscriber holds (a delta subscription's own):
+   * the entries of the names that came and went change, the others are not looked at.
+   */
+  namesChanged(subscriber: S, added: readonly string[], removed: readonly string[]): void {
+    const current = this.memberOf.get(subscriber);
+    const set = subscriber.subscription.names();
+    if (current?.set !== set) {
+      this.update(subscriber);
+      return;
+    }
+    if (set.names.size === 0) {
+      this.leave(subscriber, current);
+    } else {
+      for (const name of added) this.count(current, this.dependencyOf(current.typeUrl, name), 1);
+      for (const name of removed) this.count(current, this.dependencyOf(current.typeUrl, name), -1);
+    }
+    this.updateWildcard(subscriber);
   }
 
   remove(subscriber: S): void {
@@ -70,11 +96,18 @@ export class SubscriptionIndex<S extends Subscriber> {
     if (change.everything) return new Set(this.all);
     const result = new Set<S>(this.wildcards);
     for (const dependency of [...change.dependencies, 'any' as const]) {
-      for (const holders of this.named.get(dependency) ?? []) {
+      const filed = this.named.get(dependency);
+      if (!filed) continue;
+      for (const holders of filed instanceof Set ? filed : [filed]) {
         for (const subscriber of holders.subscribers) result.add(subscriber);
       }
     }
     return result;
+  }
+
+  private updateWildcard(subscriber: S): void {
+    if (subscriber.subscription.isWildcard()) this.wildcards.add(subscriber);
+    else this.wildcards.delete(subscriber);
   }
 
   private join(subscriber: S, set: NameSet): void {
@@ -86,21 +119,40 @@ export class SubscriptionIndex<S extends Subscriber> {
     }
     let holders = sets.get(set);
     if (!holders) {
-      const dependencies = new Set<Dependency>();
-      for (const name of set.names) dependencies.add(this.dependencyOf(typeUrl, name));
-      holders = { typeUrl, set, dependencies: [...dependencies], subscribers: new Set() };
+      holders = { typeUrl, set, dependencies: new Map(), subscribers: new Set() };
       sets.set(set, holders);
-      for (const dependency of holders.dependencies) {
-        let holding = this.named.get(dependency);
-        if (!holding) {
-          holding = new Set();
-          this.named.set(dependency, holding);
-        }
-        holding.add(holders);
-      }
+      for (const name of set.names) this.count(holders, this.dependencyOf(typeUrl, name), 1);
     }
     holders.subscribers.add(subscriber);
     this.memberOf.set(subscriber, holders);
+  }
+
+  /** One name of the set more (or fewer) with this dependency; the set is filed under it while any has it. */
+  private count(holders: Holders<S>, dependency: Dependency, by: 1 | -1): void {
+    const count = (holders.dependencies.get(dependency) ?? 0) + by;
+    if (count > 0) {
+      if (count === 1 && by === 1) this.file(dependency, holders);
+      holders.dependencies.set(dependency, count);
+      return;
+    }
+    holders.dependencies.delete(dependency);
+    this.unfile(dependency, holders);
+  }
+
+  private file(dependency: Dependency, holders: Holders<S>): void {
+    const filed = this.named.get(dependency);
+    if (!filed) this.named.set(dependency, holders);
+    else if (filed instanceof Set) filed.add(holders);
+    else if (filed !== holders) this.named.set(dependency, new Set([filed, holders]));
+  }
+
+  private unfile(dependency: Dependency, holders: Holders<S>): void {
+    const filed = this.named.get(dependency);
+    if (filed === holders) this.named.delete(dependency);
+    else if (filed instanceof Set) {
+      filed.delete(holders);
+      if (filed.size === 1) this.named.set(dependency, filed.values().next().value as Holders<S>);
+    }
   }
 
   /** A subscriber leaves its set; the set leaves the index with its last subscriber. */
@@ -109,11 +161,7 @@ export class SubscriptionIndex<S extends Subscriber> {
     this.memberOf.delete(subscriber);
     if (holders.subscribers.size > 0) return;
     this.bySet.get(holders.typeUrl)?.delete(holders.set);
-    for (const dependency of holders.dependencies) {
-      const holding = this.named.get(dependency);
-      holding?.delete(holders);
-      if (holding?.size === 0) this.named.delete(dependency);
-    }
+    for (const dependency of holders.dependencies.keys()) this.unfile(dependency, holders);
   }
 
   private dependencyOf(typeUrl: ResourceTypeUrl, name: string): Dependency {

@@ -20,11 +20,15 @@ export interface SubscriptionChange {
 
 const NO_CHANGE: SubscriptionChange = { added: [], removed: [], wildcardChanged: false };
 
-/** Names subscribed to, never changed once made (a change makes another), with their digest. */
+/**
+ * Names subscribed to, with their digest. A set from a SotW list is never changed once made (a
+ * change makes another; the index and the render cache share it between streams); a delta
+ * subscription's set is its own and changes in place (OwnNameSet).
+ */
 export class NameSet {
-  private namesDigest: string | undefined;
+  protected namesDigest: string | undefined;
   /** `digest()` marked wildcard or not, as Subscription.digest() gives it: made once, shared. */
-  private marked: { readonly wildcard: string; readonly named: string } | undefined;
+  protected marked: { readonly wildcard: string; readonly named: string } | undefined;
 
   constructor(readonly names: ReadonlySet<string>) {}
 
@@ -42,6 +46,42 @@ export class NameSet {
   subscriptionDigest(wildcard: boolean): string {
     this.marked ??= { wildcard: `*${this.digest()}`, named: `-${this.digest()}` };
     return wildcard ? this.marked.wildcard : this.marked.named;
+  }
+}
+
+/**
+ * The names of one delta subscription, changed in place as requests subscribe and unsubscribe:
+ * a request costs what it names, not the size of the set (a stream may hold 100,000 names and
+ * add a hundred at a time). Never shared; its digest is computed again after a change, when a
+ * snapshot is pushed, not per request.
+ */
+export class OwnNameSet extends NameSet {
+  private readonly own: Set<string>;
+
+  constructor() {
+    const own = new Set<string>();
+    super(own);
+    this.own = own;
+  }
+
+  /** False if it was already there. */
+  add(name: string): boolean {
+    if (this.own.has(name)) return false;
+    this.own.add(name);
+    this.changed();
+    return true;
+  }
+
+  /** False if it was not there. */
+  delete(name: string): boolean {
+    if (!this.own.delete(name)) return false;
+    this.changed();
+    return true;
+  }
+
+  private changed(): void {
+    this.namesDigest = undefined;
+    this.marked = undefined;
   }
 }
 
@@ -79,7 +119,9 @@ export class Subscription implements SubscribedNames {
    * (LDS and CDS only). The first non-empty list ends the legacy behaviour for good.
    */
   private legacyWildcard: boolean;
-  private nameSet = NO_NAMES;
+  private nameSet: NameSet = NO_NAMES;
+  /** A delta subscription's own set (the same object as `nameSet`), changed in place. */
+  private own: OwnNameSet | undefined;
   /** The last SotW list as sent: clients repeat it with every ACK, so an equal list is recognised cheaply. */
   private lastList: readonly string[] = [];
 
@@ -113,6 +155,8 @@ export class Subscription implements SubscribedNames {
     wildcardCapable: boolean,
   ): Subscription {
     const subscription = new Subscription(wildcardCapable && subscribe.length === 0, new SharedNameSets());
+    subscription.own = new OwnNameSet();
+    subscription.nameSet = subscription.own;
     subscription.update(subscribe, unsubscribe);
     return subscription;
   }
@@ -147,28 +191,25 @@ export class Subscription implements SubscribedNames {
    * Delta: requests carry changes. Subscribing to names ends the legacy behaviour but keeps the
    * wildcard (only unsubscribing from `*` drops it); subscribing and unsubscribing `*` turn the
    * wildcard on and off. Unsubscribing a name that a wildcard still covers keeps the resource
-   * (the caller answers with its current state).
+   * (the caller answers with its current state). The set changes in place: the names are this
+   * subscription's own, and the index is told what came and went (SubscriptionIndex.namesChanged).
    */
   update(subscribe: readonly string[], unsubscribe: readonly string[]): SubscriptionChange {
+    const names = this.own;
+    if (!names) throw new Error('update() is the delta protocol: a SotW subscription changes by setNames()');
     if (this.legacyWildcard && subscribe.length > 0) this.legacyWildcard = false;
+    if (subscribe.length === 0 && unsubscribe.length === 0) return NO_CHANGE;
     const before = this.wildcard;
     const added: string[] = [];
     const removed: string[] = [];
-    // Sets are never changed in place (the index and the render cache key on them): a copy.
-    if (subscribe.length === 0 && unsubscribe.length === 0) return NO_CHANGE;
-    const names = new Set(this.nameSet.names);
     for (const name of subscribe) {
       if (name === WILDCARD) this.wildcard = true;
-      else if (!names.has(name)) {
-        names.add(name);
-        added.push(name);
-      }
+      else if (names.add(name)) added.push(name);
     }
     for (const name of unsubscribe) {
       if (name === WILDCARD) this.wildcard = false;
       else if (names.delete(name)) removed.push(name);
     }
-    if (added.length > 0 || removed.length > 0) this.nameSet = new NameSet(names);
     return { added, removed, wildcardChanged: before !== this.wildcard };
   }
 
