@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@sextant/testkit';
 import { servicesFile, startDaemon } from './lib-daemon';
-import { printTable, times, type SummaryRow } from './table';
+import { median, printTable, times, type SummaryRow } from './table';
 
 export const description =
   'v1 SDS and CDS req/s from the daemon vs a raw Node http server in its own process serving the same bytes (wrk)';
@@ -54,6 +54,8 @@ interface Figures {
 }
 
 const GOAL = 0.9;
+/** Alternating runs of each server; the figures are their medians. */
+const ROUNDS = 5;
 
 async function measure(seconds: number, services: number): Promise<Figures[]> {
   const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
@@ -67,13 +69,18 @@ async function measure(seconds: number, services: number): Promise<Figures[]> {
       const response = await fetch(url);
       const body = Buffer.from(await response.arrayBuffer());
       const raw = await rawServer(body, response.headers.get('etag') ?? '', daemon.dir);
-      // Warm both, then measure one at a time so neither takes the other's CPU.
+      // Warm both, then measure one at a time so neither takes the other's CPU, in alternating
+      // short runs: the machine's speed drifts over seconds, and both see the same drift.
       wrk(raw.url, 1);
-      const baseline = wrk(raw.url, seconds);
-      await raw.stop();
       wrk(url, 1);
-      const sextant = wrk(url, seconds);
-      figures.push({ api, bodyBytes: body.length, baseline, sextant });
+      const baselines: number[] = [];
+      const sextants: number[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        baselines.push(wrk(raw.url, seconds));
+        sextants.push(wrk(url, seconds));
+      }
+      await raw.stop();
+      figures.push({ api, bodyBytes: body.length, baseline: median(baselines), sextant: median(sextants) });
     }
   } finally {
     await daemon.stop();
@@ -85,7 +92,7 @@ async function measure(seconds: number, services: number): Promise<Figures[]> {
 }
 
 export async function run(args: readonly string[]): Promise<void> {
-  const seconds = Number(args[0] ?? 5);
+  const seconds = Number(args[0] ?? 2);
   const services = Number(args[1] ?? 1000);
   const figures = await measure(seconds, services);
   printTable(
@@ -101,7 +108,7 @@ export async function run(args: readonly string[]): Promise<void> {
 }
 
 export async function summary(): Promise<SummaryRow[]> {
-  return (await measure(5, 1000)).map(({ api, baseline, sextant }) => ({
+  return (await measure(2, 1000)).map(({ api, baseline, sextant }) => ({
     measure: `1,000 × 10: ${api} req/s (wrk, 50 connections)`,
     figure: `${Math.round(sextant)} req/s`,
     baseline: `raw Node server ${Math.round(baseline)} req/s`,
