@@ -22,6 +22,12 @@ interface Holders<S> {
 }
 
 /**
+ * The sets filed under one dependency: one set alone (most dependencies: a delta stream naming
+ * 100,000 made-up names has as many, each its own), or several. An empty Set costs ~300 bytes.
+ */
+type Filed<S> = Holders<S> | Set<Holders<S>>;
+
+/**
  * Which subscribers a snapshot change concerns, found without asking every stream: named
  * subscriptions are indexed by what each name depends on (the service or port it is built
  * from, see ResourceType.dependency), wildcard subscriptions are kept apart (a wildcard depends
@@ -32,12 +38,6 @@ interface Holders<S> {
  * (SharedNameSets), indexed once under its names' dependencies however many streams hold it.
  * A subscriber costs the index a few entries, not one per name.
  */
-/**
- * The sets filed under one dependency: one set alone (most dependencies: a delta stream naming
- * 100,000 made-up names has as many, each its own), or several. An empty Set costs ~300 bytes.
- */
-type Filed<S> = Holders<S> | Set<Holders<S>>;
-
 export class SubscriptionIndex<S extends Subscriber> {
   private readonly named = new Map<Dependency, Filed<S>>();
   private readonly bySet = new Map<ResourceTypeUrl, Map<NameSet, Holders<S>>>();
