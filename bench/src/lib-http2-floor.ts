@@ -3,6 +3,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { envoyProtos } from '@sextant/envoy';
 import { elapsedMs } from './table';
+import type { ServerMessage } from './xds-streams';
 
 /**
  * The floor under the xds-streams benchmark: a raw Node HTTP/2 server that takes the same
@@ -150,7 +151,7 @@ export async function serveFloor(services: number): Promise<void> {
     new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve)),
     new Promise<void>((resolve) => v1.listen(0, '127.0.0.1', resolve)),
   ]);
-  const send = (message: object) => process.send?.(message);
+  const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (message: { type: string; streams?: number }) => {
     if (message.type === 'change') {
       const streams = message.streams ?? 0;

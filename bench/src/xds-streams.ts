@@ -31,7 +31,9 @@ export const description =
  * times a v1 request every few ms, idle and during the rounds.
  *
  * `--before <tree>` runs a second server from another checkout (built), interleaved with this
- * one, with the same clients: the baseline of a change.
+ * one, with the same clients: the baseline of a change. At each size the same clients first
+ * meet the raw HTTP/2 floor (lib-http2-floor.ts, `--no-floor` skips it): what Node's HTTP/2
+ * costs on this machine for the same bytes, the baseline of the figures against their goals.
  */
 
 const INSTANCES = 5;
@@ -48,7 +50,8 @@ const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamA
 const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 
-type ServerMessage =
+/** What a server process (Sextant's or the floor) tells the bench. */
+export type ServerMessage =
   | { type: 'listening'; address: string; v1: string; rss: number }
   | { type: 'changed'; pushMs: number; ackedMs: number; cpuMs: number }
   | { type: 'status'; streams: number; edsUpToDate: number; rss: number; heap: number; external: number }
