@@ -233,14 +233,10 @@ export class Subscription implements SubscribedNames {
   }
 
   /**
-   * A canonical text of what is subscribed: subscriptions with equal keys receive equal
-   * responses from equal resource sets, so response bodies are cached by it.
+   * A short digest of what is subscribed (the wildcard flag and the names, in any order), shared
+   * with the subscriptions of the same names: subscriptions with equal digests receive equal
+   * responses from equal resource sets, so subscribed groups are cached by it.
    */
-  key(): string {
-    return `${this.wildcard ? '*' : ''}\n${[...this.nameSet.names].sort().join('\n')}`;
-  }
-
-  /** A short digest of `key()`, shared with the subscriptions of the same names (a key may list thousands). */
   digest(): string {
     return this.nameSet.subscriptionDigest(this.wildcard);
   }
