@@ -2,8 +2,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { envoyProtos } from '@sextant/envoy';
-import { elapsedMs } from './table';
-import type { ServerMessage } from './xds-streams';
+import { reportRound, sendToBench, statusMessage } from './lib-xds-server-process';
 
 /**
  * The floor under the xds-streams benchmark: a raw Node HTTP/2 server that takes the same
@@ -25,7 +24,6 @@ const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadA
 /** About one ClusterLoadAssignment of five endpoints, encoded. */
 const RESOURCE_BYTES = 256;
 const PUSH_BATCH = 50;
-const ACK_COUNT_EVERY_MS = 5;
 
 /** A DiscoveryResponse carrying `resources` opaque resources, framed for gRPC. */
 function cannedResponse(typeUrl: string, version: string, resources: number): Buffer {
@@ -151,43 +149,27 @@ export async function serveFloor(services: number): Promise<void> {
     new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve)),
     new Promise<void>((resolve) => v1.listen(0, '127.0.0.1', resolve)),
   ]);
-  const send = (message: ServerMessage) => process.send?.(message);
   process.on('message', (message: { type: string; streams?: number }) => {
     if (message.type === 'change') {
       const streams = message.streams ?? 0;
       const start = process.hrtime.bigint();
       const cpu = process.cpuUsage();
-      let pushMs: number | undefined;
-      void floor.push().then(() => (pushMs = elapsedMs(start)));
-      const check = () => {
-        if (pushMs !== undefined && floor.answered() >= streams) {
-          const used = process.cpuUsage(cpu);
-          send({
-            type: 'changed',
-            pushMs,
-            ackedMs: elapsedMs(start),
-            cpuMs: (used.user + used.system) / 1000,
-          });
-          return;
-        }
-        setTimeout(check, ACK_COUNT_EVERY_MS);
-      };
-      check();
+      let pushed = false;
+      void floor.push().then(() => (pushed = true));
+      reportRound(
+        start,
+        cpu,
+        streams,
+        () => pushed,
+        () => floor.answered(),
+      );
     } else if (message.type === 'status') {
-      const memory = process.memoryUsage();
-      send({
-        type: 'status',
-        streams: floor.streams.size,
-        edsUpToDate: floor.answered(),
-        rss: memory.rss,
-        heap: memory.heapUsed,
-        external: memory.external,
-      });
+      sendToBench(statusMessage(floor.streams.size, floor.answered()));
     } else if (message.type === 'exit') {
       process.exit(0);
     }
   });
-  send({
+  sendToBench({
     type: 'listening',
     address: `127.0.0.1:${(h2.address() as AddressInfo).port}`,
     v1: `http://127.0.0.1:${(v1.address() as AddressInfo).port}`,

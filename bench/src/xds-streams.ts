@@ -11,6 +11,7 @@ import type * as Server from '@sextant/server';
 import type Pino from 'pino';
 import { LoadClient } from './lib-file-mesh';
 import { serveFloor } from './lib-http2-floor';
+import { reportRound, sendToBench, statusMessage, type ServerMessage } from './lib-xds-server-process';
 import { syntheticService } from './lib-mesh';
 import { elapsedMs, median, percentile, printTable, times, type SummaryRow } from './table';
 
@@ -44,18 +45,9 @@ const IDLE_PROBE_MS = 1500;
 const GOAL_MS = 500;
 const GOAL_MIB = 300;
 const PROBE_GOAL_MS = 50;
-/** How often the server process counts ACKed streams once the push is out (the resolution of "ACKed by all"). */
-const ACK_COUNT_EVERY_MS = 5;
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
-
-/** What a server process (Sextant's or the floor) tells the bench. */
-export type ServerMessage =
-  | { type: 'listening'; address: string; v1: string; rss: number }
-  | { type: 'changed'; pushMs: number; ackedMs: number; cpuMs: number }
-  | { type: 'status'; streams: number; edsUpToDate: number; rss: number; heap: number; external: number }
-  | { type: 'heap-snapshot'; file: string };
 
 type ClientMessage = { type: 'synced' } | { type: 'reached'; at: string };
 
@@ -127,7 +119,6 @@ async function serve(): Promise<void> {
   const address = await xds.listen('127.0.0.1:0');
   const discovery = server.createDiscoveryServer(registry, renderer, metrics, logger);
   const v1 = await server.listenOn(discovery, '127.0.0.1:0');
-  const send = (message: ServerMessage) => process.send?.(message);
   const profiler = new RoundsProfiler(process.env.SEXTANT_BENCH_PROFILE);
   process.on('message', (message: { type: string; round?: number; streams?: number }) => {
     if (message.type === 'change') {
@@ -138,46 +129,27 @@ async function serve(): Promise<void> {
       const cpu = process.cpuUsage();
       sink.upsertService(changed.service, changed.instances);
       registry.flush(); // publishes; the xDS server then pushes to the concerned streams, a batch per turn
-      let pushMs: number | undefined;
       // Done when the server has no stream left to bring up to date, and has every stream's ACK.
-      const check = () => {
-        if (pushMs === undefined && !xds.pushing()) pushMs = elapsedMs(start);
-        if (pushMs !== undefined && edsAcked(xds) >= streams) {
-          const used = process.cpuUsage(cpu);
-          send({
-            type: 'changed',
-            pushMs,
-            ackedMs: elapsedMs(start),
-            cpuMs: (used.user + used.system) / 1000,
-          });
-          return;
-        }
-        // Counting ACKs walks every stream: every few ms, not every ms, or the count itself takes
-        // a share of the server's CPU during what is measured.
-        setTimeout(check, pushMs === undefined ? 1 : ACK_COUNT_EVERY_MS);
-      };
-      check();
+      reportRound(
+        start,
+        cpu,
+        streams,
+        () => !xds.pushing(),
+        () => edsAcked(xds),
+      );
     } else if (message.type === 'status') {
-      const memory = process.memoryUsage();
-      send({
-        type: 'status',
-        streams: xds.proxies().length,
-        edsUpToDate: edsAcked(xds),
-        rss: memory.rss,
-        heap: memory.heapUsed,
-        external: memory.external,
-      });
+      sendToBench(statusMessage(xds.proxies().length, edsAcked(xds)));
     } else if (message.type === 'heap-snapshot') {
       // For finding what a stream costs: SEXTANT_BENCH_HEAP_SNAPSHOT=<dir> writes one with every stream open.
       const file = v8.writeHeapSnapshot(
         path.join(process.env.SEXTANT_BENCH_HEAP_SNAPSHOT ?? '.', 'xds-streams.heapsnapshot'),
       );
-      send({ type: 'heap-snapshot', file });
+      sendToBench({ type: 'heap-snapshot', file });
     } else if (message.type === 'exit') {
       void Promise.all([profiler.stop(), xds.close(), discovery.close()]).then(() => process.exit(0));
     }
   });
-  send({ type: 'listening', address, v1: `http://${v1}`, rss: process.memoryUsage().rss });
+  sendToBench({ type: 'listening', address, v1: `http://${v1}`, rss: process.memoryUsage().rss });
 }
 
 /**
