@@ -1,7 +1,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { envoyProtos } from '@sextant/envoy';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, envoyProtos } from '@sextant/envoy';
 import { reportRound, sendToBench, statusMessage } from './lib-xds-server-process';
 
 /**
@@ -19,8 +19,6 @@ import { reportRound, sendToBench, statusMessage } from './lib-xds-server-proces
  * answers the v1 probe with a fixed body.
  */
 
-const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 /** About one ClusterLoadAssignment of five endpoints, encoded. */
 const RESOURCE_BYTES = 256;
 const PUSH_BATCH = 50;

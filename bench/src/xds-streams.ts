@@ -6,7 +6,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import type * as Core from '@sextant/core';
 import type * as Envoy from '@sextant/envoy';
-import { envoyProtos } from '@sextant/envoy';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, envoyProtos } from '@sextant/envoy';
 import type * as Server from '@sextant/server';
 import type Pino from 'pino';
 import { LoadClient } from './lib-file-mesh';
@@ -46,8 +46,6 @@ const GOAL_MS = 500;
 const GOAL_MIB = 300;
 const PROBE_GOAL_MS = 50;
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
-const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 
 type ClientMessage = { type: 'synced' } | { type: 'reached'; at: string };
 

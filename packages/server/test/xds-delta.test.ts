@@ -15,6 +15,28 @@ const REVIEWS_KEY = 'reviews.default.svc.cluster.local|http';
 const RATINGS_KEY = 'ratings.default.svc.cluster.local|grpc';
 const MONGO_CLUSTER = 'outbound|27017||mongodb.default.svc.cluster.local';
 
+/** An endpoint change: reviews (HTTP, 9080) with its one instance at `address`. */
+function moveReviews(h: XdsHarness, address: string): void {
+  h.sink.upsertService(
+    {
+      hostname: 'reviews.default.svc.cluster.local',
+      ports: [{ name: 'http', port: 9080, protocol: 'http' }],
+    },
+    [{ address, port: 9080, portName: 'http' }],
+  );
+}
+
+/** An endpoint change: ratings (gRPC, 9090) with its one instance at `address`. */
+function moveRatings(h: XdsHarness, address: string): void {
+  h.sink.upsertService(
+    {
+      hostname: 'ratings.default.svc.cluster.local',
+      ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
+    },
+    [{ address, port: 9090, portName: 'grpc' }],
+  );
+}
+
 async function edsStatus(h: XdsHarness): Promise<ProxyStatus['types'][string] | undefined> {
   return ((await getJson(`${h.admin}/debug/proxies`)).body as { clients: ProxyStatus[] }).clients.filter(
     (c) => c.status === 'connected',
@@ -124,21 +146,9 @@ describe('xDS incremental (delta ADS)', () => {
     expect(changed.names).toEqual([RATINGS_KEY]);
 
     // reviews is no longer subscribed: its change is not sent; a ratings change is.
-    h.sink.upsertService(
-      {
-        hostname: 'reviews.default.svc.cluster.local',
-        ports: [{ name: 'http', port: 9080, protocol: 'http' }],
-      },
-      [{ address: '10.0.1.55', port: 9080, portName: 'http' }],
-    );
+    moveReviews(h, '10.0.1.55');
     h.publish();
-    h.sink.upsertService(
-      {
-        hostname: 'ratings.default.svc.cluster.local',
-        ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
-      },
-      [{ address: '10.0.2.55', port: 9090, portName: 'grpc' }],
-    );
+    moveRatings(h, '10.0.2.55');
     h.publish();
     const pushed = await ads.next();
     expect(pushed.names).toEqual([RATINGS_KEY]);
@@ -170,13 +180,7 @@ describe('xDS incremental (delta ADS)', () => {
 
     // The mesh changes: reviews only. Ratings was sent since the state was last computed and
     // has not changed: not sent again.
-    h.sink.upsertService(
-      {
-        hostname: 'reviews.default.svc.cluster.local',
-        ports: [{ name: 'http', port: 9080, protocol: 'http' }],
-      },
-      [{ address: '10.0.1.56', port: 9080, portName: 'http' }],
-    );
+    moveReviews(h, '10.0.1.56');
     h.publish();
     const pushed = await ads.next();
     expect(pushed.names).toEqual([REVIEWS_KEY]);
@@ -194,13 +198,7 @@ describe('xDS incremental (delta ADS)', () => {
     expect(gone.removed_resources).toEqual([MONGO_KEY]);
 
     // A ratings change reaches the stream: the index filed the name subscribed in place.
-    h.sink.upsertService(
-      {
-        hostname: 'ratings.default.svc.cluster.local',
-        ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
-      },
-      [{ address: '10.0.2.56', port: 9090, portName: 'grpc' }],
-    );
+    moveRatings(h, '10.0.2.56');
     h.publish();
     const ratings = await ads.next();
     expect(ratings.names).toEqual([RATINGS_KEY]);
@@ -221,13 +219,7 @@ describe('xDS incremental (delta ADS)', () => {
     });
 
     // ratings changes: only ratings goes out; the rejected reviews assignment is not re-sent.
-    h.sink.upsertService(
-      {
-        hostname: 'ratings.default.svc.cluster.local',
-        ports: [{ name: 'grpc', port: 9090, protocol: 'grpc' }],
-      },
-      [{ address: '10.0.2.56', port: 9090, portName: 'grpc' }],
-    );
+    moveRatings(h, '10.0.2.56');
     h.publish();
     const next = await ads.next();
     expect(next.names).toEqual([RATINGS_KEY]);

@@ -119,9 +119,8 @@ export class Subscription implements SubscribedNames {
    * (LDS and CDS only). The first non-empty list ends the legacy behaviour for good.
    */
   private legacyWildcard: boolean;
+  /** A delta subscription's is an OwnNameSet, changed in place; a SotW one's is replaced. */
   private nameSet: NameSet = NO_NAMES;
-  /** A delta subscription's own set (the same object as `nameSet`), changed in place. */
-  private own: OwnNameSet | undefined;
   /** The last SotW list as sent: clients repeat it with every ACK, so an equal list is recognised cheaply. */
   private lastList: readonly string[] = [];
 
@@ -155,8 +154,7 @@ export class Subscription implements SubscribedNames {
     wildcardCapable: boolean,
   ): Subscription {
     const subscription = new Subscription(wildcardCapable && subscribe.length === 0, new SharedNameSets());
-    subscription.own = new OwnNameSet();
-    subscription.nameSet = subscription.own;
+    subscription.nameSet = new OwnNameSet();
     subscription.update(subscribe, unsubscribe);
     return subscription;
   }
@@ -195,8 +193,9 @@ export class Subscription implements SubscribedNames {
    * subscription's own, and the index is told what came and went (SubscriptionIndex.namesChanged).
    */
   update(subscribe: readonly string[], unsubscribe: readonly string[]): SubscriptionChange {
-    const names = this.own;
-    if (!names) throw new Error('update() is the delta protocol: a SotW subscription changes by setNames()');
+    const names = this.nameSet;
+    if (!(names instanceof OwnNameSet))
+      throw new Error('update() is the delta protocol: a SotW subscription changes by setNames()');
     if (this.legacyWildcard && subscribe.length > 0) this.legacyWildcard = false;
     if (subscribe.length === 0 && unsubscribe.length === 0) return NO_CHANGE;
     const before = this.wildcard;
