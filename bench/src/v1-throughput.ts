@@ -10,17 +10,29 @@ export const description =
 
 const NODE = 'sidecar~10.2.0.1~svc-1~ns-1.svc.cluster.local';
 
-/** A raw Node server answering every request with `file`'s bytes and the daemon's headers. */
+/**
+ * A raw Node server, as Node makes it by default, answering every request with `file`'s bytes
+ * under the headers it is given as JSON (those the daemon chose): the daemon's answer, but for
+ * the headers each server's Node writes itself.
+ */
 const RAW_SERVER = `
 const http = require('node:http');
 const fs = require('node:fs');
 const body = fs.readFileSync(process.argv[1]);
-const etag = process.argv[2];
+const headers = { ...JSON.parse(process.argv[2]), 'content-length': body.length };
 http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, etag });
+  res.writeHead(200, headers);
   res.end(body);
 }).listen(Number(process.argv[3]), '127.0.0.1', () => process.send('ready'));
 `;
+
+/** Headers Node's HTTP server writes itself (content-length is the body's). */
+const WRITTEN_BY_NODE = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+/** The headers the daemon chose for an answer, for the raw server to send the same. */
+function chosenHeaders(response: Response): Record<string, string> {
+  return Object.fromEntries([...response.headers].filter(([name]) => !WRITTEN_BY_NODE.has(name)));
+}
 
 /** wrk's requests per second against `url` (50 connections, 2 threads). */
 function wrk(url: string, seconds: number): number {
@@ -32,11 +44,11 @@ function wrk(url: string, seconds: number): number {
   return Number(match[1]);
 }
 
-async function rawServer(body: Buffer, etag: string, dir: string) {
+async function rawServer(body: Buffer, headers: Record<string, string>, dir: string) {
   const file = path.join(dir, `body-${body.length}`);
   fs.writeFileSync(file, body);
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', RAW_SERVER, file, etag, String(port)], {
+  const child = spawn(process.execPath, ['-e', RAW_SERVER, file, JSON.stringify(headers), String(port)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => child.once('message', resolve));
@@ -51,11 +63,13 @@ interface Figures {
   readonly bodyBytes: number;
   readonly baseline: number;
   readonly sextant: number;
+  /** The median of each round's ratio: a round's two runs are seconds apart, and see the same machine. */
+  readonly ratio: number;
 }
 
 const GOAL = 0.9;
-/** Alternating runs of each server; the figures are their medians. */
-const ROUNDS = 5;
+/** Rounds of one run of each server (which runs first alternates); the figures are medians. */
+const ROUNDS = 7;
 
 async function measure(seconds: number, services: number): Promise<Figures[]> {
   const daemon = await startDaemon(servicesFile({ services, instances: 10 }));
@@ -68,7 +82,7 @@ async function measure(seconds: number, services: number): Promise<Figures[]> {
       const url = `${daemon.discovery}${pathname}`;
       const response = await fetch(url);
       const body = Buffer.from(await response.arrayBuffer());
-      const raw = await rawServer(body, response.headers.get('etag') ?? '', daemon.dir);
+      const raw = await rawServer(body, chosenHeaders(response), daemon.dir);
       // Warm both, then measure one at a time so neither takes the other's CPU, in alternating
       // short runs: the machine's speed drifts over seconds, and both see the same drift.
       wrk(raw.url, 1);
@@ -76,11 +90,18 @@ async function measure(seconds: number, services: number): Promise<Figures[]> {
       const baselines: number[] = [];
       const sextants: number[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
-        baselines.push(wrk(raw.url, seconds));
+        if (round % 2 === 0) baselines.push(wrk(raw.url, seconds));
         sextants.push(wrk(url, seconds));
+        if (round % 2 === 1) baselines.push(wrk(raw.url, seconds));
       }
       await raw.stop();
-      figures.push({ api, bodyBytes: body.length, baseline: median(baselines), sextant: median(sextants) });
+      figures.push({
+        api,
+        bodyBytes: body.length,
+        baseline: median(baselines),
+        sextant: median(sextants),
+        ratio: median(sextants.map((sextant, round) => sextant / (baselines[round] as number))),
+      });
     }
   } finally {
     await daemon.stop();
@@ -96,24 +117,24 @@ export async function run(args: readonly string[]): Promise<void> {
   const services = Number(args[1] ?? 1000);
   const figures = await measure(seconds, services);
   printTable(
-    figures.map(({ api, bodyBytes, baseline, sextant }) => ({
+    figures.map(({ api, bodyBytes, baseline, sextant, ratio }) => ({
       api,
       'body bytes': bodyBytes,
       'raw Node req/s': Math.round(baseline),
       'sextant req/s': Math.round(sextant),
-      ratio: sextant / baseline,
+      ratio,
       goal: `≥ ${GOAL}`,
     })),
   );
 }
 
 export async function summary(): Promise<SummaryRow[]> {
-  return (await measure(2, 1000)).map(({ api, baseline, sextant }) => ({
+  return (await measure(2, 1000)).map(({ api, baseline, sextant, ratio }) => ({
     measure: `1,000 × 10: ${api} req/s (wrk, 50 connections)`,
     figure: `${Math.round(sextant)} req/s`,
     baseline: `raw Node server ${Math.round(baseline)} req/s`,
-    ratio: times(sextant / baseline),
+    ratio: times(ratio),
     goal: `≥ ${GOAL}×`,
-    met: sextant / baseline >= GOAL,
+    met: ratio >= GOAL,
   }));
 }

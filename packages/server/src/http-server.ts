@@ -63,10 +63,14 @@ export function createHttpServer(
     ),
   };
   const app = Fastify({
-    // Our own server, so the fast path sees each request first; set up as fastify sets up its own.
+    // Our own server, so the fast path sees each request first; its timeouts are set here (fastify
+    // applies its own timeout options only to a server it creates).
     serverFactory: (handler: http.RequestListener) => {
+      // Returns nothing: Node's emit looks for a promise in whatever a listener returns.
       const listener: http.RequestListener = fastPath
-        ? (request, response) => fastPath(request, response) || handler(request, response)
+        ? (request, response) => {
+            if (!fastPath(request, response)) handler(request, response);
+          }
         : handler;
       const server = tls
         ? https.createServer(
@@ -74,8 +78,12 @@ export function createHttpServer(
             listener,
           )
         : http.createServer(httpOptions, listener);
-      server.keepAliveTimeout = limits.idleTimeoutMs;
       server.requestTimeout = limits.requestTimeoutMs;
+      // One idle timer per connection, refreshed by its traffic, closes it after idleTimeoutMs
+      // without any: between keep-alive requests, and during one whose answer the client stops
+      // reading. Node's keep-alive timeout would add a timer of its own after every response,
+      // and have the idle one set anew at every request (two timers made per poll): it is off.
+      server.keepAliveTimeout = 0;
       server.setTimeout(limits.idleTimeoutMs);
       return server;
     },
@@ -83,9 +91,6 @@ export function createHttpServer(
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.idleTimeoutMs,
-    connectionTimeout: limits.idleTimeoutMs,
     clientErrorHandler: answerClientError,
     schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
   }) as unknown as FastifyInstance;

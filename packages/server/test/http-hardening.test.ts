@@ -241,6 +241,31 @@ describe('HTTP listener limits', () => {
     expect(silent.received()).toBe('');
   });
 
+  it('closes a connection that stops reading its answers, once the idle timeout passes without traffic', async () => {
+    const base = await discovery({ idleTimeoutMs: 500 });
+    const server = (apps.at(-1) as FastifyInstance).server;
+    const held = () => new Promise<number>((resolve) => server.getConnections((_, count) => resolve(count)));
+    const stalled = await connect(base);
+    stalled.socket.pause();
+    // Pipelined, more answers than the buffers between the two hold; every other one is the v1
+    // fast path's (503: nothing synced), the rest fastify's (404). A paused client sees no
+    // close behind unread answers, so the server is asked what it holds.
+    const filler = 'x'.repeat(900);
+    const requests = Array.from({ length: 8000 }, (_, i) =>
+      i % 2 === 0
+        ? `GET /v1/registration/${filler} HTTP/1.1\r\nHost: x\r\n\r\n`
+        : `GET /${filler} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    const started = Date.now();
+    stalled.socket.write(requests.join(''));
+    expect(await held()).toBe(1);
+    await waitFor(async () => (await held()) === 0, {
+      timeoutMs: 10_000,
+      message: 'the connection is still held',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+
   it('refuses connections past the cap, and takes new ones once others closed', async () => {
     const base = await discovery({ maxConnections: 2 });
     const first = await connect(base);
