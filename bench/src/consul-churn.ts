@@ -1,15 +1,16 @@
 import { FakeConsul } from '@sextant/testkit/consul';
 import {
   beforeCli,
-  churnRounds,
-  GOAL_MS,
-  startDaemon,
-  stopDaemon,
-  storm,
+  churnSummary,
+  churnTableRow,
+  measureVariants,
+  STORM_EVERY_MS,
+  STORM_MS,
   WAKE_UPS,
   type ChurnPlatform,
+  type ChurnVariant,
 } from './lib-churn';
-import { median, printTable } from './table';
+import { median, printTable, type SummaryRow } from './table';
 
 export const description =
   'consul adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Consul meanwhile and in a storm';
@@ -17,45 +18,28 @@ export const description =
 const SERVICES = 50;
 const INSTANCES = 3;
 const TARGET = 'svc-0';
-const STORM_MS = 5000;
-const STORM_EVERY_MS = 20;
-
-interface Variant {
-  readonly name: string;
-  /** Extra adapter options (YAML lines). */
-  readonly options: readonly string[];
-  /** The documented bound on requests/s during a storm of `seconds`. */
-  readonly bound: (seconds: number) => number;
-  /** Wait between rounds: long enough for the limit's burst to refill. */
-  readonly cooldownMs: number;
-  /** Another build's CLI (the baseline). */
-  readonly cli?: string;
-}
 
 /** Watches of this mesh: one per service and the catalog's. */
 const WATCHES = SERVICES + 1;
 
-/** This tree with its defaults, and with `--before` the build before the change, measured alike. */
-function variants(before: string | undefined): Variant[] {
-  return [
-    ...(before
-      ? [
-          {
-            name: 'baseline: the build before (a limit per watch: 3, then 1 per 1s)',
-            options: [],
-            bound: (s: number) => WATCHES * (3 / s + 1),
-            cooldownMs: 3500,
-            cli: before,
-          },
-        ]
-      : []),
-    {
-      name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches)',
-      options: [],
-      bound: (s) => 100 / s + 50,
-      cooldownMs: 2500,
-    },
-  ];
+/** This tree with its defaults. */
+const DEFAULTS: ChurnVariant = {
+  name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches)',
+  options: [],
+  bound: (s) => 100 / s + 50,
+  cooldownMs: 2500,
+};
+
+/** With `--before`, the build before the change first, measured alike. */
+function variants(before: string | undefined): ChurnVariant[] {
+  const baseline: ChurnVariant = {
+    name: 'baseline: the build before (a limit per watch: 3, then 1 per 1s)',
+    options: [],
+    bound: (s: number) => WATCHES * (3 / s + 1),
+    cooldownMs: 3500,
+    cli: before,
+  };
+  return before ? [baseline, DEFAULTS] : [DEFAULTS];
 }
 
 function consulPlatform(consul: FakeConsul): ChurnPlatform {
@@ -88,8 +72,11 @@ async function bareWakeUp(consul: FakeConsul, round: number): Promise<number> {
   return performance.now() - started;
 }
 
-export async function run(args: readonly string[]): Promise<void> {
-  const before = beforeCli(args);
+/**
+ * A fake Consul holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus
+ * the default debounce), handed to `use`.
+ */
+async function withConsul<T>(use: (consul: FakeConsul, floorMs: number) => Promise<T>): Promise<T> {
   const consul = await FakeConsul.start();
   try {
     for (let i = 0; i < SERVICES; i += 1) {
@@ -99,7 +86,31 @@ export async function run(args: readonly string[]): Promise<void> {
     }
     const bare: number[] = [];
     for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(consul, round));
-    const floor = median(bare) + 100;
+    return await use(consul, median(bare) + 100);
+  } finally {
+    await consul.close();
+  }
+}
+
+function measure(consul: FakeConsul, variantsToRun: readonly ChurnVariant[]) {
+  return measureVariants(
+    variantsToRun,
+    (variant) => [
+      '- type: consul',
+      `  address: ${consul.url}`,
+      '  datacenters: [dc1]',
+      ...variant.options.map((line) => `  ${line}`),
+    ],
+    consulPlatform(consul),
+    () => {
+      for (let i = 0; i < SERVICES; i += 1) consul.touchService(`svc-${i}`);
+    },
+  );
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const before = beforeCli(args);
+  await withConsul(async (consul, floor) => {
     console.log(
       `fake Consul: ${SERVICES} services x ${INSTANCES} instances; the daemon with one consul adapter (default debounce 100 ms / 1 s)`,
     );
@@ -110,51 +121,19 @@ export async function run(args: readonly string[]): Promise<void> {
     console.log(
       `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Consul received (bound: burst / 5 s + rate), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
     );
-    const rows: Record<string, string | number>[] = [];
-    for (const variant of variants(before)) {
-      const daemon = await startDaemon(
-        [
-          '- type: consul',
-          `  address: ${consul.url}`,
-          '  datacenters: [dc1]',
-          ...variant.options.map((line) => `  ${line}`),
-        ],
-        variant.cli,
-      );
-      try {
-        const platform = consulPlatform(consul);
-        const churn = await churnRounds(daemon, platform, variant.cooldownMs);
-        const stormed = await storm(
-          daemon,
-          platform,
-          () => {
-            for (let i = 0; i < SERVICES; i += 1) consul.touchService(`svc-${i}`);
-          },
-          STORM_EVERY_MS,
-          STORM_MS,
-        );
-        rows.push({
-          variant: variant.name,
-          'dereg→SDS p50 ms': churn.p50,
-          'dereg→SDS max ms': churn.max,
-          'goal ms': `≤ ${GOAL_MS}`,
-          'floor ms (bare wake-up + debounce)': floor,
-          'wake-ups seen': churn.wakeUpsSeen,
-          'requests in round': `${churn.requests} in ${Math.round(churn.windowMs)} ms`,
-          'storm req/s': stormed.rate,
-          'storm bound req/s': variant.bound(STORM_MS / 1000),
-          'dereg in storm→SDS p50 / max ms': `${Math.round(stormed.changeP50)} / ${Math.round(stormed.changeMax)}`,
-        });
-      } finally {
-        await stopDaemon(daemon);
-      }
-    }
-    printTable(rows);
+    const results = await measure(consul, variants(before));
+    printTable(results.map((result) => churnTableRow(result, floor)));
     if (!before)
       console.log(
         'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
       );
-  } finally {
-    await consul.close();
-  }
+  });
+}
+
+export function summary(): Promise<SummaryRow[]> {
+  return withConsul(async (consul, floor) => {
+    const [defaults] = await measure(consul, [DEFAULTS]);
+    if (!defaults) throw new Error('consul-churn: the defaults were not measured');
+    return churnSummary('Consul', defaults, floor);
+  });
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort, waitFor } from '@sextant/testkit';
-import { median } from './table';
+import { median, times, type SummaryRow } from './table';
 import { CLI } from './lib-daemon';
 
 /** The row's goal (the Performance issue): from the deregistration to SDS without the instance. */
@@ -18,6 +18,9 @@ export const GOAL_MS = 300;
 /** Identical wake-ups before the deregistration, as the issue's table has it. */
 export const WAKE_UPS = 16;
 export const ROUNDS = 7;
+/** The storm: every service re-registered unchanged this often, for this long. */
+export const STORM_EVERY_MS = 20;
+export const STORM_MS = 5000;
 
 export interface Daemon {
   readonly child: ChildProcess;
@@ -245,4 +248,93 @@ export async function storm(
   const rate = ((platform.requests() - before) * 1000) / (performance.now() - started);
   const times = await changes;
   return { rate, changeP50: median(times), changeMax: Math.max(...times) };
+}
+
+/** One way of running the daemon on a platform, measured alike. */
+export interface ChurnVariant {
+  readonly name: string;
+  /** Extra adapter options (YAML lines). */
+  readonly options: readonly string[];
+  /** The documented bound on requests/s during a storm of `seconds`. */
+  readonly bound: (seconds: number) => number;
+  /** Wait between rounds: long enough for the limit's burst to refill. */
+  readonly cooldownMs: number;
+  /** Another build's CLI (the baseline). */
+  readonly cli?: string;
+}
+
+export interface ChurnResult {
+  readonly variant: ChurnVariant;
+  readonly churn: Awaited<ReturnType<typeof churnRounds>>;
+  readonly stormed: Awaited<ReturnType<typeof storm>>;
+}
+
+/**
+ * Each variant's daemon (its adapter configured by `adapterLines`) on the platform: the rounds,
+ * then the storm, `wakeUpAll` waking every service's watch.
+ */
+export async function measureVariants(
+  variants: readonly ChurnVariant[],
+  adapterLines: (variant: ChurnVariant) => readonly string[],
+  platform: ChurnPlatform,
+  wakeUpAll: () => void,
+): Promise<ChurnResult[]> {
+  const results: ChurnResult[] = [];
+  for (const variant of variants) {
+    const daemon = await startDaemon(adapterLines(variant), variant.cli);
+    try {
+      const churn = await churnRounds(daemon, platform, variant.cooldownMs);
+      const stormed = await storm(daemon, platform, wakeUpAll, STORM_EVERY_MS, STORM_MS);
+      results.push({ variant, churn, stormed });
+    } finally {
+      await stopDaemon(daemon);
+    }
+  }
+  return results;
+}
+
+/** A variant's figures as one row of the benchmark's own table, beside the floor. */
+export function churnTableRow({ variant, churn, stormed }: ChurnResult, floorMs: number) {
+  return {
+    variant: variant.name,
+    'dereg→SDS p50 ms': churn.p50,
+    'dereg→SDS max ms': churn.max,
+    'goal ms': `≤ ${GOAL_MS}`,
+    'floor ms (bare wake-up + debounce)': floorMs,
+    'wake-ups seen': churn.wakeUpsSeen,
+    'requests in round': `${churn.requests} in ${Math.round(churn.windowMs)} ms`,
+    'storm req/s': stormed.rate,
+    'storm bound req/s': variant.bound(STORM_MS / 1000),
+    'dereg in storm→SDS p50 / max ms': `${Math.round(stormed.changeP50)} / ${Math.round(stormed.changeMax)}`,
+  };
+}
+
+/**
+ * The Performance issue's row for a platform, as `bench all` shows it: convergence after the
+ * wake-ups against its goal, and the request rate of a storm against its documented bound.
+ */
+export function churnSummary(
+  platform: string,
+  { variant, churn, stormed }: ChurnResult,
+  floorMs: number,
+): SummaryRow[] {
+  const bound = variant.bound(STORM_MS / 1000);
+  return [
+    {
+      measure: `${platform}: after ${WAKE_UPS} identical wake-ups, a deregistration → gone from v1 SDS (p50 of ${ROUNDS})`,
+      figure: `${Math.round(churn.p50)} ms (max ${Math.round(churn.max)})`,
+      baseline: `bare blocking query + debounce ${Math.round(floorMs)} ms`,
+      ratio: times(churn.p50 / floorMs),
+      goal: `≤ ${GOAL_MS} ms`,
+      met: churn.p50 <= GOAL_MS,
+    },
+    {
+      measure: `${platform}: requests/s to it, every service woken every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s`,
+      figure: `${stormed.rate.toFixed(1)} req/s (a change meanwhile → SDS p50 ${Math.round(stormed.changeP50)} ms)`,
+      baseline: `documented bound ${Math.round(bound)} req/s`,
+      ratio: times(stormed.rate / bound),
+      goal: '≤ the bound',
+      met: stormed.rate <= bound,
+    },
+  ];
 }

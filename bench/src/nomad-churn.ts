@@ -1,15 +1,16 @@
 import { FakeNomad } from '@sextant/testkit/nomad';
 import {
   beforeCli,
-  churnRounds,
-  GOAL_MS,
-  startDaemon,
-  stopDaemon,
-  storm,
+  churnSummary,
+  churnTableRow,
+  measureVariants,
+  STORM_EVERY_MS,
+  STORM_MS,
   WAKE_UPS,
   type ChurnPlatform,
+  type ChurnVariant,
 } from './lib-churn';
-import { median, printTable } from './table';
+import { median, printTable, type SummaryRow } from './table';
 
 export const description =
   'nomad adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Nomad meanwhile and in a storm';
@@ -17,55 +18,38 @@ export const description =
 const SERVICES = 50;
 const INSTANCES = 3;
 const TARGET = 'svc-0';
-const STORM_MS = 5000;
-const STORM_EVERY_MS = 20;
 const PROBE = 'bare-probe';
-
-interface Variant {
-  readonly name: string;
-  /** Extra adapter options (YAML lines). */
-  readonly options: readonly string[];
-  /** The documented bound on requests/s during a storm of `seconds`. */
-  readonly bound: (seconds: number) => number;
-  /** Wait between rounds: long enough for the limit's burst to refill. */
-  readonly cooldownMs: number;
-  /** Another build's CLI (the baseline). */
-  readonly cli?: string;
-}
 
 /** Watches of this mesh: one per service and the list's. */
 const WATCHES = SERVICES + 1;
 
+/** This tree with its defaults. */
+const DEFAULTS: ChurnVariant = {
+  name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches; event stream)',
+  options: [],
+  bound: (s) => 100 / s + 50,
+  cooldownMs: 2500,
+};
+
 /**
- * This tree with its defaults, and without the event stream; with `--before` the build before
- * the change, measured alike.
+ * The defaults, and without the event stream; with `--before` the build before the change
+ * first, measured alike.
  */
-function variants(before: string | undefined): Variant[] {
-  return [
-    ...(before
-      ? [
-          {
-            name: 'baseline: the build before (a limit per watch: 5, then 1 per 1s)',
-            options: [],
-            bound: (s: number) => WATCHES * (5 / s + 1),
-            cooldownMs: 5500,
-            cli: before,
-          },
-        ]
-      : []),
-    {
-      name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches; event stream)',
-      options: [],
-      bound: (s) => 100 / s + 50,
-      cooldownMs: 2500,
-    },
-    {
-      name: 'this change, eventStream: false',
-      options: ['eventStream: false'],
-      bound: (s) => 100 / s + 50,
-      cooldownMs: 2500,
-    },
-  ];
+function variants(before: string | undefined): ChurnVariant[] {
+  const withoutEvents: ChurnVariant = {
+    name: 'this change, eventStream: false',
+    options: ['eventStream: false'],
+    bound: (s) => 100 / s + 50,
+    cooldownMs: 2500,
+  };
+  const baseline: ChurnVariant = {
+    name: 'baseline: the build before (a limit per watch: 5, then 1 per 1s)',
+    options: [],
+    bound: (s: number) => WATCHES * (5 / s + 1),
+    cooldownMs: 5500,
+    cli: before,
+  };
+  return [...(before ? [baseline] : []), DEFAULTS, withoutEvents];
 }
 
 const registration = (service: string, address: string, alloc: string) => ({
@@ -107,8 +91,11 @@ async function bareWakeUp(nomad: FakeNomad, round: number): Promise<number> {
   return performance.now() - started;
 }
 
-export async function run(args: readonly string[]): Promise<void> {
-  const before = beforeCli(args);
+/**
+ * A fake Nomad holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus
+ * the default debounce), handed to `use`.
+ */
+async function withNomad<T>(use: (nomad: FakeNomad, floorMs: number) => Promise<T>): Promise<T> {
   const nomad = await FakeNomad.start({ seed: 1 });
   try {
     for (let i = 0; i < SERVICES; i += 1) {
@@ -120,7 +107,31 @@ export async function run(args: readonly string[]): Promise<void> {
     }
     const bare: number[] = [];
     for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(nomad, round));
-    const floor = median(bare) + 100;
+    return await use(nomad, median(bare) + 100);
+  } finally {
+    await nomad.close();
+  }
+}
+
+function measure(nomad: FakeNomad, variantsToRun: readonly ChurnVariant[]) {
+  return measureVariants(
+    variantsToRun,
+    (variant) => [
+      '- type: nomad',
+      `  address: ${nomad.url}`,
+      `  services: { exclude: [${PROBE}] }`,
+      ...variant.options.map((line) => `  ${line}`),
+    ],
+    nomadPlatform(nomad),
+    () => {
+      for (let i = 0; i < SERVICES; i += 1) nomad.touch(`svc-${i}`);
+    },
+  );
+}
+
+export async function run(args: readonly string[]): Promise<void> {
+  const before = beforeCli(args);
+  await withNomad(async (nomad, floor) => {
     console.log(
       `fake Nomad: ${SERVICES} services x ${INSTANCES} registrations; the daemon with one nomad adapter (default debounce 100 ms / 1 s)`,
     );
@@ -131,51 +142,19 @@ export async function run(args: readonly string[]): Promise<void> {
     console.log(
       `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Nomad received (bound: burst / 5 s + rate; the event stream is one more, held open), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
     );
-    const rows: Record<string, string | number>[] = [];
-    for (const variant of variants(before)) {
-      const daemon = await startDaemon(
-        [
-          '- type: nomad',
-          `  address: ${nomad.url}`,
-          `  services: { exclude: [${PROBE}] }`,
-          ...variant.options.map((line) => `  ${line}`),
-        ],
-        variant.cli,
-      );
-      try {
-        const platform = nomadPlatform(nomad);
-        const churn = await churnRounds(daemon, platform, variant.cooldownMs);
-        const stormed = await storm(
-          daemon,
-          platform,
-          () => {
-            for (let i = 0; i < SERVICES; i += 1) nomad.touch(`svc-${i}`);
-          },
-          STORM_EVERY_MS,
-          STORM_MS,
-        );
-        rows.push({
-          variant: variant.name,
-          'dereg→SDS p50 ms': churn.p50,
-          'dereg→SDS max ms': churn.max,
-          'goal ms': `≤ ${GOAL_MS}`,
-          'floor ms (bare wake-up + debounce)': floor,
-          'wake-ups seen': churn.wakeUpsSeen,
-          'requests in round': `${churn.requests} in ${Math.round(churn.windowMs)} ms`,
-          'storm req/s': stormed.rate,
-          'storm bound req/s': variant.bound(STORM_MS / 1000),
-          'dereg in storm→SDS p50 / max ms': `${Math.round(stormed.changeP50)} / ${Math.round(stormed.changeMax)}`,
-        });
-      } finally {
-        await stopDaemon(daemon);
-      }
-    }
-    printTable(rows);
+    const results = await measure(nomad, variants(before));
+    printTable(results.map((result) => churnTableRow(result, floor)));
     if (!before)
       console.log(
         'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
       );
-  } finally {
-    await nomad.close();
-  }
+  });
+}
+
+export function summary(): Promise<SummaryRow[]> {
+  return withNomad(async (nomad, floor) => {
+    const [defaults] = await measure(nomad, [DEFAULTS]);
+    if (!defaults) throw new Error('nomad-churn: the defaults were not measured');
+    return churnSummary('Nomad', defaults, floor);
+  });
 }
