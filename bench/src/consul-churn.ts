@@ -1,16 +1,16 @@
 import { FakeConsul } from '@sextant/testkit/consul';
 import {
-  beforeCli,
-  churnSummary,
-  churnTableRow,
-  measureVariants,
+  DEFAULT_LIMIT_BOUND,
+  runChurn,
   STORM_EVERY_MS,
   STORM_MS,
+  summarizeChurn,
   WAKE_UPS,
   type ChurnPlatform,
+  type ChurnSetup,
   type ChurnVariant,
 } from './lib-churn';
-import { median, printTable, type SummaryRow } from './table';
+import { median, type SummaryRow } from './table';
 
 export const description =
   'consul adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Consul meanwhile and in a storm';
@@ -26,7 +26,7 @@ const WATCHES = SERVICES + 1;
 const DEFAULTS: ChurnVariant = {
   name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches)',
   options: [],
-  bound: (s) => 100 / s + 50,
+  bound: DEFAULT_LIMIT_BOUND,
   cooldownMs: 2500,
 };
 
@@ -72,11 +72,8 @@ async function bareWakeUp(consul: FakeConsul, round: number): Promise<number> {
   return performance.now() - started;
 }
 
-/**
- * A fake Consul holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus
- * the default debounce), handed to `use`.
- */
-async function withConsul<T>(use: (consul: FakeConsul, floorMs: number) => Promise<T>): Promise<T> {
+/** A fake Consul holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus the debounce). */
+async function consulSetup(): Promise<ChurnSetup> {
   const consul = await FakeConsul.start();
   try {
     for (let i = 0; i < SERVICES; i += 1) {
@@ -86,54 +83,37 @@ async function withConsul<T>(use: (consul: FakeConsul, floorMs: number) => Promi
     }
     const bare: number[] = [];
     for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(consul, round));
-    return await use(consul, median(bare) + 100);
-  } finally {
+    return {
+      platform: consulPlatform(consul),
+      floorMs: median(bare) + 100,
+      adapterLines: (variant) => [
+        '- type: consul',
+        `  address: ${consul.url}`,
+        '  datacenters: [dc1]',
+        ...variant.options.map((line) => `  ${line}`),
+      ],
+      wakeUpAll: () => {
+        for (let i = 0; i < SERVICES; i += 1) consul.touchService(`svc-${i}`);
+      },
+      close: () => consul.close(),
+    };
+  } catch (error) {
     await consul.close();
+    throw error;
   }
 }
 
-function measure(consul: FakeConsul, variantsToRun: readonly ChurnVariant[]) {
-  return measureVariants(
-    variantsToRun,
-    (variant) => [
-      '- type: consul',
-      `  address: ${consul.url}`,
-      '  datacenters: [dc1]',
-      ...variant.options.map((line) => `  ${line}`),
-    ],
-    consulPlatform(consul),
-    () => {
-      for (let i = 0; i < SERVICES; i += 1) consul.touchService(`svc-${i}`);
-    },
-  );
-}
+const ABOUT = [
+  `fake Consul: ${SERVICES} services x ${INSTANCES} instances; the daemon with one consul adapter (default debounce 100 ms / 1 s)`,
+  `per round: ${WAKE_UPS} idempotent re-registrations of ${TARGET} (each wakes its health watch and the catalog watch), ` +
+    `then one of its instances deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
+  `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Consul received (bound: burst / 5 s + rate), and 3 deregistrations of ${TARGET} during it, timed to SDS`,
+];
 
-export async function run(args: readonly string[]): Promise<void> {
-  const before = beforeCli(args);
-  await withConsul(async (consul, floor) => {
-    console.log(
-      `fake Consul: ${SERVICES} services x ${INSTANCES} instances; the daemon with one consul adapter (default debounce 100 ms / 1 s)`,
-    );
-    console.log(
-      `per round: ${WAKE_UPS} idempotent re-registrations of ${TARGET} (each wakes its health watch and the catalog watch), ` +
-        `then one of its instances deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
-    );
-    console.log(
-      `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Consul received (bound: burst / 5 s + rate), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
-    );
-    const results = await measure(consul, variants(before));
-    printTable(results.map((result) => churnTableRow(result, floor)));
-    if (!before)
-      console.log(
-        'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
-      );
-  });
+export function run(args: readonly string[]): Promise<void> {
+  return runChurn(consulSetup, variants, ABOUT, args);
 }
 
 export function summary(): Promise<SummaryRow[]> {
-  return withConsul(async (consul, floor) => {
-    const [defaults] = await measure(consul, [DEFAULTS]);
-    if (!defaults) throw new Error('consul-churn: the defaults were not measured');
-    return churnSummary('Consul', defaults, floor);
-  });
+  return summarizeChurn('Consul', consulSetup, DEFAULTS);
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort, waitFor } from '@sextant/testkit';
-import { median, times, type SummaryRow } from './table';
+import { median, printTable, times, type SummaryRow } from './table';
 import { CLI } from './lib-daemon';
 
 /** The row's goal (the Performance issue): from the deregistration to SDS without the instance. */
@@ -21,6 +21,11 @@ export const ROUNDS = 7;
 /** The storm: every service re-registered unchanged this often, for this long. */
 export const STORM_EVERY_MS = 20;
 export const STORM_MS = 5000;
+/**
+ * Requests/s the adapters' default `rateLimit` allows over a storm of `seconds` (a burst of 100,
+ * then one per 20 ms, over all of an adapter's watches): its documented bound.
+ */
+export const DEFAULT_LIMIT_BOUND = (seconds: number): number => 100 / seconds + 50;
 
 export interface Daemon {
   readonly child: ChildProcess;
@@ -269,22 +274,26 @@ export interface ChurnResult {
   readonly stormed: Awaited<ReturnType<typeof storm>>;
 }
 
-/**
- * Each variant's daemon (its adapter configured by `adapterLines`) on the platform: the rounds,
- * then the storm, `wakeUpAll` waking every service's watch.
- */
-export async function measureVariants(
-  variants: readonly ChurnVariant[],
-  adapterLines: (variant: ChurnVariant) => readonly string[],
-  platform: ChurnPlatform,
-  wakeUpAll: () => void,
-): Promise<ChurnResult[]> {
+/** A platform fake holding the mesh, ready for the daemon's variants. */
+export interface ChurnSetup {
+  readonly platform: ChurnPlatform;
+  /** A bare blocking query woken by a deregistration, plus the default debounce: what no adapter beats. */
+  readonly floorMs: number;
+  /** The adapter's YAML lines for a variant (indented under `adapters:`). */
+  adapterLines(variant: ChurnVariant): readonly string[];
+  /** A write that wakes every service's watch, nothing changed. */
+  wakeUpAll(): void;
+  close(): Promise<void>;
+}
+
+/** Each variant's daemon on the platform: the rounds, then the storm. */
+async function measureVariants(setup: ChurnSetup, variants: readonly ChurnVariant[]): Promise<ChurnResult[]> {
   const results: ChurnResult[] = [];
   for (const variant of variants) {
-    const daemon = await startDaemon(adapterLines(variant), variant.cli);
+    const daemon = await startDaemon(setup.adapterLines(variant), variant.cli);
     try {
-      const churn = await churnRounds(daemon, platform, variant.cooldownMs);
-      const stormed = await storm(daemon, platform, wakeUpAll, STORM_EVERY_MS, STORM_MS);
+      const churn = await churnRounds(daemon, setup.platform, variant.cooldownMs);
+      const stormed = await storm(daemon, setup.platform, () => setup.wakeUpAll(), STORM_EVERY_MS, STORM_MS);
       results.push({ variant, churn, stormed });
     } finally {
       await stopDaemon(daemon);
@@ -293,8 +302,50 @@ export async function measureVariants(
   return results;
 }
 
+/**
+ * A churn benchmark's `run`: what it does (`about`, printed first), then a row per variant
+ * (with `--before`, the baseline's first).
+ */
+export async function runChurn(
+  start: () => Promise<ChurnSetup>,
+  variants: (before: string | undefined) => readonly ChurnVariant[],
+  about: readonly string[],
+  args: readonly string[],
+): Promise<void> {
+  const before = beforeCli(args);
+  const setup = await start();
+  try {
+    for (const line of about) console.log(line);
+    console.log('');
+    const results = await measureVariants(setup, variants(before));
+    printTable(results.map((result) => churnTableRow(result, setup.floorMs)));
+    if (!before)
+      console.log(
+        'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
+      );
+  } finally {
+    await setup.close();
+  }
+}
+
+/** A churn benchmark's `summary`: the `defaults` variant's rows for `bench all`. */
+export async function summarizeChurn(
+  platformName: string,
+  start: () => Promise<ChurnSetup>,
+  defaults: ChurnVariant,
+): Promise<SummaryRow[]> {
+  const setup = await start();
+  try {
+    const [result] = await measureVariants(setup, [defaults]);
+    if (!result) throw new Error(`${platformName}: the defaults were not measured`);
+    return churnSummary(platformName, result, setup.floorMs);
+  } finally {
+    await setup.close();
+  }
+}
+
 /** A variant's figures as one row of the benchmark's own table, beside the floor. */
-export function churnTableRow({ variant, churn, stormed }: ChurnResult, floorMs: number) {
+function churnTableRow({ variant, churn, stormed }: ChurnResult, floorMs: number) {
   return {
     variant: variant.name,
     'dereg→SDS p50 ms': churn.p50,
@@ -313,7 +364,7 @@ export function churnTableRow({ variant, churn, stormed }: ChurnResult, floorMs:
  * The Performance issue's row for a platform, as `bench all` shows it: convergence after the
  * wake-ups against its goal, and the request rate of a storm against its documented bound.
  */
-export function churnSummary(
+function churnSummary(
   platform: string,
   { variant, churn, stormed }: ChurnResult,
   floorMs: number,

@@ -1,16 +1,16 @@
 import { FakeNomad } from '@sextant/testkit/nomad';
 import {
-  beforeCli,
-  churnSummary,
-  churnTableRow,
-  measureVariants,
+  DEFAULT_LIMIT_BOUND,
+  runChurn,
   STORM_EVERY_MS,
   STORM_MS,
+  summarizeChurn,
   WAKE_UPS,
   type ChurnPlatform,
+  type ChurnSetup,
   type ChurnVariant,
 } from './lib-churn';
-import { median, printTable, type SummaryRow } from './table';
+import { median, type SummaryRow } from './table';
 
 export const description =
   'nomad adapter: after 16 identical wake-ups, one deregistration → gone from v1 SDS; requests/s to Nomad meanwhile and in a storm';
@@ -27,7 +27,7 @@ const WATCHES = SERVICES + 1;
 const DEFAULTS: ChurnVariant = {
   name: 'this change: defaults (rateLimit: 100, then 1 per 20ms, all watches; event stream)',
   options: [],
-  bound: (s) => 100 / s + 50,
+  bound: DEFAULT_LIMIT_BOUND,
   cooldownMs: 2500,
 };
 
@@ -39,7 +39,7 @@ function variants(before: string | undefined): ChurnVariant[] {
   const withoutEvents: ChurnVariant = {
     name: 'this change, eventStream: false',
     options: ['eventStream: false'],
-    bound: (s) => 100 / s + 50,
+    bound: DEFAULT_LIMIT_BOUND,
     cooldownMs: 2500,
   };
   const baseline: ChurnVariant = {
@@ -91,11 +91,8 @@ async function bareWakeUp(nomad: FakeNomad, round: number): Promise<number> {
   return performance.now() - started;
 }
 
-/**
- * A fake Nomad holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus
- * the default debounce), handed to `use`.
- */
-async function withNomad<T>(use: (nomad: FakeNomad, floorMs: number) => Promise<T>): Promise<T> {
+/** A fake Nomad holding the mesh, and the floor measured on it (median of 7 bare wake-ups plus the debounce). */
+async function nomadSetup(): Promise<ChurnSetup> {
   const nomad = await FakeNomad.start({ seed: 1 });
   try {
     for (let i = 0; i < SERVICES; i += 1) {
@@ -107,54 +104,37 @@ async function withNomad<T>(use: (nomad: FakeNomad, floorMs: number) => Promise<
     }
     const bare: number[] = [];
     for (let round = 1; round <= 7; round += 1) bare.push(await bareWakeUp(nomad, round));
-    return await use(nomad, median(bare) + 100);
-  } finally {
+    return {
+      platform: nomadPlatform(nomad),
+      floorMs: median(bare) + 100,
+      adapterLines: (variant) => [
+        '- type: nomad',
+        `  address: ${nomad.url}`,
+        `  services: { exclude: [${PROBE}] }`,
+        ...variant.options.map((line) => `  ${line}`),
+      ],
+      wakeUpAll: () => {
+        for (let i = 0; i < SERVICES; i += 1) nomad.touch(`svc-${i}`);
+      },
+      close: () => nomad.close(),
+    };
+  } catch (error) {
     await nomad.close();
+    throw error;
   }
 }
 
-function measure(nomad: FakeNomad, variantsToRun: readonly ChurnVariant[]) {
-  return measureVariants(
-    variantsToRun,
-    (variant) => [
-      '- type: nomad',
-      `  address: ${nomad.url}`,
-      `  services: { exclude: [${PROBE}] }`,
-      ...variant.options.map((line) => `  ${line}`),
-    ],
-    nomadPlatform(nomad),
-    () => {
-      for (let i = 0; i < SERVICES; i += 1) nomad.touch(`svc-${i}`);
-    },
-  );
-}
+const ABOUT = [
+  `fake Nomad: ${SERVICES} services x ${INSTANCES} registrations; the daemon with one nomad adapter (default debounce 100 ms / 1 s)`,
+  `per round: ${WAKE_UPS} re-registrations of ${TARGET} that change nothing (each wakes its watch and the list's, ` +
+    `the table-wide index moves), then one of its allocations deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
+  `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Nomad received (bound: burst / 5 s + rate; the event stream is one more, held open), and 3 deregistrations of ${TARGET} during it, timed to SDS`,
+];
 
-export async function run(args: readonly string[]): Promise<void> {
-  const before = beforeCli(args);
-  await withNomad(async (nomad, floor) => {
-    console.log(
-      `fake Nomad: ${SERVICES} services x ${INSTANCES} registrations; the daemon with one nomad adapter (default debounce 100 ms / 1 s)`,
-    );
-    console.log(
-      `per round: ${WAKE_UPS} re-registrations of ${TARGET} that change nothing (each wakes its watch and the list's, ` +
-        `the table-wide index moves), then one of its allocations deregisters; time until v1 SDS no longer lists it (median and max of 7 rounds)`,
-    );
-    console.log(
-      `storm: every service re-registered unchanged every ${STORM_EVERY_MS} ms for ${STORM_MS / 1000} s; requests/s Nomad received (bound: burst / 5 s + rate; the event stream is one more, held open), and 3 deregistrations of ${TARGET} during it, timed to SDS\n`,
-    );
-    const results = await measure(nomad, variants(before));
-    printTable(results.map((result) => churnTableRow(result, floor)));
-    if (!before)
-      console.log(
-        'baseline: run again with --before <packages/sextant/dist/cli.js of a build before the change> for its row (docs/development.md)',
-      );
-  });
+export function run(args: readonly string[]): Promise<void> {
+  return runChurn(nomadSetup, variants, ABOUT, args);
 }
 
 export function summary(): Promise<SummaryRow[]> {
-  return withNomad(async (nomad, floor) => {
-    const [defaults] = await measure(nomad, [DEFAULTS]);
-    if (!defaults) throw new Error('nomad-churn: the defaults were not measured');
-    return churnSummary('Nomad', defaults, floor);
-  });
+  return summarizeChurn('Nomad', nomadSetup, DEFAULTS);
 }
