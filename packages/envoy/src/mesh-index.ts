@@ -5,6 +5,7 @@ import {
   type ServicePort,
   type Snapshot,
 } from '@sextant/core';
+import { routeTargets, selectsClients } from './plan/route-plan';
 
 /** A port the proxy's own workload listens on, and the service port it serves. */
 export interface LocalPort {
@@ -299,7 +300,7 @@ function linkRoutes(
   }
   for (const namespace of selectorNamespaces(before)) count(index.selectorNamespaces, namespace, -1);
   for (const namespace of selectorNamespaces(after)) count(index.selectorNamespaces, namespace, 1);
-  if (after?.policy?.http?.some((route) => route.matches.some((m) => m.source !== undefined))) {
+  if (selectsClients(after)) {
     index.selective.add(hostname);
   } else {
     index.selective.delete(hostname);
@@ -319,17 +320,6 @@ function count(counts: Map<string, number>, key: string, delta: number): void {
   const next = (counts.get(key) ?? 0) + delta;
   if (next > 0) counts.set(key, next);
   else counts.delete(key);
-}
-
-/** The hosts an entry's HTTP routes forward or mirror to, other than itself. */
-function routeTargets(entry: ServiceEntry | undefined): Set<string> {
-  const targets = new Set<string>();
-  for (const route of entry?.policy?.http ?? []) {
-    if (route.action.kind === 'route') for (const d of route.action.destinations) targets.add(d.host);
-    for (const mirror of route.mirrors) targets.add(mirror.destination.host);
-  }
-  targets.delete(entry?.service.hostname ?? '');
-  return targets;
 }
 
 /** Adds `delta` to the count of every proper suffix of `hostname` (`b.c` and `c` of `a.b.c`). */

@@ -1,11 +1,16 @@
-import { hostnameAliases, isHttpProtocol, type Service, type ServicePort } from '@sextant/core';
+import { hostnameAliases, isHttpProtocol, type ServiceEntry, type ServicePort } from '@sextant/core';
 import { hostPart } from './addresses';
 
 /** One HTTP service port, and the Host header values that reach it. */
 export interface RoutableHost {
-  readonly service: Service;
+  readonly entry: ServiceEntry;
   readonly servicePort: ServicePort;
   readonly domains: readonly string[];
+  /**
+   * Whether `domains` are every name the host answers to from the proxy's domain: none was
+   * claimed by an earlier host. Then they follow from the host's shape and that domain alone.
+   */
+  readonly complete: boolean;
 }
 
 /**
@@ -16,24 +21,26 @@ export interface RoutableHost {
  * table in which two virtual hosts share one; a service left with no domain gets no virtual host.
  */
 export function routableHosts(
-  services: Iterable<Service>,
+  entries: Iterable<ServiceEntry>,
   port: number,
   proxyDomain: string,
 ): RoutableHost[] {
   const claimed = new Set<string>();
   const hosts: RoutableHost[] = [];
-  for (const service of services) {
+  for (const entry of entries) {
+    const service = entry.service;
     for (const servicePort of service.ports) {
       if (servicePort.port !== port || !isHttpProtocol(servicePort.protocol)) continue;
       const names = [...hostnameAliases(service.hostname, proxyDomain), ...service.addresses.map(hostPart)];
-      const domains = names
-        .flatMap((name) => [name, `${name}:${port}`])
-        .filter((domain) => {
-          if (claimed.has(domain)) return false;
-          claimed.add(domain);
-          return true;
-        });
-      if (domains.length > 0) hosts.push({ service, servicePort, domains });
+      const wanted = names.flatMap((name) => [name, `${name}:${port}`]);
+      const domains = wanted.filter((domain) => {
+        if (claimed.has(domain)) return false;
+        claimed.add(domain);
+        return true;
+      });
+      if (domains.length > 0) {
+        hosts.push({ entry, servicePort, domains, complete: domains.length === wanted.length });
+      }
     }
   }
   return hosts;

@@ -152,6 +152,34 @@ function planAction(snapshot: Snapshot, route: HttpRoute, port: ServicePort): Pl
   return { kind: 'forward', clusters };
 }
 
+/** The hosts an entry's HTTP routes forward or mirror to, other than itself. */
+export function routeTargets(entry: ServiceEntry | undefined): Set<string> {
+  const targets = new Set<string>();
+  for (const route of entry?.policy?.http ?? []) {
+    if (route.action.kind === 'route') for (const d of route.action.destinations) targets.add(d.host);
+    for (const mirror of route.mirrors) targets.add(mirror.destination.host);
+  }
+  targets.delete(entry?.service.hostname ?? '');
+  return targets;
+}
+
+/** Whether some of the entry's routes apply only to some clients (a source selector). */
+export function selectsClients(entry: ServiceEntry | undefined): boolean {
+  return entry?.policy?.http?.some((route) => route.matches.some((m) => m.source !== undefined)) ?? false;
+}
+
+/**
+ * Text naming everything a host's route plan is computed from but the client and the defaults:
+ * its shape (hostname, ports, VIPs and policy) and the shapes of the hosts its routes send
+ * traffic to (which ports and subsets exist there, how they balance load). Shapes are content
+ * digests: equal text, equal plan, in any snapshot.
+ */
+export function routePlanKey(snapshot: Snapshot, entry: ServiceEntry): string {
+  let key = entry.shape;
+  for (const host of routeTargets(entry)) key += ` ${host}=${snapshot.services.get(host)?.shape ?? '-'}`;
+  return key;
+}
+
 /** The cluster a destination names, if the mesh has its host, port and subset. */
 export function resolve(
   snapshot: Snapshot,

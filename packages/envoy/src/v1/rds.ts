@@ -1,11 +1,11 @@
 import { formatRuleIdentity, v1ObjectName, type ProxyIdentity, type Snapshot } from '@sextant/core';
 import { proxySource } from '../plan/proxy-source';
 import type { PlannedRoute } from '../plan/plan-types';
-import { routePlan, type RouteDefaults } from '../plan/route-plan';
+import { routePlan, type ProxySource, type RouteDefaults } from '../plan/route-plan';
 import type { MeshIndexes } from '../mesh-index';
-import { routableHosts, routeConfigPort } from '../route-domains';
+import { routableHosts, routeConfigPort, type RoutableHost } from '../route-domains';
 import { encodeV1Route } from './route-encoding';
-import type { RouteConfiguration, V1Route } from './types';
+import type { RouteConfiguration, V1Route, V1VirtualHost } from './types';
 
 /** A route configuration name that names no port: Envoy asks only for names LDS gave it. */
 export class UnknownRouteConfigError extends Error {
@@ -31,15 +31,36 @@ export function renderRds(
   defaults: RouteDefaults = {},
   domain: string = proxy.domain,
 ): RouteConfiguration {
-  const hosts = plannedHosts(mesh, snapshot, routeConfigName, proxy, defaults, domain);
+  const source = proxySource(mesh, snapshot, proxy);
+  // The renderer writes the same JSON around virtual hosts it renders one by one (V1Renderer.rds).
   return {
     validate_clusters: false,
-    virtual_hosts: hosts.map(({ name, domains, routes }) => ({
-      name,
-      domains,
-      routes: routes.map(({ encoded }) => encoded),
-    })),
+    virtual_hosts: tableHosts(mesh, snapshot, routeConfigName, domain).map((host) =>
+      v1VirtualHost(snapshot, host, source, defaults),
+    ),
   };
+}
+
+/** The hosts of the table a route configuration name asks for, seen from `domain`. */
+export function tableHosts(
+  mesh: MeshIndexes,
+  snapshot: Snapshot,
+  routeConfigName: string,
+  domain: string,
+): RoutableHost[] {
+  const port = routeConfigPortOf(routeConfigName);
+  return routableHosts(mesh.httpEntriesOnPort(snapshot, port), port, domain);
+}
+
+/** One virtual host of a table: the host's planned routes that v1 can express. */
+export function v1VirtualHost(
+  snapshot: Snapshot,
+  host: RoutableHost,
+  source: ProxySource,
+  defaults: RouteDefaults,
+): V1VirtualHost {
+  const { name, domains, routes } = plannedHost(snapshot, host, source, defaults);
+  return { name, domains, routes: routes.map(({ encoded }) => encoded) };
 }
 
 /**
@@ -53,7 +74,10 @@ export function rdsRouteOrigins(
   proxy: ProxyIdentity,
   defaults: RouteDefaults = {},
 ): Record<string, ({ rule: string; path: string } | null)[]> {
-  const hosts = plannedHosts(mesh, snapshot, routeConfigName, proxy, defaults, proxy.domain);
+  const source = proxySource(mesh, snapshot, proxy);
+  const hosts = tableHosts(mesh, snapshot, routeConfigName, proxy.domain).map((host) =>
+    plannedHost(snapshot, host, source, defaults),
+  );
   return Object.fromEntries(
     hosts.map(({ name, routes }) => [
       name,
@@ -70,38 +94,21 @@ interface PlannedHost {
   readonly routes: { readonly planned: PlannedRoute; readonly encoded: V1Route }[];
 }
 
-/** A virtual host per HTTP service on the port, with its planned routes that v1 can express. */
-function plannedHosts(
-  mesh: MeshIndexes,
+function plannedHost(
   snapshot: Snapshot,
-  routeConfigName: string,
-  proxy: ProxyIdentity,
+  { entry, servicePort, domains }: RoutableHost,
+  source: ProxySource,
   defaults: RouteDefaults,
-  proxyDomain: string,
-): PlannedHost[] {
-  const port = routeConfigPortOf(routeConfigName);
-  const source = proxySource(mesh, snapshot, proxy);
-  const entries = mesh.httpEntriesOnPort(snapshot, port);
-  const byHost = new Map(entries.map((e) => [e.service.hostname, e]));
-  return routableHosts(
-    entries.map((e) => e.service),
-    port,
-    proxyDomain,
-  ).flatMap(({ service, servicePort, domains }) => {
-    const entry = byHost.get(service.hostname);
-    if (!entry) return [];
-    const plan = routePlan(snapshot, entry, servicePort, source, defaults);
-    return [
-      {
-        name: v1ObjectName(`${service.hostname}|${servicePort.name}`),
-        domains,
-        routes: plan.routes.flatMap((planned) => {
-          const encoded = encodeV1Route(planned);
-          return encoded ? [{ planned, encoded }] : [];
-        }),
-      },
-    ];
-  });
+): PlannedHost {
+  const plan = routePlan(snapshot, entry, servicePort, source, defaults);
+  return {
+    name: v1ObjectName(`${entry.service.hostname}|${servicePort.name}`),
+    domains,
+    routes: plan.routes.flatMap((planned) => {
+      const encoded = encodeV1Route(planned);
+      return encoded ? [{ planned, encoded }] : [];
+    }),
+  };
 }
 
 /** The port a route configuration name denotes; throws UnknownRouteConfigError for any other name. */

@@ -10,7 +10,8 @@ import {
 import type { MeshIndexes } from '../mesh-index';
 import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
-import type { ProxySource, RouteDefaults } from '../plan/route-plan';
+import { routePlanKey, selectsClients, type ProxySource, type RouteDefaults } from '../plan/route-plan';
+import type { RoutableHost } from '../route-domains';
 import { flatText } from '../flat-text';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
@@ -18,7 +19,7 @@ import { inboundClusters, outboundClusters } from './cds';
 import { ownListeners, sharedListeners } from './lds';
 import type { V1RenderOptions } from './options';
 import type { V1Listener } from './types';
-import { renderRds, routeConfigPortOf } from './rds';
+import { routeConfigPortOf, tableHosts, v1VirtualHost } from './rds';
 import { renderSds } from './sds';
 
 /**
@@ -145,14 +146,44 @@ export class V1Renderer {
     );
   }
 
-  /** Throws UnknownRouteConfigError for a name that is not a port number. */
+  /**
+   * A table is cached by the port's version, the proxy's effective domain and source; its virtual
+   * hosts one by one by what each is rendered from (routePlanKey), so the change of one service
+   * re-renders its own virtual host and those routing to it, not the table's others, in every
+   * domain's table. Throws UnknownRouteConfigError for a name that is not a port number.
+   */
   rds(snapshot: Snapshot, routeConfigName: string, proxy: ProxyIdentity): EncodedBody {
     const port = routeConfigPortOf(routeConfigName);
     const domain = this.mesh.effectiveDomain(snapshot, proxy.domain);
-    const source = sourceKey(this.mesh, snapshot, proxySource(this.mesh, snapshot, proxy));
-    return this.body(`v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain} ${source}`, () =>
-      JSON.stringify(renderRds(this.mesh, snapshot, routeConfigName, proxy, this.defaults, domain)),
+    const source = proxySource(this.mesh, snapshot, proxy);
+    const sourceText = sourceKey(this.mesh, snapshot, source);
+    return this.body(
+      `v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain} ${sourceText}`,
+      () => {
+        const hosts = tableHosts(this.mesh, snapshot, routeConfigName, domain).map((host) =>
+          this.virtualHostJson(snapshot, host, domain, source, sourceText),
+        );
+        // JSON.stringify of renderRds's table, written around the virtual hosts' own JSON.
+        return `{"validate_clusters":false,"virtual_hosts":[${hosts.join(',')}]}`;
+      },
     );
+  }
+
+  private virtualHostJson(
+    snapshot: Snapshot,
+    host: RoutableHost,
+    domain: string,
+    source: ProxySource,
+    sourceText: string,
+  ): string {
+    const render = () => JSON.stringify(v1VirtualHost(snapshot, host, source, this.defaults));
+    // Names an earlier host claimed (rare) make its domains depend on the table: not cached.
+    if (!host.complete) return render();
+    // The client's source matters only to a host whose routes select clients. It goes last,
+    // after the first '|' of the key (the plan key has none).
+    const clients = selectsClients(host.entry) ? sourceText : '';
+    const key = `v1 rds host ${host.servicePort.port} ${domain} ${routePlanKey(snapshot, host.entry)} |${clients}`;
+    return this.cache.get(key, render, sizeOf.text);
   }
 
   /** Every service key (one per service port) with its hosts, for people, as Pilot's /v1/registration. */

@@ -32,9 +32,9 @@ export class EncodedResource {
   constructor(
     readonly typeUrl: ResourceTypeUrl,
     readonly name: string,
-    /** The resource in protobufjs `fromObject` form. */
-    value: object,
-    /** The same object, kept only when a renderer is asked to (tests). */
+    /** The encoded message (render-scope.ts `encode` encodes a rendered object). */
+    bytes: Uint8Array,
+    /** What it was encoded from, kept only when a renderer is asked to (tests). */
     readonly rendered?: object,
     /**
      * Rendered for a name a client made up (a subset that selects nothing), not cached: what is
@@ -43,8 +43,6 @@ export class EncodedResource {
     readonly transient = false,
   ) {
     const protos = envoyProtos();
-    const type = protos.messageType(typeUrl);
-    const bytes = type.encode(type.fromObject(value)).finish();
     this.version = shortDigest(bytes);
     const any = protos.any.encode({ type_url: typeUrl, value: bytes }).finish();
     this.sotw = ownedBuffer(lengthDelimited(protos.discoveryResponse, 'resources', any));
@@ -106,7 +104,7 @@ export class EncodedResource {
  * One occurrence of a length-delimited field of `type`, ready to be appended to an encoded
  * message of that type: protobuf merges concatenated encodings, appending repeated fields.
  */
-function lengthDelimited(type: protobuf.Type, fieldName: string, bytes: Uint8Array): Buffer {
+export function lengthDelimited(type: protobuf.Type, fieldName: string, bytes: Uint8Array): Buffer {
   const field = type.fields[fieldName];
   if (!field) throw new Error(`${type.fullName} has no field ${fieldName}`);
   const encoded = protobufjs()

@@ -2,6 +2,7 @@ import type { MeshIndexes } from '../mesh-index';
 import type { RouteDefaults } from '../plan/route-plan';
 import type { RenderCache } from '../render-cache';
 import { EncodedResource } from './encoded-resource';
+import { envoyProtos } from './protos';
 import { ResourceGroup } from './resource-group';
 import type { V3RenderOptions } from './options';
 import type { ResourceTypeUrl } from './type-urls';
@@ -25,7 +26,9 @@ export function encode(
   value: object,
   transient = false,
 ): EncodedResource {
-  return new EncodedResource(typeUrl, name, value, scope.keepRendered ? value : undefined, transient);
+  const type = envoyProtos().messageType(typeUrl);
+  const bytes = type.encode(type.fromObject(value)).finish();
+  return new EncodedResource(typeUrl, name, bytes, scope.keepRendered ? value : undefined, transient);
 }
 
 /** Caches resources rendered from what `key` names. */

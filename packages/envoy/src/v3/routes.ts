@@ -1,8 +1,11 @@
-import type { ServiceEntry, Snapshot } from '@sextant/core';
-import { routePlan, type ProxySource } from '../plan/route-plan';
-import { routableHosts } from '../route-domains';
-import type { EncodedResource } from './encoded-resource';
-import { cachedResource, encode, type V3Scope } from './render-scope';
+import type { Snapshot } from '@sextant/core';
+import type protobuf from 'protobufjs';
+import { routePlan, routePlanKey, selectsClients, type ProxySource } from '../plan/route-plan';
+import { sizeOf } from '../render-cache';
+import { routableHosts, type RoutableHost } from '../route-domains';
+import { EncodedResource, lengthDelimited } from './encoded-resource';
+import { envoyProtos } from './protos';
+import { cachedResource, type V3Scope } from './render-scope';
 import { encodeRoute } from './route-encoding';
 import { ROUTE_TYPE } from './type-urls';
 import type { RouteConfiguration, VirtualHost } from './wire-types';
@@ -17,6 +20,9 @@ import type { RouteConfiguration, VirtualHost } from './wire-types';
  * It depends on the services on that port, their shapes and policies, and the hosts their routes
  * name (the port's version), on the part of the proxy's domain short names depend on (its
  * effective domain), and on the proxy's source when some route selects clients (`sourceKey`).
+ * Its virtual hosts are encoded and cached one by one, by what each is rendered from, and the
+ * table written around them: the change of one service re-renders its own virtual host and those
+ * routing to it, not the table's others.
  */
 export function routeConfiguration(
   scope: V3Scope,
@@ -29,39 +35,75 @@ export function routeConfiguration(
   const domain = scope.mesh.effectiveDomain(snapshot, proxyDomain);
   const key = `rds ${port} ${scope.mesh.portVersion(snapshot, port)} ${domain} ${sourceKey}`;
   return cachedResource(scope, key, () => {
-    const entries = scope.mesh.httpEntriesOnPort(snapshot, port);
-    const config: RouteConfiguration = {
-      name: String(port),
-      validate_clusters: { value: false },
-      virtual_hosts: virtualHosts(scope, snapshot, entries, port, domain, source),
+    const hosts = routableHosts(scope.mesh.httpEntriesOnPort(snapshot, port), port, domain).map((host) =>
+      encodedVirtualHost(scope, snapshot, host, domain, source, sourceKey),
+    );
+    const type = envoyProtos().messageType(ROUTE_TYPE);
+    const head: RouteConfiguration = { name: String(port) };
+    const tail: RouteConfiguration = { validate_clusters: { value: false } };
+    // The encoding of the whole table: RouteConfiguration declares name, virtual_hosts, then
+    // validate_clusters, the order protobufjs writes fields in (a test compares the two).
+    const bytes = Buffer.concat([
+      type.encode(type.fromObject(head)).finish(),
+      ...hosts.map((host) => host.field),
+      type.encode(type.fromObject(tail)).finish(),
+    ]);
+    const rendered = scope.keepRendered && {
+      ...head,
+      virtual_hosts: hosts.map((host) => host.rendered),
+      ...tail,
     };
-    return encode(scope, ROUTE_TYPE, String(port), config);
+    return new EncodedResource(ROUTE_TYPE, String(port), bytes, rendered || undefined);
   });
 }
 
-function virtualHosts(
+/** A virtual host encoded as one `virtual_hosts` field of a RouteConfiguration. */
+interface EncodedVirtualHost {
+  readonly field: Buffer;
+  /** What was encoded, kept when the scope keeps what it renders (tests). */
+  readonly rendered?: VirtualHost;
+}
+
+function encodedVirtualHost(
   scope: V3Scope,
   snapshot: Snapshot,
-  entries: readonly ServiceEntry[],
-  port: number,
-  proxyDomain: string,
+  host: RoutableHost,
+  domain: string,
   source: ProxySource,
-): VirtualHost[] {
-  const byHost = new Map(entries.map((e) => [e.service.hostname, e]));
-  return routableHosts(
-    entries.map((e) => e.service),
-    port,
-    proxyDomain,
-  ).flatMap(({ service, servicePort, domains }) => {
-    const entry = byHost.get(service.hostname);
-    if (!entry) return [];
-    const plan = routePlan(snapshot, entry, servicePort, source, scope.defaults);
-    return [
-      {
-        name: `${service.hostname}:${port}`,
-        domains: [...domains],
-        routes: plan.routes.flatMap((route) => encodeRoute(route, 'v3') ?? []),
-      },
-    ];
-  });
+  sourceKey: string,
+): EncodedVirtualHost {
+  const render = (): EncodedVirtualHost => {
+    const value = virtualHost(scope, snapshot, host, source);
+    const protos = envoyProtos();
+    const type = protos.messageType(ROUTE_TYPE);
+    const vhostType = (type.fields.virtual_hosts as protobuf.Field).resolvedType as protobuf.Type;
+    const field = lengthDelimited(
+      type,
+      'virtual_hosts',
+      vhostType.encode(vhostType.fromObject(value)).finish(),
+    );
+    return scope.keepRendered ? { field, rendered: value } : { field };
+  };
+  // Names an earlier host claimed (rare) make its domains depend on the table: not cached.
+  if (!host.complete) return render();
+  // The client's source matters only to a host whose routes select clients. It goes last,
+  // after the first '|' of the key (the plan key has none).
+  const clients = selectsClients(host.entry) ? sourceKey : '';
+  const key = `rds host ${host.servicePort.port} ${domain} ${routePlanKey(snapshot, host.entry)} |${clients}`;
+  return scope.cache.get(key, render, (encoded) => sizeOf.buffer(encoded.field) + sizeOf.object);
+}
+
+function virtualHost(
+  scope: V3Scope,
+  snapshot: Snapshot,
+  host: RoutableHost,
+  source: ProxySource,
+): VirtualHost {
+  const { entry, servicePort, domains } = host;
+  const plan = routePlan(snapshot, entry, servicePort, source, scope.defaults);
+  return {
+    name: `${entry.service.hostname}:${servicePort.port}`,
+    domains: [...domains],
+    routes: plan.routes.flatMap((route) => encodeRoute(route, 'v3') ?? []),
+  };
 }
