@@ -1,13 +1,14 @@
 import { hostnameAliases, isHttpProtocol, type ServiceEntry, type ServicePort } from '@sextant/core';
 import { hostPart } from './addresses';
 
-/** One HTTP service port, and the Host header values that reach it. */
+/** One HTTP service port, and the names that reach it. */
 export interface RoutableHost {
   readonly entry: ServiceEntry;
   readonly servicePort: ServicePort;
-  readonly domains: readonly string[];
+  /** The names it answers to that no earlier host claimed; Host header values: `routeDomains`. */
+  readonly names: readonly string[];
   /**
-   * Whether `domains` are every name the host answers to from the proxy's domain: none was
+   * Whether `names` are every name the host answers to from the proxy's domain: none was
    * claimed by an earlier host. Then they follow from the host's shape and that domain alone.
    */
   readonly complete: boolean;
@@ -16,9 +17,13 @@ export interface RoutableHost {
 /**
  * The virtual hosts of the outbound route table for `port`, as v1 RDS and v3 RouteConfiguration
  * both build them: one per HTTP service port with that number, reachable by every name a client
- * in `proxyDomain` may use (short and fully qualified, with and without `:port`) and by the
- * service's VIPs. A domain claimed by an earlier service is not repeated, since Envoy rejects a
- * table in which two virtual hosts share one; a service left with no domain gets no virtual host.
+ * in `proxyDomain` may use (short and fully qualified) and by the service's VIPs. A name claimed
+ * by an earlier service is not repeated, since Envoy rejects a table in which two virtual hosts
+ * share a domain; a service left with no name gets no virtual host.
+ *
+ * Names, not domains, are claimed: every host of the table has the same port, so `name:port` is
+ * another host's exactly when `name` is. The domains are written out only for the virtual hosts
+ * rendered (`routeDomains`), not for those a cache already holds.
  */
 export function routableHosts(
   entries: Iterable<ServiceEntry>,
@@ -31,19 +36,22 @@ export function routableHosts(
     const service = entry.service;
     for (const servicePort of service.ports) {
       if (servicePort.port !== port || !isHttpProtocol(servicePort.protocol)) continue;
-      const names = [...hostnameAliases(service.hostname, proxyDomain), ...service.addresses.map(hostPart)];
-      const wanted = names.flatMap((name) => [name, `${name}:${port}`]);
-      const domains = wanted.filter((domain) => {
-        if (claimed.has(domain)) return false;
-        claimed.add(domain);
+      const wanted = [...hostnameAliases(service.hostname, proxyDomain), ...service.addresses.map(hostPart)];
+      const names = wanted.filter((name) => {
+        if (claimed.has(name)) return false;
+        claimed.add(name);
         return true;
       });
-      if (domains.length > 0) {
-        hosts.push({ entry, servicePort, domains, complete: domains.length === wanted.length });
-      }
+      if (names.length > 0)
+        hosts.push({ entry, servicePort, names, complete: names.length === wanted.length });
     }
   }
   return hosts;
+}
+
+/** The Host header values that reach a routable host: each of its names, with and without `:port`. */
+export function routeDomains({ names, servicePort }: RoutableHost): string[] {
+  return names.flatMap((name) => [name, `${name}:${servicePort.port}`]);
 }
 
 /** The port an outbound route configuration is named after (`"9080"`), or undefined for any other name. */

@@ -3,7 +3,7 @@ import { proxySource } from '../plan/proxy-source';
 import type { PlannedRoute } from '../plan/plan-types';
 import { routePlan, type ProxySource, type RouteDefaults } from '../plan/route-plan';
 import type { MeshIndexes } from '../mesh-index';
-import { routableHosts, routeConfigPort, type RoutableHost } from '../route-domains';
+import { routableHosts, routeConfigPort, routeDomains, type RoutableHost } from '../route-domains';
 import { encodeV1Route } from './route-encoding';
 import type { RouteConfiguration, V1Route, V1VirtualHost } from './types';
 
@@ -96,14 +96,15 @@ interface PlannedHost {
 
 function plannedHost(
   snapshot: Snapshot,
-  { entry, servicePort, domains }: RoutableHost,
+  host: RoutableHost,
   source: ProxySource,
   defaults: RouteDefaults,
 ): PlannedHost {
+  const { entry, servicePort } = host;
   const plan = routePlan(snapshot, entry, servicePort, source, defaults);
   return {
     name: v1ObjectName(`${entry.service.hostname}|${servicePort.name}`),
-    domains,
+    domains: routeDomains(host),
     routes: plan.routes.flatMap((planned) => {
       const encoded = encodeV1Route(planned);
       return encoded ? [{ planned, encoded }] : [];

@@ -2,7 +2,7 @@ import type { Snapshot } from '@sextant/core';
 import type protobuf from 'protobufjs';
 import { routePlan, routePlanKey, selectsClients, type ProxySource } from '../plan/route-plan';
 import { sizeOf } from '../render-cache';
-import { routableHosts, type RoutableHost } from '../route-domains';
+import { routableHosts, routeDomains, type RoutableHost } from '../route-domains';
 import { EncodedResource, lengthDelimited } from './encoded-resource';
 import { envoyProtos } from './protos';
 import { cachedResource, type V3Scope } from './render-scope';
@@ -99,11 +99,11 @@ function virtualHost(
   host: RoutableHost,
   source: ProxySource,
 ): VirtualHost {
-  const { entry, servicePort, domains } = host;
+  const { entry, servicePort } = host;
   const plan = routePlan(snapshot, entry, servicePort, source, scope.defaults);
   return {
     name: `${entry.service.hostname}:${servicePort.port}`,
-    domains: [...domains],
+    domains: routeDomains(host),
     routes: plan.routes.flatMap((route) => encodeRoute(route, 'v3') ?? []),
   };
 }
