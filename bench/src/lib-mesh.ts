@@ -1,4 +1,10 @@
-import type { RegistrySink, ServiceInput, InstanceInput } from '@sextant/core';
+import {
+  ShardedMap,
+  type InstanceInput,
+  type RegistrySink,
+  type ServiceInput,
+  type Snapshot,
+} from '@sextant/core';
 
 /** A synthetic fleet: `services` HTTP services with `instances` each, spread over zones and versions. */
 export function syntheticService(
@@ -27,4 +33,10 @@ export function seedFleet(sink: RegistrySink, services: number, instances: numbe
     const { service, instances: list } = syntheticService(i, instances);
     sink.upsertService(service, list);
   }
+}
+
+/** A copy of a snapshot whose entries are new objects: what rendering costs with nothing memoised. */
+export function coldCopy(snapshot: Snapshot): Snapshot {
+  const services = ShardedMap.of([...snapshot.services].map(([k, e]) => [k, { ...e }] as const));
+  return { ...snapshot, services };
 }

@@ -1,9 +1,9 @@
-import { parseProxyIdentity, parseServiceKey, Registry, ShardedMap, type Snapshot } from '@sextant/core';
+import { parseProxyIdentity, parseServiceKey, Registry, type Snapshot } from '@sextant/core';
 import { MeshIndexes, Renderer, renderCds, renderLds, renderSds } from '@sextant/envoy';
 import { createDiscoveryServer, listenOn, ServerMetrics } from '@sextant/server';
 import autocannon from 'autocannon';
 import pino from 'pino';
-import { seedFleet, syntheticService } from './lib-mesh';
+import { coldCopy, seedFleet, syntheticService } from './lib-mesh';
 import { elapsedMs, median, printTable, rssMiB } from './table';
 
 export const description =
@@ -18,12 +18,6 @@ const fleet = Array.from({ length: FLEET }, (_, i) =>
     `sidecar~10.${Math.floor(i / 256) % 256}.${i % 256}.1~svc-${i}.ns-${i % 50}~ns-${i % 50}.svc.cluster.local`,
   ),
 );
-
-/** A copy of a snapshot whose entries are new objects: what rendering costs with nothing memoised. */
-function coldCopy(snapshot: Snapshot): Snapshot {
-  const services = ShardedMap.of([...snapshot.services].map(([k, e]) => [k, { ...e }] as const));
-  return { ...snapshot, services };
-}
 
 /** Renders one sidecar's CDS, LDS and a route table through a renderer's caches. */
 function renderAll(renderer: Renderer, snapshot: Snapshot): void {

@@ -7,11 +7,6 @@ export interface RoutableHost {
   readonly servicePort: ServicePort;
   /** The names it answers to that no earlier host claimed; Host header values: `routeDomains`. */
   readonly names: readonly string[];
-  /**
-   * Whether `names` are every name the host answers to from the proxy's domain: none was
-   * claimed by an earlier host. Then they follow from the host's shape and that domain alone.
-   */
-  readonly complete: boolean;
 }
 
 /**
@@ -22,8 +17,7 @@ export interface RoutableHost {
  * share a domain; a service left with no name gets no virtual host.
  *
  * Names, not domains, are claimed: every host of the table has the same port, so `name:port` is
- * another host's exactly when `name` is. The domains are written out only for the virtual hosts
- * rendered (`routeDomains`), not for those a cache already holds.
+ * another host's exactly when `name` is.
  */
 export function routableHosts(
   entries: Iterable<ServiceEntry>,
@@ -42,8 +36,7 @@ export function routableHosts(
         claimed.add(name);
         return true;
       });
-      if (names.length > 0)
-        hosts.push({ entry, servicePort, names, complete: names.length === wanted.length });
+      if (names.length > 0) hosts.push({ entry, servicePort, names });
     }
   }
   return hosts;

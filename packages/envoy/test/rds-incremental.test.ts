@@ -3,9 +3,10 @@ import { bodyText, envoyProtos, Renderer, ROUTE_TYPE } from '../src';
 import { BOOKINFO, bookinfoService, host, PRODUCTPAGE, RulesMesh, yaml } from './rules-v1-mesh';
 
 /**
- * RDS after a change, v1 and v3: a table is rendered again, but of its virtual hosts only those
- * of the services that changed, and of the services whose routes send traffic to them. Counted
- * as the render cache's misses: each table and each virtual host rendered is one.
+ * RDS after a change, v1 and v3: a table is rendered again, but of its virtual hosts' routes only
+ * those of the services that changed, and of the services whose routes send traffic to them; the
+ * routes of a host are rendered once for every domain's table. Counted as the render cache's
+ * misses: each table and each host's routes rendered is one.
  */
 
 let mesh: RulesMesh;
@@ -69,20 +70,20 @@ function renamePort(name: string, portName: string): void {
 }
 
 describe.each(TABLES)('%s RDS after a change', (_, tableOf, perTable) => {
-  /** Renders both tables; returns how many virtual hosts were rendered. */
+  /** Renders both tables; returns how many hosts' routes were rendered. */
   const renderBothTables = () => renderBoth(tableOf) - 2 * perTable;
 
-  it('renders again only the virtual host of the service that changed, in every table', () => {
-    // First: two tables of four virtual hosts each.
-    expect(renderBothTables()).toBe(2 * BOOKINFO.length);
+  it('renders again only the routes of the service that changed, once for every table', () => {
+    // First: two tables of four virtual hosts each, whose routes are the same in both.
+    expect(renderBothTables()).toBe(BOOKINFO.length);
     // Asked again, nothing is rendered.
     expect(renderBoth(tableOf)).toBe(0);
     moveVip('details', '10.96.1.13');
-    // Each table again, and in each the virtual host of details alone.
-    expect(renderBothTables()).toBe(2);
+    // Each table again, and for both the routes of details alone.
+    expect(renderBothTables()).toBe(1);
   });
 
-  it('renders again the virtual host of a service whose routes send traffic to the one that changed', () => {
+  it('renders again the routes of a service that send traffic to the one that changed', () => {
     mesh.apply(
       yaml(
         'apiVersion: networking.istio.io/v1beta1',
@@ -96,11 +97,11 @@ describe.each(TABLES)('%s RDS after a change', (_, tableOf, perTable) => {
     );
     renderBothTables();
     renamePort('ratings', 'http-api');
-    // ratings' virtual host and details' (its route names ratings' cluster), in both tables.
-    expect(renderBothTables()).toBe(2 * 2);
+    // ratings' routes and details' (its route names ratings' cluster).
+    expect(renderBothTables()).toBe(2);
     moveVip('productpage', '10.96.1.10');
     // productpage's alone: no route sends traffic to it.
-    expect(renderBothTables()).toBe(2);
+    expect(renderBothTables()).toBe(1);
   });
 });
 

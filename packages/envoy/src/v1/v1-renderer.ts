@@ -11,7 +11,7 @@ import type { MeshIndexes } from '../mesh-index';
 import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
 import { routePlanKey, selectsClients, type ProxySource, type RouteDefaults } from '../plan/route-plan';
-import type { RoutableHost } from '../route-domains';
+import { routeDomains, type RoutableHost } from '../route-domains';
 import { flatText } from '../flat-text';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
@@ -147,10 +147,11 @@ export class V1Renderer {
   }
 
   /**
-   * A table is cached by the port's version, the proxy's effective domain and source; its virtual
-   * hosts one by one by what each is rendered from (routePlanKey), so the change of one service
-   * re-renders its own virtual host and those routing to it, not the table's others, in every
-   * domain's table. Throws UnknownRouteConfigError for a name that is not a port number.
+   * A table is cached by the port's version, the proxy's effective domain and source. Its virtual
+   * hosts' names and routes are cached one host at a time, by what they are rendered from
+   * (routePlanKey): the same in every domain's table, and after a change of one service rendered
+   * again only for that service and those routing to it. Domains (short names) are written per
+   * table. Throws UnknownRouteConfigError for a name that is not a port number.
    */
   rds(snapshot: Snapshot, routeConfigName: string, proxy: ProxyIdentity): EncodedBody {
     const port = routeConfigPortOf(routeConfigName);
@@ -160,30 +161,34 @@ export class V1Renderer {
     return this.body(
       `v1 rds ${port} ${this.mesh.portVersion(snapshot, port)} ${domain} ${sourceText}`,
       () => {
-        const hosts = tableHosts(this.mesh, snapshot, routeConfigName, domain).map((host) =>
-          this.virtualHostJson(snapshot, host, domain, source, sourceText),
-        );
+        const hosts = tableHosts(this.mesh, snapshot, routeConfigName, domain).map((host) => {
+          const { name, routes } = this.hostRoutes(snapshot, host, source, sourceText);
+          return `{"name":${name},"domains":${JSON.stringify(routeDomains(host))},"routes":${routes}}`;
+        });
         // JSON.stringify of renderRds's table, written around the virtual hosts' own JSON.
         return `{"validate_clusters":false,"virtual_hosts":[${hosts.join(',')}]}`;
       },
     );
   }
 
-  private virtualHostJson(
+  /** A virtual host's name and routes, as JSON. */
+  private hostRoutes(
     snapshot: Snapshot,
     host: RoutableHost,
-    domain: string,
     source: ProxySource,
     sourceText: string,
-  ): string {
-    const render = () => JSON.stringify(v1VirtualHost(snapshot, host, source, this.defaults));
-    // Names an earlier host claimed (rare) make its domains depend on the table: not cached.
-    if (!host.complete) return render();
+  ): { readonly name: string; readonly routes: string } {
     // The client's source matters only to a host whose routes select clients. It goes last,
     // after the first '|' of the key (the plan key has none).
     const clients = selectsClients(host.entry) ? sourceText : '';
-    const key = `v1 rds host ${host.servicePort.port} ${domain} ${routePlanKey(snapshot, host.entry)} |${clients}`;
-    return this.cache.get(key, render, sizeOf.text);
+    return this.cache.get(
+      `v1 rds routes ${host.servicePort.port} ${routePlanKey(snapshot, host.entry)} |${clients}`,
+      () => {
+        const { name, routes } = v1VirtualHost(snapshot, host, source, this.defaults);
+        return { name: JSON.stringify(name), routes: JSON.stringify(routes) };
+      },
+      (json) => sizeOf.text(json.name) + sizeOf.text(json.routes) + sizeOf.object,
+    );
   }
 
   /** Every service key (one per service port) with its hosts, for people, as Pilot's /v1/registration. */

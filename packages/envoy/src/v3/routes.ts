@@ -20,9 +20,10 @@ import type { RouteConfiguration, VirtualHost } from './wire-types';
  * It depends on the services on that port, their shapes and policies, and the hosts their routes
  * name (the port's version), on the part of the proxy's domain short names depend on (its
  * effective domain), and on the proxy's source when some route selects clients (`sourceKey`).
- * Its virtual hosts are encoded and cached one by one, by what each is rendered from, and the
- * table written around them: the change of one service re-renders its own virtual host and those
- * routing to it, not the table's others.
+ * Its virtual hosts' names and routes are encoded and cached one host at a time, by what they
+ * are rendered from (routePlanKey): the same in every domain's table, and after a change of one
+ * service encoded again only for that service and those routing to it. Domains (short names)
+ * are written per table.
  */
 export function routeConfiguration(
   scope: V3Scope,
@@ -36,7 +37,7 @@ export function routeConfiguration(
   const key = `rds ${port} ${scope.mesh.portVersion(snapshot, port)} ${domain} ${sourceKey}`;
   return cachedResource(scope, key, () => {
     const hosts = routableHosts(scope.mesh.httpEntriesOnPort(snapshot, port), port, domain).map((host) =>
-      encodedVirtualHost(scope, snapshot, host, domain, source, sourceKey),
+      encodedVirtualHost(scope, snapshot, host, source, sourceKey),
     );
     const type = envoyProtos().messageType(ROUTE_TYPE);
     const head: RouteConfiguration = { name: String(port) };
@@ -64,46 +65,64 @@ interface EncodedVirtualHost {
   readonly rendered?: VirtualHost;
 }
 
+/** A virtual host's name and routes, each encoded as the fields of a VirtualHost they are. */
+interface EncodedHostRoutes {
+  readonly name: Uint8Array;
+  readonly routes: Uint8Array;
+  readonly rendered?: VirtualHost;
+}
+
 function encodedVirtualHost(
   scope: V3Scope,
   snapshot: Snapshot,
   host: RoutableHost,
-  domain: string,
   source: ProxySource,
   sourceKey: string,
 ): EncodedVirtualHost {
-  const render = (): EncodedVirtualHost => {
-    const value = virtualHost(scope, snapshot, host, source);
-    const protos = envoyProtos();
-    const type = protos.messageType(ROUTE_TYPE);
-    const vhostType = (type.fields.virtual_hosts as protobuf.Field).resolvedType as protobuf.Type;
-    const field = lengthDelimited(
-      type,
-      'virtual_hosts',
-      vhostType.encode(vhostType.fromObject(value)).finish(),
-    );
-    return scope.keepRendered ? { field, rendered: value } : { field };
-  };
-  // Names an earlier host claimed (rare) make its domains depend on the table: not cached.
-  if (!host.complete) return render();
+  const type = virtualHostType();
   // The client's source matters only to a host whose routes select clients. It goes last,
   // after the first '|' of the key (the plan key has none).
   const clients = selectsClients(host.entry) ? sourceKey : '';
-  const key = `rds host ${host.servicePort.port} ${domain} ${routePlanKey(snapshot, host.entry)} |${clients}`;
-  return scope.cache.get(key, render, (encoded) => sizeOf.buffer(encoded.field) + sizeOf.object);
+  const cached = scope.cache.get(
+    `rds routes ${host.servicePort.port} ${routePlanKey(snapshot, host.entry)} |${clients}`,
+    (): EncodedHostRoutes => {
+      const { name, routes } = hostRoutes(scope, snapshot, host, source);
+      return {
+        name: type.encode(type.fromObject({ name })).finish(),
+        routes: type.encode(type.fromObject({ routes })).finish(),
+        ...(scope.keepRendered && { rendered: { name, routes } }),
+      };
+    },
+    (encoded) => sizeOf.buffer(encoded.name) + sizeOf.buffer(encoded.routes) + sizeOf.object,
+  );
+  const domains = routeDomains(host);
+  // VirtualHost declares name, domains, then routes: the order protobufjs writes them in.
+  const message = Buffer.concat([
+    cached.name,
+    type.encode(type.fromObject({ domains })).finish(),
+    cached.routes,
+  ]);
+  return {
+    field: lengthDelimited(envoyProtos().messageType(ROUTE_TYPE), 'virtual_hosts', message),
+    ...(cached.rendered && { rendered: { ...cached.rendered, domains } }),
+  };
 }
 
-function virtualHost(
+function virtualHostType(): protobuf.Type {
+  const routeConfiguration = envoyProtos().messageType(ROUTE_TYPE);
+  return (routeConfiguration.fields.virtual_hosts as protobuf.Field).resolvedType as protobuf.Type;
+}
+
+/** A virtual host but for its domains: its name and its host's route plan. */
+function hostRoutes(
   scope: V3Scope,
   snapshot: Snapshot,
-  host: RoutableHost,
+  { entry, servicePort }: RoutableHost,
   source: ProxySource,
-): VirtualHost {
-  const { entry, servicePort } = host;
+): Required<Pick<VirtualHost, 'name' | 'routes'>> {
   const plan = routePlan(snapshot, entry, servicePort, source, scope.defaults);
   return {
     name: `${entry.service.hostname}:${servicePort.port}`,
-    domains: routeDomains(host),
     routes: plan.routes.flatMap((route) => encodeRoute(route, 'v3') ?? []),
   };
 }
