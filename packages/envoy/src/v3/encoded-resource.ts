@@ -104,7 +104,7 @@ export class EncodedResource {
  * One occurrence of a length-delimited field of `type`, ready to be appended to an encoded
  * message of that type: protobuf merges concatenated encodings, appending repeated fields.
  */
-export function lengthDelimited(type: protobuf.Type, fieldName: string, bytes: Uint8Array): Buffer {
+function lengthDelimited(type: protobuf.Type, fieldName: string, bytes: Uint8Array): Buffer {
   const field = type.fields[fieldName];
   if (!field) throw new Error(`${type.fullName} has no field ${fieldName}`);
   const encoded = protobufjs()
