@@ -59,8 +59,19 @@ export function v1VirtualHost(
   source: ProxySource,
   defaults: RouteDefaults,
 ): V1VirtualHost {
-  const { name, domains, routes } = plannedHost(snapshot, host, source, defaults);
-  return { name, domains, routes: routes.map(({ encoded }) => encoded) };
+  const { name, routes } = v1HostRoutes(snapshot, host, source, defaults);
+  return { name, domains: routeDomains(host), routes };
+}
+
+/** A virtual host but for its domains: what is the same in every domain's table. */
+export function v1HostRoutes(
+  snapshot: Snapshot,
+  host: RoutableHost,
+  source: ProxySource,
+  defaults: RouteDefaults,
+): Omit<V1VirtualHost, 'domains'> {
+  const { name, routes } = plannedHost(snapshot, host, source, defaults);
+  return { name, routes: routes.map(({ encoded }) => encoded) };
 }
 
 /**
@@ -90,21 +101,18 @@ export function rdsRouteOrigins(
 
 interface PlannedHost {
   readonly name: string;
-  readonly domains: readonly string[];
   readonly routes: { readonly planned: PlannedRoute; readonly encoded: V1Route }[];
 }
 
 function plannedHost(
   snapshot: Snapshot,
-  host: RoutableHost,
+  { entry, servicePort }: RoutableHost,
   source: ProxySource,
   defaults: RouteDefaults,
 ): PlannedHost {
-  const { entry, servicePort } = host;
   const plan = routePlan(snapshot, entry, servicePort, source, defaults);
   return {
     name: v1ObjectName(`${entry.service.hostname}|${servicePort.name}`),
-    domains: routeDomains(host),
     routes: plan.routes.flatMap((planned) => {
       const encoded = encodeV1Route(planned);
       return encoded ? [{ planned, encoded }] : [];

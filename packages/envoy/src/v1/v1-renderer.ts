@@ -19,7 +19,7 @@ import { inboundClusters, outboundClusters } from './cds';
 import { ownListeners, sharedListeners } from './lds';
 import type { V1RenderOptions } from './options';
 import type { V1Listener } from './types';
-import { routeConfigPortOf, tableHosts, v1VirtualHost } from './rds';
+import { routeConfigPortOf, tableHosts, v1HostRoutes } from './rds';
 import { renderSds } from './sds';
 
 /**
@@ -184,7 +184,7 @@ export class V1Renderer {
     return this.cache.get(
       `v1 rds routes ${host.servicePort.port} ${routePlanKey(snapshot, host.entry)} |${clients}`,
       () => {
-        const { name, routes } = v1VirtualHost(snapshot, host, source, this.defaults);
+        const { name, routes } = v1HostRoutes(snapshot, host, source, this.defaults);
         return { name: JSON.stringify(name), routes: JSON.stringify(routes) };
       },
       (json) => sizeOf.text(json.name) + sizeOf.text(json.routes) + sizeOf.object,
