@@ -7,6 +7,7 @@ import { EncodedResource } from './encoded-resource';
 import { envoyProtos } from './protos';
 import { cachedResource, type V3Scope } from './render-scope';
 import { encodeRoute } from './route-encoding';
+import { lengthDelimitedSize, writeVarint } from './varint';
 import { ROUTE_TYPE } from './type-urls';
 import type { RouteConfiguration, VirtualHost } from './wire-types';
 
@@ -136,27 +137,6 @@ function fieldTags(): { readonly virtualHosts: number; readonly domains: number 
     virtualHosts: tag(envoyProtos().messageType(ROUTE_TYPE), 'virtual_hosts'),
     domains: tag(virtualHostType(), 'domains'),
   };
-}
-
-/** Bytes of a length-delimited field: its tag, its length and `length` bytes. */
-function lengthDelimitedSize(tag: number, length: number): number {
-  return varintSize(tag) + varintSize(length) + length;
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  for (let rest = value >>> 7; rest > 0; rest >>>= 7) size += 1;
-  return size;
-}
-
-function writeVarint(out: Buffer, at: number, value: number): number {
-  let rest = value;
-  while (rest > 0x7f) {
-    out[at++] = (rest & 0x7f) | 0x80;
-    rest >>>= 7;
-  }
-  out[at++] = rest;
-  return at;
 }
 
 function virtualHostType(): protobuf.Type {
