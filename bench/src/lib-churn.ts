@@ -14,10 +14,10 @@ import { median, printTable, times, type SummaryRow } from './table';
 import { CLI } from './lib-daemon';
 
 /** The row's goal (the Performance issue): from the deregistration to SDS without the instance. */
-export const GOAL_MS = 300;
+const GOAL_MS = 300;
 /** Identical wake-ups before the deregistration, as the issue's table has it. */
 export const WAKE_UPS = 16;
-export const ROUNDS = 7;
+const ROUNDS = 7;
 /** The storm: every service re-registered unchanged this often, for this long. */
 export const STORM_EVERY_MS = 20;
 export const STORM_MS = 5000;
@@ -27,7 +27,7 @@ export const STORM_MS = 5000;
  */
 export const DEFAULT_LIMIT_BOUND = (seconds: number): number => 100 / seconds + 50;
 
-export interface Daemon {
+interface Daemon {
   readonly child: ChildProcess;
   readonly discovery: string;
   readonly admin: string;
@@ -38,7 +38,7 @@ export interface Daemon {
  * Starts the daemon (this tree's, or the CLI at `cli`: a build of another commit, for the
  * baseline) with one adapter (its YAML lines, indented under `adapters:`) and waits for /readyz.
  */
-export async function startDaemon(adapterLines: readonly string[], cli = CLI): Promise<Daemon> {
+async function startDaemon(adapterLines: readonly string[], cli = CLI): Promise<Daemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-churn-'));
   const [discoveryPort, adminPort] = [await freePort(), await freePort()];
   const config = [
@@ -69,7 +69,7 @@ export async function startDaemon(adapterLines: readonly string[], cli = CLI): P
   return daemon;
 }
 
-export async function stopDaemon(daemon: Daemon): Promise<void> {
+async function stopDaemon(daemon: Daemon): Promise<void> {
   if (daemon.child.exitCode === null) {
     const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
     daemon.child.kill('SIGTERM');
@@ -79,7 +79,7 @@ export async function stopDaemon(daemon: Daemon): Promise<void> {
 }
 
 /** The v1 SDS hosts of a service key, as `ip:port`. */
-export async function sdsHosts(daemon: Daemon, key: string): Promise<string[]> {
+async function sdsHosts(daemon: Daemon, key: string): Promise<string[]> {
   const response = await fetch(`${daemon.discovery}/v1/registration/${encodeURIComponent(key)}`);
   if (response.status !== 200) return [];
   const body = (await response.json()) as { hosts?: { ip_address: string; port: number }[] };
@@ -101,7 +101,7 @@ export interface ChurnPlatform {
   serviceReads(): number;
 }
 
-export interface ChurnRound {
+interface ChurnRound {
   /** Deregistration → gone from v1 SDS. */
   readonly convergeMs: number;
   /** Reads of the watched service during the wake-ups: how many wake-ups the watch really saw. */
@@ -118,7 +118,7 @@ export interface ChurnRound {
  * apart, so a watch that stopped listening does not slow the storm down); then the instance is
  * deregistered and SDS polled every 2 ms until it is gone.
  */
-export async function churnRound(
+async function churnRound(
   daemon: Daemon,
   platform: ChurnPlatform,
   round: number,
@@ -178,7 +178,7 @@ async function settle(platform: ChurnPlatform): Promise<number> {
 }
 
 /** `ROUNDS` rounds of `churnRound`: medians and the worst. */
-export async function churnRounds(daemon: Daemon, platform: ChurnPlatform, cooldownMs: number) {
+async function churnRounds(daemon: Daemon, platform: ChurnPlatform, cooldownMs: number) {
   const rounds: ChurnRound[] = [];
   for (let round = 1; round <= ROUNDS; round += 1) {
     rounds.push(await churnRound(daemon, platform, round, cooldownMs));
@@ -197,7 +197,7 @@ export async function churnRounds(daemon: Daemon, platform: ChurnPlatform, coold
  * `--before <cli.js>`: the daemon of the commit before the change (built elsewhere), measured in
  * the same run as the baseline row. Exits with a usage line on anything else.
  */
-export function beforeCli(args: readonly string[]): string | undefined {
+function beforeCli(args: readonly string[]): string | undefined {
   if (args.length === 0) return undefined;
   const [flag, cli] = args;
   if (flag === '--before' && cli !== undefined && args.length === 2 && fs.existsSync(cli))
@@ -213,7 +213,7 @@ export function beforeCli(args: readonly string[]): string | undefined {
  * service deregisters, timed until gone from SDS: how long a real change waits while the budget
  * is contended. Returns the requests per second the platform received, and those times.
  */
-export async function storm(
+async function storm(
   daemon: Daemon,
   platform: ChurnPlatform,
   wakeUpAll: () => void,
@@ -268,7 +268,7 @@ export interface ChurnVariant {
   readonly cli?: string;
 }
 
-export interface ChurnResult {
+interface ChurnResult {
   readonly variant: ChurnVariant;
   readonly churn: Awaited<ReturnType<typeof churnRounds>>;
   readonly stormed: Awaited<ReturnType<typeof storm>>;

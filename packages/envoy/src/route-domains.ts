@@ -1,5 +1,12 @@
-import { hostnameAliases, isHttpProtocol, type ServiceEntry, type ServicePort } from '@sextant/core';
+import {
+  hostnameAliases,
+  isHttpProtocol,
+  type ServiceEntry,
+  type ServicePort,
+  type Snapshot,
+} from '@sextant/core';
 import { hostPart } from './addresses';
+import { routePlanKey, selectsClients } from './plan/route-plan';
 
 /** One HTTP service port, and the names that reach it. */
 export interface RoutableHost {
@@ -45,6 +52,20 @@ export function routableHosts(
 /** The Host header values that reach a routable host: each of its names, with and without `:port`. */
 export function routeDomains({ names, servicePort }: RoutableHost): string[] {
   return names.flatMap((name) => [name, `${name}:${servicePort.port}`]);
+}
+
+/**
+ * What a routable host's name and routes are rendered from, as a cache key: the same in every
+ * domain's table (v1 and v3 cache them under it). The client's source (`sourceKey`) matters only
+ * to a host whose routes select clients; it goes last, after the first '|' (the plan key has none).
+ */
+export function hostRoutesKey(
+  snapshot: Snapshot,
+  { entry, servicePort }: RoutableHost,
+  sourceKey: string,
+): string {
+  const clients = selectsClients(entry) ? sourceKey : '';
+  return `${servicePort.port} ${routePlanKey(snapshot, entry)} |${clients}`;
 }
 
 /** The port an outbound route configuration is named after (`"9080"`), or undefined for any other name. */

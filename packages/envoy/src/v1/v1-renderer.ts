@@ -10,8 +10,8 @@ import {
 import type { MeshIndexes } from '../mesh-index';
 import { DEFAULT_MESH_TLS, inboundMtlsModes } from '../mesh-tls';
 import { proxySource, sourceKey } from '../plan/proxy-source';
-import { routePlanKey, selectsClients, type ProxySource, type RouteDefaults } from '../plan/route-plan';
-import { routeDomains, type RoutableHost } from '../route-domains';
+import type { ProxySource, RouteDefaults } from '../plan/route-plan';
+import { hostRoutesKey, routeDomains, type RoutableHost } from '../route-domains';
 import { flatText } from '../flat-text';
 import { ownedBuffer } from '../owned-buffer';
 import { sizeOf, type RenderCache } from '../render-cache';
@@ -178,11 +178,8 @@ export class V1Renderer {
     source: ProxySource,
     sourceText: string,
   ): { readonly name: string; readonly routes: string } {
-    // The client's source matters only to a host whose routes select clients. It goes last,
-    // after the first '|' of the key (the plan key has none).
-    const clients = selectsClients(host.entry) ? sourceText : '';
     return this.cache.get(
-      `v1 rds routes ${host.servicePort.port} ${routePlanKey(snapshot, host.entry)} |${clients}`,
+      `v1 rds routes ${hostRoutesKey(snapshot, host, sourceText)}`,
       () => {
         const { name, routes } = v1HostRoutes(snapshot, host, source, this.defaults);
         return { name: JSON.stringify(name), routes: JSON.stringify(routes) };

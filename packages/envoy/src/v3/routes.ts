@@ -1,8 +1,8 @@
 import type { Snapshot } from '@sextant/core';
 import type protobuf from 'protobufjs';
-import { routePlan, routePlanKey, selectsClients, type ProxySource } from '../plan/route-plan';
+import { routePlan, type ProxySource } from '../plan/route-plan';
 import { sizeOf } from '../render-cache';
-import { routableHosts, routeDomains, type RoutableHost } from '../route-domains';
+import { hostRoutesKey, routableHosts, routeDomains, type RoutableHost } from '../route-domains';
 import { EncodedResource } from './encoded-resource';
 import { envoyProtos } from './protos';
 import { cachedResource, type V3Scope } from './render-scope';
@@ -51,12 +51,14 @@ export function routeConfiguration(
       virtualHostFields(hosts),
       type.encode(type.fromObject(tail)).finish(),
     ]);
-    const rendered = scope.keepRendered && {
-      ...head,
-      virtual_hosts: hosts.map(({ fields, domains }) => ({ ...fields.rendered, domains })),
-      ...tail,
-    };
-    return new EncodedResource(ROUTE_TYPE, String(port), bytes, rendered || undefined);
+    const rendered = scope.keepRendered
+      ? {
+          ...head,
+          virtual_hosts: hosts.map(({ fields, domains }) => ({ ...fields.rendered, domains })),
+          ...tail,
+        }
+      : undefined;
+    return new EncodedResource(ROUTE_TYPE, String(port), bytes, rendered);
   });
 }
 
@@ -75,11 +77,8 @@ function hostRouteFields(
   source: ProxySource,
   sourceKey: string,
 ): HostRouteFields {
-  // The client's source matters only to a host whose routes select clients. It goes last,
-  // after the first '|' of the key (the plan key has none).
-  const clients = selectsClients(host.entry) ? sourceKey : '';
   return scope.cache.get(
-    `rds routes ${host.servicePort.port} ${routePlanKey(snapshot, host.entry)} |${clients}`,
+    `rds routes ${hostRoutesKey(snapshot, host, sourceKey)}`,
     (): HostRouteFields => {
       const type = virtualHostType();
       const { name, routes } = hostRoutes(scope, snapshot, host, source);
